@@ -1,0 +1,78 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "memgraph",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "memgraph", targets: ["memgraph-cli"]),
+        .library(name: "MemoryGraph", targets: ["MemoryGraph"]),
+        .library(name: "Repositories", targets: ["Repositories"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // cblas from OpenBLAS on Linux; Accelerate is used instead on Apple platforms.
+        .systemLibrary(
+            name: "CCBLAS",
+            path: "Sources/CCBLAS",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "MemoryGraph",
+            dependencies: [
+                .target(name: "CCBLAS", condition: .when(platforms: [.linux])),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Repositories",
+            dependencies: [
+                "MemoryGraph",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Schema")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "memgraph-cli",
+            dependencies: [
+                "MemoryGraph",
+                "Repositories",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MemoryGraphTests",
+            dependencies: ["MemoryGraph"],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RepositoriesTests",
+            dependencies: [
+                "MemoryGraph",
+                "Repositories",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

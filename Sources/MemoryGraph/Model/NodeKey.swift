@@ -1,0 +1,24 @@
+/// Natural keys: the `key` a LOOKUP finds a node by ("sarah-chen").
+public enum NodeKey {
+    /// The key derived from a name: lower-cased, runs of non-alphanumerics turned into `-`,
+    /// without leading or trailing dashes. Returns nil when nothing alphanumeric is left.
+    ///
+    /// ```swift
+    /// NodeKey.normalize("Sarah Chen")   // "sarah-chen"
+    /// NodeKey.normalize("Acme Corp.")   // "acme-corp"
+    /// ```
+    public static func normalize(_ name: String) -> String? {
+        var result = ""
+        var pendingDash = false
+        for scalar in name.lowercased().unicodeScalars {
+            if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+                if pendingDash, !result.isEmpty { result.append("-") }
+                pendingDash = false
+                result.unicodeScalars.append(scalar)
+            } else {
+                pendingDash = true
+            }
+        }
+        return result.isEmpty ? nil : result
+    }
+}
