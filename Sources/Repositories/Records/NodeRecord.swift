@@ -1,0 +1,195 @@
+import Foundation
+import MemoryGraph
+import PostgresNIO
+
+/// A row of `memory.nodes`.
+public struct NodeRecord: RepositoryRecord, Equatable {
+    public enum Column: String, RepositoryColumn {
+        case nodeID = "node_id", nodeKey = "node_key", derivedKey = "derived_key", content, contextType = "context_type"
+        case summary, createdAt = "created_at", lastAccessed = "last_accessed", accessCount = "access_count"
+        case baseRelevance = "base_relevance", tags, metadata, entityID = "entity_id", entitySystem = "entity_system"
+        case entityType = "entity_type", deletedAt = "deleted_at"
+    }
+
+    public var node: MemoryNode
+
+    public init(node: MemoryNode) {
+        self.node = node
+    }
+
+    public static let table = "memory.nodes"
+    public static let idColumn = Column.nodeID
+    public static let softDeleteColumn: Column? = .deletedAt
+    public static let selectList = """
+        node_id, node_key, content, context_type, summary, created_at, last_accessed, access_count::int8, \
+        base_relevance::float8, tags, metadata
+        """
+
+    public init(row: PostgresRow) throws {
+        let (id, key, content, contextType, summary, created, accessed, count, relevance, tags, metadata) = try row.decode(
+            (UUID, String?, JSONValue, String, String?, Date, Date, Int, Double, [String], JSONValue).self)
+        guard let type = ContextType(rawValue: contextType) else {
+            throw RepositoriesError(.query, "a node has the unknown context type '\(contextType)'")
+        }
+        node = MemoryNode(
+            id: id, key: key, contextType: type, summary: summary, content: content.objectValue ?? [:], tags: tags,
+            metadata: metadata.objectValue ?? [:], baseRelevance: relevance, createdAt: created, lastAccessed: accessed,
+            accessCount: count)
+    }
+
+    /// Three statements at most, one per conflict rule:
+    /// - entities merge on (user_id, entity_system, entity_id): `entity_data` merged with new keys winning,
+    ///   `update_count` counted, tags united, summary replaced when given;
+    /// - other nodes with a key upsert on (user_id, node_key);
+    /// - the rest are inserted.
+    /// Duplicates within the batch are merged first, in order, as if stored one after another.
+    public static func upsertStatements(_ user: UserID, _ records: [NodeRecord], context: RecordContext) throws -> [UpsertStatement] {
+        var entities: [(ordinals: [Int], node: MemoryNode)] = []
+        var entityIndex: [EntityIdentity: Int] = [:]
+        var keyed: [(ordinals: [Int], node: MemoryNode)] = []
+        var keyIndex: [String: Int] = [:]
+        var plain: [(ordinals: [Int], node: MemoryNode)] = []
+        let now = Self.timestamp(Date())
+        for (offset, record) in records.enumerated() {
+            let ordinal = offset + 1
+            var node = record.node
+            try node.validate()
+            if let identity = node.entityIdentity {
+                if let at = entityIndex[identity] {
+                    entities[at].ordinals.append(ordinal)
+                    entities[at].node = Self.mergeEntity(entities[at].node, node)
+                } else {
+                    node.content["update_count"] = 0
+                    node.content["last_updated"] = .string(now)
+                    entityIndex[identity] = entities.count
+                    entities.append(([ordinal], node))
+                }
+            } else if let key = node.key {
+                if let at = keyIndex[key] {
+                    keyed[at].ordinals.append(ordinal)
+                    var merged = node
+                    merged.content = keyed[at].node.content.merging(node.content) { $1 }
+                    keyed[at].node = merged
+                } else {
+                    keyIndex[key] = keyed.count
+                    keyed.append(([ordinal], node))
+                }
+            } else {
+                plain.append(([ordinal], node))
+            }
+        }
+        var statements: [UpsertStatement] = []
+        if !entities.isEmpty {
+            statements.append(try statement(user, entities, conflict: """
+                ON CONFLICT (user_id, entity_system, entity_id) DO UPDATE SET
+                    content = memory.merge_entity_content(n.content, EXCLUDED.content),
+                    summary = coalesce(EXCLUDED.summary, n.summary),
+                    tags = ARRAY(SELECT DISTINCT t FROM unnest(n.tags || EXCLUDED.tags) AS t ORDER BY t),
+                    metadata = n.metadata || EXCLUDED.metadata,
+                    node_key = coalesce(EXCLUDED.node_key, n.node_key),
+                    derived_key = coalesce(EXCLUDED.derived_key, n.derived_key),
+                    entity_type = coalesce(EXCLUDED.entity_type, n.entity_type),
+                    context_type = EXCLUDED.context_type,
+                    base_relevance = EXCLUDED.base_relevance,
+                    deleted_at = NULL
+                """, join: "i.entity_system = u.entity_system AND i.entity_id = u.entity_id"))
+        }
+        if !keyed.isEmpty {
+            statements.append(try statement(user, keyed, conflict: """
+                ON CONFLICT (user_id, node_key) WHERE node_key IS NOT NULL AND deleted_at IS NULL DO UPDATE SET
+                    content = n.content || EXCLUDED.content,
+                    summary = coalesce(EXCLUDED.summary, n.summary),
+                    tags = ARRAY(SELECT DISTINCT t FROM unnest(n.tags || EXCLUDED.tags) AS t ORDER BY t),
+                    metadata = n.metadata || EXCLUDED.metadata,
+                    context_type = EXCLUDED.context_type,
+                    base_relevance = EXCLUDED.base_relevance
+                """, join: "i.node_key = u.node_key"))
+        }
+        if !plain.isEmpty {
+            statements.append(try statement(user, plain, conflict: "", join: "i.node_id = u.node_id"))
+        }
+        return statements
+    }
+
+    private static func statement(
+        _ user: UserID, _ group: [(ordinals: [Int], node: MemoryNode)], conflict: String, join: String
+    ) throws -> UpsertStatement {
+        // One input row per distinct node; every ordinal that folded into it gets its outcome.
+        var ordinals: [String?] = []
+        var ids: [UUID?] = [], keys: [String?] = [], derived: [String?] = [], contents: [JSONValue?] = []
+        var types: [String?] = [], summaries: [String?] = [], relevance: [Double?] = [], tags: [JSONValue?] = []
+        var metadata: [JSONValue?] = [], entityIDs: [String?] = [], entityTypes: [String?] = []
+        var entitySystems: [String?] = [], created: [Date?] = []
+        for (members, node) in group {
+            ordinals.append(members.map(String.init).joined(separator: ","))
+            ids.append(UUID.v7())
+            keys.append(node.key)
+            derived.append(node.key == nil ? node.derivedKey : nil)
+            contents.append(.object(node.content))
+            types.append(node.contextType.rawValue)
+            summaries.append(node.summary)
+            relevance.append(node.baseRelevance)
+            tags.append(.array(node.tags.map(JSONValue.string)))
+            metadata.append(.object(node.metadata))
+            entityIDs.append(node.entityIdentity?.id)
+            entitySystems.append(node.entityIdentity?.system)
+            entityTypes.append(node.content["entity_type"]?.stringValue)
+            created.append(node.createdAt)
+        }
+        var bindings = PostgresBindings()
+        try bindings.append(user.rawValue, context: .default)
+        for array in [
+            BindArray.text(ordinals), .uuid(ids), .text(keys), .text(derived), .jsonb(contents), .text(types),
+            .text(summaries), .float8(relevance), .jsonb(tags), .jsonb(metadata), .text(entityIDs), .text(entityTypes),
+            .text(entitySystems), .timestamptz(created),
+        ] {
+            try bindings.append(array, context: .default)
+        }
+        let sql = """
+            WITH i AS (
+                SELECT * FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[],
+                                     $9::float8[], $10::jsonb[], $11::jsonb[], $12::text[], $13::text[], $14::text[],
+                                     $15::timestamptz[])
+                    AS u(ordinals, node_id, node_key, derived_key, content, context_type, summary, base_relevance,
+                         tags, metadata, entity_id, entity_type, entity_system, created_at)
+            ), u AS (
+                INSERT INTO memory.nodes AS n (user_id, node_id, node_key, derived_key, content, context_type, summary,
+                    base_relevance, tags, metadata, entity_id, entity_type, entity_system, created_at, last_accessed)
+                SELECT $1, node_id, node_key, derived_key, content, context_type, summary, base_relevance,
+                       ARRAY(SELECT jsonb_array_elements_text(tags)), metadata, entity_id, entity_type, entity_system,
+                       coalesce(created_at, now()), coalesce(created_at, now())
+                FROM i
+                \(conflict)
+                RETURNING n.node_id, n.node_key, n.entity_system, n.entity_id, (old.node_id IS NULL) AS inserted,
+                          \(conflict.isEmpty ? "n.node_id" : "NULL::uuid") AS new_id
+            )
+            SELECT o::int8, u.node_id, u.inserted AND o = split_part(i.ordinals, ',', 1) FROM u
+            JOIN i ON \(join.replacingOccurrences(of: "i.node_id = u.node_id", with: "i.node_id = u.new_id"))
+            CROSS JOIN LATERAL unnest(string_to_array(i.ordinals, ',')) AS o
+            """
+        return UpsertStatement(query: PostgresQuery(unsafeSQL: sql, binds: bindings))
+    }
+
+    /// Folds a later store of the same entity into an earlier one, as the database would.
+    static func mergeEntity(_ earlier: MemoryNode, _ later: MemoryNode) -> MemoryNode {
+        var merged = later
+        var content = earlier.content
+        for (key, value) in later.content where key != "entity_data" && key != "update_count" && key != "last_updated" {
+            content[key] = value
+        }
+        let oldData = earlier.content["entity_data"]?.objectValue ?? [:]
+        let newData = later.content["entity_data"]?.objectValue ?? [:]
+        content["entity_data"] = .object(oldData.merging(newData) { $1 })
+        content["update_count"] = .number((earlier.content["update_count"]?.doubleValue ?? 0) + 1)
+        merged.content = content
+        merged.summary = later.summary ?? earlier.summary
+        merged.tags = Array(Set(earlier.tags + later.tags)).sorted()
+        merged.metadata = earlier.metadata.merging(later.metadata) { $1 }
+        merged.key = later.key ?? earlier.key
+        return merged
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import Logging
+import MemoryGraph
+import PostgresNIO
+
+/// A column a repository may filter or order by. The names come from a fixed list in code,
+/// never from input, since identifiers cannot be bound.
+public protocol RepositoryColumn: RawRepresentable<String>, Sendable, CaseIterable {}
+
+/// A row type that ``Repository`` can store and read.
+public protocol RepositoryRecord: Sendable {
+    associatedtype Column: RepositoryColumn
+    /// The table, schema-qualified. A constant.
+    static var table: String { get }
+    /// The columns read by `find` and `get`, in the order ``init(row:)`` decodes them. A constant.
+    static var selectList: String { get }
+    /// The id column used by `get` and `delete`.
+    static var idColumn: Column { get }
+    /// Set for tables with soft delete: rows where it is not NULL are hidden from every read.
+    static var softDeleteColumn: Column? { get }
+    /// Decodes one row selected with ``selectList``.
+    init(row: PostgresRow) throws
+    /// The statements that upsert `records` in one batch (each one statement, UNNEST-based),
+    /// each returning `(id uuid, inserted bool)` per row, in any order, plus the index of the record.
+    static func upsertStatements(_ user: UserID, _ records: [Self], context: RecordContext) throws -> [UpsertStatement]
+}
+
+/// What a record needs from the database to encode itself (pgvector's OIDs).
+public struct RecordContext: Sendable {
+    let vectorTypes: VectorTypes
+}
+
+/// One batched upsert: SQL plus binds. Its rows are `(ordinal int8, id uuid, inserted bool)`;
+/// `ordinal` is the 1-based position of the record among `records` of ``Repository/upsert(_:_:)``.
+public struct UpsertStatement: Sendable {
+    let query: PostgresQuery
+}
+
+/// The outcome of upserting one record.
+public struct UpsertOutcome: Sendable, Equatable {
+    public var id: UUID
+    public var inserted: Bool
+}
+
+/// A filter on one column.
+public struct RepositoryFilter<Record: RepositoryRecord>: Sendable {
+    enum Operator: String, Sendable { case equal = "=", less = "<", greater = ">", contains = "@>" }
+    let column: Record.Column
+    let op: Operator
+    let value: any PostgresThrowingDynamicTypeEncodable & Sendable
+
+    /// `column = value`.
+    public static func equals(_ column: Record.Column, _ value: some PostgresThrowingDynamicTypeEncodable & Sendable) -> Self {
+        .init(column: column, op: .equal, value: value)
+    }
+    /// `column < value`.
+    public static func lessThan(_ column: Record.Column, _ value: some PostgresThrowingDynamicTypeEncodable & Sendable) -> Self {
+        .init(column: column, op: .less, value: value)
+    }
+    /// `column > value`.
+    public static func greaterThan(_ column: Record.Column, _ value: some PostgresThrowingDynamicTypeEncodable & Sendable) -> Self {
+        .init(column: column, op: .greater, value: value)
+    }
+    /// `column @> value`, for arrays and jsonb.
+    public static func contains(_ column: Record.Column, _ value: some PostgresThrowingDynamicTypeEncodable & Sendable) -> Self {
+        .init(column: column, op: .contains, value: value)
+    }
+}
+
+/// An ORDER BY term.
+public struct RepositoryOrder<Record: RepositoryRecord>: Sendable {
+    let column: Record.Column
+    let descending: Bool
+    public static func ascending(_ column: Record.Column) -> Self { .init(column: column, descending: false) }
+    public static func descending(_ column: Record.Column) -> Self { .init(column: column, descending: true) }
+}
+
+/// The generic data access over memory.nodes, relationships, kv_store and embeddings
+/// (seed 003's `Repository`, made user-scoped): every call takes the `UserID` first and every
+/// statement carries `user_id = $1`; there is no unscoped call.
+///
+/// Calls run on the connection they are given, so several can share one transaction
+/// (``Database/withUser(_:operation:_:)``).
+///
+/// ```swift
+/// let nodes = Repository<NodeRecord>()
+/// let recent = try await nodes.find(user, on: connection, order: [.descending(.createdAt)], limit: 10)
+/// ```
+public struct Repository<Record: RepositoryRecord>: Sendable {
+    let context: RecordContext
+    let logger: Logger
+
+    public init(database: Database) {
+        self.context = RecordContext(vectorTypes: database.vectorTypes)
+        self.logger = database.logger
+    }
+
+    /// Upserts one record. - Throws: `RepositoriesError`.
+    @discardableResult
+    public func upsert(_ user: UserID, _ record: Record, on connection: PostgresConnection) async throws -> UpsertOutcome {
+        try await upsert(user, [record], on: connection)[0]
+    }
+
+    /// Upserts many records in batched statements (UNNEST), not a loop of single inserts.
+    /// - Returns: one outcome per record, in the order given.
+    /// - Throws: `RepositoriesError`.
+    public func upsert(_ user: UserID, _ records: [Record], on connection: PostgresConnection) async throws -> [UpsertOutcome] {
+        guard !records.isEmpty else { return [] }
+        var outcomes = [UpsertOutcome?](repeating: nil, count: records.count)
+        for statement in try Record.upsertStatements(user, records, context: context) {
+            let rows = try await connection.query(statement.query, logger: logger)
+            for try await (ordinal, id, inserted) in rows.decode((Int, UUID, Bool).self) {
+                outcomes[ordinal - 1] = UpsertOutcome(id: id, inserted: inserted)
+            }
+        }
+        return try outcomes.enumerated().map { index, outcome in
+            guard let outcome else {
+                throw RepositoriesError(.query, "record \(index + 1) of the batch was not written", operation: "upsert", user: user.rawValue)
+            }
+            return outcome
+        }
+    }
+
+    /// Rows of `user` matching every filter, in order, at most `limit`.
+    public func find(
+        _ user: UserID, on connection: PostgresConnection, where filters: [RepositoryFilter<Record>] = [],
+        order: [RepositoryOrder<Record>] = [], limit: Int? = nil
+    ) async throws -> [Record] {
+        var bindings = PostgresBindings()
+        let whereClause = try scope(user, filters, into: &bindings)
+        var sql = "SELECT \(Record.selectList) FROM \(Record.table) WHERE \(whereClause)"
+        if !order.isEmpty {
+            sql += " ORDER BY " + order.map { "\($0.column.rawValue) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
+        }
+        if let limit {
+            try bindings.append(max(0, limit), context: .default)
+            sql += " LIMIT $\(bindings.count)"
+        }
+        return try await rows(PostgresQuery(unsafeSQL: sql, binds: bindings), on: connection)
+    }
+
+    /// The row with this id, unless it is absent or soft-deleted.
+    public func get(_ user: UserID, id: UUID, on connection: PostgresConnection) async throws -> Record? {
+        try await find(user, on: connection, where: [.equals(Record.idColumn, id)], limit: 1).first
+    }
+
+    /// How many rows of `user` match.
+    public func count(_ user: UserID, on connection: PostgresConnection, where filters: [RepositoryFilter<Record>] = []) async throws -> Int {
+        var bindings = PostgresBindings()
+        let whereClause = try scope(user, filters, into: &bindings)
+        let query = PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM \(Record.table) WHERE \(whereClause)", binds: bindings)
+        for try await count in try await connection.query(query, logger: logger).decode(Int.self) {
+            return count
+        }
+        return 0
+    }
+
+    /// Hides the row from every read (tables with soft delete), or deletes it. Returns whether a row changed.
+    @discardableResult
+    public func delete(_ user: UserID, id: UUID, soft: Bool = true, on connection: PostgresConnection) async throws -> Bool {
+        var bindings = PostgresBindings()
+        let whereClause = try scope(user, [.equals(Record.idColumn, id)], into: &bindings)
+        let sql: String
+        if soft, let column = Record.softDeleteColumn {
+            sql = "UPDATE \(Record.table) SET \(column.rawValue) = now() WHERE \(whereClause) RETURNING 1"
+        } else {
+            sql = "DELETE FROM \(Record.table) WHERE \(whereClause) RETURNING 1"
+        }
+        return try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect().count > 0
+    }
+
+    /// `user_id = $1 AND <not deleted> AND filters…`, binding the values.
+    private func scope(_ user: UserID, _ filters: [RepositoryFilter<Record>], into bindings: inout PostgresBindings) throws -> String {
+        try bindings.append(user.rawValue, context: .default)
+        var terms = ["user_id = $1"]
+        if let column = Record.softDeleteColumn { terms.append("\(column.rawValue) IS NULL") }
+        for filter in filters {
+            try append(filter.value, to: &bindings)
+            terms.append("\(filter.column.rawValue) \(filter.op.rawValue) $\(bindings.count)")
+        }
+        return terms.joined(separator: " AND ")
+    }
+
+    private func append(_ value: some PostgresThrowingDynamicTypeEncodable, to bindings: inout PostgresBindings) throws {
+        try bindings.append(value, context: .default)
+    }
+
+    private func rows(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [Record] {
+        var result: [Record] = []
+        for try await row in try await connection.query(query, logger: logger) {
+            result.append(try Record(row: row))
+        }
+        return result
+    }
+}

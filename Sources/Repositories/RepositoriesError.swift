@@ -1,0 +1,100 @@
+import PostgresNIO
+
+/// The one error type of the Repositories module: configuration, the embedded cluster,
+/// migrations and every database call.
+///
+/// Its `description` is one sentence naming the cause and, where possible, what to do.
+/// It never holds memory content, vectors or bound values.
+public struct RepositoriesError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is. New kinds may be added.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        fileprivate let name: String
+        public static let configuration = Code(name: "configuration")
+        public static let embeddedCluster = Code(name: "embedded cluster")
+        public static let connection = Code(name: "connection")
+        public static let missingExtension = Code(name: "missing extension")
+        public static let migration = Code(name: "migration")
+        public static let schemaTooNew = Code(name: "schema too new")
+        public static let conflict = Code(name: "conflict")
+        public static let notFound = Code(name: "not found")
+        public static let invalidInput = Code(name: "invalid input")
+        public static let query = Code(name: "query")
+        public var description: String { name }
+    }
+
+    public let code: Code
+    /// One sentence for the user.
+    public let message: String
+    /// The operation that failed, such as "remember" or "migrate".
+    public let operation: String?
+    /// The user the operation ran for.
+    public let user: String?
+    /// The Postgres SQLSTATE, when the server reported one.
+    public let sqlState: String?
+
+    public init(
+        _ code: Code, _ message: String, operation: String? = nil, user: String? = nil, sqlState: String? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.operation = operation
+        self.user = user
+        self.sqlState = sqlState
+    }
+
+    public var description: String {
+        var text = ""
+        if let operation { text += "\(operation): " }
+        text += message
+        if let user { text += " (user \(user))" }
+        return text
+    }
+}
+
+extension RepositoriesError {
+    /// Classifies an error thrown by PostgresNIO by its SQLSTATE, never by message text.
+    /// The server's message is kept only for errors that carry no row data (connection, syntax).
+    static func wrap(_ error: any Error, operation: String, user: UserIDString? = nil) -> RepositoriesError {
+        if let error = error as? RepositoriesError { return error }
+        if let error = error as? PostgresTransactionError {
+            if let closureError = error.closureError { return wrap(closureError, operation: operation, user: user) }
+            if let beginError = error.beginError { return wrap(beginError, operation: operation, user: user) }
+            if let commitError = error.commitError { return wrap(commitError, operation: operation, user: user) }
+        }
+        if let error = error as? PSQLError {
+            let state = error.serverInfo?[.sqlState]
+            let constraint = error.serverInfo?[.constraintName]
+            switch state {
+            case "23505":
+                return .init(.conflict, "a unique key is already taken (\(constraint ?? "unique constraint"))",
+                    operation: operation, user: user, sqlState: state)
+            case "23503":
+                return .init(.notFound, "a referenced node does not exist for this user (\(constraint ?? "foreign key"))",
+                    operation: operation, user: user, sqlState: state)
+            case "23514", "22P02", "22023", "22003", "22000":
+                return .init(.invalidInput, "a value was rejected by the database (\(constraint ?? "SQLSTATE \(state ?? "")"))",
+                    operation: operation, user: user, sqlState: state)
+            case "42501":
+                return .init(.query, "permission denied: the database role may not do this (row-level security or grants)",
+                    operation: operation, user: user, sqlState: state)
+            case .some(let state) where state.hasPrefix("08") || state.hasPrefix("57P"):
+                return .init(.connection, "the database connection was lost (SQLSTATE \(state))",
+                    operation: operation, user: user, sqlState: state)
+            case .some(let state):
+                let message = error.serverInfo?[.message] ?? "query failed"
+                return .init(.query, "\(message) (SQLSTATE \(state))", operation: operation, user: user, sqlState: state)
+            case .none:
+                return .init(.connection, connectionMessage(error), operation: operation, user: user)
+            }
+        }
+        return .init(.query, String(describing: error), operation: operation, user: user)
+    }
+
+    private static func connectionMessage(_ error: PSQLError) -> String {
+        let underlying = error.underlying.map { String(describing: $0) } ?? String(describing: error.code)
+        return "cannot reach the database: \(underlying)"
+    }
+}
+
+/// The raw text of a user id, as errors keep it.
+typealias UserIDString = String

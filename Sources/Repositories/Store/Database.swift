@@ -1,0 +1,212 @@
+import Foundation
+import Logging
+import MemoryGraph
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+
+/// The connection pool and everything needed before the first query: the embedded cluster
+/// started when it is the target, the database and roles bootstrapped, the schema migrated,
+/// and kv_store rebuilt when a crash emptied it.
+///
+/// `Database` is a `Service`: its pool runs while `run()` runs. ``withDatabase(_:logger:_:)`` does that for you.
+///
+/// ```swift
+/// try await Database.withDatabase(try DatabaseConfiguration.load(), logger: logger) { database in
+///     let store = MemoryStore(database: database)
+///     …
+/// }
+/// ```
+public final class Database: Sendable, Service {
+    public let client: PostgresClient
+    public let configuration: DatabaseConfiguration
+    let logger: Logger
+    /// The OIDs of pgvector's types in this database (they differ between databases).
+    let vectorTypes: VectorTypes
+    /// How the database was found at start-up.
+    public let startup: Startup
+
+    /// What start-up did.
+    public struct Startup: Sendable {
+        /// Migrations applied by this start (empty when the schema was current).
+        public var appliedMigrations: [Int]
+        /// Whether the embedded cluster was created by this start.
+        public var createdCluster: Bool
+        /// Entries written by the kv_store rebuild (0 unless it was empty and nodes was not).
+        public var rebuiltKVEntries: Int
+        /// The schema version in use.
+        public var schemaVersion: Int
+    }
+
+    private init(
+        client: PostgresClient, configuration: DatabaseConfiguration, logger: Logger, vectorTypes: VectorTypes,
+        startup: Startup
+    ) {
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+        self.vectorTypes = vectorTypes
+        self.startup = startup
+    }
+
+    /// Runs the pool until the task is cancelled or the service group shuts down.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await self.client.run()
+        }
+    }
+
+    /// Prepares the database (see the type's description) and returns it, not yet running.
+    /// - Throws: `RepositoriesError` naming the cause in one line.
+    public static func prepare(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> Database {
+        let endpoints = try await Endpoints.resolve(configuration, logger: logger)
+        let prepared = try await Preparation.run(endpoints: endpoints, configuration: configuration, logger: logger)
+        var options = PostgresClient.Configuration.Options()
+        options.maximumConnections = configuration.poolSize
+        options.minimumConnections = 0
+        options.connectTimeout = configuration.connectTimeout
+        options.additionalStartupParameters = [("application_name", "memgraph")]
+        var clientConfiguration = try endpoints.app.clientConfiguration()
+        clientConfiguration.options = options
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        return Database(
+            client: client, configuration: configuration, logger: logger, vectorTypes: prepared.vectorTypes,
+            startup: Startup(
+                appliedMigrations: prepared.applied, createdCluster: endpoints.createdCluster,
+                rebuiltKVEntries: prepared.rebuilt, schemaVersion: prepared.version))
+    }
+
+    /// Prepares the database, runs its pool while `body` runs, and stops it afterwards.
+    public static func withDatabase<T: Sendable>(
+        _ configuration: DatabaseConfiguration, logger: Logger,
+        _ body: @Sendable (Database) async throws -> T
+    ) async throws -> T {
+        let database = try await prepare(configuration, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.client.run() }
+            defer { group.cancelAll() }
+            return try await body(database)
+        }
+    }
+
+    /// Runs `body` in a transaction scoped to `user`: `memgraph.user_id` is set for row-level security,
+    /// and every statement inside must also say `user_id = \(user)`.
+    /// - Throws: `RepositoriesError`, classified by SQLSTATE.
+    ///
+    /// `settings` are further transaction-local settings, set in the same round trip. Their names
+    /// must be constants in code (such as `hnsw.ef_search`); their values are bound.
+    public func withUser<T: Sendable>(
+        _ user: UserID, operation: String, settings: [(name: StaticString, value: String)] = [],
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        var bindings = PostgresBindings()
+        bindings.append(user.rawValue)
+        var sql = "SELECT set_config('memgraph.user_id', $1, true)"
+        for setting in settings {
+            bindings.append(setting.value)
+            sql += ", set_config('\(setting.name)', $\(bindings.count), true)"
+        }
+        let setup = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await connection.query(setup, logger: logger)
+                return try await body(connection)
+            }
+        } catch {
+            throw RepositoriesError.wrap(error, operation: operation, user: user.rawValue)
+        }
+    }
+
+    /// A connection for work that is not scoped to one user and sees no user's rows (RLS): health checks,
+    /// maintenance functions.
+    public func withConnection<T: Sendable>(
+        operation: String, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch {
+            throw RepositoriesError.wrap(error, operation: operation)
+        }
+    }
+}
+
+/// The OIDs of `vector` and `vector[]` in one database.
+struct VectorTypes: Sendable {
+    var vector: PostgresDataType
+    var vectorArray: PostgresDataType
+}
+
+/// Where to connect: the app role for queries, an admin role for bootstrapping and migrations.
+struct Endpoints: Sendable {
+    var app: DatabaseConfiguration.Server
+    var admin: DatabaseConfiguration.Server
+    var embedded: EmbeddedPostgres.ConnectionInfo?
+    var createdCluster: Bool
+    var connectTimeout: Duration
+
+    static func resolve(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> Endpoints {
+        switch configuration.target {
+        case .embedded(let home):
+            let cluster = try EmbeddedPostgres(home: home, logger: logger)
+            let (info, created) = try cluster.start()
+            return Endpoints(
+                app: info.appServer, admin: info.superuserServer, embedded: info, createdCluster: created,
+                connectTimeout: configuration.connectTimeout)
+        case .external(let app, let admin):
+            return Endpoints(
+                app: app, admin: admin ?? app, embedded: nil, createdCluster: false,
+                connectTimeout: configuration.connectTimeout)
+        }
+    }
+}
+
+extension DatabaseConfiguration.Server {
+    func clientConfiguration() throws -> PostgresClient.Configuration {
+        PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: try clientTLS())
+    }
+
+    func connectionConfiguration(timeout: Duration, database override: String? = nil) throws -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: override ?? database,
+            tls: try connectionTLS())
+        configuration.options.connectTimeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
+        return configuration
+    }
+
+    private func clientTLS() throws -> PostgresClient.Configuration.TLS {
+        switch tls {
+        case .disable: return .disable
+        case .prefer: return .prefer(.makeClientConfiguration())
+        case .require: return .require(.makeClientConfiguration())
+        }
+    }
+
+    private func connectionTLS() throws -> PostgresConnection.Configuration.TLS {
+        switch tls {
+        case .disable: return .disable
+        case .prefer: return .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        case .require: return .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
+    }
+
+    /// Opens one connection, runs `body`, closes it.
+    func withConnection<T: Sendable>(
+        timeout: Duration, database: String? = nil, logger: Logger,
+        _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let connection = try await PostgresConnection.connect(
+            configuration: try connectionConfiguration(timeout: timeout, database: database), id: 0, logger: logger)
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// host:port/database, for messages (never the password).
+    var displayName: String { "\(host):\(port)/\(database)" }
+}

@@ -1,0 +1,188 @@
+import Foundation
+import MemoryGraph
+import PostgresNIO
+
+extension MemoryStore {
+    /// The node columns, prefixed for joins (same order as `NodeRecord.selectList`).
+    static let nodeColumns = """
+        n.node_id, n.node_key, n.content, n.context_type, n.summary, n.created_at, n.last_accessed, \
+        n.access_count::int8, n.base_relevance::float8, n.tags, n.metadata
+        """
+
+    /// Users with fewer embeddings than this (for one model) are searched exactly; larger ones through HNSW.
+    public static let exactSearchLimit = 5_000
+
+    // MARK: LOOKUP
+
+    /// LOOKUP: the node under a natural key ("sarah-chen"), through kv_store.
+    public func lookup(_ user: UserID, key: String) async throws -> MemoryNode? {
+        try await database.withUser(user, operation: "lookup") { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.nodeColumns)
+                FROM memory.kv_store kv JOIN memory.nodes n ON n.user_id = kv.user_id AND n.node_id = kv.node_id
+                WHERE kv.user_id = \(user.rawValue) AND kv.entity_key = \(key) AND n.deleted_at IS NULL
+                """, logger: database.logger)
+            for try await row in rows { return try NodeRecord(row: row).node }
+            return nil
+        }
+    }
+
+    // MARK: FUZZY
+
+    /// FUZZY: nodes whose key or summary is similar to `text` (pg_trgm similarity), best first.
+    /// A node's score is the larger of its key's and its summary's similarity.
+    /// - Throws: `RepositoriesError` (`.invalidInput` for a threshold outside 0…1).
+    public func fuzzy(_ user: UserID, text: String, threshold: Double = 0.3, limit: Int = 10) async throws -> [ScoredNode] {
+        guard (0...1).contains(threshold) else {
+            throw RepositoriesError(.invalidInput, "threshold must be between 0 and 1", operation: "fuzzy", user: user.rawValue)
+        }
+        let normalized = text.lowercased()
+        return try await database.withUser(
+            user, operation: "fuzzy", settings: [("pg_trgm.similarity_threshold", String(threshold))]
+        ) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.nodeColumns), s.score::float8
+                FROM (
+                    SELECT node_id, max(score) AS score FROM (
+                        SELECT kv.node_id, similarity(kv.entity_key, \(normalized)) AS score
+                        FROM memory.kv_store kv
+                        WHERE kv.user_id = \(user.rawValue) AND kv.entity_key % \(normalized)
+                        UNION ALL
+                        SELECT m.node_id, similarity(lower(m.summary), \(normalized))
+                        FROM memory.nodes m
+                        WHERE m.user_id = \(user.rawValue) AND m.deleted_at IS NULL AND m.summary % \(normalized)
+                    ) c GROUP BY node_id
+                ) s
+                JOIN memory.nodes n ON n.user_id = \(user.rawValue) AND n.node_id = s.node_id
+                WHERE n.deleted_at IS NULL AND s.score >= \(threshold)
+                ORDER BY s.score DESC, n.node_key NULLS LAST, n.node_id
+                LIMIT \(max(0, limit))
+                """, logger: database.logger)
+            return try await Self.scoredNodes(rows)
+        }
+    }
+
+    // MARK: SEARCH
+
+    /// SEARCH: the nodes whose embeddings are nearest to `vector` by cosine similarity, best first,
+    /// one entry per node (its best field).
+    ///
+    /// Users with fewer than ``exactSearchLimit`` embeddings for the model are scanned exactly, so a
+    /// small user among many never loses its best match; larger users go through the model's HNSW
+    /// index with pgvector's iterative scan, which keeps looking until enough of the user's rows are found.
+    /// - Throws: `RepositoriesError` (`.invalidInput` for a vector of the wrong size or an unknown model).
+    public func search(
+        _ user: UserID, vector: [Float], model: String = EmbeddingModels.miniLML6v2.name,
+        contextTypes: Set<ContextType> = [], minSimilarity: Double = 0, limit: Int = 10
+    ) async throws -> [ScoredNode] {
+        let model = try EmbeddingModels.named(model)
+        guard vector.count == model.dimensions else {
+            throw RepositoriesError(
+                .invalidInput, "the query vector has \(vector.count) dimensions; \(model.name) has \(model.dimensions)",
+                operation: "search", user: user.rawValue)
+        }
+        let limit = max(0, limit)
+        let candidates = max(limit * 4, 40)
+        let types = contextTypes.isEmpty ? nil : contextTypes.map(\.rawValue).sorted()
+        let query = PGVector(vector, oid: database.vectorTypes.vector)
+        return try await database.withUser(user, operation: "search", settings: Self.searchSettings(candidates: candidates)) { connection in
+            let rows = try await connection.query(
+                Self.searchQuery(
+                    user: user, model: model, vector: query, types: types, minSimilarity: minSimilarity,
+                    candidates: candidates, limit: limit),
+                logger: database.logger)
+            return try await Self.scoredNodes(rows)
+        }
+    }
+
+    /// pgvector's iterative index scan: when the user's rows are a small share of what the index
+    /// returns, the scan goes on (up to max_scan_tuples) until `candidates` of them are found.
+    static func searchSettings(candidates: Int) -> [(name: StaticString, value: String)] {
+        [
+            ("hnsw.iterative_scan", "relaxed_order"), ("hnsw.ef_search", String(min(1000, max(100, candidates)))),
+            ("hnsw.max_scan_tuples", "50000"),
+        ]
+    }
+
+    /// Both plans in one statement; a one-time filter on the user's size picks which runs.
+    /// The exact branch orders by `embedding <=> q`, which the expression index cannot serve;
+    /// the approximate one by `embedding::vector(N) <=> q`, which it can.
+    static func searchQuery(
+        user: UserID, model: EmbeddingModels.Model, vector: PGVector, types: [String]?, minSimilarity: Double,
+        candidates: Int, limit: Int
+    ) -> PostgresQuery {
+        let dims = "vector(\(model.dimensions))"
+        let modelLiteral = "'\(model.name)'"  // from EmbeddingModels, never input
+        return """
+            WITH small AS MATERIALIZED (
+                SELECT count(*) < \(exactSearchLimit) AS yes FROM (
+                    SELECT 1 FROM memory.embeddings
+                    WHERE user_id = \(user.rawValue) AND model = \(unescaped: modelLiteral) LIMIT \(exactSearchLimit)) s
+            ), exact AS (
+                SELECT e.node_id, e.embedding <=> \(vector) AS distance
+                FROM memory.embeddings e JOIN memory.nodes m ON m.user_id = e.user_id AND m.node_id = e.node_id
+                WHERE e.user_id = \(user.rawValue) AND e.model = \(unescaped: modelLiteral) AND (SELECT yes FROM small)
+                  AND m.deleted_at IS NULL AND (\(types)::text[] IS NULL OR m.context_type = ANY(\(types)::text[]))
+                ORDER BY e.embedding <=> \(vector)
+                LIMIT \(candidates)
+            ), approximate AS (
+                SELECT e.node_id, (e.embedding::\(unescaped: dims)) <=> (\(vector)::\(unescaped: dims)) AS distance
+                FROM memory.embeddings e
+                WHERE e.user_id = \(user.rawValue) AND e.model = \(unescaped: modelLiteral) AND NOT (SELECT yes FROM small)
+                ORDER BY (e.embedding::\(unescaped: dims)) <=> (\(vector)::\(unescaped: dims))
+                LIMIT \(candidates)
+            ), best AS (
+                SELECT node_id, min(distance) AS distance
+                FROM (SELECT * FROM exact UNION ALL SELECT * FROM approximate) c GROUP BY node_id
+            )
+            SELECT \(unescaped: nodeColumns), (1 - b.distance)::float8 AS score
+            FROM best b JOIN memory.nodes n ON n.user_id = \(user.rawValue) AND n.node_id = b.node_id
+            WHERE n.deleted_at IS NULL AND 1 - b.distance >= \(minSimilarity)
+              AND (\(types)::text[] IS NULL OR n.context_type = ANY(\(types)::text[]))
+            ORDER BY b.distance, n.node_id
+            LIMIT \(limit)
+            """
+    }
+
+    /// Seed 004's text search: summary or content containing `text` (ILIKE), summary matches first, newest next.
+    public func textSearch(
+        _ user: UserID, text: String, contextTypes: Set<ContextType> = [], limit: Int = 50
+    ) async throws -> [MemoryNode] {
+        let pattern = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%"
+        let types = contextTypes.isEmpty ? nil : contextTypes.map(\.rawValue).sorted()
+        return try await database.withUser(user, operation: "text search") { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.nodeColumns) FROM memory.nodes n
+                WHERE n.user_id = \(user.rawValue) AND n.deleted_at IS NULL
+                  AND (n.summary ILIKE \(pattern) OR n.content::text ILIKE \(pattern))
+                  AND (\(types)::text[] IS NULL OR n.context_type = ANY(\(types)::text[]))
+                ORDER BY CASE WHEN n.summary ILIKE \(pattern) THEN 0 ELSE 1 END, n.created_at DESC
+                LIMIT \(max(0, limit))
+                """, logger: database.logger)
+            var result: [MemoryNode] = []
+            for try await row in rows { result.append(try NodeRecord(row: row).node) }
+            return result
+        }
+    }
+
+    /// Stores embeddings for the user's nodes in one batched statement.
+    public func storeEmbeddings(_ user: UserID, _ records: [EmbeddingRecord]) async throws {
+        try await database.withUser(user, operation: "store embeddings") { connection in
+            _ = try await embeddings.upsert(user, records, on: connection)
+        }
+    }
+
+    static func scoredNodes(_ rows: PostgresRowSequence) async throws -> [ScoredNode] {
+        var result: [ScoredNode] = []
+        for try await row in rows {
+            let node = try NodeRecord(row: row).node
+            let score = try row.makeRandomAccessRow()[11].decode(Double.self, context: .default)
+            result.append(ScoredNode(node: node, score: score))
+        }
+        return result
+    }
+}

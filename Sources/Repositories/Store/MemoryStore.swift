@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import MemoryGraph
+import PostgresNIO
+
+/// The user-scoped facade an agent runtime calls: remember (with entity dedup), relate, LOOKUP,
+/// FUZZY, SEARCH, traverse, stats and cleanup.
+///
+/// Every method takes the `UserID` first and runs in a transaction scoped to that user, so one
+/// user's calls never see or change another user's rows. Errors are `RepositoriesError`.
+///
+/// ```swift
+/// let store = MemoryStore(database: database)
+/// let acme = try await store.remember(user, MemoryNode(contextType: .domainEntity, summary: "Acme Corp",
+///     content: ["entity_system": "salesforce", "entity_id": "ACC-001", "entity_name": "Acme Corp"]))
+/// let found = try await store.lookup(user, key: "acme-corp")
+/// ```
+public struct MemoryStore: Sendable {
+    public let database: Database
+    let nodes: Repository<NodeRecord>
+    let relationships: Repository<RelationshipRecord>
+    let kvEntries: Repository<KVEntryRecord>
+    let embeddings: Repository<EmbeddingRecord>
+
+    public init(database: Database) {
+        self.database = database
+        self.nodes = Repository(database: database)
+        self.relationships = Repository(database: database)
+        self.kvEntries = Repository(database: database)
+        self.embeddings = Repository(database: database)
+    }
+
+    // MARK: - Nodes
+
+    /// Stores a node. An entity (content with `entity_system` and `entity_id`) merges into the
+    /// user's existing node for it in one atomic statement: `entity_data` merged with new keys
+    /// winning, `update_count` and `last_updated` kept, tags united, summary replaced when given.
+    /// Otherwise a node with a `key` upserts by key, and any other node is inserted.
+    /// - Throws: `RepositoriesError` (`.invalidInput` for a node that fails validation, `.conflict`
+    ///   when its key belongs to another node).
+    @discardableResult
+    public func remember(_ user: UserID, _ node: MemoryNode) async throws -> RememberResult {
+        try await remember(user, [node])[0]
+    }
+
+    /// Stores many nodes in one transaction through the batched path (at most three statements).
+    /// - Returns: one result per node, in order.
+    public func remember(_ user: UserID, _ batch: [MemoryNode]) async throws -> [RememberResult] {
+        guard !batch.isEmpty else { return [] }
+        try validate(batch, user: user)
+        return try await database.withUser(user, operation: "remember") { connection in
+            try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
+                .map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
+        }
+    }
+
+    /// Stores nodes and then relationships between them in one transaction, as an import does.
+    /// Relationship endpoints are indexes into `batch`.
+    public func remember(
+        _ user: UserID, _ batch: [MemoryNode], relating edges: [(from: Int, to: Int, type: RelationshipType, strength: Double, metadata: [String: JSONValue])]
+    ) async throws -> (nodes: [RememberResult], relationships: [UpsertOutcome]) {
+        try validate(batch, user: user)
+        return try await database.withUser(user, operation: "import") { connection in
+            let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
+            let records = edges.map {
+                RelationshipRecord(relationship: Relationship(
+                    from: results[$0.from].id, to: results[$0.to].id, type: $0.type, strength: $0.strength, metadata: $0.metadata))
+            }
+            let outcomes = try await relationships.upsert(user, records, on: connection)
+            return (results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }, outcomes)
+        }
+    }
+
+    /// The node with this id, unless it is absent, soft-deleted or another user's.
+    public func node(_ user: UserID, id: UUID) async throws -> MemoryNode? {
+        try await database.withUser(user, operation: "get node") { connection in
+            try await nodes.get(user, id: id, on: connection)?.node
+        }
+    }
+
+    /// Removes a node: soft (hidden from every read, kept for audit) by default, or for good,
+    /// which also removes its relationships and embeddings. Returns whether a node was removed.
+    @discardableResult
+    public func forget(_ user: UserID, id: UUID, hard: Bool = false) async throws -> Bool {
+        try await database.withUser(user, operation: "forget") { connection in
+            try await nodes.delete(user, id: id, soft: !hard, on: connection)
+        }
+    }
+
+    // MARK: - Relationships
+
+    /// Relates two nodes of the user. Idempotent: relating them again with the same type updates the strength.
+    /// - Throws: `RepositoriesError` (`.notFound` when either node is not this user's, `.invalidInput` for a strength outside 0…1).
+    @discardableResult
+    public func relate(
+        _ user: UserID, from: UUID, to: UUID, type: RelationshipType, strength: Double = 1.0,
+        metadata: [String: JSONValue] = [:]
+    ) async throws -> UpsertOutcome {
+        try await database.withUser(user, operation: "relate") { connection in
+            try await relationships.upsert(
+                user,
+                RelationshipRecord(relationship: Relationship(from: from, to: to, type: type, strength: strength, metadata: metadata)),
+                on: connection)
+        }
+    }
+
+    /// The relationships of a node, in the given direction and optionally of one type, strongest first.
+    public func relationships(
+        _ user: UserID, of node: UUID, direction: Direction = .both, type: RelationshipType? = nil
+    ) async throws -> [Relationship] {
+        try await database.withUser(user, operation: "relationships") { connection in
+            var found: [RelationshipRecord] = []
+            let typeFilter: [RepositoryFilter<RelationshipRecord>] = type.map { [.equals(.relationshipType, $0.rawValue)] } ?? []
+            if direction != .incoming {
+                found += try await relationships.find(user, on: connection, where: [.equals(.fromNodeID, node)] + typeFilter)
+            }
+            if direction != .outgoing {
+                found += try await relationships.find(user, on: connection, where: [.equals(.toNodeID, node)] + typeFilter)
+            }
+            var seen = Set<UUID>()
+            return found.map(\.relationship).filter { seen.insert($0.id!).inserted }
+                .sorted { $0.strength > $1.strength }
+        }
+    }
+
+    /// The nodes one edge away, with the edge that leads to each, strongest first.
+    public func neighbours(
+        _ user: UserID, of node: UUID, direction: Direction = .both, types: Set<RelationshipType> = []
+    ) async throws -> [(relationship: Relationship, node: MemoryNode)] {
+        let graph = try await traverse(user, from: node, depth: 1, types: types, direction: direction)
+        let byID = Dictionary(graph.nodes.map { ($0.node.id!, $0.node) }, uniquingKeysWith: { first, _ in first })
+        return graph.edges.compactMap { edge in
+            let other = edge.from == node ? edge.to : edge.from
+            return byID[other].map { (edge, $0) }
+        }.sorted { $0.relationship.strength > $1.relationship.strength }
+    }
+
+    private func validate(_ batch: [MemoryNode], user: UserID) throws {
+        for (index, node) in batch.enumerated() {
+            do {
+                try node.validate()
+            } catch let error as MemoryGraphError {
+                let position = batch.count > 1 ? "node \(index + 1): " : ""
+                throw RepositoriesError(.invalidInput, position + error.message, operation: "remember", user: user.rawValue)
+            }
+        }
+    }
+}

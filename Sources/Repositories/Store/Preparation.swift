@@ -1,0 +1,156 @@
+import Logging
+import PostgresNIO
+
+/// Start-up checks: a current schema costs one connection and one query; anything else goes through
+/// the admin role (bootstrap of the embedded cluster's database and role, then migrations).
+enum Preparation {
+    struct Result {
+        var applied: [Int]
+        var rebuilt: Int
+        var version: Int
+        var vectorTypes: VectorTypes
+    }
+
+    private struct State {
+        var version: Int
+        var vectorTypes: VectorTypes?
+        var rebuilt: Int
+    }
+
+    /// SQLSTATEs after which the admin role can still make things right.
+    private static let repairable: Set<String> = ["3D000", "28P01", "28000", "42P01", "3F000", "42501", "42883"]
+
+    static func run(endpoints: Endpoints, configuration: DatabaseConfiguration, logger: Logger) async throws -> Result {
+        let migrator = try Migrator()
+        var applied: [Int] = []
+        do {
+            if let result = try await checkAsApp(endpoints, migrator: migrator, logger: logger) {
+                return result
+            }
+        } catch let error as RepositoriesError where error.sqlState.map(repairable.contains) == true {
+            logger.debug("schema not ready for the app role; preparing it", metadata: ["sqlstate": "\(error.sqlState ?? "")"])
+        }
+        if let embedded = endpoints.embedded {
+            try await bootstrapEmbedded(endpoints.admin, info: embedded, timeout: endpoints.connectTimeout, logger: logger)
+        }
+        do {
+            applied = try await endpoints.admin.withConnection(timeout: endpoints.connectTimeout, logger: logger) { connection in
+                try await migrator.migrate(on: connection, logger: logger)
+            }
+        } catch {
+            throw describe(error, server: endpoints.admin, operation: "migrate")
+        }
+        guard var result = try await checkAsApp(endpoints, migrator: migrator, logger: logger) else {
+            throw RepositoriesError(
+                .migration,
+                "the schema is still not current after migrating; check that the role \(endpoints.app.username) may read schema memory")
+        }
+        result.applied = applied
+        return result
+    }
+
+    /// Returns nil when the schema is behind this code.
+    private static func checkAsApp(_ endpoints: Endpoints, migrator: Migrator, logger: Logger) async throws -> Result? {
+        let state: State
+        do {
+            state = try await endpoints.app.withConnection(timeout: endpoints.connectTimeout, logger: logger) { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT coalesce((SELECT max(version) FROM memory.schema_migrations), 0)::int8,
+                           coalesce(to_regtype('vector')::oid, 0)::int8,
+                           coalesce(to_regtype('vector[]')::oid, 0)::int8
+                    """, logger: logger)
+                var version = 0
+                var types: VectorTypes?
+                for try await (v, vectorOID, arrayOID) in rows.decode((Int, Int, Int).self) {
+                    version = v
+                    if vectorOID != 0, arrayOID != 0 {
+                        types = VectorTypes(
+                            vector: PostgresDataType(UInt32(vectorOID)), vectorArray: PostgresDataType(UInt32(arrayOID)))
+                    }
+                }
+                var rebuilt = 0
+                if version == migrator.latestVersion {
+                    // After a crash Postgres empties UNLOGGED tables: refill kv_store from nodes.
+                    for try await count in try await connection.query(
+                        "SELECT memory.rebuild_kv_store()", logger: logger
+                    ).decode(Int.self) {
+                        rebuilt = count
+                    }
+                    if rebuilt > 0 { logger.notice("rebuilt kv_store", metadata: ["entries": "\(rebuilt)"]) }
+                }
+                return State(version: version, vectorTypes: types, rebuilt: rebuilt)
+            }
+        } catch {
+            throw describe(error, server: endpoints.app, operation: "connect")
+        }
+        if state.version > migrator.latestVersion {
+            throw RepositoriesError(
+                .schemaTooNew,
+                "the database schema is at version \(state.version), newer than this memgraph knows (\(migrator.latestVersion)): upgrade memgraph, or point it at another database")
+        }
+        guard state.version == migrator.latestVersion else { return nil }
+        guard let types = state.vectorTypes else {
+            throw RepositoriesError(.missingExtension, "the extension \"vector\" is not installed in \(endpoints.app.displayName): run memgraph migrate")
+        }
+        return Result(applied: [], rebuilt: state.rebuilt, version: state.version, vectorTypes: types)
+    }
+
+    /// Creates the memgraph database and the login role of the app (idempotent).
+    private static func bootstrapEmbedded(
+        _ admin: DatabaseConfiguration.Server, info: EmbeddedPostgres.ConnectionInfo, timeout: Duration, logger: Logger
+    ) async throws {
+        // Our own random alphanumeric secret; utility statements take no bind parameters.
+        precondition(info.appPassword.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })
+        do {
+            try await admin.withConnection(timeout: timeout, database: "postgres", logger: logger) { connection in
+                let exists = try await connection.query(
+                    "SELECT count(*)::int8 FROM pg_database WHERE datname = \(EmbeddedPostgres.databaseName)", logger: logger
+                ).collect().first?.decode(Int.self) ?? 0
+                if exists == 0 {
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "CREATE DATABASE \(EmbeddedPostgres.databaseName)"), logger: logger)
+                }
+                let roles = try await connection.query(
+                    "SELECT count(*)::int8 FROM pg_roles WHERE rolname = \(EmbeddedPostgres.appRole)", logger: logger
+                ).collect().first?.decode(Int.self) ?? 0
+                let verb = roles == 0 ? "CREATE" : "ALTER"
+                try await connection.query(
+                    PostgresQuery(
+                        unsafeSQL: "\(verb) ROLE \(EmbeddedPostgres.appRole) LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '\(info.appPassword)'"),
+                    logger: logger)
+            }
+        } catch {
+            throw describe(error, server: admin, operation: "bootstrap")
+        }
+    }
+
+    /// One line naming the cause of a start-up failure.
+    static func describe(_ error: any Error, server: DatabaseConfiguration.Server, operation: String) -> RepositoriesError {
+        if let error = error as? RepositoriesError { return error }
+        let wrapped = RepositoriesError.wrap(error, operation: operation)
+        switch wrapped.sqlState {
+        case "28P01", "28000":
+            return RepositoriesError(
+                .connection, "PostgreSQL at \(server.displayName) refused the login of user \(server.username): check the user name and password",
+                operation: operation, sqlState: wrapped.sqlState)
+        case "3D000":
+            return RepositoriesError(
+                .connection, "the database \(server.database) does not exist at \(server.host):\(server.port): create it, or fix DATABASE_URL/POSTGRES_DB",
+                operation: operation, sqlState: wrapped.sqlState)
+        case nil where wrapped.code == .connection:
+            return RepositoriesError(
+                .connection,
+                "cannot reach PostgreSQL at \(server.host):\(server.port) (\(underlyingReason(error))): check DATABASE_URL/POSTGRES_HOST and that the server is running",
+                operation: operation)
+        default:
+            return wrapped
+        }
+    }
+
+    private static func underlyingReason(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return String(describing: error) }
+        if let underlying = error.underlying { return String(describing: underlying) }
+        return String(describing: error.code)
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import MemoryGraph
+import Repositories
+
+extension Memgraph {
+    struct DB: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "db",
+            abstract: "Manage the embedded PostgreSQL cluster under MEMGRAPH_HOME.",
+            discussion: """
+                Examples:
+                  memgraph db start
+                  memgraph db status --json
+                  psql "$(memgraph db url)"
+                  MEMGRAPH_HOME=/tmp/other memgraph db start   # a second cluster, on its own port
+                """,
+            subcommands: [Start.self, Stop.self, Status.self, URLCommand.self]
+        )
+    }
+}
+
+extension Memgraph.DB {
+    struct HomeOptions: ParsableArguments {
+        @Option(name: .customLong("home"), help: ArgumentHelp(
+            "Data directory (else MEMGRAPH_HOME; default ./.memgraph).", valueName: "dir"))
+        var home: String?
+
+        func cluster() throws -> EmbeddedPostgres {
+            var environment = ProcessInfo.processInfo.environment
+            if let home { environment["MEMGRAPH_HOME"] = home }
+            return try EmbeddedPostgres(home: MemgraphHome(environment: environment), logger: CLI.logger)
+        }
+    }
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the cluster if needed, start it, migrate the schema, and wait until it is ready.")
+        @OptionGroup var home: HomeOptions
+
+        func run() async throws {
+            let cluster = try home.cluster()
+            var environment = ProcessInfo.processInfo.environment
+            environment["MEMGRAPH_HOME"] = cluster.home.home.path
+            environment["DATABASE_URL"] = nil
+            environment["POSTGRES_HOST"] = nil
+            let configuration = try DatabaseConfiguration.load(environment: environment)
+            let startup = try await Database.withDatabase(configuration, logger: CLI.logger) { $0.startup }
+            let info = try cluster.connectionInfo()
+            CLI.note(
+                "memgraph: postgres is running in \(cluster.home.home.path) on 127.0.0.1:\(info?.port ?? 0)"
+                    + (startup.createdCluster ? " (created)" : "")
+                    + (startup.appliedMigrations.isEmpty ? "" : ", applied migrations \(startup.appliedMigrations)"))
+        }
+    }
+
+    struct Stop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop the cluster (fast shutdown; committed data is kept).")
+        @OptionGroup var home: HomeOptions
+
+        func run() async throws {
+            let cluster = try home.cluster()
+            try cluster.stop()
+            CLI.note("memgraph: postgres in \(cluster.home.home.path) is stopped")
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Say whether the cluster is running, stopped or not created.")
+        @OptionGroup var home: HomeOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let cluster = try home.cluster()
+            let status = try cluster.status()
+            let port = try cluster.connectionInfo()?.port
+            if output.json {
+                CLI.printJSON([
+                    "status": .string(status.rawValue), "home": .string(cluster.home.home.path),
+                    "port": port.map { .number(Double($0)) } ?? .null,
+                ])
+            } else {
+                print("\(status.rawValue)\t\(cluster.home.home.path)" + (port.map { "\t127.0.0.1:\($0)" } ?? ""))
+            }
+        }
+    }
+
+    struct URLCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "url", abstract: "Print the cluster's superuser URL, for psql and administration.")
+        @OptionGroup var home: HomeOptions
+
+        func run() async throws {
+            let cluster = try home.cluster()
+            guard let info = try cluster.connectionInfo() else {
+                throw RepositoriesError(.embeddedCluster, "no cluster in \(cluster.home.home.path) yet: run memgraph db start")
+            }
+            print(info.superuserURL)
+        }
+    }
+}
+
+extension Memgraph {
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply pending schema migrations (every other command also does this on first use).",
+            discussion: """
+                Examples:
+                  memgraph migrate
+                  memgraph migrate --database-url postgresql://admin:secret@db:5432/memgraph
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let startup = try await Database.withDatabase(try connection.load(), logger: CLI.logger) { $0.startup }
+            if output.json {
+                CLI.printJSON([
+                    "schema_version": .number(Double(startup.schemaVersion)),
+                    "applied": .array(startup.appliedMigrations.map { .number(Double($0)) }),
+                ])
+            } else if startup.appliedMigrations.isEmpty {
+                CLI.note("memgraph: schema is current (version \(startup.schemaVersion))")
+            } else {
+                CLI.note("memgraph: applied migrations \(startup.appliedMigrations); schema is at version \(startup.schemaVersion)")
+            }
+        }
+    }
+}

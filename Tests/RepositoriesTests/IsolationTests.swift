@@ -1,0 +1,102 @@
+import Foundation
+import MemoryGraph
+import PostgresNIO
+import Testing
+@testable import Repositories
+
+@Suite("User isolation")
+struct IsolationTests {
+    @Test("every MemoryStore method called as user B never returns or changes user A's data")
+    func matrix() async throws {
+        let store = try await TestDatabase.store()
+        let a = freshUser("a")
+        let b = freshUser("b")
+        // Overlapping keys and entity ids.
+        let aNodes = try await store.remember(a, [
+            entity("sf", "ACC-1", name: "Acme Corp", data: ["owner": "a"], summary: "Acme for A"),
+            MemoryNode(key: "shared-key", contextType: .conversationFact, summary: "A's secret plan"),
+        ])
+        let bNodes = try await store.remember(b, [
+            entity("sf", "ACC-1", name: "Acme Corp", data: ["owner": "b"], summary: "Acme for B"),
+            MemoryNode(key: "shared-key", contextType: .conversationFact, summary: "B's note"),
+        ])
+        #expect(aNodes.allSatisfy(\.inserted) && bNodes.allSatisfy(\.inserted), "B's same entity must be B's own node")
+        let aIDs = aNodes.map(\.nodeID)
+        try await store.relate(a, from: aIDs[1], to: aIDs[0], type: .relatesTo, strength: 0.5)
+        try await store.storeEmbeddings(a, [EmbeddingRecord(nodeID: aIDs[0], field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [1], vector: unitVector(seed: 5))])
+        let aBefore = try await snapshot(store, a, aIDs)
+
+        // Reads as B.
+        #expect(try await store.lookup(b, key: "shared-key")?.summary == "B's note")
+        #expect(try await store.lookup(b, key: "acme-corp")?.summary == "Acme for B")
+        for id in aIDs { #expect(try await store.node(b, id: id) == nil) }
+        #expect(try await store.fuzzy(b, text: "acme corp").allSatisfy { !aIDs.contains($0.node.id!) })
+        #expect(try await store.search(b, vector: unitVector(seed: 5)).isEmpty)
+        #expect(try await store.textSearch(b, text: "secret").isEmpty)
+        #expect(try await store.relationships(b, of: aIDs[0]).isEmpty)
+        #expect(try await store.neighbours(b, of: aIDs[0]).isEmpty)
+        #expect(try await store.traverse(b, from: aIDs[1], depth: 3).nodes.isEmpty)
+        let bLoaded = try await store.loadUserMemories(b)
+        #expect(Set(bLoaded.nodes.map(\.id!)) == Set(bNodes.map(\.nodeID)))
+        #expect(try await store.stats(b).totalNodes == 2)
+        #expect(try await store.stats(b).relationships == 0)
+
+        // Writes as B aimed at A's ids change nothing of A's.
+        #expect(try await store.forget(b, id: aIDs[0]) == false)
+        #expect(try await store.forget(b, id: aIDs[1], hard: true) == false)
+        await #expect(throws: RepositoriesError.self) { try await store.relate(b, from: aIDs[0], to: aIDs[1], type: .ledTo) }
+        await #expect(throws: RepositoriesError.self) { try await store.relate(b, from: bNodes[0].nodeID, to: aIDs[1], type: .ledTo) }
+        await #expect(throws: RepositoriesError.self) {
+            try await store.storeEmbeddings(b, [EmbeddingRecord(nodeID: aIDs[0], field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [2], vector: unitVector(seed: 6))])
+        }
+        _ = try await store.remember(b, entity("sf", "ACC-1", data: ["owner": "b2"]))
+        #expect(try await store.cleanup(b, olderThan: .zero) == 2)
+
+        #expect(try await snapshot(store, a, aIDs) == aBefore)
+    }
+
+    @Test("raw SQL as the application role without the user setting sees no rows")
+    func rowLevelSecurity() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        let id = try await store.remember(user, entity("sf", "Z", name: "Zed")).nodeID
+        try await store.storeEmbeddings(user, [EmbeddingRecord(nodeID: id, field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [1], vector: unitVector(seed: 9))])
+        let counts = try await store.database.withConnection(operation: "raw") { connection in
+            var counts: [Int] = []
+            for table in ["nodes", "relationships", "user_metadata", "kv_store", "embeddings"] {
+                let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int8 FROM memory.\(table)"), logger: TestDatabase.logger)
+                for try await n in rows.decode(Int.self) { counts.append(n) }
+            }
+            return counts
+        }
+        #expect(counts == [0, 0, 0, 0, 0])
+        // The application role cannot write rows for a user other than the one it set.
+        await #expect(throws: RepositoriesError.self) {
+            try await store.database.withUser(user, operation: "raw") { connection in
+                try await connection.query(
+                    "INSERT INTO memory.nodes (user_id, context_type) VALUES ('someone-else', 'tool_output')", logger: TestDatabase.logger)
+            }
+        }
+        // And the superuser sees the row is there.
+        let seen = try await TestDatabase.asSuperuser { connection in
+            try await connection.query("SELECT count(*)::int8 FROM memory.nodes WHERE user_id = \(user.rawValue)", logger: TestDatabase.logger)
+                .collect().first!.decode(Int.self)
+        }
+        #expect(seen == 1)
+    }
+
+    private struct Snapshot: Equatable {
+        var nodes: [MemoryNode]
+        var relationships: [Relationship]
+        var stats: UserStats
+        var lookups: [UUID?]
+    }
+
+    private func snapshot(_ store: MemoryStore, _ user: UserID, _ ids: [UUID]) async throws -> Snapshot {
+        var nodes: [MemoryNode] = []
+        for id in ids { if let node = try await store.node(user, id: id) { nodes.append(node) } }
+        return Snapshot(
+            nodes: nodes, relationships: try await store.relationships(user, of: ids[0]), stats: try await store.stats(user),
+            lookups: [try await store.lookup(user, key: "shared-key")?.id, try await store.lookup(user, key: "acme-corp")?.id])
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import MemoryGraph
+import PostgresNIO
+import Testing
+@testable import Repositories
+
+@Suite("FUZZY and SEARCH")
+struct LookupTests {
+    @Test("FUZZY ranks 'sara chen' to sarah-chen first among similar names")
+    func fuzzyRanks() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        for (i, name) in ["Sarah Connor", "Sam Chen", "Sara Chang", "Zara Chan", "Sarah Chen", "Marcus Webb"].enumerated() {
+            _ = try await store.remember(user, entity("sf", "C\(i)", name: name, summary: "\(name), a contact"))
+        }
+        let hits = try await store.fuzzy(user, text: "sara chen")
+        #expect(hits.first?.node.key == nil)  // derived keys are not node keys
+        #expect(hits.first?.node.content["entity_name"] == "Sarah Chen")
+        #expect(hits.count >= 3)
+        #expect(zip(hits, hits.dropFirst()).allSatisfy { $0.score >= $1.score })
+        #expect(!hits.contains { $0.node.content["entity_name"] == "Marcus Webb" })
+        // A high threshold keeps only the close match; the limit is honoured.
+        let strict = try await store.fuzzy(user, text: "sara chen", threshold: 0.7)
+        #expect(strict.map { $0.node.content["entity_name"] } == ["Sarah Chen"])
+        #expect(try await store.fuzzy(user, text: "sara chen", limit: 1).count == 1)
+    }
+
+    @Test("SEARCH returns nearest first and honours minSimilarity, the context filter and the limit")
+    func searchOrdering() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        let query = unitVector(seed: 1)
+        let away = unitVector(seed: 2)
+        var nodes: [MemoryNode] = []
+        for i in 0..<8 {
+            nodes.append(MemoryNode(key: "n\(i)", contextType: i % 2 == 0 ? .conversationFact : .toolOutput, summary: "node \(i)"))
+        }
+        let ids = try await store.remember(user, nodes).map(\.nodeID)
+        let vectors = (0..<8).map { blend(query, away, Float($0) * 0.12) }
+        try await store.storeEmbeddings(user, zip(ids, vectors).map {
+            EmbeddingRecord(nodeID: $0, field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [1], vector: $1)
+        })
+        let all = try await store.search(user, vector: query, limit: 10)
+        #expect(all.map { $0.node.key } == (0..<8).map { "n\($0)" })
+        for (hit, vector) in zip(all, vectors) {
+            #expect(abs(hit.score - cosine(query, vector)) < 1e-4)
+        }
+        let threshold = cosine(query, vectors[3]) - 1e-4
+        #expect(try await store.search(user, vector: query, minSimilarity: threshold).map { $0.node.key } == ["n0", "n1", "n2", "n3"])
+        #expect(try await store.search(user, vector: query, contextTypes: [.toolOutput], limit: 2).map { $0.node.key } == ["n1", "n3"])
+        #expect(try await store.search(user, vector: query, limit: 3).count == 3)
+        await #expect(throws: RepositoriesError.self) { try await store.search(user, vector: [1, 2, 3]) }
+    }
+
+    @Test("SEARCH of a large user goes through the HNSW index and keeps recall@10 ≥ 0.95; a small user is exact")
+    func searchHNSW() async throws {
+        let store = try await TestDatabase.store()
+        let large = freshUser("large")
+        let small = freshUser("small")
+        let count = MemoryStore.exactSearchLimit + 1_000
+        // Clustered vectors, as real embeddings are: 60 topics, each node near one.
+        let topics = (0..<60).map { unitVector(seed: 10_000 + UInt64($0)) }
+        func vector(_ i: Int) -> [Float] { blend(topics[i % 60], unitVector(seed: UInt64(i) + 77), 0.45) }
+        let largeVectors = (0..<count).map(vector)
+        let largeIDs = try await store.remember(large, (0..<count).map { MemoryNode(contextType: .searchResult, summary: "doc \($0)") }).map(\.nodeID)
+        try await store.storeEmbeddings(large, zip(largeIDs, largeVectors).map {
+            EmbeddingRecord(nodeID: $0, field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [0], vector: $1)
+        })
+        let smallVectors = (0..<50).map { vector($0 * 7 + 3) }
+        let smallIDs = try await store.remember(small, (0..<50).map { MemoryNode(contextType: .searchResult, summary: "mine \($0)") }).map(\.nodeID)
+        try await store.storeEmbeddings(small, zip(smallIDs, smallVectors).map {
+            EmbeddingRecord(nodeID: $0, field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [0], vector: $1)
+        })
+        try await TestDatabase.asSuperuser { connection in
+            try await connection.query("ANALYZE memory.embeddings", logger: TestDatabase.logger)
+        }
+
+        // The plan: the HNSW index scan runs for the large user and is skipped for the small one.
+        let database = try await TestDatabase.database()
+        func plan(_ user: UserID, _ query: [Float]) async throws -> String {
+            try await database.withUser(user, operation: "explain", settings: MemoryStore.searchSettings(candidates: 40)) { connection in
+                let search = MemoryStore.searchQuery(
+                    user: user, model: EmbeddingModels.miniLML6v2, vector: PGVector(query, oid: database.vectorTypes.vector),
+                    types: nil, minSimilarity: 0, candidates: 40, limit: 10)
+                var lines: [String] = []
+                for try await line in try await connection.query(
+                    PostgresQuery(unsafeSQL: "EXPLAIN (ANALYZE, COSTS OFF) " + search.sql, binds: search.binds), logger: TestDatabase.logger
+                ).decode(String.self) {
+                    lines.append(line)
+                }
+                return lines.joined(separator: "\n")
+            }
+        }
+        let largePlan = try await plan(large, largeVectors[5])
+        let hnswLine = try #require(largePlan.split(separator: "\n").first { $0.contains("idx_embeddings_minilm_l6_v2_hnsw") })
+        #expect(!hnswLine.contains("never executed"), "\(largePlan)")
+        let smallPlan = try await plan(small, smallVectors[5])
+        #expect(smallPlan.split(separator: "\n").filter { $0.contains("idx_embeddings_minilm_l6_v2_hnsw") }.allSatisfy { $0.contains("never executed") }, "\(smallPlan)")
+
+        // Recall@10 against an exact scan computed here.
+        func exactTop(_ query: [Float], _ ids: [UUID], _ vectors: [[Float]]) -> Set<UUID> {
+            Set(zip(ids, vectors).map { ($0, cosine(query, $1)) }.sorted { $0.1 > $1.1 }.prefix(10).map(\.0))
+        }
+        var largeRecall = 0.0
+        var smallRecall = 0.0
+        let queries = 20
+        for q in 0..<queries {
+            let query = blend(topics[(q * 7) % 60], unitVector(seed: 999 + UInt64(q)), 0.4)
+            let got = Set(try await store.search(large, vector: query, limit: 10).map { $0.node.id! })
+            largeRecall += Double(got.intersection(exactTop(query, largeIDs, largeVectors)).count) / 10
+            let mine = try await store.search(small, vector: query, limit: 10)
+            #expect(Set(mine.map { $0.node.id! }).isSubset(of: Set(smallIDs)))
+            smallRecall += Double(Set(mine.map { $0.node.id! }).intersection(exactTop(query, smallIDs, smallVectors)).count) / 10
+        }
+        #expect(largeRecall / Double(queries) >= 0.95)
+        #expect(smallRecall / Double(queries) == 1.0)
+    }
+
+    @Test("textSearch puts summary matches first and filters by context type")
+    func textSearch() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        _ = try await store.remember(user, MemoryNode(contextType: .toolOutput, summary: "query result", content: ["text": "mentions Acme in the body"]))
+        _ = try await store.remember(user, MemoryNode(contextType: .conversationFact, summary: "Acme wants a discount"))
+        let hits = try await store.textSearch(user, text: "acme")
+        #expect(hits.map(\.summary) == ["Acme wants a discount", "query result"])
+        #expect(try await store.textSearch(user, text: "acme", contextTypes: [.toolOutput]).map(\.summary) == ["query result"])
+        #expect(try await store.textSearch(user, text: "100%").isEmpty)
+    }
+}

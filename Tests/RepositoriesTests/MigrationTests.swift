@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import MemoryGraph
+import PostgresNIO
+import Testing
+@testable import Repositories
+
+@Suite("Migrations")
+struct MigrationTests {
+    @Test("running the migrations twice is a no-op")
+    func twice() async throws {
+        let (name, configuration) = try await TestDatabase.scratchDatabase()
+        defer { Task { try? await TestDatabase.dropScratch(name) } }
+        let first = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { $0.startup }
+        #expect(first.appliedMigrations == (try Migrator()).migrations.map(\.version))
+        let second = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { $0.startup }
+        #expect(second.appliedMigrations.isEmpty)
+        #expect(second.schemaVersion == first.schemaVersion)
+        // And the migrator itself, run directly again, applies nothing.
+        var server = try TestDatabase.superuser()
+        server.database = name
+        let again = try await server.withConnection(timeout: .seconds(5), logger: TestDatabase.logger) { connection in
+            try await Migrator().migrate(on: connection, logger: TestDatabase.logger)
+        }
+        #expect(again.isEmpty)
+    }
+
+    @Test("a database at a newer migration gives a clear error")
+    func newer() async throws {
+        let (name, configuration) = try await TestDatabase.scratchDatabase()
+        defer { Task { try? await TestDatabase.dropScratch(name) } }
+        _ = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { $0.startup }
+        try await TestDatabase.asSuperuser(database: name) { connection in
+            try await connection.query(
+                "INSERT INTO memory.schema_migrations (version, name, checksum) VALUES (9999, 'future', 'x')", logger: TestDatabase.logger)
+        }
+        do {
+            _ = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { $0.startup }
+            Issue.record("a newer schema was accepted")
+        } catch let error as RepositoriesError {
+            #expect(error.code == .schemaTooNew)
+            #expect(error.description.contains("9999"))
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test("an edited migration is refused")
+    func edited() throws {
+        let migrator = try Migrator()
+        let recorded = Dictionary(uniqueKeysWithValues: migrator.migrations.map { ($0.version, "0") })
+        #expect(throws: RepositoriesError.self) { try migrator.verify(recorded: recorded) }
+        let honest = Dictionary(uniqueKeysWithValues: migrator.migrations.map { ($0.version, $0.checksum) })
+        try migrator.verify(recorded: honest)
+    }
+
+    @Test("a server without a required extension gives a one-line error naming it")
+    func missingExtension() async throws {
+        #expect(throws: RepositoriesError.self) { try Migrator.requireExtensions(["pg_trgm"]) }
+        do {
+            try Migrator.requireExtensions(["vector"])
+        } catch let error as RepositoriesError {
+            #expect(error.code == .missingExtension)
+            #expect(error.description.contains("pg_trgm"))
+        }
+        // Against the real server: ask it which of the two it has; both must be there.
+        let available = try await TestDatabase.asSuperuser { connection in
+            try await connection.query("SELECT name FROM pg_available_extensions WHERE name IN ('vector', 'pg_trgm')", logger: TestDatabase.logger)
+                .collect().map { try $0.decode(String.self) }
+        }
+        try Migrator.requireExtensions(Set(available))
+    }
+
+    @Test("the SQL splitter keeps dollar-quoted bodies, strings and comments whole")
+    func splitter() {
+        let script = """
+            -- a comment; with a semicolon
+            CREATE TABLE t (a text DEFAULT 'x;y');
+            CREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;
+            /* block; comment */ SELECT $tag$ ; $tag$;
+            SELECT "we;ird" FROM t
+            """
+        let statements = SQLScript.statements(script)
+        #expect(statements.count == 4)
+        #expect(statements[1].hasSuffix("END $$"))
+        #expect(statements[2].hasSuffix("$tag$ ; $tag$"))
+    }
+}
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("flags win over the environment, which wins over the config file")
+    func precedence() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-config-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("config.yaml")
+        try "postgres_host: filehost\npostgres_port: 6000\npostgres_pool_size: 7\npostgres_db: filedb\n".write(to: file, atomically: true, encoding: .utf8)
+        let configuration = try DatabaseConfiguration.load(
+            flags: ["POSTGRES_PORT": "7000"],
+            environment: ["MEMGRAPH_CONFIG": file.path, "POSTGRES_PORT": "6500", "POSTGRES_DB": "envdb", "POSTGRES_USER": "me"])
+        guard case .external(let app, nil) = configuration.target else {
+            Issue.record("expected an external server"); return
+        }
+        #expect(app.host == "filehost")
+        #expect(app.port == 7000)
+        #expect(app.database == "envdb")
+        #expect(app.username == "me")
+        #expect(configuration.poolSize == 7)
+        let defaults = try DatabaseConfiguration.load(environment: ["MEMGRAPH_HOME": directory.path])
+        #expect(defaults.poolSize == 20)
+        guard case .embedded(let home) = defaults.target else { Issue.record("expected embedded"); return }
+        #expect(home.home.path == directory.path)
+    }
+
+    @Test("DATABASE_URL is parsed, and a bad one gets a one-line error naming the setting")
+    func urls() throws {
+        let configuration = try DatabaseConfiguration.load(environment: ["DATABASE_URL": "postgresql://app:s%40cret@db.example:5433/mem?sslmode=require"])
+        guard case .external(let app, _) = configuration.target else { Issue.record("expected external"); return }
+        #expect(app == .init(host: "db.example", port: 5433, database: "mem", username: "app", password: "s@cret", tls: .require))
+        for bad in ["mysql://x@y/z", "postgresql://", "not a url", "postgresql://host/db", "postgresql://u@h/db?sslmode=sometimes"] {
+            do {
+                _ = try DatabaseConfiguration.load(environment: ["DATABASE_URL": bad])
+                Issue.record("accepted \(bad)")
+            } catch let error as RepositoriesError {
+                #expect(error.code == .configuration)
+                #expect(error.description.contains("DATABASE_URL"))
+                #expect(!error.description.contains("\n"))
+            }
+        }
+        #expect(throws: RepositoriesError.self) { try DatabaseConfiguration.load(environment: ["POSTGRES_HOST": "h", "POSTGRES_POOL_SIZE": "lots"]) }
+    }
+
+    @Test("an unreachable host gives a one-line error naming host and port, within the timeout")
+    func unreachable() async throws {
+        let configuration = try DatabaseConfiguration.load(environment: [
+            "DATABASE_URL": "postgresql://u:p@127.0.0.1:1/db", "MEMGRAPH_CONNECT_TIMEOUT": "2",
+        ])
+        do {
+            _ = try await Database.prepare(configuration, logger: TestDatabase.logger)
+            Issue.record("connected to port 1")
+        } catch let error as RepositoriesError {
+            #expect(error.code == .connection)
+            #expect(error.description.contains("127.0.0.1:1"))
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test("a wrong password gives a one-line error naming the user")
+    func badPassword() async throws {
+        var server = try TestDatabase.superuser()
+        server.password = "wrong"
+        let configuration = DatabaseConfiguration(target: .external(app: server, admin: nil))
+        do {
+            _ = try await Database.prepare(configuration, logger: TestDatabase.logger)
+            Issue.record("logged in with a wrong password")
+        } catch let error as RepositoriesError {
+            #expect(error.code == .connection)
+            #expect(error.description.contains(server.username))
+        }
+    }
+}

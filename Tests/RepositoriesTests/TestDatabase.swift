@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import MemoryGraph
+import PostgresNIO
+@testable import Repositories
+
+/// The Postgres the test command started (the embedded cluster under MEMGRAPH_HOME, or DATABASE_URL).
+/// Prepared once per test process; its pool runs for the life of the process.
+enum TestDatabase {
+    static let logger = Logger(label: "memgraph-tests")
+
+    private static let shared = Task<Database, any Error> {
+        let database = try await Database.prepare(try DatabaseConfiguration.load(), logger: logger)
+        Task.detached { await database.client.run() }
+        return database
+    }
+
+    static func database() async throws -> Database { try await shared.value }
+
+    static func store() async throws -> MemoryStore { MemoryStore(database: try await database()) }
+
+    /// The embedded cluster's superuser, for checks that must see past row-level security.
+    static func superuser() throws -> DatabaseConfiguration.Server {
+        let cluster = try EmbeddedPostgres(home: MemgraphHome(), logger: logger)
+        guard let info = try cluster.connectionInfo() else { throw RepositoriesError(.embeddedCluster, "no cluster") }
+        return info.superuserServer
+    }
+
+    /// Runs `body` on a superuser connection to `database` (default: the memgraph database).
+    static func asSuperuser<T: Sendable>(
+        database: String? = nil, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await superuser().withConnection(timeout: .seconds(5), database: database, logger: logger, body)
+    }
+
+    /// A new, empty database in the test cluster, with its own configuration (as the superuser).
+    /// For tests that must change what all users share (truncating kv_store, faking a newer schema).
+    static func scratchDatabase() async throws -> (name: String, configuration: DatabaseConfiguration) {
+        let name = "memgraph_scratch_\(UUID().uuidString.prefix(8).lowercased())"
+        try await asSuperuser(database: "postgres") { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        }
+        var server = try superuser()
+        server.database = name
+        return (name, DatabaseConfiguration(target: .external(app: server, admin: nil), poolSize: 4))
+    }
+
+    static func dropScratch(_ name: String) async throws {
+        try await asSuperuser(database: "postgres") { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+        }
+    }
+}
+
+/// A user id no other test uses, so tests can run in parallel.
+func freshUser(_ prefix: String = "t") -> UserID {
+    try! UserID("\(prefix)-\(UUID().uuidString.lowercased())")
+}
+
+/// A CRM entity node.
+func entity(
+    _ system: String, _ id: String, name: String? = nil, data: [String: JSONValue] = [:], summary: String? = nil,
+    tags: [String] = []
+) -> MemoryNode {
+    var content: [String: JSONValue] = ["entity_system": .string(system), "entity_id": .string(id), "entity_data": .object(data)]
+    if let name { content["entity_name"] = .string(name) }
+    return MemoryNode(contextType: .domainEntity, summary: summary, content: content, tags: tags)
+}
+
+/// A deterministic unit vector of `dims` dimensions.
+func unitVector(seed: UInt64, dims: Int = 384) -> [Float] {
+    var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+    var values = [Float](repeating: 0, count: dims)
+    for i in 0..<dims {
+        state ^= state << 13; state ^= state >> 7; state ^= state << 17
+        values[i] = Float(Int64(bitPattern: state % 2001) - 1000) / 1000
+    }
+    return normalize(values)
+}
+
+func normalize(_ v: [Float]) -> [Float] {
+    let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    return norm > 0 ? v.map { $0 / norm } : v
+}
+
+/// `base` moved toward `toward` by `t` (0…1), normalised: similarity to base falls as t grows.
+func blend(_ base: [Float], _ toward: [Float], _ t: Float) -> [Float] {
+    normalize(zip(base, toward).map { $0 * (1 - t) + $1 * t })
+}
+
+func cosine(_ a: [Float], _ b: [Float]) -> Double {
+    Double(zip(a, b).reduce(0) { $0 + $1.0 * $1.1 })
+}
