@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import MemoryGraph
+import Repositories
 
 @main
 struct Memgraph: AsyncParsableCommand {
@@ -12,7 +14,7 @@ struct Memgraph: AsyncParsableCommand {
 
             Exit status: 0 ok, 1 error, 2 wrong usage.
             """,
-        subcommands: [Demo.self, DB.self, Migrate.self]
+        subcommands: [Demo.self, DB.self, Migrate.self, Bench.self]
     )
 
     /// Exit status 2 for wrong usage (ArgumentParser's default is 64), 1 for every other error.
@@ -30,7 +32,10 @@ struct Memgraph: AsyncParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            FileHandle.standardError.write(Data(("memgraph: " + fullMessage(for: error) + "\n").utf8))
+            // Our own errors are one sentence already; ArgumentParser's get its formatting.
+            let message = (error is RepositoriesError || error is MemoryGraphError)
+                ? "error: \(error)" : fullMessage(for: error)
+            FileHandle.standardError.write(Data(("memgraph: " + message + "\n").utf8))
             Foundation.exit(code == .validationFailure ? 2 : 1)
         }
     }

@@ -105,10 +105,11 @@ struct ConfigurationTests {
         #expect(app.database == "envdb")
         #expect(app.username == "me")
         #expect(configuration.poolSize == 7)
-        let defaults = try DatabaseConfiguration.load(environment: ["MEMGRAPH_HOME": directory.path])
+        let elsewhere = directory.appendingPathComponent("empty-home")
+        let defaults = try DatabaseConfiguration.load(environment: ["MEMGRAPH_HOME": elsewhere.path])
         #expect(defaults.poolSize == 20)
         guard case .embedded(let home) = defaults.target else { Issue.record("expected embedded"); return }
-        #expect(home.home.path == directory.path)
+        #expect(home.home.path == elsewhere.path)
     }
 
     @Test("DATABASE_URL is parsed, and a bad one gets a one-line error naming the setting")

@@ -27,6 +27,7 @@ enum TestDatabase {
     }
 
     /// Runs `body` on a superuser connection to `database` (default: the memgraph database).
+    @discardableResult
     static func asSuperuser<T: Sendable>(
         database: String? = nil, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {

@@ -96,10 +96,10 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         let tls = try tlsMode(settings["POSTGRES_SSL"])
         let target: Target
         if let url = settings["DATABASE_URL"] {
-            let admin = try settings["MEMGRAPH_ADMIN_URL"].map { try server(fromURL: $0, setting: "MEMGRAPH_ADMIN_URL", tls: tls) }
-            target = .external(app: try server(fromURL: url, setting: "DATABASE_URL", tls: tls), admin: admin)
+            let admin = try settings["MEMGRAPH_ADMIN_URL"].map { try parseServer(fromURL: $0, setting: "MEMGRAPH_ADMIN_URL", tls: tls) }
+            target = .external(app: try parseServer(fromURL: url, setting: "DATABASE_URL", tls: tls), admin: admin)
         } else if let host = settings["POSTGRES_HOST"] {
-            let admin = try settings["MEMGRAPH_ADMIN_URL"].map { try server(fromURL: $0, setting: "MEMGRAPH_ADMIN_URL", tls: tls) }
+            let admin = try settings["MEMGRAPH_ADMIN_URL"].map { try parseServer(fromURL: $0, setting: "MEMGRAPH_ADMIN_URL", tls: tls) }
             let server = Server(
                 host: host,
                 port: try integer(settings, "POSTGRES_PORT", default: 5432, range: 1...65535),
@@ -117,7 +117,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     }
 
     /// Parses `postgres://user:password@host:port/database?sslmode=…`.
-    static func server(fromURL text: String, setting: String, tls defaultTLS: TLSMode) throws -> Server {
+    static func parseServer(fromURL text: String, setting: String, tls defaultTLS: TLSMode) throws -> Server {
         let shape = "expected postgresql://user:password@host:port/database"
         guard let components = URLComponents(string: text),
             let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme.lowercased())

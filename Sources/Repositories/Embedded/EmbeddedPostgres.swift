@@ -181,7 +181,9 @@ public struct EmbeddedPostgres: Sendable {
         let appPassword = Self.randomSecret()
         let port = try Self.choosePort()
         let passwordFile = home.home.appendingPathComponent(".pwfile")
-        fm.createFile(atPath: passwordFile.path, contents: Data((superuserPassword + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        guard fm.createFile(atPath: passwordFile.path, contents: Data((superuserPassword + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw RepositoriesError(.embeddedCluster, "cannot write \(passwordFile.path): set MEMGRAPH_HOME to a writable directory")
+        }
         defer { try? fm.removeItem(at: passwordFile) }
         if let osUser {
             try chown([dataDirectory, passwordFile], to: osUser)
@@ -228,7 +230,9 @@ public struct EmbeddedPostgres: Sendable {
             "superuser_password": .string(superuserPassword),
             "app_password": .string(appPassword),
         ]
-        fm.createFile(atPath: credentialsFile.path, contents: Data(credentials.jsonText().utf8), attributes: [.posixPermissions: 0o600])
+        guard fm.createFile(atPath: credentialsFile.path, contents: Data(credentials.jsonText().utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw RepositoriesError(.embeddedCluster, "cannot write \(credentialsFile.path): set MEMGRAPH_HOME to a writable directory")
+        }
         logger.info("embedded postgres initialised", metadata: ["home": "\(home.home.path)", "port": "\(port)"])
     }
 
@@ -242,8 +246,10 @@ public struct EmbeddedPostgres: Sendable {
             throw RepositoriesError(.embeddedCluster, "cannot give \(url.path) to the user \(user)")
         }
         // The log file lives beside the data directory and postgres writes it.
-        if !FileManager.default.fileExists(atPath: logFile.path) {
-            FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        if !FileManager.default.fileExists(atPath: logFile.path),
+            !FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        {
+            throw RepositoriesError(.embeddedCluster, "cannot create \(logFile.path): set MEMGRAPH_HOME to a writable directory")
         }
         _ = Glibc.chown(logFile.path, entry.pointee.pw_uid, entry.pointee.pw_gid)
     }

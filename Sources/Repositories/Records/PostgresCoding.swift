@@ -5,9 +5,7 @@ import PostgresNIO
 
 // MARK: - jsonb
 
-extension JSONValue: @retroactive PostgresNonThrowingEncodable, @retroactive PostgresDecodable,
-    @retroactive PostgresArrayEncodable, @retroactive PostgresArrayDecodable
-{
+extension JSONValue: PostgresNonThrowingEncodable, PostgresDecodable, PostgresArrayEncodable, PostgresArrayDecodable {
     public static var psqlType: PostgresDataType { .jsonb }
     public static var psqlFormat: PostgresFormat { .binary }
     public static var psqlArrayType: PostgresDataType { .jsonbArray }
@@ -84,7 +82,7 @@ extension BindArray {
 
 /// A pgvector `vector` value in its binary wire format: int16 dimensions, int16 unused, then
 /// big-endian float32s. The type's OID differs per database, so it travels with the value.
-public struct PGVector: Sendable, Equatable, PostgresThrowingDynamicTypeEncodable, PostgresDecodable {
+public struct PGVector: Sendable, Equatable, PostgresDynamicTypeEncodable, PostgresDecodable {
     public var values: [Float]
     let oid: PostgresDataType
 
@@ -96,10 +94,10 @@ public struct PGVector: Sendable, Equatable, PostgresThrowingDynamicTypeEncodabl
     public var psqlType: PostgresDataType { oid }
     public var psqlFormat: PostgresFormat { .binary }
 
+    /// pgvector allows at most 16,000 dimensions; callers check sizes against the model first.
     public func encode<JSONEncoder: PostgresJSONEncoder>(
         into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
-    ) throws {
-        guard values.count <= 16_000 else { throw PostgresDecodingError.Code.failure }
+    ) {
         buffer.writeInteger(Int16(values.count))
         buffer.writeInteger(Int16(0))
         for value in values { buffer.writeInteger(value.bitPattern) }

@@ -180,7 +180,7 @@ extension MemoryStore {
         var result: [ScoredNode] = []
         for try await row in rows {
             let node = try NodeRecord(row: row).node
-            let score = try row.makeRandomAccessRow()[11].decode(Double.self, context: .default)
+            let score = try PostgresRandomAccessRow(row)[11].decode(Double.self, context: .default)
             result.append(ScoredNode(node: node, score: score))
         }
         return result

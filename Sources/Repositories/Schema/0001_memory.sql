@@ -247,12 +247,17 @@ BEGIN
     ORDER BY c.user_id, c.entity_key, c.explicit DESC, c.created_at DESC, c.node_id DESC;
 END $$;
 
+-- New rows only add keys: a new node wins its key unless an explicit key holds it and its own is derived.
 CREATE FUNCTION memory.kv_track_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE k jsonb;
 BEGIN
-    SELECT jsonb_agg(jsonb_build_array(user_id, coalesce(node_key, derived_key))) INTO k
-    FROM new_rows WHERE coalesce(node_key, derived_key) IS NOT NULL AND deleted_at IS NULL;
-    IF k IS NOT NULL THEN PERFORM memory.kv_refresh(k); END IF;
+    INSERT INTO memory.kv_store AS kv (user_id, entity_key, node_id, explicit)
+    SELECT DISTINCT ON (user_id, k) user_id, k, node_id, explicit
+    FROM (SELECT user_id, coalesce(node_key, derived_key) AS k, node_id, node_key IS NOT NULL AS explicit, created_at
+          FROM new_rows WHERE deleted_at IS NULL AND coalesce(node_key, derived_key) IS NOT NULL) s
+    ORDER BY user_id, k, explicit DESC, created_at DESC, node_id DESC
+    ON CONFLICT (user_id, entity_key) DO UPDATE
+        SET node_id = EXCLUDED.node_id, explicit = EXCLUDED.explicit, updated_at = now()
+        WHERE NOT kv.explicit OR EXCLUDED.explicit;
     RETURN NULL;
 END $$;
 
