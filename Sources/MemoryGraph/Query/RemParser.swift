@@ -148,7 +148,7 @@ public struct RemParser: Sendable {
                 let token = try peek()
                 switch token.kind {
                 case .word(let word) where Clause(token: token).map({ !verb.clauses.contains($0) }) ?? true:
-                    text += " " + word
+                    text += (token.followsWhitespace ? " " : "") + word
                 case .comma:
                     text += token.followsWhitespace ? " ," : ","
                 default:
@@ -181,9 +181,11 @@ public struct RemParser: Sendable {
                     column: token.column, expected: "at most one \(clause.rawValue) clause",
                     found: "another \(clause.rawValue)", hint: "the first is at column \(first)")
             }
-            // A failing argument right after bare text most likely means the keyword was meant as text.
-            let textHint = afterBareText && seen.isEmpty
-                ? "put the text in double quotes if \"\(token.keyword?.lowercased() ?? "")\" is part of it" : nil
+            // A lower-case keyword right after bare text whose argument fails was most likely meant as text.
+            var textHint: String?
+            if afterBareText, seen.isEmpty, case .word(let word) = token.kind, word != token.keyword {
+                textHint = "put the text in double quotes if \"\(word)\" is part of it"
+            }
             seen[clause] = token.column
             previousList = nil
             switch clause {

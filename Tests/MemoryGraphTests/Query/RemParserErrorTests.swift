@@ -80,6 +80,7 @@ struct RemParserErrorTests {
              #"expected a context type"# ),
         Case("SEARCH which deals are in the pipeline", 27,
              #"put the text in double quotes if "in" is part of it"#),
+        Case("FUZZY over the limit", 21, "put the text in double quotes if \"limit\" is part of it"),
         Case("FUZZY x LIMIT 3,", 16, "expected THRESHOLD, LIMIT or end of query, found \",\""),
     ]
 

@@ -23,6 +23,7 @@ struct RemParserTests {
         #expect(try RemQuery.parse("fuzzy  acme   corp  threshold .5 limit 1")
             == .fuzzy(text: "acme corp", threshold: 0.5, limit: 1))
         #expect(try RemQuery.parse("FUZZY acme, inc") == .fuzzy(text: "acme, inc", threshold: 0.3, limit: 10))
+        #expect(try RemQuery.parse("FUZZY a,b ,c") == .fuzzy(text: "a,b ,c", threshold: 0.3, limit: 10))
         // DEPTH is not a FUZZY clause, so it is text.
         #expect(try RemQuery.parse("FUZZY depth chart") == .fuzzy(text: "depth chart", threshold: 0.3, limit: 10))
     }
@@ -94,9 +95,9 @@ struct RemParserTests {
     // MARK: Canonical text
 
     @Test("description prints canonical REM that parses back", arguments: [
-        "LOOKUP sarah-chen", "LOOKUP \"a \\\"b\\\" \\\\ c\"", "FUZZY sara chen LIMIT 3", "FUZZY limit",
+        "LOOKUP sarah-chen", "LOOKUP \"a \\\"b\\\" \\\\ c\"", "FUZZY sara chen LIMIT 3", "FUZZY \"limit\"",
         "SEARCH who leads engineering? IN tool_output, domain_entity MIN 0.125 LIMIT 1000",
-        "TRAVERSE acme DEPTH 0 TYPE produces, led_to DIRECTION out", "TRAVERSE depth", "LOOKUP \"x\ny\"",
+        "TRAVERSE acme DEPTH 0 TYPE produces, led_to DIRECTION out", "TRAVERSE \"depth\"", "LOOKUP \"x\ny\"",
     ])
     func roundTrip(text: String) throws {
         let query = try RemQuery.parse(text)
