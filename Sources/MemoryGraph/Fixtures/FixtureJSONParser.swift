@@ -189,6 +189,10 @@ struct FixtureJSONParser {
                 }
                 return Unicode.Scalar(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))!
             }
+            // Valid JSON, but Postgres text and jsonb cannot hold NUL: refuse it here, with its position.
+            guard high != 0 else {
+                throw SyntaxError(offset: start, message: "\\u0000 cannot be stored (Postgres text and jsonb refuse NUL)")
+            }
             guard let scalar = Unicode.Scalar(high) else {
                 throw SyntaxError(offset: start, message: "a low surrogate \\u escape must follow a high one")
             }

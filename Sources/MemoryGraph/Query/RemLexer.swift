@@ -18,6 +18,13 @@ public struct RemToken: Sendable, Equatable {
     /// True when whitespace (or the start of the query) comes right before the token.
     public let followsWhitespace: Bool
 
+    /// Creates a token.
+    public init(kind: Kind, column: Int, followsWhitespace: Bool) {
+        self.kind = kind
+        self.column = column
+        self.followsWhitespace = followsWhitespace
+    }
+
     /// How the token appears in an error message: quoted and shortened, or `end of query`.
     public var display: String {
         switch kind {

@@ -167,14 +167,15 @@ public struct RemParser: Sendable {
         var found = Clauses()
         var seen: [Clause: Int] = [:]
         var previousList: Clause?
-        let allowed = verb.clauses.map(\.rawValue) + ["end of query"]
-        let expected = allowed.count == 1 ? allowed[0]
-            : allowed.dropLast().joined(separator: ", ") + " or " + allowed[allowed.count - 1]
         while true {
             let token = try next()
             if token.kind == .end { return found }
             guard let clause = Clause(token: token), verb.clauses.contains(clause) else {
-                throw Self.fail(token, expected: expected, hint: Self.hint(for: token, verb: verb, previousList: previousList))
+                // What may still come: the clauses not given yet, or the end.
+                let allowed = verb.clauses.filter { seen[$0] == nil }.map(\.rawValue) + ["end of query"]
+                let expected = allowed.count == 1 ? allowed[0]
+                    : allowed.dropLast().joined(separator: ", ") + " or " + allowed[allowed.count - 1]
+                throw Self.fail(token, expected: expected, hint: Self.hint(for: token, verb: verb, previousList: previousList, afterKey: seen.isEmpty))
             }
             if let first = seen[clause] {
                 throw RemSyntaxError(
@@ -206,7 +207,7 @@ public struct RemParser: Sendable {
     }
 
     /// Suggestions for a token where a clause or the end was expected.
-    private static func hint(for token: RemToken, verb: Verb, previousList: Clause?) -> String? {
+    private static func hint(for token: RemToken, verb: Verb, previousList: Clause?, afterKey: Bool) -> String? {
         if let clause = Clause(token: token), !verb.clauses.contains(clause) {
             return "\(clause.rawValue) is not a clause of \(verb.rawValue)"
         }
@@ -215,7 +216,7 @@ public struct RemParser: Sendable {
                 ? ContextType(rawValue: word.lowercased()) != nil : RelationshipType(rawValue: word.lowercased()) != nil
             if known { return "separate the items after \(list.rawValue) with commas" }
         }
-        if verb == .lookup || verb == .traverse, case .word = token.kind {
+        if afterKey, verb == .lookup || verb == .traverse, case .word = token.kind {
             return "quote a key that contains spaces"
         }
         return nil

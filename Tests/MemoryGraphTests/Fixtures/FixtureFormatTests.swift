@@ -56,6 +56,7 @@ struct FixtureFormatTests {
         ("{\"user_id\": \"abc}", "t: line 1, column 13: invalid JSON: this string has no closing double quote"),
         (#"{"user_id": "\x"}"#, "t: line 1, column 14: invalid JSON: unknown escape sequence"),
         (#"{"user_id": "\ud800"}"#, "t: line 1, column 14: invalid JSON: a high surrogate"),
+        (#"{"user_id": "a\u0000"}"#, "t: line 1, column 15: invalid JSON: \\u0000 cannot be stored"),
         (#"{"user_id": "\u12"}"#, "t: line 1, column 14: invalid JSON: a \\u escape needs four hexadecimal digits"),
         (#"{"nodes": [01]}"#, "t: line 1, column 12: invalid JSON: malformed number"),
         (#"{"nodes": [1.]}"#, "t: line 1, column 12: invalid JSON: malformed number"),

@@ -81,7 +81,8 @@ struct RemParserErrorTests {
         Case("SEARCH which deals are in the pipeline", 27,
              #"put the text in double quotes if "in" is part of it"#),
         Case("FUZZY over the limit", 21, "put the text in double quotes if \"limit\" is part of it"),
-        Case("FUZZY x LIMIT 3,", 16, "expected THRESHOLD, LIMIT or end of query, found \",\""),
+        Case("FUZZY x LIMIT 3,", 16, "expected THRESHOLD or end of query, found \",\""),
+        Case("TRAVERSE k DEPTH 1 TYPE led_to DIRECTION in x", 45, "expected end of query, found \"x\""),
     ]
 
     @Test("errors name the column and what was expected", arguments: cases)
@@ -97,6 +98,29 @@ struct RemParserErrorTests {
         let error = try #require(throws: MemoryGraphError.self) { try RemQuery.parse("FUZZY sara THRESHOLD abc") }
         #expect(error.code == .parse)
         #expect(error.description == #"column 22: expected a number from 0 to 1 after THRESHOLD, found "abc""#)
+    }
+
+    @Test("whole messages read as documented", arguments: [
+        ("TRAVERSE k DEPTH 1 TYPE led_to DIRECTION in x", #"column 45: expected end of query, found "x""#),
+        ("LOOKUP sarah chen", #"column 14: expected end of query, found "chen" (quote a key that contains spaces)"#),
+        ("FUZZY \"sara\" DEPTH 3", #"column 14: expected THRESHOLD, LIMIT or end of query, found "DEPTH" (DEPTH is not a clause of FUZZY)"#),
+        ("SEARCH x IN tool_output MIN 0.5 LIMIT 3 LIMIT", #"column 41: expected at most one LIMIT clause, found another LIMIT (the first is at column 33)"#),
+        ("SEARCH x IN tool_output MIN 0.5 x", #"column 33: expected LIMIT or end of query, found "x""#),
+    ])
+    func exact(query: String, message: String) throws {
+        let error = try #require(throws: RemSyntaxError.self) { try RemParser.parse(query) }
+        #expect(error.description == message)
+    }
+
+    @Test("the lexer reports tokens with their columns")
+    func lexer() throws {
+        var lexer = RemLexer(#"LOOKUP  "a b",c"#)
+        #expect(try lexer.next() == RemToken(kind: .word("LOOKUP"), column: 1, followsWhitespace: true))
+        #expect(try lexer.next() == RemToken(kind: .quoted("a b"), column: 9, followsWhitespace: true))
+        #expect(try lexer.next() == RemToken(kind: .comma, column: 14, followsWhitespace: false))
+        #expect(try lexer.next() == RemToken(kind: .word("c"), column: 15, followsWhitespace: false))
+        #expect(try lexer.next().kind == .end)
+        #expect(try lexer.next().kind == .end)
     }
 
     @Test("long tokens are shortened in messages")
