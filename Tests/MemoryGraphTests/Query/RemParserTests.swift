@@ -1,0 +1,114 @@
+import MemoryGraph
+import Testing
+
+@Suite("REM parser")
+struct RemParserTests {
+    // MARK: Verbs and defaults
+
+    @Test("LOOKUP takes one key")
+    func lookup() throws {
+        #expect(try RemQuery.parse("LOOKUP sarah-chen") == .lookup(key: "sarah-chen"))
+        #expect(try RemQuery.parse("lookup \"Sarah Chen\"") == .lookup(key: "Sarah Chen"))
+        #expect(try RemQuery.parse("  LOOKUP\tACC-001  ") == .lookup(key: "ACC-001"))
+    }
+
+    @Test("FUZZY defaults to THRESHOLD 0.3 and LIMIT 10")
+    func fuzzyDefaults() throws {
+        #expect(try RemQuery.parse("FUZZY sara") == .fuzzy(text: "sara", threshold: 0.3, limit: 10))
+    }
+
+    @Test("FUZZY takes several bare words up to a clause")
+    func fuzzyWords() throws {
+        #expect(try RemQuery.parse("FUZZY sara chen LIMIT 3") == .fuzzy(text: "sara chen", threshold: 0.3, limit: 3))
+        #expect(try RemQuery.parse("fuzzy  acme   corp  threshold .5 limit 1")
+            == .fuzzy(text: "acme corp", threshold: 0.5, limit: 1))
+        #expect(try RemQuery.parse("FUZZY acme, inc") == .fuzzy(text: "acme, inc", threshold: 0.3, limit: 10))
+        #expect(try RemQuery.parse("FUZZY a,b ,c") == .fuzzy(text: "a,b ,c", threshold: 0.3, limit: 10))
+        // DEPTH is not a FUZZY clause, so it is text.
+        #expect(try RemQuery.parse("FUZZY depth chart") == .fuzzy(text: "depth chart", threshold: 0.3, limit: 10))
+    }
+
+    @Test("SEARCH defaults to all context types, MIN 0 and LIMIT 10")
+    func searchDefaults() throws {
+        #expect(try RemQuery.parse("SEARCH Who is the VP of engineering?")
+            == .search(text: "Who is the VP of engineering?", contextTypes: [], minSimilarity: 0, limit: 10))
+    }
+
+    @Test("SEARCH takes IN, MIN and LIMIT in any order")
+    func searchClauses() throws {
+        let expected = RemQuery.search(
+            text: "renewal risk", contextTypes: [.domainEntity, .conversationFact], minSimilarity: 0.25, limit: 5)
+        #expect(try RemQuery.parse("SEARCH \"renewal risk\" IN domain_entity, conversation_fact MIN 0.25 LIMIT 5") == expected)
+        #expect(try RemQuery.parse("search renewal risk limit 5 min 0.25 in conversation_fact,DOMAIN_ENTITY") == expected)
+        #expect(try RemQuery.parse("SEARCH x IN tool_output , tool_output")
+            == .search(text: "x", contextTypes: [.toolOutput], minSimilarity: 0, limit: 10))
+    }
+
+    @Test("TRAVERSE defaults to DEPTH 2, every type, DIRECTION both")
+    func traverseDefaults() throws {
+        #expect(try RemQuery.parse("TRAVERSE acme-corp") == .traverse(key: "acme-corp", depth: 2, types: [], direction: .both))
+    }
+
+    @Test("TRAVERSE takes DEPTH, TYPE and DIRECTION")
+    func traverseClauses() throws {
+        #expect(try RemQuery.parse("traverse acme-corp direction OUT type relates_to,belongs_to depth 0")
+            == .traverse(key: "acme-corp", depth: 0, types: [.relatesTo, .belongsTo], direction: .outgoing))
+        #expect(try RemQuery.parse("TRAVERSE \"a b\" DEPTH 10 DIRECTION in")
+            == .traverse(key: "a b", depth: 10, types: [], direction: .incoming))
+        #expect(try RemQuery.parse("TRAVERSE x TYPE led_to, relates_to, depends_on, produces, belongs_to")
+            == .traverse(key: "x", depth: 2, types: Set(RelationshipType.allCases), direction: .both))
+    }
+
+    @Test("keywords are case-insensitive", arguments: ["LOOKUP", "lookup", "Lookup", "lOoKuP"])
+    func caseInsensitive(verb: String) throws {
+        #expect(try RemQuery.parse("\(verb) k") == .lookup(key: "k"))
+    }
+
+    @Test("numbers", arguments: [("0", 0.0), ("1", 1.0), ("0.5", 0.5), (".5", 0.5), ("1.", 1.0), ("1.000", 1.0), ("5e-1", 0.5)])
+    func numbers(text: String, value: Double) throws {
+        #expect(try RemQuery.parse("FUZZY x THRESHOLD \(text)") == .fuzzy(text: "x", threshold: value, limit: 10))
+    }
+
+    // MARK: Quoting
+
+    @Test("quoted strings resolve \\\", \\\\, \\n and \\t")
+    func escapes() throws {
+        #expect(try RemQuery.parse(#"LOOKUP "say \"hi\"""#) == .lookup(key: #"say "hi""#))
+        #expect(try RemQuery.parse(#"LOOKUP "a\\b""#) == .lookup(key: #"a\b"#))
+        #expect(try RemQuery.parse(#"LOOKUP "a\nb\tc""#) == .lookup(key: "a\nb\tc"))
+        #expect(try RemQuery.parse(#"LOOKUP "LIMIT, 3""#) == .lookup(key: "LIMIT, 3"))
+        #expect(try RemQuery.parse(#"FUZZY "limit" LIMIT 2"#) == .fuzzy(text: "limit", threshold: 0.3, limit: 2))
+    }
+
+    @Test("a backslash in a bare word is literal")
+    func bareBackslash() throws {
+        #expect(try RemQuery.parse(#"LOOKUP a\b"#) == .lookup(key: #"a\b"#))
+    }
+
+    @Test("unicode keys and columns count characters")
+    func unicode() throws {
+        #expect(try RemQuery.parse("LOOKUP zoë-ångström") == .lookup(key: "zoë-ångström"))
+        let error = try #require(throws: RemSyntaxError.self) { try RemParser.parse("FUZZY 👩‍💻é LIMIT x") }
+        #expect(error.column == 16)
+    }
+
+    // MARK: Canonical text
+
+    @Test("description prints canonical REM that parses back", arguments: [
+        "LOOKUP sarah-chen", "LOOKUP \"a \\\"b\\\" \\\\ c\"", "FUZZY sara chen LIMIT 3", "FUZZY \"limit\"",
+        "SEARCH who leads engineering? IN tool_output, domain_entity MIN 0.125 LIMIT 1000",
+        "TRAVERSE acme DEPTH 0 TYPE produces, led_to DIRECTION out", "TRAVERSE \"depth\"", "LOOKUP \"x\ny\"",
+    ])
+    func roundTrip(text: String) throws {
+        let query = try RemQuery.parse(text)
+        #expect(try RemQuery.parse(query.description) == query)
+    }
+
+    @Test("canonical text spells out every clause")
+    func canonical() throws {
+        #expect(try RemQuery.parse("fuzzy sara").description == "FUZZY sara THRESHOLD 0.3 LIMIT 10")
+        #expect(try RemQuery.parse("search \"a b\" in domain_entity").description
+            == "SEARCH \"a b\" IN domain_entity MIN 0.0 LIMIT 10")
+        #expect(try RemQuery.parse("traverse k").description == "TRAVERSE k DEPTH 2 DIRECTION both")
+    }
+}
