@@ -7,7 +7,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "memgraph",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "memgraph", targets: ["memgraph-cli"]),
         .library(name: "MemoryGraph", targets: ["MemoryGraph"]),

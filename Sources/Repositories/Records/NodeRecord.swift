@@ -137,7 +137,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
             created.append(node.createdAt)
         }
         var bindings = PostgresBindings()
-        try bindings.append(user.rawValue, context: .default)
+        bindings.append(user.rawValue)
         for array in [
             BindArray.text(ordinals), .uuid(ids), .text(keys), .text(derived), .jsonb(contents), .text(types),
             .text(summaries), .float8(relevance), .jsonb(tags), .jsonb(metadata), .text(entityIDs), .text(entityTypes),

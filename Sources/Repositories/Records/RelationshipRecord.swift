@@ -34,7 +34,7 @@ public struct RelationshipRecord: RepositoryRecord, Equatable {
     /// One statement; a relation that exists already gets the new strength and merged metadata.
     public static func upsertStatements(_ user: UserID, _ records: [RelationshipRecord], context: RecordContext) throws -> [UpsertStatement] {
         var bindings = PostgresBindings()
-        try bindings.append(user.rawValue, context: .default)
+        bindings.append(user.rawValue)
         for record in records where !(0...1).contains(record.relationship.strength) {
             throw RepositoriesError(.invalidInput, "strength must be between 0 and 1", operation: "relate", user: user.rawValue)
         }
@@ -97,7 +97,7 @@ public struct KVEntryRecord: RepositoryRecord, Equatable {
     /// kv_store is kept by triggers on nodes; this writes entries directly (repairs, tests).
     public static func upsertStatements(_ user: UserID, _ records: [KVEntryRecord], context: RecordContext) throws -> [UpsertStatement] {
         var bindings = PostgresBindings()
-        try bindings.append(user.rawValue, context: .default)
+        bindings.append(user.rawValue)
         try bindings.append(BindArray.text(records.map(\.key)), context: .default)
         try bindings.append(BindArray.uuid(records.map(\.nodeID)), context: .default)
         try bindings.append(BindArray(records.map(\.explicit), type: .bool, arrayType: .boolArray), context: .default)
@@ -150,7 +150,7 @@ public struct EmbeddingRecord: RepositoryRecord, Equatable {
     /// One statement; the vectors travel as a binary `vector[]`.
     public static func upsertStatements(_ user: UserID, _ records: [EmbeddingRecord], context: RecordContext) throws -> [UpsertStatement] {
         var bindings = PostgresBindings()
-        try bindings.append(user.rawValue, context: .default)
+        bindings.append(user.rawValue)
         try bindings.append(BindArray.uuid(records.map(\.nodeID)), context: .default)
         try bindings.append(BindArray.text(records.map(\.field)), context: .default)
         try bindings.append(BindArray.text(records.map(\.model)), context: .default)

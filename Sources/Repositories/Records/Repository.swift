@@ -133,7 +133,7 @@ public struct Repository<Record: RepositoryRecord>: Sendable {
             sql += " ORDER BY " + order.map { "\($0.column.rawValue) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
         }
         if let limit {
-            try bindings.append(max(0, limit), context: .default)
+            bindings.append(max(0, limit))
             sql += " LIMIT $\(bindings.count)"
         }
         return try await rows(PostgresQuery(unsafeSQL: sql, binds: bindings), on: connection)
@@ -171,7 +171,7 @@ public struct Repository<Record: RepositoryRecord>: Sendable {
 
     /// `user_id = $1 AND <not deleted> AND filters…`, binding the values.
     private func scope(_ user: UserID, _ filters: [RepositoryFilter<Record>], into bindings: inout PostgresBindings) throws -> String {
-        try bindings.append(user.rawValue, context: .default)
+        bindings.append(user.rawValue)
         var terms = ["user_id = $1"]
         if let column = Record.softDeleteColumn { terms.append("\(column.rawValue) IS NULL") }
         for filter in filters {

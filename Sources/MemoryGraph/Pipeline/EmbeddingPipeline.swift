@@ -1,0 +1,248 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The event-driven embedding core: workers claim jobs from an ``EmbeddingJobSource``, embed
+/// them in batches with an ``Embedder`` and store the vectors. A `Service`: add it to a
+/// `ServiceGroup`, or call ``run()``; it returns only when cancelled or shut down gracefully,
+/// after giving unfinished claims back to the queue.
+///
+/// Workers wake on the source's notifications and also sweep for due jobs on start, after
+/// every reconnect of the listener, and every `sweepInterval`, so a lost notification costs
+/// latency, never data.
+///
+/// ```swift
+/// let pipeline = EmbeddingPipeline(source: source, embedder: try MiniLMEmbedder(), logger: logger)
+/// let group = ServiceGroup(services: [database, pipeline], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+/// try await group.run()
+/// ```
+public final class EmbeddingPipeline: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Concurrent workers. Default: the number of cores.
+        public var workers: Int
+        /// Jobs claimed and embedded together. Default 32.
+        public var batchSize: Int
+        /// How often idle workers look for due jobs without being woken. Default 5 s.
+        public var sweepInterval: Duration
+        /// Listen for notifications; off means pure polling (behind a transaction-pooling proxy).
+        public var listen: Bool
+        public var retry: RetryPolicy
+        /// A name for this process's workers in the queue (`claimed_by`).
+        public var name: String
+
+        public init(
+            workers: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 32,
+            sweepInterval: Duration = .seconds(5), listen: Bool = true, retry: RetryPolicy = RetryPolicy(),
+            name: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        ) {
+            self.workers = max(1, workers)
+            self.batchSize = max(1, batchSize)
+            self.sweepInterval = sweepInterval
+            self.listen = listen
+            self.retry = retry
+            self.name = name
+        }
+    }
+
+    public let configuration: Configuration
+    public let monitor: PipelineMonitor
+    let source: any EmbeddingJobSource
+    let embedder: any Embedder
+    let logger: Logger
+    private let wake = WakeSignal()
+
+    public init(source: any EmbeddingJobSource, embedder: any Embedder, configuration: Configuration = .init(), logger: Logger) {
+        self.source = source
+        self.embedder = embedder
+        self.configuration = configuration
+        self.logger = logger
+        self.monitor = PipelineMonitor(workers: configuration.workers)
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                if self.configuration.listen {
+                    group.addTask { await self.listen() }
+                }
+                for index in 0..<self.configuration.workers {
+                    group.addTask { await self.work(id: "\(self.configuration.name)-\(index)") }
+                }
+                await group.waitForAll()
+            }
+        }
+    }
+
+    /// Runs until no job is due and none is being processed, then returns (for `import --wait`).
+    /// - Parameter isDrained: asks the queue whether anything is left for these users.
+    public func runUntilDrained(isDrained: @escaping @Sendable () async throws -> Bool) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.run() }
+            group.addTask {
+                while !Task.isCancelled {
+                    if try await isDrained() { return }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+            }
+            _ = try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func listen() async {
+        for await event in source.wakeUps() {
+            switch event {
+            case .notification:
+                wake.signal()
+            case .connected:
+                await monitor.listener(connected: true)
+                wake.signal()  // sweep for what was notified while away
+            case .disconnected(let reason):
+                await monitor.listener(connected: false)
+                await monitor.error("listener disconnected: \(reason)")
+            }
+        }
+    }
+
+    private func work(id worker: String) async {
+        while !Task.isCancelled {
+            let jobs: [EmbeddingJob]
+            do {
+                jobs = try await source.claim(limit: configuration.batchSize, worker: worker, policy: configuration.retry)
+            } catch {
+                await report("claiming jobs failed: \(error)", worker: worker)
+                await wake.wait(timeout: configuration.sweepInterval)
+                continue
+            }
+            if jobs.isEmpty {
+                await wake.wait(timeout: configuration.sweepInterval)
+                continue
+            }
+            if jobs.count == configuration.batchSize {
+                wake.signal()  // probably more due: let an idle worker help
+            }
+            await monitor.workerBusy(true)
+            await process(jobs, worker: worker)
+            await monitor.workerBusy(false)
+        }
+        do {
+            let released = try await source.release(worker: worker)
+            if released > 0 { logger.info("released unfinished jobs", metadata: ["worker": "\(worker)", "jobs": "\(released)"]) }
+        } catch {
+            logger.error("could not release jobs; they return to the queue after the lease", metadata: ["worker": "\(worker)", "error": "\(error)"])
+        }
+    }
+
+    /// Embeds a batch in one call. When the call fails, each job is tried on its own, so one
+    /// poison row fails alone and the rest of its batch completes.
+    private func process(_ jobs: [EmbeddingJob], worker: String) async {
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            await monitor.embedderCalled()
+            let vectors = try await embedder.embed(jobs.map(\.text))
+            try await store(jobs, vectors, worker: worker, started: start)
+        } catch {
+            guard jobs.count > 1 else {
+                await fail(jobs, error: error, worker: worker)
+                return
+            }
+            for job in jobs {
+                do {
+                    await monitor.embedderCalled()
+                    let vectors = try await embedder.embed([job.text])
+                    try await store([job], vectors, worker: worker, started: start)
+                } catch {
+                    await fail([job], error: error, worker: worker)
+                }
+            }
+        }
+    }
+
+    private func store(_ jobs: [EmbeddingJob], _ vectors: [[Float]], worker: String, started: ContinuousClock.Instant) async throws {
+        guard vectors.count == jobs.count, vectors.allSatisfy({ $0.count == embedder.dimensions }) else {
+            throw MemoryGraphError(code: .embeddingFailed, message: "the embedder returned \(vectors.count) vectors for \(jobs.count) texts, or vectors of the wrong size")
+        }
+        let completed = try await source.complete(jobs, vectors: vectors, model: embedder.modelIdentifier, worker: worker)
+        await monitor.completed(completed, batchDuration: ContinuousClock().now - started)
+    }
+
+    private func fail(_ jobs: [EmbeddingJob], error: any Error, worker: String) async {
+        let message = String(describing: error)
+        do {
+            let outcome = try await source.fail(jobs, error: message, worker: worker, policy: configuration.retry)
+            await monitor.failed(outcome, attempts: jobs.count, error: message)
+            if outcome.deadLettered > 0 {
+                logger.warning("embedding jobs dead-lettered", metadata: ["jobs": "\(outcome.deadLettered)", "error": "\(message)"])
+            }
+        } catch {
+            // The claims stay in processing; the lease returns them to the queue.
+            await report("recording a failure failed: \(error)", worker: worker)
+        }
+    }
+
+    private func report(_ message: String, worker: String) async {
+        logger.warning("embedding worker: \(message)", metadata: ["worker": "\(worker)"])
+        await monitor.error(message)
+    }
+}
+
+/// Wakes waiting workers. A signal with nobody waiting is kept until the next wait, so a
+/// wake-up that arrives between a worker's empty claim and its wait is not lost.
+final class WakeSignal: Sendable {
+    private struct State {
+        var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+        var cancelled: Set<UUID> = []
+        var pending = false
+    }
+
+    private let state = Mutex(State())
+
+    func signal() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            if state.waiters.isEmpty {
+                state.pending = true
+                return []
+            }
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns on a signal, after `timeout`, or when the task is cancelled.
+    func wait(timeout: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForSignal() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForSignal() async {
+        let id = UUID()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.pending {
+                        state.pending = false
+                        return true
+                    }
+                    if state.cancelled.remove(id) != nil { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                if let waiter = state.waiters.removeValue(forKey: id) { return waiter }
+                state.cancelled.insert(id)
+                return nil
+            }
+            waiter?.resume()
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Logging
+import MemoryGraph
+import NIOCore
+import PostgresNIO
+
+/// The embedding queue in `memory.embedding_jobs`, for ``EmbeddingPipeline``.
+///
+/// Claims, completions and failures go through the schema's SECURITY DEFINER functions (the only
+/// cross-user entry points the application role has); claims use `FOR UPDATE SKIP LOCKED`.
+/// Wake-ups come from `LISTEN memgraph_embed` on one leased connection, which reconnects with
+/// backoff when the connection or the server goes away.
+public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
+    public static let channel = "memgraph_embed"
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public func claim(limit: Int, worker: String, policy: RetryPolicy) async throws -> [EmbeddingJob] {
+        try await database.withConnection(operation: "claim embedding jobs") { connection in
+            let rows = try await connection.query(
+                """
+                SELECT user_id, node_id, field, content_sha, body, attempts::int8, created_at
+                FROM memory.claim_embedding_jobs(\(limit), \(worker), make_interval(secs => \(Self.seconds(policy.lease))), \(policy.maxClaims))
+                """, logger: database.logger)
+            var jobs: [EmbeddingJob] = []
+            for try await (user, node, field, sha, body, attempts, created) in rows.decode(
+                (String, UUID, String, ByteBuffer, String?, Int, Date).self)
+            {
+                jobs.append(EmbeddingJob(
+                    userID: user, nodeID: node, field: field, contentSHA: Array(buffer: sha), text: body ?? "",
+                    attempts: attempts, createdAt: created))
+            }
+            return jobs
+        }
+    }
+
+    public func complete(_ jobs: [EmbeddingJob], vectors: [[Float]], model: String, worker: String) async throws -> [CompletedJob] {
+        guard !jobs.isEmpty else { return [] }
+        let types = database.vectorTypes
+        let vectorArray = BindArray(
+            elements: vectors.map { PGVector($0, oid: types.vector) }, elementType: types.vector, arrayType: types.vectorArray)
+        return try await database.withConnection(operation: "complete embedding jobs") { connection in
+            let rows = try await connection.query(
+                """
+                SELECT user_id, node_id, field, stored, clock_timestamp() FROM memory.complete_embedding_jobs(
+                    \(worker), \(model), \(BindArray.text(jobs.map(\.userID))), \(BindArray.uuid(jobs.map(\.nodeID))),
+                    \(BindArray.text(jobs.map(\.field))),
+                    \(BindArray(jobs.map { ByteBuffer(bytes: $0.contentSHA) }, type: .bytea, arrayType: .byteaArray)),
+                    \(vectorArray))
+                """, logger: database.logger)
+            var byKey: [String: (Bool, Date)] = [:]
+            for try await (user, node, field, stored, now) in rows.decode((String, UUID, String, Bool, Date).self) {
+                byKey["\(user)\u{0}\(node)\u{0}\(field)"] = (stored, now)
+            }
+            return jobs.map { job in
+                let (stored, committed) = byKey["\(job.userID)\u{0}\(job.nodeID)\u{0}\(job.field)"] ?? (false, Date())
+                return CompletedJob(job: job, stored: stored, committedAt: committed)
+            }
+        }
+    }
+
+    public func fail(_ jobs: [EmbeddingJob], error: String, worker: String, policy: RetryPolicy) async throws -> FailureOutcome {
+        guard !jobs.isEmpty else { return FailureOutcome(retried: 0, deadLettered: 0) }
+        return try await database.withConnection(operation: "fail embedding jobs") { connection in
+            let rows = try await connection.query(
+                """
+                SELECT status FROM memory.fail_embedding_jobs(
+                    \(worker), \(BindArray.text(jobs.map(\.userID))), \(BindArray.uuid(jobs.map(\.nodeID))),
+                    \(BindArray.text(jobs.map(\.field))), \(error), \(policy.maxRetries),
+                    make_interval(secs => \(Self.seconds(policy.retryInterval))))
+                """, logger: database.logger)
+            var outcome = FailureOutcome(retried: 0, deadLettered: 0)
+            for try await status in rows.decode(String.self) {
+                if status == "failed" { outcome.deadLettered += 1 } else { outcome.retried += 1 }
+            }
+            return outcome
+        }
+    }
+
+    public func release(worker: String) async throws -> Int {
+        try await database.withConnection(operation: "release embedding jobs") { connection in
+            try await connection.query("SELECT memory.release_embedding_jobs(\(worker))::int8", logger: database.logger)
+                .collect().first?.decode(Int.self) ?? 0
+        }
+    }
+
+    public func wakeUps() -> AsyncStream<ListenerEvent> {
+        let database = self.database
+        return AsyncStream { continuation in
+            let task = Task {
+                var backoff = Duration.milliseconds(100)
+                while !Task.isCancelled {
+                    do {
+                        try await database.client.withConnection { connection in
+                            try await connection.listen(on: Self.channel) { notifications in
+                                continuation.yield(.connected)
+                                backoff = .milliseconds(100)
+                                for try await _ in notifications {
+                                    continuation.yield(.notification)
+                                }
+                            }
+                        }
+                    } catch {
+                        if Task.isCancelled { break }
+                        continuation.yield(.disconnected(reason: String(describing: RepositoriesError.wrap(error, operation: "listen"))))
+                        try? await Task.sleep(for: backoff)
+                        backoff = min(backoff * 2, .seconds(5))
+                    }
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+extension MemoryStore {
+    /// Queue figures over every user (pending, due, processing, failed, completed, oldest due, last error).
+    public func queueStats() async throws -> QueueStats {
+        try await database.withConnection(operation: "queue stats") { connection in
+            let rows = try await connection.query(
+                "SELECT pending, due, processing, failed, completed, oldest_due, last_error FROM memory.embedding_queue_stats()",
+                logger: database.logger)
+            for try await (pending, due, processing, failed, completed, oldest, lastError) in rows.decode(
+                (Int, Int, Int, Int, Int, Date?, String?).self)
+            {
+                return QueueStats(pending: pending, due: due, processing: processing, failed: failed, completed: completed, oldestDue: oldest, lastError: lastError)
+            }
+            return QueueStats(pending: 0, due: 0, processing: 0, failed: 0, completed: 0, oldestDue: nil, lastError: nil)
+        }
+    }
+
+    /// The user's jobs by status (for `memgraph stats`).
+    public func jobCounts(_ user: UserID) async throws -> [String: Int] {
+        try await database.withUser(user, operation: "job counts") { connection in
+            var counts: [String: Int] = [:]
+            for try await (status, count) in try await connection.query(
+                "SELECT status, count(*)::int8 FROM memory.embedding_jobs WHERE user_id = \(user.rawValue) GROUP BY status",
+                logger: database.logger
+            ).decode((String, Int).self) {
+                counts[status] = count
+            }
+            return counts
+        }
+    }
+
+    /// The user's dead-lettered jobs, newest first.
+    public func failedJobs(_ user: UserID, limit: Int = 100) async throws -> [(nodeID: UUID, field: String, attempts: Int, error: String?)] {
+        try await database.withUser(user, operation: "failed jobs") { connection in
+            var result: [(nodeID: UUID, field: String, attempts: Int, error: String?)] = []
+            for try await (node, field, attempts, error) in try await connection.query(
+                """
+                SELECT node_id, field, attempts::int8, last_error FROM memory.embedding_jobs
+                WHERE user_id = \(user.rawValue) AND status = 'failed' ORDER BY updated_at DESC LIMIT \(limit)
+                """, logger: database.logger
+            ).decode((UUID, String, Int, String?).self) {
+                result.append((node, field, attempts, error))
+            }
+            return result
+        }
+    }
+
+    /// Re-queues the user's failed jobs with fresh attempts. Returns how many.
+    public func retryFailedJobs(_ user: UserID) async throws -> Int {
+        try await database.withUser(user, operation: "retry failed jobs") { connection in
+            let count = try await connection.query(
+                """
+                UPDATE memory.embedding_jobs SET status = 'pending', attempts = 0, claims = 0, run_after = now(), updated_at = now()
+                WHERE user_id = \(user.rawValue) AND status = 'failed' RETURNING 1
+                """, logger: database.logger
+            ).collect().count
+            if count > 0 {
+                try await connection.query("SELECT pg_notify(\(PostgresEmbeddingJobSource.channel), '')", logger: database.logger)
+            }
+            return count
+        }
+    }
+}
+
+/// Queue figures over every user.
+public struct QueueStats: Sendable, Equatable {
+    public var pending: Int
+    public var due: Int
+    public var processing: Int
+    public var failed: Int
+    public var completed: Int
+    public var oldestDue: Date?
+    public var lastError: String?
+}
