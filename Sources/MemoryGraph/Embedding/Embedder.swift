@@ -1,0 +1,23 @@
+/// Turns texts into fixed-size vectors. The store and the embedding pipeline depend only on this.
+///
+/// Implementations are shared between concurrent callers, so they must be `Sendable`.
+///
+/// ```swift
+/// let embedder: any Embedder = try MiniLMEmbedder()
+/// let vectors = try await embedder.embed(["Sarah Chen is the VP of engineering."])
+/// // vectors[0].count == embedder.dimensions
+/// ```
+public protocol Embedder: Sendable {
+    /// A stable name for the model, stored beside every vector it produced
+    /// (e.g. `"sentence-transformers/all-MiniLM-L6-v2"`).
+    var modelIdentifier: String { get }
+
+    /// The length of every vector this embedder returns.
+    var dimensions: Int { get }
+
+    /// Embeds `texts`, returning one vector per text, in the same order.
+    ///
+    /// An empty list returns an empty list.
+    /// - Throws: ``MemoryGraphError`` with code `.embeddingFailed` or `.invalidInput`.
+    func embed(_ texts: [String]) async throws -> [[Float]]
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Runs `memgraph bench encoder` and sentence-transformers on the same sentences and prints ratios.
+
+    swift build -c release --product memgraph
+    python3 bench/compare_encoder.py [--sentences N] [--json]
+
+memgraph is .build/release/memgraph unless MEMGRAPH_BIN says otherwise. The sentences come from
+`memgraph bench encoder --dump-sentences`, so both sides embed exactly the same texts. The two run
+one after the other, never at once. sentence-transformers runs in a throwaway venv (see
+bench/_venv.py; MEMGRAPH_REFERENCE_PYTHON reuses an interpreter that already has it).
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _venv  # noqa: E402
+
+_venv.ensure_sentence_transformers(__file__)
+
+SHORT_SENTENCE = "Who is the VP of engineering?"  # EncoderBenchmark.shortSentence
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int((len(ordered) - 1) * fraction + 0.5))]
+
+
+def run_memgraph(binary, count):
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as handle:
+        subprocess.run([binary, "bench", "encoder", "--sentences", str(count), "--dump-sentences", handle.name],
+                       check=True, stderr=subprocess.DEVNULL)
+        sentences = handle.read().splitlines()
+    output = subprocess.run([binary, "bench", "encoder", "--json", "--sentences", str(count)],
+                            check=True, capture_output=True, text=True).stdout
+    return sentences, json.loads(output)
+
+
+def run_sentence_transformers(sentences):
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    start = time.perf_counter()
+    model = SentenceTransformer(str(_venv.model_dir()), device="cpu")
+    load = time.perf_counter() - start
+    model.encode(sentences[:32], batch_size=32)
+    model.encode([SHORT_SENTENCE], batch_size=1)
+
+    latencies = []
+    single_start = time.perf_counter()
+    for sentence in sentences:
+        start = time.perf_counter()
+        model.encode([sentence], batch_size=1)
+        latencies.append(time.perf_counter() - start)
+    single = time.perf_counter() - single_start
+
+    short = []
+    for _ in range(200):
+        start = time.perf_counter()
+        model.encode([SHORT_SENTENCE], batch_size=1)
+        short.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    model.encode(sentences, batch_size=32)
+    batched = time.perf_counter() - start
+    return {
+        "sentences": len(sentences),
+        "modelLoadSeconds": load,
+        "batch1SentencesPerSecond": len(sentences) / single,
+        "batch1LatencyP50Milliseconds": percentile(latencies, 0.5) * 1000,
+        "batch1LatencyP90Milliseconds": percentile(latencies, 0.9) * 1000,
+        "shortSentenceLatencyP50Milliseconds": percentile(short, 0.5) * 1000,
+        "batch32SentencesPerSecond": len(sentences) / batched,
+        "peakResidentMegabytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "torchThreads": torch.get_num_threads(),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sentences", type=int, default=1000)
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    arguments = parser.parse_args()
+    binary = os.environ.get("MEMGRAPH_BIN", str(_venv.REPO / ".build" / "release" / "memgraph"))
+    if not Path(binary).exists():
+        sys.exit(f"{binary} not found: run swift build -c release --product memgraph")
+
+    sentences, ours = run_memgraph(binary, arguments.sentences)
+    theirs = run_sentence_transformers(sentences)
+    ratios = {
+        "batch32ThroughputRatio": ours["batch32SentencesPerSecond"] / theirs["batch32SentencesPerSecond"],
+        "batch1ThroughputRatio": ours["batch1SentencesPerSecond"] / theirs["batch1SentencesPerSecond"],
+        "batch1LatencyP50Ratio": ours["batch1LatencyP50Milliseconds"] / theirs["batch1LatencyP50Milliseconds"],
+        "shortSentenceLatencyRatio":
+            ours["shortSentenceLatencyP50Milliseconds"] / theirs["shortSentenceLatencyP50Milliseconds"],
+        "modelLoadRatio": ours["modelLoadSeconds"] / theirs["modelLoadSeconds"],
+    }
+    environment = {key: value for key, value in os.environ.items() if key.startswith("OPENBLAS_")}
+    if arguments.json:
+        print(json.dumps({"memgraph": ours, "sentenceTransformers": theirs, "ratios": ratios,
+                          "environment": environment}, indent=2))
+        return
+    rows = [
+        ("batch 32, sentences/s", "batch32SentencesPerSecond"),
+        ("batch 1, sentences/s", "batch1SentencesPerSecond"),
+        ("batch 1 latency p50, ms", "batch1LatencyP50Milliseconds"),
+        ("short sentence p50, ms", "shortSentenceLatencyP50Milliseconds"),
+        ("model load, s", "modelLoadSeconds"),
+        ("peak RSS, MiB", "peakResidentMegabytes"),
+    ]
+    print(f"{len(sentences)} sentences, mean {ours['meanTokens']:.1f} tokens; environment {environment or 'no OPENBLAS_*'}")
+    print(f"{'':28}{'memgraph':>12}{'sent-trans':>12}{'ratio':>8}")
+    for label, key in rows:
+        print(f"{label:28}{ours[key]:12.2f}{theirs[key]:12.2f}{ours[key] / theirs[key]:8.2f}")
+    print("targets: batch-32 throughput ratio >= 1.5, batch-1 latency ratio <= 0.5, load <= 1 s")
+
+
+if __name__ == "__main__":
+    main()
