@@ -14,7 +14,7 @@ struct Memgraph: AsyncParsableCommand {
 
             Exit status: 0 ok, 1 error, 2 wrong usage.
             """,
-        subcommands: [Demo.self, DB.self, Migrate.self, Embed.self, Bench.self]
+        subcommands: [Demo.self, DB.self, Migrate.self, Worker.self, Jobs.self, Health.self, Embed.self, Bench.self]
     )
 
     /// Exit status 2 for wrong usage (ArgumentParser's default is 64), 1 for every other error.

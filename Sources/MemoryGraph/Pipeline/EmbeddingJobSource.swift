@@ -66,6 +66,8 @@ public protocol EmbeddingJobSource: Sendable {
     func fail(_ jobs: [EmbeddingJob], error: String, worker: String, policy: RetryPolicy) async throws -> FailureOutcome
     /// Returns the worker's unfinished claims to the queue (graceful shutdown).
     func release(worker: String) async throws -> Int
+    /// Publishes this pipeline's state, so a health check in another process can see it.
+    func report(pipeline name: String, _ snapshot: PipelineMonitor.Snapshot) async throws
     /// The listener's events: a notification, or a (re)connection after which notifications
     /// may have been missed, or a lost connection. The sequence ends when the task iterating
     /// it is cancelled.

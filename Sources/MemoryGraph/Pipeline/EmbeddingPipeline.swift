@@ -51,6 +51,7 @@ public final class EmbeddingPipeline: Service, Sendable {
     let embedder: any Embedder
     let logger: Logger
     private let wake = WakeSignal()
+    private let stopping = Atomic(false)
 
     public init(source: any EmbeddingJobSource, embedder: any Embedder, configuration: Configuration = .init(), logger: Logger) {
         self.source = source
@@ -60,18 +61,35 @@ public final class EmbeddingPipeline: Service, Sendable {
         self.monitor = PipelineMonitor(workers: configuration.workers)
     }
 
+    /// Runs the workers until graceful shutdown (they finish their batch, then give unfinished
+    /// claims back) or cancellation (claims return when their lease ends).
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
+        await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 if self.configuration.listen {
                     group.addTask { await self.listen() }
                 }
-                for index in 0..<self.configuration.workers {
-                    group.addTask { await self.work(id: "\(self.configuration.name)-\(index)") }
+                group.addTask { await self.reportPeriodically() }
+                await withTaskGroup(of: Void.self) { workers in
+                    for index in 0..<self.configuration.workers {
+                        workers.addTask { await self.work(id: "\(self.configuration.name)-\(index)") }
+                    }
                 }
-                await group.waitForAll()
+                group.cancelAll()
             }
+        } onGracefulShutdown: {
+            self.stop()
         }
+    }
+
+    /// Asks the workers to stop after their current batch.
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+        wake.signal()
+    }
+
+    private var shouldRun: Bool {
+        !Task.isCancelled && !stopping.load(ordering: .relaxed)
     }
 
     /// Runs until no job is due and none is being processed, then returns (for `import --wait`).
@@ -105,8 +123,20 @@ public final class EmbeddingPipeline: Service, Sendable {
         }
     }
 
-    private func work(id worker: String) async {
+    /// Publishes the monitor's state every sweep interval, for `memgraph health`.
+    private func reportPeriodically() async {
         while !Task.isCancelled {
+            do {
+                try await source.report(pipeline: configuration.name, await monitor.snapshot())
+            } catch {
+                logger.debug("could not publish the pipeline's state", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: configuration.sweepInterval)
+        }
+    }
+
+    private func work(id worker: String) async {
+        while shouldRun {
             let jobs: [EmbeddingJob]
             do {
                 jobs = try await source.claim(limit: configuration.batchSize, worker: worker, policy: configuration.retry)
@@ -117,6 +147,7 @@ public final class EmbeddingPipeline: Service, Sendable {
             }
             if jobs.isEmpty {
                 await wake.wait(timeout: configuration.sweepInterval)
+                if stopping.load(ordering: .relaxed) { wake.signal() }  // pass the stop on to the next waiter
                 continue
             }
             if jobs.count == configuration.batchSize {

@@ -23,7 +23,7 @@ public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
             let rows = try await connection.query(
                 """
                 SELECT user_id, node_id, field, content_sha, body, attempts::int8, created_at
-                FROM memory.claim_embedding_jobs(\(limit), \(worker), make_interval(secs => \(Self.seconds(policy.lease))), \(policy.maxClaims))
+                FROM memory.claim_embedding_jobs(\(limit)::int, \(worker), make_interval(secs => \(Self.seconds(policy.lease))), \(policy.maxClaims)::int)
                 """, logger: database.logger)
             var jobs: [EmbeddingJob] = []
             for try await (user, node, field, sha, body, attempts, created) in rows.decode(
@@ -69,7 +69,7 @@ public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
                 """
                 SELECT status FROM memory.fail_embedding_jobs(
                     \(worker), \(BindArray.text(jobs.map(\.userID))), \(BindArray.uuid(jobs.map(\.nodeID))),
-                    \(BindArray.text(jobs.map(\.field))), \(error), \(policy.maxRetries),
+                    \(BindArray.text(jobs.map(\.field))), \(error), \(policy.maxRetries)::int,
                     make_interval(secs => \(Self.seconds(policy.retryInterval))))
                 """, logger: database.logger)
             var outcome = FailureOutcome(retried: 0, deadLettered: 0)
@@ -84,6 +84,16 @@ public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
         try await database.withConnection(operation: "release embedding jobs") { connection in
             try await connection.query("SELECT memory.release_embedding_jobs(\(worker))::int8", logger: database.logger)
                 .collect().first?.decode(Int.self) ?? 0
+        }
+    }
+
+    public func report(pipeline name: String, _ snapshot: PipelineMonitor.Snapshot) async throws {
+        try await database.withConnection(operation: "report pipeline") { connection in
+            try await connection.query(
+                """
+                SELECT memory.report_pipeline(\(name), \(snapshot.listenerConnected), \(snapshot.workers)::int, \(snapshot.busyWorkers)::int,
+                    \(snapshot.processed), \(snapshot.deadLettered), \(snapshot.lastError))
+                """, logger: database.logger)
         }
     }
 
@@ -126,14 +136,34 @@ extension MemoryStore {
     public func queueStats() async throws -> QueueStats {
         try await database.withConnection(operation: "queue stats") { connection in
             let rows = try await connection.query(
-                "SELECT pending, due, processing, failed, completed, oldest_due, last_error FROM memory.embedding_queue_stats()",
-                logger: database.logger)
-            for try await (pending, due, processing, failed, completed, oldest, lastError) in rows.decode(
-                (Int, Int, Int, Int, Int, Date?, String?).self)
-            {
-                return QueueStats(pending: pending, due: due, processing: processing, failed: failed, completed: completed, oldestDue: oldest, lastError: lastError)
+                """
+                SELECT pending, due, processing, failed, completed, oldest_due, last_error, p50_ms, p95_ms, p99_ms, recent
+                FROM memory.embedding_queue_stats()
+                """, logger: database.logger)
+            for try await row in rows {
+                let (pending, due, processing, failed, completed, oldest, lastError, p50, p95, p99, recent) = try row.decode(
+                    (Int, Int, Int, Int, Int, Date?, String?, Double?, Double?, Double?, Int).self)
+                return QueueStats(
+                    pending: pending, due: due, processing: processing, failed: failed, completed: completed, oldestDue: oldest,
+                    lastError: lastError, latencyP50: p50, latencyP95: p95, latencyP99: p99, recentlyCompleted: recent)
             }
-            return QueueStats(pending: 0, due: 0, processing: 0, failed: 0, completed: 0, oldestDue: nil, lastError: nil)
+            throw RepositoriesError(.query, "the queue statistics returned no row", operation: "queue stats")
+        }
+    }
+
+    /// The pipelines that reported lately, newest first.
+    public func pipelines() async throws -> [PipelineStatus] {
+        try await database.withConnection(operation: "pipeline status") { connection in
+            var result: [PipelineStatus] = []
+            for try await (name, listening, workers, busy, processed, dead, error, age) in try await connection.query(
+                "SELECT name, listener_connected, workers, busy, processed, dead_lettered, last_error, seconds_since_report FROM memory.pipeline_status()",
+                logger: database.logger
+            ).decode((String, Bool, Int32, Int32, Int, Int, String?, Double).self) {
+                result.append(PipelineStatus(
+                    name: name, listenerConnected: listening, workers: Int(workers), busyWorkers: Int(busy), processed: processed,
+                    deadLettered: dead, lastError: error, secondsSinceReport: age))
+            }
+            return result
         }
     }
 
@@ -193,4 +223,21 @@ public struct QueueStats: Sendable, Equatable {
     public var completed: Int
     public var oldestDue: Date?
     public var lastError: String?
+    /// Milliseconds from a job's creation to its completion, over jobs completed in the last 5 minutes.
+    public var latencyP50: Double?
+    public var latencyP95: Double?
+    public var latencyP99: Double?
+    public var recentlyCompleted: Int
+}
+
+/// What a running pipeline last reported.
+public struct PipelineStatus: Sendable, Equatable {
+    public var name: String
+    public var listenerConnected: Bool
+    public var workers: Int
+    public var busyWorkers: Int
+    public var processed: Int
+    public var deadLettered: Int
+    public var lastError: String?
+    public var secondsSinceReport: Double
 }

@@ -331,7 +331,7 @@ CREATE TABLE memory.embeddings (
 -- One partial HNSW index per model, so several models and dimensions share the table.
 CREATE INDEX idx_embeddings_minilm_l6_v2_hnsw ON memory.embeddings
     USING hnsw ((embedding::vector(384)) vector_cosine_ops)
-    WHERE model = 'all-MiniLM-L6-v2';
+    WHERE model = 'sentence-transformers/all-MiniLM-L6-v2';
 CREATE INDEX idx_embeddings_user_model ON memory.embeddings (user_id, model);
 
 -- ---------------------------------------------------------------- row-level security

@@ -135,7 +135,7 @@ CREATE TRIGGER nodes_embed_update AFTER UPDATE ON memory.nodes
 -- A job claimed more than `max_claims` times without finishing (it keeps killing workers) fails.
 CREATE FUNCTION memory.claim_embedding_jobs(batch integer, worker text, lease interval, max_claims integer)
 RETURNS TABLE (user_id text, node_id uuid, field text, content_sha bytea, body text, attempts integer, created_at timestamptz)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
 BEGIN
     UPDATE memory.embedding_jobs j
     SET status = CASE WHEN j.claims >= max_claims THEN 'failed' ELSE 'pending' END,
@@ -166,7 +166,7 @@ END $$;
 CREATE FUNCTION memory.complete_embedding_jobs(
     worker text, model text, users text[], nodes uuid[], fields text[], shas bytea[], vectors vector[])
 RETURNS TABLE (user_id text, node_id uuid, field text, stored boolean, created_at timestamptz)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
 BEGIN
     RETURN QUERY
     WITH input AS (
@@ -200,7 +200,7 @@ END $$;
 CREATE FUNCTION memory.fail_embedding_jobs(
     worker text, users text[], nodes uuid[], fields text[], error text, max_attempts integer, base_delay interval)
 RETURNS TABLE (user_id text, node_id uuid, field text, status text)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
 BEGIN
     RETURN QUERY
     UPDATE memory.embedding_jobs j
@@ -216,7 +216,7 @@ END $$;
 
 -- Gives a stopping worker's unfinished claims back to the queue.
 CREATE FUNCTION memory.release_embedding_jobs(worker text) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
 DECLARE released integer;
 BEGIN
     UPDATE memory.embedding_jobs SET status = 'pending', claimed_at = NULL, claimed_by = NULL,
@@ -226,11 +226,12 @@ BEGIN
     RETURN released;
 END $$;
 
--- Queue figures over all users, for health checks: counts by status and the oldest due job.
+-- Queue figures over all users, for health checks: counts by status, the oldest due job, the
+-- last error, and the latency from a job's creation to its completion over the last 5 minutes.
 CREATE FUNCTION memory.embedding_queue_stats()
 RETURNS TABLE (pending bigint, due bigint, processing bigint, failed bigint, completed bigint,
-               oldest_due timestamptz, last_error text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
+               oldest_due timestamptz, last_error text, p50_ms float8, p95_ms float8, p99_ms float8, recent bigint)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
     SELECT count(*) FILTER (WHERE status = 'pending'),
            count(*) FILTER (WHERE status = 'pending' AND run_after <= now()),
            count(*) FILTER (WHERE status = 'processing'),
@@ -238,13 +239,54 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
            count(*) FILTER (WHERE status = 'completed'),
            min(run_after) FILTER (WHERE status = 'pending' AND run_after <= now()),
            (SELECT j.last_error FROM memory.embedding_jobs j WHERE j.last_error IS NOT NULL
-            ORDER BY j.updated_at DESC LIMIT 1)
+            ORDER BY j.updated_at DESC LIMIT 1),
+           percentile_cont(0.50) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at) * 1000)
+               FILTER (WHERE status = 'completed' AND updated_at > now() - interval '5 minutes'),
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at) * 1000)
+               FILTER (WHERE status = 'completed' AND updated_at > now() - interval '5 minutes'),
+           percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM updated_at - created_at) * 1000)
+               FILTER (WHERE status = 'completed' AND updated_at > now() - interval '5 minutes'),
+           count(*) FILTER (WHERE status = 'completed' AND updated_at > now() - interval '5 minutes')
     FROM memory.embedding_jobs
+$$;
+
+-- Each running pipeline reports here every sweep, so `memgraph health` in another process can
+-- tell whether a worker is alive, listening and busy.
+CREATE TABLE memory.pipeline_workers (
+    name               text PRIMARY KEY,
+    listener_connected boolean     NOT NULL,
+    workers            integer     NOT NULL,
+    busy               integer     NOT NULL,
+    processed          bigint      NOT NULL,
+    dead_lettered      bigint      NOT NULL,
+    last_error         text,
+    started_at         timestamptz NOT NULL DEFAULT now(),
+    updated_at         timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE FUNCTION memory.report_pipeline(
+    p_name text, p_listener boolean, p_workers integer, p_busy integer, p_processed bigint, p_dead bigint, p_error text)
+RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
+    INSERT INTO memory.pipeline_workers AS w (name, listener_connected, workers, busy, processed, dead_lettered, last_error)
+    VALUES (p_name, p_listener, p_workers, p_busy, p_processed, p_dead, left(p_error, 500))
+    ON CONFLICT (name) DO UPDATE SET listener_connected = EXCLUDED.listener_connected, workers = EXCLUDED.workers,
+        busy = EXCLUDED.busy, processed = EXCLUDED.processed, dead_lettered = EXCLUDED.dead_lettered,
+        last_error = EXCLUDED.last_error, updated_at = now();
+    DELETE FROM memory.pipeline_workers WHERE updated_at < now() - interval '1 day';
+$$;
+
+CREATE FUNCTION memory.pipeline_status()
+RETURNS TABLE (name text, listener_connected boolean, workers integer, busy integer, processed bigint,
+               dead_lettered bigint, last_error text, seconds_since_report float8)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
+    SELECT name, listener_connected, workers, busy, processed, dead_lettered, last_error,
+           extract(epoch FROM now() - updated_at)::float8
+    FROM memory.pipeline_workers ORDER BY updated_at DESC
 $$;
 
 -- Re-queues every failed job (all users), resetting its attempts. Returns how many.
 CREATE FUNCTION memory.retry_failed_embedding_jobs() RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
 DECLARE requeued integer;
 BEGIN
     UPDATE memory.embedding_jobs SET status = 'pending', attempts = 0, claims = 0, run_after = now(), updated_at = now()

@@ -68,7 +68,10 @@ public final class Database: Sendable, Service {
         options.additionalStartupParameters = [("application_name", "memgraph")]
         var clientConfiguration = try endpoints.app.clientConfiguration()
         clientConfiguration.options = options
-        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        // The pool's own chatter (such as a lease that races the pool's start) only at debug level.
+        var background = logger
+        if logger.logLevel > .debug { background.logLevel = .error }
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: background)
         return Database(
             client: client, configuration: configuration, logger: logger, vectorTypes: prepared.vectorTypes,
             startup: Startup(
@@ -95,6 +98,7 @@ public final class Database: Sendable, Service {
     ///
     /// `settings` are further transaction-local settings, set in the same round trip. Their names
     /// must be constants in code (such as `hnsw.ef_search`); their values are bound.
+    @discardableResult
     public func withUser<T: Sendable>(
         _ user: UserID, operation: String, settings: [(name: StaticString, value: String)] = [],
         _ body: (PostgresConnection) async throws -> T
@@ -119,6 +123,7 @@ public final class Database: Sendable, Service {
 
     /// A connection for work that is not scoped to one user and sees no user's rows (RLS): health checks,
     /// maintenance functions.
+    @discardableResult
     public func withConnection<T: Sendable>(
         operation: String, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {

@@ -7,7 +7,7 @@ public enum EmbeddingModels {
     }
 
     /// all-MiniLM-L6-v2, 384 dimensions (index `idx_embeddings_minilm_l6_v2_hnsw`).
-    public static let miniLML6v2 = Model(name: "all-MiniLM-L6-v2", dimensions: 384)
+    public static let miniLML6v2 = Model(name: "sentence-transformers/all-MiniLM-L6-v2", dimensions: 384)
 
     public static let all: [Model] = [miniLML6v2]
 

@@ -16,14 +16,31 @@ import PostgresNIO
 /// let found = try await store.lookup(user, key: "acme-corp")
 /// ```
 public struct MemoryStore: Sendable {
+    /// When a remembered node's embeddings are computed (seed 000's modes).
+    public enum EmbeddingMode: String, Sendable {
+        /// The embedding pipeline's workers embed it soon after (the default).
+        case async
+        /// `remember` embeds it and commits node and vectors together: searchable on return.
+        case sync
+    }
+
     public let database: Database
+    /// Embeds SEARCH queries by text, and nodes in `.sync` mode.
+    public let embedder: (any Embedder)?
+    public let embeddingMode: EmbeddingMode
     let nodes: Repository<NodeRecord>
     let relationships: Repository<RelationshipRecord>
     let kvEntries: Repository<KVEntryRecord>
     let embeddings: Repository<EmbeddingRecord>
 
-    public init(database: Database) {
+    /// - Parameters:
+    ///   - embedder: needed for SEARCH by text and for `.sync` mode.
+    ///   - embeddingMode: `.async` leaves embedding to the pipeline; `.sync` needs an embedder.
+    public init(database: Database, embedder: (any Embedder)? = nil, embeddingMode: EmbeddingMode = .async) {
+        precondition(embeddingMode == .async || embedder != nil, "sync embedding needs an embedder")
         self.database = database
+        self.embedder = embedder
+        self.embeddingMode = embeddingMode
         self.nodes = Repository(database: database)
         self.relationships = Repository(database: database)
         self.kvEntries = Repository(database: database)
@@ -49,8 +66,9 @@ public struct MemoryStore: Sendable {
         guard !batch.isEmpty else { return [] }
         try validate(batch, user: user)
         return try await database.withUser(user, operation: "remember") { connection in
-            try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
-                .map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
+            let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
+            try await embedInline(user, results.map(\.id), on: connection)
+            return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
         }
     }
 
@@ -67,6 +85,7 @@ public struct MemoryStore: Sendable {
                     from: results[$0.from].id, to: results[$0.to].id, type: $0.type, strength: $0.strength, metadata: $0.metadata))
             }
             let outcomes = try await relationships.upsert(user, records, on: connection)
+            try await embedInline(user, results.map(\.id), on: connection)
             return (results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }, outcomes)
         }
     }

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import MemoryGraph
+import Repositories
+
+extension Memgraph {
+    struct Jobs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Inspect and re-queue dead-lettered embedding jobs.",
+            discussion: """
+                A job is dead-lettered (status failed) after --max-retries failed attempts, keeping its \
+                last error; the other jobs carry on.
+
+                Examples:
+                  memgraph jobs list --user alice
+                  memgraph jobs retry-failed --user alice
+                """,
+            subcommands: [List.self, RetryFailed.self])
+    }
+}
+
+extension Memgraph.Jobs {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the user's failed embedding jobs, newest first.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var user: UserOptions
+        @OptionGroup var output: OutputOptions
+        @Option(help: "At most this many.") var limit = 100
+
+        func run() async throws {
+            let user = user.userID, limit = limit
+            let (failed, counts) = try await CLI.withStore(connection) { store in
+                (try await store.failedJobs(user, limit: limit), try await store.jobCounts(user))
+            }
+            if output.json {
+                CLI.printJSON([
+                    "counts": .object(counts.mapValues { .number(Double($0)) }),
+                    "failed": .array(failed.map {
+                        ["node_id": .string($0.nodeID.uuidString.lowercased()), "field": .string($0.field),
+                         "attempts": .number(Double($0.attempts)), "error": $0.error.map(JSONValue.string) ?? .null]
+                    }),
+                ])
+                return
+            }
+            print("jobs: " + ["pending", "processing", "completed", "failed"].map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", "))
+            for job in failed {
+                print("\(job.nodeID.uuidString.lowercased())  \(job.field)  attempts \(job.attempts)  \(job.error ?? "")")
+            }
+        }
+    }
+
+    struct RetryFailed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Re-queue the user's failed jobs with fresh attempts.")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var user: UserOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let user = user.userID
+            let count = try await CLI.withStore(connection) { try await $0.retryFailedJobs(user) }
+            if output.json {
+                CLI.printJSON(["requeued": .number(Double(count))])
+            } else {
+                CLI.note("memgraph: re-queued \(count) failed job(s)")
+            }
+        }
+    }
+}
+
+extension Memgraph {
+    struct Health: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Database, listener, workers, queue depth, failures and embedding latency.",
+            discussion: """
+                Reads what running workers last reported (every sweep interval) and the queue itself. \
+                Latency is from a job's creation (the insert or change) to its completed embedding, over \
+                the last 5 minutes. Exits 1 when the database cannot be reached.
+
+                Examples:
+                  memgraph health
+                  memgraph health --json
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            let (queue, pipelines) = try await CLI.withStore(connection) { store in
+                (try await store.queueStats(), try await store.pipelines())
+            }
+            // A pipeline is alive if it reported within three sweeps of the default interval.
+            let alive = pipelines.filter { $0.secondsSinceReport < 15 }
+            func number(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
+            if output.json {
+                CLI.printJSON([
+                    "database": "reachable",
+                    "listener_connected": .bool(alive.contains { $0.listenerConnected }),
+                    "workers": .number(Double(alive.reduce(0) { $0 + $1.workers })),
+                    "workers_busy": .number(Double(alive.reduce(0) { $0 + $1.busyWorkers })),
+                    "queue_depth": .number(Double(queue.pending + queue.processing)),
+                    "due": .number(Double(queue.due)),
+                    "processing": .number(Double(queue.processing)),
+                    "failed": .number(Double(queue.failed)),
+                    "completed": .number(Double(queue.completed)),
+                    "last_error": queue.lastError.map(JSONValue.string) ?? .null,
+                    "latency_ms": ["p50": number(queue.latencyP50), "p95": number(queue.latencyP95), "p99": number(queue.latencyP99),
+                                   "samples": .number(Double(queue.recentlyCompleted))],
+                    "pipelines": .array(pipelines.map {
+                        ["name": .string($0.name), "listener_connected": .bool($0.listenerConnected), "workers": .number(Double($0.workers)),
+                         "busy": .number(Double($0.busyWorkers)), "processed": .number(Double($0.processed)),
+                         "seconds_since_report": .number($0.secondsSinceReport)]
+                    }),
+                ])
+                return
+            }
+            func ms(_ value: Double?) -> String { value.map { String(format: "%.1f ms", $0) } ?? "n/a" }
+            print("database        reachable")
+            print("pipelines       \(alive.count) alive, listener \(alive.contains { $0.listenerConnected } ? "connected" : "not connected")")
+            print("workers         \(alive.reduce(0) { $0 + $1.busyWorkers }) busy of \(alive.reduce(0) { $0 + $1.workers })")
+            print("queue           \(queue.pending) pending (\(queue.due) due), \(queue.processing) processing, \(queue.failed) failed, \(queue.completed) completed")
+            print("latency (5 min) p50 \(ms(queue.latencyP50)), p95 \(ms(queue.latencyP95)), p99 \(ms(queue.latencyP99)) over \(queue.recentlyCompleted) jobs")
+            print("last error      \(queue.lastError ?? "none")")
+        }
+    }
+}

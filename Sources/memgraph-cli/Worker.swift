@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MemoryGraph
+import Repositories
+import ServiceLifecycle
+
+/// The embedding pipeline's settings, shared by `worker` and `import --wait`.
+struct PipelineOptions: ParsableArguments {
+    @Option(help: "Concurrent workers (default: the number of cores).")
+    var workers = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Jobs claimed and embedded together.")
+    var batchSize = 32
+    @Option(help: "Seconds between sweeps for due jobs when no notification arrives.")
+    var sweepInterval = 5.0
+    @Option(help: "Attempts before a job is dead-lettered (status failed).")
+    var maxRetries = 3
+    @Option(help: "Seconds of the first retry backoff; it doubles per attempt, with jitter.")
+    var retryInterval = 5.0
+    @Option(help: "Seconds a claimed job may stay unfinished before it returns to the queue.")
+    var lease = 60.0
+    @Flag(help: "Do not LISTEN; poll every sweep interval (behind a transaction-pooling proxy).")
+    var noListen = false
+
+    func validate() throws {
+        guard (1...256).contains(workers) else { throw ValidationError("--workers must be from 1 to 256") }
+        guard (1...1024).contains(batchSize) else { throw ValidationError("--batch-size must be from 1 to 1024") }
+        guard sweepInterval >= 0.05, retryInterval >= 0, lease >= 1 else {
+            throw ValidationError("--sweep-interval must be at least 0.05 s, --retry-interval at least 0 and --lease at least 1 s")
+        }
+        guard (1...100).contains(maxRetries) else { throw ValidationError("--max-retries must be from 1 to 100") }
+    }
+
+    var configuration: EmbeddingPipeline.Configuration {
+        EmbeddingPipeline.Configuration(
+            workers: workers, batchSize: batchSize, sweepInterval: .milliseconds(Int(sweepInterval * 1000)), listen: !noListen,
+            retry: RetryPolicy(
+                maxRetries: maxRetries, retryInterval: .milliseconds(Int(retryInterval * 1000)),
+                lease: .milliseconds(Int(lease * 1000))))
+    }
+}
+
+extension Memgraph {
+    struct Worker: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the embedding pipeline until SIGTERM or SIGINT.",
+            discussion: """
+                Workers claim due jobs from memory.embedding_jobs (FOR UPDATE SKIP LOCKED), embed them \
+                with all-MiniLM-L6-v2 in batches and store the vectors. They wake on NOTIFY memgraph_embed \
+                and sweep for due jobs on start, after a reconnect and every --sweep-interval. On \
+                SIGTERM/SIGINT unfinished claims go back to the queue; after a crash they return when \
+                their --lease ends. Several workers, in one process or many, can run at once.
+
+                Examples:
+                  memgraph worker
+                  memgraph worker --workers 4 --batch-size 64
+                  memgraph worker --no-listen --sweep-interval 1   # behind pgbouncer in transaction mode
+                """)
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var pipeline: PipelineOptions
+
+        func run() async throws {
+            let logger = CLI.logger
+            let database = try await Database.prepare(try connection.load(), logger: logger)
+            let embedder = try CLI.makeEmbedder(workers: pipeline.workers)
+            let service = EmbeddingPipeline(
+                source: PostgresEmbeddingJobSource(database: database), embedder: embedder,
+                configuration: pipeline.configuration, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [
+                        .init(service: database),
+                        .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
+                    ],
+                    gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: logger))
+            CLI.note("memgraph: embedding worker running (\(pipeline.workers) workers); SIGTERM or Ctrl-C stops it")
+            try await group.run()
+        }
+    }
+}
+
+extension CLI {
+    /// The MiniLM embedder, loaded once. With several workers BLAS runs one thread per call.
+    static func makeEmbedder(workers: Int = 1) throws -> any Embedder {
+        try MiniLMEmbedder()
+    }
+}
