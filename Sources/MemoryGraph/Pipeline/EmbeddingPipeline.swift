@@ -92,19 +92,16 @@ public final class EmbeddingPipeline: Service, Sendable {
         !Task.isCancelled && !stopping.load(ordering: .relaxed)
     }
 
-    /// Runs until no job is due and none is being processed, then returns (for `import --wait`).
-    /// - Parameter isDrained: asks the queue whether anything is left for these users.
+    /// Runs until `isDrained` says the queue holds nothing more to do, then stops gracefully
+    /// (for `import --wait` and tests).
     public func runUntilDrained(isDrained: @escaping @Sendable () async throws -> Bool) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.run() }
-            group.addTask {
-                while !Task.isCancelled {
-                    if try await isDrained() { return }
-                    try await Task.sleep(for: .milliseconds(100))
-                }
+            while try await !isDrained() {
+                try await Task.sleep(for: .milliseconds(100))
             }
-            _ = try await group.next()
-            group.cancelAll()
+            stop()
+            try await group.waitForAll()
         }
     }
 
@@ -156,6 +153,10 @@ public final class EmbeddingPipeline: Service, Sendable {
             await monitor.workerBusy(true)
             await process(jobs, worker: worker)
             await monitor.workerBusy(false)
+        }
+        guard !Task.isCancelled else {
+            logger.info("worker cancelled; its unfinished claims return to the queue when their lease ends", metadata: ["worker": "\(worker)"])
+            return
         }
         do {
             let released = try await source.release(worker: worker)

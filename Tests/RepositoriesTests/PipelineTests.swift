@@ -1,0 +1,219 @@
+import Foundation
+import Logging
+import MemoryGraph
+import PostgresNIO
+import Synchronization
+import Testing
+@testable import Repositories
+
+/// The real MiniLM model, loaded once for the test process.
+enum TestEmbedder {
+    static let shared: Result<MiniLMEmbedder, any Error> = Result { try MiniLMEmbedder() }
+    static func miniLM() throws -> MiniLMEmbedder { try shared.get() }
+}
+
+/// Counts calls and every text embedded; fails where told. The failures are what these tests are about.
+final class ScriptedEmbedder: Embedder, Sendable {
+    let base: any Embedder
+    let failureRate: Double
+    let poison: String?
+    private let state = Mutex((calls: 0, failures: 0, texts: [String: Int]()))
+
+    init(base: any Embedder, failureRate: Double = 0, poison: String? = nil) {
+        self.base = base
+        self.failureRate = failureRate
+        self.poison = poison
+    }
+
+    var modelIdentifier: String { base.modelIdentifier }
+    var dimensions: Int { base.dimensions }
+    var calls: Int { state.withLock { $0.calls } }
+    var failures: Int { state.withLock { $0.failures } }
+    var texts: [String: Int] { state.withLock { $0.texts } }
+
+    func embed(_ texts: [String]) async throws -> [[Float]] {
+        let fail = state.withLock { state -> Bool in
+            state.calls += 1
+            let fail = (poison.map { p in texts.contains { $0.contains(p) } } ?? false) || Double.random(in: 0..<1) < failureRate
+            if fail { state.failures += 1 }
+            return fail
+        }
+        if fail { throw MemoryGraphError(code: .embeddingFailed, message: "scripted failure") }
+        let vectors = try await base.embed(texts)
+        state.withLock { state in for text in texts { state.texts[text, default: 0] += 1 } }
+        return vectors
+    }
+}
+
+/// A scratch database with a store and a pipeline factory, so a test's workers see only its own jobs.
+struct PipelineFixture {
+    let database: Database
+    let store: MemoryStore
+
+    func pipeline(
+        _ embedder: any Embedder, workers: Int = 2, listen: Bool = true, sweep: Duration = .milliseconds(200),
+        retry: RetryPolicy = RetryPolicy(maxRetries: 3, retryInterval: .milliseconds(20), lease: .seconds(30)), name: String = "test"
+    ) -> EmbeddingPipeline {
+        EmbeddingPipeline(
+            source: PostgresEmbeddingJobSource(database: database), embedder: embedder,
+            configuration: .init(workers: workers, batchSize: 16, sweepInterval: sweep, listen: listen, retry: retry, name: name),
+            logger: TestDatabase.logger)
+    }
+
+    /// Runs the pipeline until no job is pending or processing (or the deadline passes).
+    func drain(_ pipeline: EmbeddingPipeline, timeout: Duration = .seconds(120)) async throws {
+        let store = self.store
+        let deadline = ContinuousClock.now + timeout
+        try await pipeline.runUntilDrained {
+            guard ContinuousClock.now < deadline else { throw RepositoriesError(.query, "the queue did not drain in time") }
+            let stats = try await store.queueStats()
+            return stats.pending == 0 && stats.processing == 0
+        }
+    }
+
+    static func with<T: Sendable>(_ body: @Sendable (PipelineFixture) async throws -> T) async throws -> T {
+        let (name, configuration) = try await TestDatabase.scratchDatabase()
+        do {
+            let result = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+                try await body(PipelineFixture(database: database, store: MemoryStore(database: database)))
+            }
+            try await TestDatabase.dropScratch(name)
+            return result
+        } catch {
+            try? await TestDatabase.dropScratch(name)
+            throw error
+        }
+    }
+}
+
+func facts(_ count: Int, prefix: String = "fact") -> [MemoryNode] {
+    (0..<count).map { MemoryNode(contextType: .conversationFact, summary: "\(prefix) number \($0) about the quarterly account review") }
+}
+
+/// (node, field) pairs of the user without exactly one embedding, and job counts by status.
+func embeddingGaps(_ store: MemoryStore, _ user: UserID) async throws -> (missing: Int, duplicates: Int, jobs: [String: Int]) {
+    let jobs = try await store.jobCounts(user)
+    let (missing, duplicates) = try await store.database.withUser(user, operation: "test") { connection in
+        try await connection.query(
+            """
+            SELECT count(*) FILTER (WHERE e.n IS NULL)::int8, count(*) FILTER (WHERE e.n > 1)::int8
+            FROM memory.embedding_jobs j
+            LEFT JOIN (SELECT node_id, field, count(*) AS n FROM memory.embeddings WHERE user_id = \(user.rawValue) GROUP BY 1, 2) e
+              USING (node_id, field)
+            WHERE j.user_id = \(user.rawValue)
+            """, logger: TestDatabase.logger
+        ).collect().first!.decode((Int, Int).self)
+    }
+    return (missing, duplicates, jobs)
+}
+
+@Suite("Embedding pipeline", .serialized)
+struct PipelineTests {
+    @Test("nodes inserted while no worker runs are embedded by the sweep once one starts (listening off)")
+    func sweep() async throws {
+        let embedder = try TestEmbedder.miniLM()
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            _ = try await fixture.store.remember(user, facts(40))
+            #expect(try await fixture.store.jobCounts(user)["pending"] == 40)
+            try await fixture.drain(fixture.pipeline(embedder, listen: false))
+            let gaps = try await embeddingGaps(fixture.store, user)
+            #expect(gaps.missing == 0 && gaps.duplicates == 0)
+            #expect(gaps.jobs == ["completed": 40])
+        }
+    }
+
+    @Test("an embedder failing 30% of calls still gets every node embedded, with retries counted")
+    func transientFailures() async throws {
+        let flaky = ScriptedEmbedder(base: try TestEmbedder.miniLM(), failureRate: 0.3)
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            _ = try await fixture.store.remember(user, facts(150))
+            let pipeline = fixture.pipeline(flaky, retry: RetryPolicy(maxRetries: 20, retryInterval: .milliseconds(10)))
+            try await fixture.drain(pipeline)
+            let gaps = try await embeddingGaps(fixture.store, user)
+            #expect(gaps.missing == 0)
+            #expect(gaps.jobs == ["completed": 150])
+            let snapshot = await pipeline.monitor.snapshot()
+            #expect(flaky.failures > 0)
+            #expect(snapshot.retried > 0)
+            #expect(snapshot.deadLettered == 0)
+        }
+    }
+
+    @Test("a poison row is dead-lettered after max_retries with its error while 500 others complete; retry-failed re-queues it")
+    func poison() async throws {
+        let poisoned = ScriptedEmbedder(base: try TestEmbedder.miniLM(), poison: "POISON")
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            let bad = try await fixture.store.remember(user, MemoryNode(contextType: .toolOutput, summary: "POISON pill output")).nodeID
+            _ = try await fixture.store.remember(user, facts(500))
+            let pipeline = fixture.pipeline(poisoned)
+            try await fixture.drain(pipeline)
+            #expect(try await fixture.store.jobCounts(user) == ["completed": 500, "failed": 1])
+            let failed = try await fixture.store.failedJobs(user)
+            #expect(failed.count == 1 && failed[0].nodeID == bad && failed[0].attempts == 3)
+            #expect(failed[0].error?.contains("scripted failure") == true)
+            #expect(await pipeline.monitor.snapshot().deadLettered == 1)
+            #expect(try await fixture.store.retryFailedJobs(user) == 1)
+            #expect(try await fixture.store.jobCounts(user) == ["completed": 500, "pending": 1])
+        }
+    }
+
+    @Test("two pipelines at once never embed the same (node, field, text) twice")
+    func twoWorkers() async throws {
+        let counting = ScriptedEmbedder(base: try TestEmbedder.miniLM())
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            _ = try await fixture.store.remember(user, facts(300, prefix: "unique"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await fixture.drain(fixture.pipeline(counting, name: "a")) }
+                group.addTask { try await fixture.drain(fixture.pipeline(counting, name: "b")) }
+                try await group.waitForAll()
+            }
+            #expect(counting.texts.count == 300)
+            #expect(counting.texts.values.allSatisfy { $0 == 1 })
+            let gaps = try await embeddingGaps(fixture.store, user)
+            #expect(gaps.missing == 0 && gaps.duplicates == 0)
+        }
+    }
+
+    @Test("changing a summary re-embeds it and replaces the vector; deleting the node leaves no jobs or embeddings")
+    func contentChanges() async throws {
+        let embedder = try TestEmbedder.miniLM()
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            let id = try await fixture.store.remember(user, MemoryNode(key: "note", contextType: .conversationFact, summary: "The renewal is in March")).nodeID
+            try await fixture.drain(fixture.pipeline(embedder))
+            let first = try await fixture.store.search(user, vector: try await embedder.embed(["The renewal is in March"])[0])
+            #expect(first.first?.node.id == id && (first.first?.score ?? 0) > 0.999)
+            _ = try await fixture.store.remember(user, MemoryNode(key: "note", contextType: .conversationFact, summary: "Security review blocks the deal"))
+            #expect(try await fixture.store.jobCounts(user) == ["pending": 1])
+            try await fixture.drain(fixture.pipeline(embedder))
+            let second = try await fixture.store.search(user, vector: try await embedder.embed(["Security review blocks the deal"])[0])
+            #expect(second.first?.node.id == id && (second.first?.score ?? 0) > 0.999)
+            #expect(try await fixture.store.stats(user).embeddings == 1)
+            try await fixture.store.forget(user, id: id, hard: true)
+            #expect(try await fixture.store.jobCounts(user).isEmpty)
+            #expect(try await fixture.store.stats(user).embeddings == 0)
+        }
+    }
+
+    @Test("in sync mode a node is searchable by meaning as soon as remember returns")
+    func syncMode() async throws {
+        let embedder = try TestEmbedder.miniLM()
+        try await PipelineFixture.with { fixture in
+            let store = MemoryStore(database: fixture.database, embedder: embedder, embeddingMode: .sync)
+            let user = freshUser()
+            let sarah = try await store.remember(user, entity("sf", "CON-1", name: "Sarah Chen", summary: "Sarah Chen is the VP of engineering at Acme Corp")).nodeID
+            _ = try await store.remember(user, [
+                entity("sf", "CON-2", name: "Marcus Webb", summary: "Marcus Webb runs procurement at Acme Corp"),
+                MemoryNode(contextType: .conversationFact, summary: "The renewal is due in March"),
+                MemoryNode(contextType: .toolOutput, summary: "The weather in Lisbon is sunny"),
+            ])
+            #expect(try await store.jobCounts(user)["pending"] == nil)
+            let hits = try await store.search(user, text: "Who is the VP of engineering?", limit: 3)
+            #expect(hits.first?.node.id == sarah)
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import Logging
+import MemoryGraph
+import PostgresNIO
+import Testing
+@testable import Repositories
+
+/// The built `memgraph` binary: MEMGRAPH_BIN, or .build/debug/memgraph beside this checkout.
+func memgraphBinary() -> URL {
+    if let path = ProcessInfo.processInfo.environment["MEMGRAPH_BIN"], !path.isEmpty {
+        return URL(fileURLWithPath: path)
+    }
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build/debug/memgraph")
+}
+
+/// `memgraph worker` as a child process.
+final class WorkerProcess {
+    let process = Process()
+
+    init(environment: [String: String], arguments: [String] = []) throws {
+        process.executableURL = memgraphBinary()
+        process.arguments = ["worker", "--workers", "2", "--lease", "2", "--sweep-interval", "0.5"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func terminate() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+/// Waits until the queue holds nothing pending or processing.
+func waitForDrain(_ store: MemoryStore, timeout: Duration = .seconds(240)) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        let stats = try await store.queueStats()
+        if stats.pending == 0 && stats.processing == 0 { return }
+        try await Task.sleep(for: .milliseconds(250))
+    }
+    Issue.record("the queue did not drain within \(timeout)")
+}
+
+@Suite("The memgraph worker process", .serialized)
+struct WorkerProcessTests {
+    @Test("SIGKILL the worker three times during a load of 2,000 nodes: every node ends embedded exactly once")
+    func killTheWorker() async throws {
+        let (name, configuration) = try await TestDatabase.scratchDatabase()
+        defer { Task { try? await TestDatabase.dropScratch(name) } }
+        var server = try TestDatabase.superuser()
+        server.database = name
+        let url = "postgresql://\(server.username):\(server.password ?? "")@\(server.host):\(server.port)/\(name)?sslmode=disable"
+        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+            let store = MemoryStore(database: database)
+            let user = freshUser()
+            var worker = try WorkerProcess(environment: ["DATABASE_URL": url])
+            for round in 0..<20 {
+                _ = try await store.remember(user, facts(100, prefix: "load \(round)"))
+                if round % 6 == 5 {  // rounds 5, 11, 17
+                    try await Task.sleep(for: .milliseconds(300))
+                    worker.kill()
+                    worker = try WorkerProcess(environment: ["DATABASE_URL": url])
+                }
+            }
+            try await waitForDrain(store)
+            worker.terminate()
+            let gaps = try await embeddingGaps(store, user)
+            #expect(gaps.missing == 0)
+            #expect(gaps.duplicates == 0)
+            #expect(gaps.jobs == ["completed": 2_000])
+        }
+    }
+
+    @Test("restarting Postgres in the middle of a load: the listener reconnects by itself and every node ends embedded")
+    func restartPostgres() async throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-restart-\(UUID().uuidString.prefix(8))")
+        let environment = ["MEMGRAPH_HOME": home.path]
+        let cluster = try EmbeddedPostgres(home: MemgraphHome(environment: environment), logger: TestDatabase.logger)
+        defer {
+            try? cluster.stop()
+            try? FileManager.default.removeItem(at: home)
+        }
+        let configuration = try DatabaseConfiguration.load(environment: environment)
+        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+            let store = MemoryStore(database: database)
+            let user = freshUser()
+            let worker = try WorkerProcess(environment: environment)
+            defer { worker.terminate() }
+            _ = try await store.remember(user, facts(300, prefix: "before"))
+            try cluster.stop()
+            try cluster.start()
+            // The pool reconnects too; retry the first write while it does.
+            var written = false
+            for _ in 0..<50 where !written {
+                do {
+                    _ = try await store.remember(user, facts(300, prefix: "after"))
+                    written = true
+                } catch {
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            #expect(written)
+            try await waitForDrain(store)
+            let gaps = try await embeddingGaps(store, user)
+            #expect(gaps.missing == 0 && gaps.duplicates == 0)
+            #expect(gaps.jobs == ["completed": 600])
+            // The worker's listener is connected again (it reports every sweep).
+            var listening = false
+            for _ in 0..<20 where !listening {
+                listening = try await store.pipelines().contains { $0.listenerConnected && $0.secondsSinceReport < 2 }
+                if !listening { try await Task.sleep(for: .milliseconds(250)) }
+            }
+            #expect(listening)
+        }
+    }
+}
