@@ -52,11 +52,11 @@ extension Memgraph.Bench {
                 // Phase 1: a steady rate, latency per insert.
                 let steady = pipeline()
                 let inserts = Int(rate * seconds)
-                let insertsDone = Atomic(false)
+                let insertsDone = DoneFlag()
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         try await steady.runUntilDrained {
-                            guard insertsDone.load(ordering: .relaxed) else { return false }
+                            guard insertsDone.isSet else { return false }
                             return try await drained()
                         }
                     }
@@ -66,7 +66,7 @@ extension Memgraph.Bench {
                         try await clock.sleep(until: due)
                         _ = try await store.remember(user, MemoryNode(contextType: .conversationFact, summary: Self.sentence(i)))
                     }
-                    insertsDone.store(true, ordering: .relaxed)
+                    insertsDone.set()
                     try await group.waitForAll()
                 }
                 let latency = await steady.monitor.snapshot()
@@ -106,4 +106,11 @@ extension Memgraph.Bench {
             "\(subjects[i % subjects.count]) \(verbs[(i / 8) % verbs.count]) \(objects[(i / 64) % objects.count]) in meeting \(i)"
         }
     }
+}
+
+/// Set once, read from another task.
+final class DoneFlag: Sendable {
+    private let value = Atomic(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }
