@@ -55,7 +55,7 @@ extension Memgraph.Bench {
                     var t = clock.now
                     let found = try await store.lookup(user, key: "contact-\(i)-\(Self.surnames[i % Self.surnames.count].lowercased())")
                     lookups.append(clock.now - t)
-                    guard found?.id == ids[i] else { throw ValidationError("LOOKUP returned the wrong node") }
+                    guard found?.id == ids[i] else { throw RepositoriesError(.query, "LOOKUP of contact \(i) returned the wrong node", operation: "bench") }
                     t = clock.now
                     _ = try await store.fuzzy(user, text: "contact \(i) \(Self.surnames[i % Self.surnames.count].dropLast())")
                     fuzzies.append(clock.now - t)

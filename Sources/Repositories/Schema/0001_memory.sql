@@ -294,6 +294,18 @@ CREATE TRIGGER nodes_kv_update AFTER UPDATE ON memory.nodes
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION memory.kv_track_update();
 
+-- LOOKUP in one round trip: sets the user for row-level security, then reads kv_store and the
+-- node. SECURITY INVOKER, so the policies apply; the setting ends with the caller's transaction.
+CREATE FUNCTION memory.lookup_node(p_user text, p_key text) RETURNS SETOF memory.nodes
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('memgraph.user_id', p_user, true);
+    RETURN QUERY
+        SELECT n.* FROM memory.kv_store kv
+        JOIN memory.nodes n ON n.user_id = kv.user_id AND n.node_id = kv.node_id
+        WHERE kv.user_id = p_user AND kv.entity_key = p_key AND n.deleted_at IS NULL;
+END $$;
+
 -- Rebuilds kv_store for every user when it is empty and nodes is not (after a crash emptied it).
 -- SECURITY DEFINER: it runs as the schema owner, across users, and takes no input.
 CREATE FUNCTION memory.rebuild_kv_store() RETURNS bigint

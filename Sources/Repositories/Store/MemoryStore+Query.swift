@@ -16,21 +16,14 @@ extension MemoryStore {
 
     /// LOOKUP: the node under a natural key ("sarah-chen"), through kv_store.
     ///
-    /// One round trip: the user setting for row-level security is made in the same statement,
-    /// in a subquery the lookup depends on laterally, so it is in force before the tables are read.
+    /// One round trip: `memory.lookup_node` sets the user for row-level security and reads, in
+    /// one statement (a plain `withUser` transaction costs four).
     public func lookup(_ user: UserID, key: String) async throws -> MemoryNode? {
         do {
             return try await database.client.withConnection { connection in
                 let rows = try await connection.query(
-                    """
-                    SELECT \(unescaped: Self.nodeColumns)
-                    FROM (SELECT set_config('memgraph.user_id', \(user.rawValue), true) AS uid) s
-                    CROSS JOIN LATERAL (
-                        SELECT n.* FROM memory.kv_store kv
-                        JOIN memory.nodes n ON n.user_id = kv.user_id AND n.node_id = kv.node_id
-                        WHERE kv.user_id = s.uid AND kv.entity_key = \(key) AND n.deleted_at IS NULL
-                    ) n
-                    """, logger: database.logger)
+                    "SELECT \(unescaped: Self.nodeColumns) FROM memory.lookup_node(\(user.rawValue), \(key)) n",
+                    logger: database.logger)
                 for try await row in rows { return try NodeRecord(row: row).node }
                 return nil
             }
