@@ -88,6 +88,9 @@ extension MemoryStore {
                 written += chunk.count
                 progress?(ImportProgress(written: written, total: total))
             }
+            // After the batched upserts: the first statement that fires the update triggers fixes
+            // their cached plans for the session, and the small merge should not be it.
+            try await mergePlain(user, stored.keys.sorted().map { (nodes[$0], stored[$0]!) }, on: connection)
             for (index, first) in repeats { ids[index] = ids[first] }
             let nodeIDList = ids.map { $0! }
 
@@ -172,7 +175,7 @@ extension MemoryStore {
     }
 
     /// For each (index, plain node), the stored node without key or entity that has the same context
-    /// type, summary and content, if there is one; its tags and metadata take in the new ones.
+    /// type, summary and content, if there is one.
     private func storedPlainNodes(
         _ user: UserID, _ candidates: [(index: Int, node: MemoryNode)], on connection: PostgresConnection
     ) async throws -> [Int: UUID] {
@@ -193,9 +196,13 @@ extension MemoryStore {
         for try await (ordinal, id) in try await connection.query(match, logger: database.logger).decode((Int, UUID).self) {
             found[candidates[ordinal - 1].index] = id
         }
-        guard !found.isEmpty else { return [:] }
-        let matched = candidates.filter { found[$0.index] != nil }
-        let ids = BindArray.uuid(matched.map { found[$0.index] })
+        return found
+    }
+
+    /// Merges tags, metadata and base_relevance of plain nodes into the stored nodes they matched.
+    private func mergePlain(_ user: UserID, _ matched: [(node: MemoryNode, id: UUID)], on connection: PostgresConnection) async throws {
+        guard !matched.isEmpty else { return }
+        let ids = BindArray.uuid(matched.map(\.id))
         let tags = BindArray.jsonb(matched.map { .array($0.node.tags.map(JSONValue.string)) })
         let metadata = BindArray.jsonb(matched.map { .object($0.node.metadata) })
         let relevance = BindArray.float8(matched.map(\.node.baseRelevance))
@@ -213,7 +220,6 @@ extension MemoryStore {
               AND NOT (n.tags @> i.tags AND n.metadata @> i.metadata AND n.base_relevance = i.base_relevance)
             """
         try await connection.query(merge, logger: database.logger)
-        return found
     }
 
     private func countKVEntries(_ user: UserID, nodes ids: [UUID], on connection: PostgresConnection) async throws -> Int {

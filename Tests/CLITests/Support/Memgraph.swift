@@ -38,9 +38,9 @@ enum Memgraph {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
         let inURL = scratch.appendingPathComponent("stdin")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        FileManager.default.createFile(atPath: inURL.path, contents: Data((input ?? "").utf8))
+        try Data().write(to: outURL)
+        try Data().write(to: errURL)
+        try Data((input ?? "").utf8).write(to: inURL)
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
         let inp = try FileHandle(forReadingFrom: inURL)
 
