@@ -78,9 +78,10 @@ struct QueryResult: Sendable {
         }
         var text = table.description
         if let edges, !edges.isEmpty {
+            let keys = keys
             text += "\n\nEDGES\n" + edges.map { edge in
                 "\(keys[edge.from] ?? "?") -[\(edge.type.rawValue) \(CLI.decimal(edge.strength))]-> \(keys[edge.to] ?? "?")"
-            }.joined(separator: "\n")
+            }.sorted().joined(separator: "\n")
         }
         return text
     }
