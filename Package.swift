@@ -67,6 +67,16 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        // Runs the built memgraph binary (MEMGRAPH_BIN, else .build/debug/memgraph) against the test Postgres.
+        .testTarget(
+            name: "CLITests",
+            dependencies: [
+                "MemoryGraph",
+                "Repositories",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RepositoriesTests",
             dependencies: [

@@ -33,7 +33,7 @@ extension Memgraph.Bench {
 
         func run() async throws {
             let rate = rate, seconds = seconds, burst = burst, workers = workers, batchSize = batchSize
-            let embedder = try CLI.makeEmbedder(workers: workers)
+            let embedder = try CLI.makeEmbedder()
             let report = try await CLI.withStore(connection) { store -> JSONValue in
                 let user = try UserID("bench-pipeline-\(UUID().uuidString.lowercased())")
                 let clock = ContinuousClock()

@@ -12,9 +12,20 @@ struct Memgraph: AsyncParsableCommand {
             With neither DATABASE_URL nor POSTGRES_HOST set, memgraph runs its own PostgreSQL under \
             MEMGRAPH_HOME (default ./.memgraph), starting it on demand. Run scripts/setup once first.
 
-            Exit status: 0 ok, 1 error, 2 wrong usage.
+            Results go to stdout and messages to stderr; --json prints one JSON document. \
+            Exit status: 0 ok, 1 error, 2 wrong usage (including a REM query that does not parse).
+
+            Examples:
+              memgraph import fixtures/crm.json --user demo-consultant
+              memgraph query 'FUZZY sara chen' --user demo-consultant
+              memgraph explore acme-corp --user demo-consultant --depth 1
+              memgraph shell --user demo-consultant
+              source <(memgraph --generate-completion-script bash)
             """,
-        subcommands: [Demo.self, DB.self, Migrate.self, Worker.self, Jobs.self, Health.self, Embed.self, Bench.self]
+        subcommands: [
+            Query.self, Import.self, Explore.self, Path.self, Shell.self, Stats.self, Node.self, Relate.self,
+            Cleanup.self, Demo.self, DB.self, Migrate.self, Worker.self, Jobs.self, Health.self, Embed.self, Bench.self,
+        ]
     )
 
     /// Exit status 2 for wrong usage (ArgumentParser's default is 64), 1 for every other error.

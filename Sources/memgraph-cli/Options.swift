@@ -82,9 +82,14 @@ enum CLI {
 
     /// Prints a JSON document on stdout.
     static func printJSON(_ value: JSONValue) {
+        print(jsonText(value))
+    }
+
+    /// A JSON document, indented, keys sorted.
+    static func jsonText(_ value: JSONValue) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data("null".utf8)
-        print(String(decoding: data, as: UTF8.self))
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -62,7 +62,7 @@ extension Memgraph {
         func run() async throws {
             let logger = CLI.logger
             let database = try await Database.prepare(try connection.load(), logger: logger)
-            let embedder = try CLI.makeEmbedder(workers: pipeline.workers)
+            let embedder = try CLI.makeEmbedder()
             let service = EmbeddingPipeline(
                 source: PostgresEmbeddingJobSource(database: database), embedder: embedder,
                 configuration: pipeline.configuration, logger: logger)
@@ -77,12 +77,5 @@ extension Memgraph {
             CLI.note("memgraph: embedding worker running (\(pipeline.workers) workers); SIGTERM or Ctrl-C stops it")
             try await group.run()
         }
-    }
-}
-
-extension CLI {
-    /// The MiniLM embedder, loaded once. With several workers BLAS runs one thread per call.
-    static func makeEmbedder(workers: Int = 1) throws -> any Embedder {
-        try MiniLMEmbedder()
     }
 }

@@ -47,7 +47,8 @@ public struct RelationshipRecord: RepositoryRecord, Equatable {
         // The last of several identical edges in one batch wins, as if stored one after another.
         let sql = """
             WITH i AS (
-                SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::float8[], $6::jsonb[])
+                SELECT *, min(ordinal) OVER (PARTITION BY from_node_id, to_node_id, relationship_type) AS first_ordinal
+                FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::float8[], $6::jsonb[])
                     WITH ORDINALITY AS u(from_node_id, to_node_id, relationship_type, strength, metadata, ordinal)
             ), d AS (
                 SELECT DISTINCT ON (from_node_id, to_node_id, relationship_type) * FROM i
@@ -59,9 +60,7 @@ public struct RelationshipRecord: RepositoryRecord, Equatable {
                     strength = EXCLUDED.strength, metadata = r.metadata || EXCLUDED.metadata
                 RETURNING r.relationship_id, r.from_node_id, r.to_node_id, r.relationship_type, (old.relationship_id IS NULL) AS inserted
             )
-            SELECT i.ordinal::int8, u.relationship_id, u.inserted AND i.ordinal = (
-                    SELECT min(ordinal) FROM i AS f
-                    WHERE (f.from_node_id, f.to_node_id, f.relationship_type) = (i.from_node_id, i.to_node_id, i.relationship_type))
+            SELECT i.ordinal::int8, u.relationship_id, u.inserted AND i.ordinal = i.first_ordinal
             FROM i JOIN u USING (from_node_id, to_node_id, relationship_type)
             """
         return [UpsertStatement(query: PostgresQuery(unsafeSQL: sql, binds: bindings))]

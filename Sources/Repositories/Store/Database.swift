@@ -86,7 +86,15 @@ public final class Database: Sendable, Service {
     ) async throws -> T {
         let database = try await prepare(configuration, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await database.client.run() }
+            // PostgresClient warns when a connection is leased before run() has begun, so the body
+            // waits until the run task has started (run() marks itself running first thing).
+            await withCheckedContinuation { (started: CheckedContinuation<Void, Never>) in
+                group.addTask {
+                    started.resume()
+                    await database.client.run()
+                }
+            }
+            await Task.yield()
             defer { group.cancelAll() }
             return try await body(database)
         }

@@ -1,0 +1,247 @@
+import Foundation
+import MemoryGraph
+import PostgresNIO
+
+/// What an import wrote (or, for a dry run, would have written).
+public struct ImportSummary: Sendable, Equatable {
+    /// Nodes created.
+    public var inserted: Int
+    /// Node records that went into a node that already existed: stored before, or earlier in the
+    /// same import (an entity or key given twice).
+    public var merged: Int
+    /// Distinct relationships written, new or updated.
+    public var relationships: Int
+    /// Of ``relationships``, the new ones.
+    public var relationshipsInserted: Int
+    /// LOOKUP entries (kv_store) that point at the imported nodes once the import is done.
+    public var kvEntries: Int
+    /// True when nothing was kept.
+    public var dryRun: Bool
+}
+
+/// How far an import has got, in records (nodes, then relationships).
+public struct ImportProgress: Sendable, Equatable {
+    public var written: Int
+    public var total: Int
+}
+
+extension MemoryStore {
+    /// Records written per statement by ``importGraph(_:_:dryRun:batchSize:progress:)``.
+    public static let importBatchSize = 5_000
+
+    /// Imports a validated fixture set (see `FixtureLoader`) for `user` in one transaction:
+    /// everything lands or nothing does.
+    ///
+    /// 1. Relationship ends that the set does not define (``FixtureSet/unresolvedReferences``) are
+    ///    looked up among the user's keys; if any is missing, nothing is written and the error
+    ///    names each one with its file and JSON path or line.
+    /// 2. Nodes are written in batched statements of `batchSize`. Identity, so that importing the
+    ///    same files again changes no counts (only entities' `update_count`):
+    ///    - an entity (`entity_system`, `entity_id`) merges into the user's node for it;
+    ///    - another node with a key (given, or the slug of `entity_name`) upserts by that key;
+    ///    - a node with neither is the same node as a stored one without key or entity that has
+    ///      the same context type, summary and content; its tags and metadata are merged in.
+    /// 3. Relationships are upserted (same ends and type: the strength is updated).
+    ///
+    /// With `dryRun`, all of it runs inside a savepoint that is rolled back, so the summary is
+    /// exact and the database is unchanged.
+    ///
+    /// ```swift
+    /// let set = try FixtureLoader.load(paths: [URL(fileURLWithPath: "fixtures/crm.json")])
+    /// let summary = try await store.importGraph(user, set)
+    /// ```
+    /// - Throws: `RepositoriesError` (`.notFound` for relationship ends that name no node,
+    ///   `.conflict` when a key is taken by another node).
+    public func importGraph(
+        _ user: UserID, _ graph: FixtureSet, dryRun: Bool = false, batchSize: Int = importBatchSize,
+        progress: (@Sendable (ImportProgress) -> Void)? = nil
+    ) async throws -> ImportSummary {
+        let nodes = graph.nodes.map(\.node).map(Self.keyedForImport)
+        let batchSize = max(1, batchSize)
+        let total = nodes.count + graph.relationships.count
+        return try await database.withUser(user, operation: "import") { connection in
+            if dryRun { try await connection.query("SAVEPOINT memgraph_dry_run", logger: database.logger) }
+            let external = try await resolve(user, graph.unresolvedReferences, on: connection)
+
+            var ids = [UUID?](repeating: nil, count: nodes.count)
+            var inserted = [Bool](repeating: false, count: nodes.count)
+            // Plain nodes (no key, no entity): fold repeats, then find those already stored.
+            var firstOfPlain: [PlainIdentity: Int] = [:]
+            var repeats: [(index: Int, first: Int)] = []
+            for (index, node) in nodes.enumerated() where node.key == nil && node.entityIdentity == nil {
+                let identity = PlainIdentity(node)
+                if let first = firstOfPlain[identity] { repeats.append((index, first)) } else { firstOfPlain[identity] = index }
+            }
+            let stored = try await storedPlainNodes(user, firstOfPlain.values.sorted().map { ($0, nodes[$0]) }, on: connection)
+            for (index, id) in stored { ids[index] = id }
+
+            let pending = Set(repeats.map(\.index)).union(stored.keys)
+            let toWrite = nodes.indices.filter { !pending.contains($0) }
+            var written = 0
+            for start in stride(from: 0, to: toWrite.count, by: batchSize) {
+                let chunk = Array(toWrite[start..<min(toWrite.count, start + batchSize)])
+                let outcomes = try await self.nodes.upsert(user, chunk.map { NodeRecord(node: nodes[$0]) }, on: connection)
+                for (index, outcome) in zip(chunk, outcomes) {
+                    ids[index] = outcome.id
+                    inserted[index] = outcome.inserted
+                }
+                written += chunk.count
+                progress?(ImportProgress(written: written, total: total))
+            }
+            // After the batched upserts: the first statement that fires the update triggers fixes
+            // their cached plans for the session, and the small merge should not be it.
+            try await mergePlain(user, stored.keys.sorted().map { (nodes[$0], stored[$0]!) }, on: connection)
+            for (index, first) in repeats { ids[index] = ids[first] }
+            let nodeIDList = ids.map { $0! }
+
+            // Relationship ends: the set's own keys first (the last node of a key, as the loader
+            // resolves them), then the stored ones.
+            var idOfKey = external
+            for (index, fixture) in graph.nodes.enumerated() {
+                if let key = fixture.key { idOfKey[key] = nodeIDList[index] }
+            }
+            var relationshipIDs: Set<UUID> = []
+            var relationshipsInserted = 0
+            for start in stride(from: 0, to: graph.relationships.count, by: batchSize) {
+                let chunk = graph.relationships[start..<min(graph.relationships.count, start + batchSize)]
+                let records = chunk.map {
+                    RelationshipRecord(relationship: Relationship(
+                        from: idOfKey[$0.fromKey]!, to: idOfKey[$0.toKey]!, type: $0.type, strength: $0.strength,
+                        metadata: $0.metadata))
+                }
+                for outcome in try await relationships.upsert(user, records, on: connection) {
+                    if relationshipIDs.insert(outcome.id).inserted, outcome.inserted { relationshipsInserted += 1 }
+                }
+                written += chunk.count
+                progress?(ImportProgress(written: written, total: total))
+            }
+
+            let distinct = Array(Set(nodeIDList))
+            let kvEntries = try await countKVEntries(user, nodes: distinct, on: connection)
+            if dryRun { try await connection.query("ROLLBACK TO SAVEPOINT memgraph_dry_run", logger: database.logger) }
+            return ImportSummary(
+                inserted: inserted.filter { $0 }.count, merged: nodes.count - inserted.filter { $0 }.count,
+                relationships: relationshipIDs.count, relationshipsInserted: relationshipsInserted, kvEntries: kvEntries,
+                dryRun: dryRun)
+        }
+    }
+
+    /// The ids of the user's live nodes under these keys (LOOKUP's kv_store), for the keys found.
+    public func nodeIDs(_ user: UserID, keys: [String]) async throws -> [String: UUID] {
+        try await database.withUser(user, operation: "resolve keys") { connection in
+            try await nodeIDs(user, keys: keys, on: connection)
+        }
+    }
+
+    // MARK: Steps
+
+    /// A node that is not an entity and has no key but a name is identified by the key derived
+    /// from its name, as the fixture format says; entities keep their key derived.
+    static func keyedForImport(_ node: MemoryNode) -> MemoryNode {
+        guard node.key == nil, node.entityIdentity == nil, let derived = node.derivedKey else { return node }
+        var keyed = node
+        keyed.key = derived
+        return keyed
+    }
+
+    /// Looks up the references; throws naming every one that no live node of the user has.
+    private func resolve(_ user: UserID, _ references: [FixtureReference], on connection: PostgresConnection) async throws -> [String: UUID] {
+        guard !references.isEmpty else { return [:] }
+        let found = try await nodeIDs(user, keys: Array(Set(references.map(\.key))), on: connection)
+        let missing = references.filter { found[$0.key] == nil }
+        guard missing.isEmpty else {
+            var lines = missing.prefix(FixtureLoader.maximumProblems).map {
+                "\($0.location): no node has the key \(JSONValue.string($0.key).jsonText()), in the files or stored for this user"
+            }
+            if missing.count > FixtureLoader.maximumProblems { lines.append("(and \(missing.count - lines.count) more)") }
+            throw RepositoriesError(.notFound, lines.joined(separator: "\n"), operation: "import", user: user.rawValue)
+        }
+        return found
+    }
+
+    func nodeIDs(_ user: UserID, keys: [String], on connection: PostgresConnection) async throws -> [String: UUID] {
+        guard !keys.isEmpty else { return [:] }
+        var found: [String: UUID] = [:]
+        for try await (key, id) in try await connection.query(
+            """
+            SELECT kv.entity_key, kv.node_id
+            FROM memory.kv_store kv JOIN memory.nodes n ON n.user_id = kv.user_id AND n.node_id = kv.node_id
+            WHERE kv.user_id = \(user.rawValue) AND kv.entity_key = ANY(\(keys)) AND n.deleted_at IS NULL
+            """, logger: database.logger
+        ).decode((String, UUID).self) {
+            found[key] = id
+        }
+        return found
+    }
+
+    /// For each (index, plain node), the stored node without key or entity that has the same context
+    /// type, summary and content, if there is one.
+    private func storedPlainNodes(
+        _ user: UserID, _ candidates: [(index: Int, node: MemoryNode)], on connection: PostgresConnection
+    ) async throws -> [Int: UUID] {
+        guard !candidates.isEmpty else { return [:] }
+        let types = BindArray.text(candidates.map(\.node.contextType.rawValue))
+        let summaries = BindArray.text(candidates.map(\.node.summary))
+        let contents = BindArray.jsonb(candidates.map { .object($0.node.content) })
+        var found: [Int: UUID] = [:]
+        let match: PostgresQuery = try """
+            SELECT DISTINCT ON (i.ordinal) i.ordinal::int8, n.node_id
+            FROM unnest(\(types)::text[], \(summaries)::text[], \(contents)::jsonb[])
+                WITH ORDINALITY AS i(context_type, summary, content, ordinal)
+            JOIN memory.nodes n ON n.user_id = \(user.rawValue) AND n.context_type = i.context_type AND n.content = i.content
+            WHERE n.node_key IS NULL AND n.derived_key IS NULL AND n.entity_id IS NULL AND n.deleted_at IS NULL
+              AND n.summary IS NOT DISTINCT FROM i.summary
+            ORDER BY i.ordinal, n.created_at, n.node_id
+            """
+        for try await (ordinal, id) in try await connection.query(match, logger: database.logger).decode((Int, UUID).self) {
+            found[candidates[ordinal - 1].index] = id
+        }
+        return found
+    }
+
+    /// Merges tags, metadata and base_relevance of plain nodes into the stored nodes they matched.
+    private func mergePlain(_ user: UserID, _ matched: [(node: MemoryNode, id: UUID)], on connection: PostgresConnection) async throws {
+        guard !matched.isEmpty else { return }
+        let ids = BindArray.uuid(matched.map(\.id))
+        let tags = BindArray.jsonb(matched.map { .array($0.node.tags.map(JSONValue.string)) })
+        let metadata = BindArray.jsonb(matched.map { .object($0.node.metadata) })
+        let relevance = BindArray.float8(matched.map(\.node.baseRelevance))
+        // Only rows that would change are written, so a repeated import leaves them as they were.
+        let merge: PostgresQuery = try """
+            UPDATE memory.nodes n SET
+                tags = CASE WHEN n.tags @> i.tags THEN n.tags
+                            ELSE ARRAY(SELECT DISTINCT t FROM unnest(n.tags || i.tags) AS t ORDER BY t) END,
+                metadata = n.metadata || i.metadata,
+                base_relevance = i.base_relevance
+            FROM (SELECT node_id, ARRAY(SELECT jsonb_array_elements_text(tags)) AS tags, metadata, base_relevance::real
+                  FROM unnest(\(ids)::uuid[], \(tags)::jsonb[], \(metadata)::jsonb[], \(relevance)::float8[])
+                      AS u(node_id, tags, metadata, base_relevance)) i
+            WHERE n.user_id = \(user.rawValue) AND n.node_id = i.node_id
+              AND NOT (n.tags @> i.tags AND n.metadata @> i.metadata AND n.base_relevance = i.base_relevance)
+            """
+        try await connection.query(merge, logger: database.logger)
+    }
+
+    private func countKVEntries(_ user: UserID, nodes ids: [UUID], on connection: PostgresConnection) async throws -> Int {
+        for try await count in try await connection.query(
+            "SELECT count(*)::int8 FROM memory.kv_store WHERE user_id = \(user.rawValue) AND node_id = ANY(\(ids))",
+            logger: database.logger
+        ).decode(Int.self) {
+            return count
+        }
+        return 0
+    }
+}
+
+/// What makes two plain nodes (no key, no entity) the same memory.
+private struct PlainIdentity: Hashable {
+    var contextType: ContextType
+    var summary: String?
+    var content: String
+
+    init(_ node: MemoryNode) {
+        contextType = node.contextType
+        summary = node.summary
+        content = JSONValue.object(node.content).jsonText()
+    }
+}

@@ -1,0 +1,12 @@
+import MemoryGraph
+
+extension CLI {
+    /// The MiniLM embedder, loaded once per process (SEARCH in `shell` reuses it).
+    private static let sharedEmbedder = Result<MiniLMEmbedder, any Error> { try MiniLMEmbedder() }
+
+    /// The embedder SEARCH, `worker` and the benchmarks use.
+    /// - Throws: `MemoryGraphError` (`.modelUnavailable`: "model not found: run scripts/setup").
+    static func makeEmbedder() throws -> any Embedder {
+        try sharedEmbedder.get()
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import MemoryGraph
+
+/// Draws a subgraph around a root node as an indented tree, JSON, Graphviz DOT or Mermaid.
+struct GraphRenderer {
+    var graph: Subgraph
+    var root: UUID
+
+    private var nodes: [UUID: MemoryNode] {
+        Dictionary(graph.nodes.map { ($0.node.id!, $0.node) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    // MARK: Text
+
+    /// The root, then each node under the node it was first reached from (breadth first), with the
+    /// edge's type, strength and direction (`->` away from the parent, `<-` towards it). Edges
+    /// that are not part of that tree are listed after it.
+    var text: String {
+        let nodes = nodes
+        let depth = Dictionary(graph.nodes.map { ($0.node.id!, $0.depth) }, uniquingKeysWith: { first, _ in first })
+        var children: [UUID: [(edge: Relationship, child: UUID)]] = [:]
+        var placed: Set<UUID> = [root]
+        var treeEdges: Set<UUID> = []
+        // Parents by increasing depth, so that each node hangs under a node one level up.
+        for entry in graph.nodes {
+            let parent = entry.node.id!
+            for edge in graph.edges.sorted(by: { $0.strength > $1.strength }) where edge.from == parent || edge.to == parent {
+                let child = edge.from == parent ? edge.to : edge.from
+                guard !placed.contains(child), depth[child] == (depth[parent] ?? 0) + 1 else { continue }
+                placed.insert(child)
+                treeEdges.insert(edge.id!)
+                children[parent, default: []].append((edge, child))
+            }
+        }
+        var lines = [Self.describe(nodes[root])]
+        func walk(_ parent: UUID, prefix: String) {
+            let list = children[parent] ?? []
+            for (offset, item) in list.enumerated() {
+                let last = offset == list.count - 1
+                let arrow = item.edge.from == parent ? "->" : "<-"
+                lines.append(
+                    prefix + (last ? "└─ " : "├─ ")
+                        + "\(arrow) \(item.edge.type.rawValue) \(CLI.decimal(item.edge.strength))  \(Self.describe(nodes[item.child]))")
+                walk(item.child, prefix: prefix + (last ? "   " : "│  "))
+            }
+        }
+        walk(root, prefix: "")
+        let others = graph.edges.filter { !treeEdges.contains($0.id!) }
+        if !others.isEmpty {
+            lines.append("")
+            lines.append("also:")
+            for edge in others {
+                let from = nodes[edge.from].map(CLI.label) ?? "?"
+                let to = nodes[edge.to].map(CLI.label) ?? "?"
+                lines.append("  \(from) -[\(edge.type.rawValue) \(CLI.decimal(edge.strength))]-> \(to)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func describe(_ node: MemoryNode?) -> String {
+        guard let node else { return "?" }
+        return "\(CLI.label(node)) [\(node.contextType.rawValue)] \(CLI.shortened(node.summary, to: 70))"
+    }
+
+    // MARK: JSON
+
+    /// `{"root": id, "nodes": [... with "depth"], "edges": [...]}`.
+    var json: JSONValue {
+        let keys = Dictionary(
+            graph.nodes.compactMap { entry in entry.node.lookupKey.map { (entry.node.id!, $0) } },
+            uniquingKeysWith: { first, _ in first })
+        return [
+            "root": .string(root.uuidString.lowercased()),
+            "nodes": .array(graph.nodes.map { entry in
+                guard case .object(var object) = CLI.json(entry.node) else { return .null }
+                object["depth"] = .number(Double(entry.depth))
+                return .object(object)
+            }),
+            "edges": .array(graph.edges.map { CLI.json($0, keys: keys) }),
+        ]
+    }
+
+    // MARK: DOT and Mermaid
+
+    /// Short node names (`n0` is the root) in the order of `graph.nodes`.
+    private var names: [UUID: String] {
+        var names: [UUID: String] = [:]
+        for (index, entry) in graph.nodes.enumerated() { names[entry.node.id!] = "n\(index)" }
+        return names
+    }
+
+    /// Graphviz DOT: boxes labelled with key, context type and the start of the summary.
+    var dot: String {
+        let names = names
+        var lines = [
+            "digraph memgraph {", "  rankdir=LR;",
+            "  node [shape=box, style=\"rounded,filled\", fillcolor=\"#f5f5f5\", fontname=\"Helvetica\", fontsize=10];",
+            "  edge [fontname=\"Helvetica\", fontsize=9];",
+        ]
+        for entry in graph.nodes {
+            let node = entry.node
+            let label = "\(CLI.label(node))\n\(node.contextType.rawValue)\n\(CLI.shortened(node.summary, to: 40))"
+            let extra = node.id == root ? ", penwidth=2, fillcolor=\"#dbe9ff\"" : ""
+            lines.append("  \(names[node.id!]!) [label=\(Self.dotString(label))\(extra)];")
+        }
+        for edge in graph.edges {
+            guard let from = names[edge.from], let to = names[edge.to] else { continue }
+            lines.append("  \(from) -> \(to) [label=\(Self.dotString("\(edge.type.rawValue) \(CLI.decimal(edge.strength))"))];")
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n")
+    }
+
+    /// A DOT double-quoted string; newlines become `\n` line breaks.
+    static func dotString(_ text: String) -> String {
+        var result = "\""
+        for character in text {
+            switch character {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": continue
+            default: result.append(character)
+            }
+        }
+        return result + "\""
+    }
+
+    /// A Mermaid flowchart, left to right.
+    var mermaid: String {
+        let names = names
+        var lines = ["flowchart LR"]
+        for entry in graph.nodes {
+            let node = entry.node
+            let label = "\(CLI.label(node))<br/>\(node.contextType.rawValue)<br/>\(CLI.shortened(node.summary, to: 40))"
+            lines.append("  \(names[node.id!]!)[\"\(Self.mermaidText(label))\"]")
+        }
+        for edge in graph.edges {
+            guard let from = names[edge.from], let to = names[edge.to] else { continue }
+            lines.append("  \(from) -->|\"\(edge.type.rawValue) \(CLI.decimal(edge.strength))\"| \(to)")
+        }
+        if let rootName = names[root] { lines.append("  style \(rootName) stroke-width:3px") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Text for a quoted Mermaid label: quotes and angle brackets as entity codes (`<br/>` kept).
+    static func mermaidText(_ text: String) -> String {
+        let breakMark = "\u{1}"
+        return text.replacingOccurrences(of: "<br/>", with: breakMark)
+            .replacingOccurrences(of: "#", with: "#35;")
+            .replacingOccurrences(of: "\"", with: "#quot;")
+            .replacingOccurrences(of: "<", with: "#lt;")
+            .replacingOccurrences(of: ">", with: "#gt;")
+            .replacingOccurrences(of: "|", with: "#124;")
+            .replacingOccurrences(of: breakMark, with: "<br/>")
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import MemoryGraph
+import Repositories
+
+extension Memgraph {
+    struct Query: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run one REM query (LOOKUP, FUZZY, SEARCH or TRAVERSE) on a user's graph.",
+            discussion: """
+                REM, in short (docs/rem.md has the grammar):
+                  LOOKUP <key>
+                  FUZZY <text> [THRESHOLD 0..1] [LIMIT n]
+                  SEARCH <text> [IN <context_type>, …] [MIN 0..1] [LIMIT n]
+                  TRAVERSE <key> [DEPTH n] [TYPE <relationship_type>, …] [DIRECTION out|in|both]
+
+                The table's score is the similarity for FUZZY and SEARCH, 1 for LOOKUP, and the depth \
+                for TRAVERSE. A query that does not parse is wrong usage: exit status 2, and the message \
+                names the column. Finding nothing is not an error: exit status 0, a note on stderr.
+
+                Examples:
+                  memgraph query 'LOOKUP sarah-chen' --user demo-consultant
+                  memgraph query 'FUZZY sara chen LIMIT 3' --user demo-consultant --json
+                  memgraph query 'TRAVERSE acme-corp DEPTH 1 TYPE belongs_to DIRECTION in' --user demo-consultant
+                  memgraph query 'SEARCH "who runs engineering at Acme?" IN domain_entity' --user demo-consultant
+                """)
+        @Argument(help: ArgumentHelp("The REM query; quote it for the shell.", valueName: "rem"))
+        var text: String
+        @OptionGroup var user: UserOptions
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var connection: ConnectionOptions
+
+        func validate() throws {
+            _ = try parsed()
+        }
+
+        /// The query, or a usage error naming the column.
+        func parsed() throws -> RemQuery {
+            do throws(RemSyntaxError) {
+                return try RemParser.parse(text)
+            } catch {
+                throw ValidationError("the query does not parse: \(error)")
+            }
+        }
+
+        func run() async throws {
+            let query = try parsed()
+            let user = user.userID
+            let result = try await CLI.withStore(connection) { store in
+                try await QueryResult.run(query, user: user, store: store)
+            }
+            if let note = result.emptyNote { CLI.note("memgraph: \(note)") }
+            if output.json {
+                CLI.printJSON(result.json)
+            } else if !result.rows.isEmpty {
+                print(result.text)
+            }
+        }
+    }
+}

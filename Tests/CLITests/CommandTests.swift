@@ -1,0 +1,132 @@
+import Foundation
+import MemoryGraph
+import Testing
+
+@Suite("memgraph path, relate, node, stats, cleanup, shell, help")
+struct CommandTests {
+    @Test("path finds a shortest path, walking edges either way")
+    func path() async throws {
+        let user = try await crmUser()
+        // marcus-webb -> acme-corp <- acme-security-audit: two edges, the second walked backwards.
+        let run = try await Memgraph.run(["path", "marcus-webb", "acme-security-audit", "--user", user.rawValue, "--json"])
+        #expect(run.status == 0, "\(run)")
+        let document = try run.json()
+        #expect(document["length"] == .number(2))
+        let keys = try #require(document["nodes"]?.arrayValue).map { $0["key"] }
+        #expect(keys == ["marcus-webb", "acme-corp", "acme-security-audit"])
+        let text = try await Memgraph.run(["path", "marcus-webb", "acme-security-audit", "--user", user.rawValue])
+        #expect(text.stdout.hasPrefix("marcus-webb -[belongs_to 1.00]-> acme-corp <-[belongs_to 1.00]- acme-security-audit"), "\(text)")
+        // Only along edges: there is no way out of an opportunity back to a contact.
+        let along = try await Memgraph.run(
+            ["path", "acme-security-audit", "marcus-webb", "--user", user.rawValue, "--direction", "out"])
+        #expect(along.status == 1, "\(along)")
+        #expect(along.stderr.contains("no path from acme-security-audit to marcus-webb"), "\(along)")
+    }
+
+    @Test("relate, node get and node rm by key")
+    func relateAndNode() async throws {
+        let user = try await crmUser()
+        let u = user.rawValue
+        let relate = try await Memgraph.run(
+            ["relate", "marcus-webb", "acme-security-audit", "--type", "depends_on", "--strength", "0.4", "--user", u, "--json"])
+        #expect(relate.status == 0, "\(relate)")
+        #expect(try relate.json()["inserted"] == .bool(true))
+        let again = try await Memgraph.run(
+            ["relate", "marcus-webb", "acme-security-audit", "--type", "depends_on", "--strength", "0.5", "--user", u])
+        #expect(again.stdout.contains("(updated)"), "\(again)")
+        let path = try await Memgraph.run(["path", "marcus-webb", "acme-security-audit", "--user", u, "--json"])
+        #expect(try path.json()["length"] == .number(1))
+
+        let get = try await Memgraph.run(["node", "get", "sarah-chen", "--user", u, "--json"])
+        #expect(get.status == 0, "\(get)")
+        #expect(try get.json()["content"]?["entity_id"] == "CON-101")
+        let before = try await ImportTests.counts(user)["total_nodes"]?.intValue ?? 0
+        let remove = try await Memgraph.run(["node", "rm", "sarah-chen", "--user", u])
+        #expect(remove.status == 0, "\(remove)")
+        #expect(try await ImportTests.counts(user)["total_nodes"]?.intValue == before - 1)
+        #expect(try await Memgraph.run(["node", "get", "sarah-chen", "--user", u]).status == 1)
+
+        let badType = try await Memgraph.run(["relate", "a", "b", "--type", "works_at", "--user", u])
+        #expect(badType.status == 2, "\(badType)")
+        let badStrength = try await Memgraph.run(["relate", "a", "b", "--type", "led_to", "--strength", "2", "--user", u])
+        #expect(badStrength.status == 2, "\(badStrength)")
+    }
+
+    @Test("cleanup parses ages and deletes only older nodes")
+    func cleanup() async throws {
+        let user = try await crmUser()
+        let keep = try await Memgraph.run(["cleanup", "--user", user.rawValue, "--older-than", "90d", "--json"])
+        #expect(keep.status == 0, "\(keep)")
+        #expect(try keep.json()["deleted"] == .number(0))
+        let all = try await Memgraph.run(["cleanup", "--user", user.rawValue, "--older-than", "0s", "--json"])
+        #expect(try all.json()["deleted"] == .number(51))
+        #expect(try await ImportTests.counts(user)["total_nodes"] == .number(0))
+        for age in ["90", "90x", "d", "-1d", ""] {
+            let run = try await Memgraph.run(["cleanup", "--user", user.rawValue, "--older-than", age])
+            #expect(run.status == 2, "\(age): \(run)")
+        }
+        for age in ["12h", "30m", "45s", "1d12h"] {
+            #expect(try await Memgraph.run(["cleanup", "--user", user.rawValue, "--older-than", age]).status == 0)
+        }
+    }
+
+    @Test("shell with piped input: results only on stdout, every line run, exit 1 after a failed line")
+    func pipedShell() async throws {
+        let user = try await crmUser()
+        let script = """
+            # a comment
+            LOOKUP sarah-chen
+            open sarah-chen
+            neighbours out
+            open #1
+            back
+            FUZZY sara THRESHOLD abc
+            history
+            help
+            """
+        let run = try await Memgraph.run(["shell", "--user", user.rawValue], input: script)
+        #expect(run.status == 1, "\(run)")
+        #expect(!run.stdout.contains("memgraph>"), "\(run)")
+        #expect(!run.stderr.contains("memgraph>"), "\(run)")
+        #expect(run.stdout.contains("sarah-chen"), "\(run)")
+        #expect(run.stdout.contains("-> belongs_to"), "\(run)")
+        #expect(run.stdout.contains("acme-corp [domain_entity]"), "\(run)")
+        #expect(run.stdout.contains("open #1"), "history: \(run)")
+        #expect(run.stdout.contains("neighbours [out|in|both]"), "help: \(run)")
+        #expect(run.stderr.contains("column 22"), "\(run)")
+        #expect(run.stderr.contains("1 of 8 commands failed"), "\(run)")
+
+        let clean = try await Memgraph.run(["shell", "--user", user.rawValue], input: "LOOKUP sarah-chen\nquit\nLOOKUP never-run\n")
+        #expect(clean.status == 0, "\(clean)")
+        #expect(!clean.stderr.contains("never-run"))
+    }
+
+    @Test("every command has --help with examples", arguments: [
+        ["query"], ["import"], ["explore"], ["path"], ["shell"], ["stats"], ["cleanup"], ["node"], ["node", "get"],
+        ["node", "rm"], ["relate"],
+    ])
+    func help(_ command: [String]) async throws {
+        let run = try await Memgraph.run(command + ["--help"])
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout.contains("Examples:"), "\(run)")
+        #expect(run.stdout.contains("memgraph \(command.joined(separator: " "))"), "\(run)")
+    }
+
+    @Test("completion scripts are generated", arguments: ["bash", "zsh", "fish"])
+    func completion(_ shell: String) async throws {
+        let run = try await Memgraph.run(["--generate-completion-script", shell])
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout.contains("explore"), "\(run)")
+    }
+
+    @Test("wrong usage exits 2 and says what to do")
+    func usage() async throws {
+        let missingUser = try await Memgraph.run(["query", "LOOKUP x"])
+        #expect(missingUser.status == 2, "\(missingUser)")
+        #expect(missingUser.stderr.contains("--user"), "\(missingUser)")
+        let noPaths = try await Memgraph.run(["import"])
+        #expect(noPaths.status == 2, "\(noPaths)")
+        let unknown = try await Memgraph.run(["frobnicate"])
+        #expect(unknown.status == 2, "\(unknown)")
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import MemoryGraph
+import Testing
+
+/// Imports crm.json for a fresh user once per test.
+func crmUser() async throws -> UserID {
+    let user = freshUser()
+    let run = try await Memgraph.importFixtures(["fixtures/crm.json"], user: user)
+    #expect(run.status == 0, "\(run)")
+    return user
+}
+
+@Suite("memgraph query")
+struct QueryTests {
+    static func results(_ run: Run) throws -> [JSONValue] {
+        try #require(run.json()["results"]?.arrayValue)
+    }
+
+    @Test("LOOKUP of a contact gives that contact, score 1")
+    func lookup() async throws {
+        let user = try await crmUser()
+        let run = try await Memgraph.run(["query", "LOOKUP sarah-chen", "--user", user.rawValue, "--json"])
+        #expect(run.status == 0, "\(run)")
+        let results = try Self.results(run)
+        #expect(results.count == 1)
+        #expect(results.first?["key"] == "sarah-chen")
+        #expect(results.first?["score"] == .number(1))
+        #expect(results.first?["context_type"] == "domain_entity")
+        #expect(results.first?["summary"]?.stringValue?.contains("Sarah Chen") == true)
+        #expect(results.first?["node_id"]?.stringValue?.count == 36)
+
+        let text = try await Memgraph.run(["query", "lookup sarah-chen", "--user", user.rawValue])
+        #expect(text.status == 0, "\(text)")
+        #expect(text.stdout.hasPrefix("SCORE"), "\(text)")
+        #expect(text.stdout.contains("1.00   sarah-chen  domain_entity"), "\(text)")
+    }
+
+    @Test("FUZZY with a typo finds the contact first")
+    func fuzzy() async throws {
+        let user = try await crmUser()
+        let run = try await Memgraph.run(["query", "FUZZY sarah chne", "--user", user.rawValue, "--json"])
+        #expect(run.status == 0, "\(run)")
+        let results = try Self.results(run)
+        #expect(results.first?["key"] == "sarah-chen", "\(run)")
+        let score = try #require(results.first?["score"]?.doubleValue)
+        #expect(score > 0.3 && score < 1)
+    }
+
+    @Test("TRAVERSE from an account reaches its contacts and opportunities, with edges")
+    func traverse() async throws {
+        let user = try await crmUser()
+        let run = try await Memgraph.run(
+            ["query", "TRAVERSE acme-corp DEPTH 1 DIRECTION in", "--user", user.rawValue, "--json"])
+        #expect(run.status == 0, "\(run)")
+        let results = try Self.results(run)
+        let keys = Set(results.compactMap { $0["key"]?.stringValue })
+        #expect(keys.isSuperset(of: ["acme-corp", "sarah-chen", "marcus-webb", "acme-platform-modernization"]), "\(keys)")
+        #expect(results.first?["key"] == "acme-corp")
+        #expect(results.first?["score"] == .number(0))
+        #expect(results.dropFirst().allSatisfy { $0["score"] == .number(1) })
+        let edges = try #require(run.json()["edges"]?.arrayValue)
+        let sarah = edges.first { $0["from_key"] == "sarah-chen" }
+        #expect(sarah?["to_key"] == "acme-corp")
+        #expect(sarah?["type"] == "belongs_to")
+        #expect(sarah?["strength"] == .number(1))
+        #expect(sarah?["from"]?.stringValue == results.first { $0["key"] == "sarah-chen" }?["node_id"]?.stringValue)
+    }
+
+    @Test("finding nothing exits 0 with empty results and a note on stderr")
+    func nothing() async throws {
+        let user = freshUser()
+        let run = try await Memgraph.run(["query", "LOOKUP nobody", "--user", user.rawValue, "--json"])
+        #expect(run.status == 0, "\(run)")
+        #expect(try run.json()["results"] == .array([]))
+        #expect(run.stderr.contains("no node has the key \"nobody\""), "\(run)")
+    }
+
+    @Test("a malformed query is wrong usage: exit 2, and the message names the column", arguments: [
+        "FUZZY sara THRESHOLD abc", "LOOKUP", "TRAVERSE acme-corp DEPTH 99", "LOKUP sarah-chen",
+        "FUZZY sara LIMIT 3 LIMIT 4", "SEARCH \"unterminated", "TRAVERSE acme-corp DIRECTION sideways",
+    ])
+    func malformed(_ text: String) async throws {
+        var column = 0
+        do throws(RemSyntaxError) {
+            _ = try RemParser.parse(text)
+            Issue.record("\(text) parsed")
+        } catch {
+            column = error.column
+        }
+        let run = try await Memgraph.run(["query", text, "--user", freshUser().rawValue])
+        #expect(run.status == 2, "\(run)")
+        #expect(run.stderr.contains("column \(column):"), "\(run)")
+        #expect(run.stdout.isEmpty)
+    }
+
+    @Test("SEARCH by text runs, or says plainly that the embedder is not built in yet")
+    func search() async throws {
+        let user = try await crmUser()
+        let run = try await Memgraph.run(["query", "SEARCH \"who runs engineering at Acme\"", "--user", user.rawValue, "--json"])
+        if run.status == 0 {
+            #expect(try Self.results(run).count <= 10)
+        } else {
+            #expect(run.status == 1, "\(run)")
+            #expect(run.stderr.contains("SEARCH by text needs the MiniLM embedder"), "\(run)")
+        }
+    }
+}

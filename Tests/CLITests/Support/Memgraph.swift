@@ -1,0 +1,92 @@
+import Foundation
+import MemoryGraph
+
+/// What one run of the memgraph binary printed, and its exit status.
+struct Run: Sendable, CustomStringConvertible {
+    var status: Int32
+    var stdoutData: Data
+    var stderr: String
+
+    var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
+
+    /// stdout parsed as one JSON document.
+    func json() throws -> JSONValue {
+        try JSONValue.parse(stdout)
+    }
+
+    var description: String { "status \(status)\n--- stdout\n\(stdout)\n--- stderr\n\(stderr)" }
+}
+
+/// Runs the built binary: `MEMGRAPH_BIN` (set by scripts/test), else `.build/debug/memgraph` in
+/// the package. It runs in the package root, so fixture paths are relative (`fixtures/crm.json`),
+/// as messages show them, and it inherits MEMGRAPH_HOME, so it uses the test cluster.
+enum Memgraph {
+    static let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["MEMGRAPH_BIN"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        return root.appendingPathComponent(".build/debug/memgraph")
+    }
+
+    /// Runs `memgraph arguments…`, with `input` as stdin (else /dev/null; never a terminal).
+    static func run(_ arguments: [String], input: String? = nil) async throws -> Run {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outURL = scratch.appendingPathComponent("stdout"), errURL = scratch.appendingPathComponent("stderr")
+        let inURL = scratch.appendingPathComponent("stdin")
+        try Data().write(to: outURL)
+        try Data().write(to: errURL)
+        try Data((input ?? "").utf8).write(to: inURL)
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
+        let inp = try FileHandle(forReadingFrom: inURL)
+
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        process.standardInput = inp
+        process.standardOutput = out
+        process.standardError = err
+        // Files rather than pipes: nothing to drain, and waiting does not block a thread.
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            process.terminationHandler = { _ in continuation.resume() }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        try out.close()
+        try err.close()
+        try inp.close()
+        return Run(
+            status: process.terminationStatus, stdoutData: try Data(contentsOf: outURL),
+            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+
+    /// `memgraph import paths… --user U --json`, which must succeed.
+    static func importFixtures(_ paths: [String], user: UserID, extra: [String] = []) async throws -> Run {
+        try await run(["import"] + paths + ["--user", user.rawValue, "--json"] + extra)
+    }
+}
+
+/// A user id no other test uses.
+func freshUser(_ prefix: String = "cli") -> UserID {
+    try! UserID("\(prefix)-\(UUID().uuidString.lowercased())")
+}
+
+extension JSONValue {
+    /// The array, when this value is one.
+    var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    /// The number as an Int, when this value is one.
+    var intValue: Int? { doubleValue.map { Int($0) } }
+}

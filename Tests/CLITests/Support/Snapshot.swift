@@ -1,0 +1,42 @@
+import Foundation
+import Logging
+import MemoryGraph
+import PostgresNIO
+@testable import Repositories
+
+/// Every row a user has, as counts and an md5 per table, read as the superuser (past row-level
+/// security). Two equal snapshots mean the user's rows are byte-for-byte the same.
+struct Snapshot: Equatable, CustomStringConvertible {
+    var tables: [String]
+
+    var description: String { tables.joined(separator: "\n") }
+
+    /// Tables and the order their rows are hashed in: constants, never input.
+    private static let tables: [(name: String, order: String)] = [
+        ("memory.nodes", "node_id"), ("memory.relationships", "relationship_id"), ("memory.kv_store", "entity_key"),
+        ("memory.user_metadata", "user_id"), ("memory.embeddings", "node_id, field, model"),
+    ]
+
+    static func of(_ user: UserID) async throws -> Snapshot {
+        let logger = Logger(label: "memgraph-cli-tests")
+        let cluster = try EmbeddedPostgres(home: MemgraphHome(), logger: logger)
+        guard let info = try cluster.connectionInfo() else { throw RepositoriesError(.embeddedCluster, "no test cluster") }
+        return try await info.superuserServer.withConnection(timeout: .seconds(5), logger: logger) { connection in
+            var lines: [String] = []
+            for table in tables {
+                let sql = """
+                    SELECT count(*)::int8, coalesce(md5(string_agg(to_jsonb(t)::text, '|' ORDER BY \(table.order))), '-')
+                    FROM \(table.name) t WHERE user_id = $1
+                    """
+                var bindings = PostgresBindings()
+                bindings.append(user.rawValue)
+                for try await (count, hash) in try await connection.query(
+                    PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger
+                ).decode((Int, String).self) {
+                    lines.append("\(table.name): \(count) rows, md5 \(hash)")
+                }
+            }
+            return Snapshot(tables: lines)
+        }
+    }
+}
