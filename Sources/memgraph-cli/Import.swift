@@ -24,6 +24,7 @@ extension Memgraph {
                   memgraph import fixtures/crm.json --user demo-consultant
                   memgraph import fixtures/crm.json fixtures/support.jsonl fixtures/engineering --json
                   memgraph import fixtures/engineering --user alice --dry-run
+                  memgraph import fixtures/crm.json --user demo-consultant --wait   # searchable on return
                 """)
         @Argument(help: ArgumentHelp("Fixture files (.json, .jsonl) or directories of them.", valueName: "path"))
         var paths: [String]
@@ -32,6 +33,8 @@ extension Memgraph {
         var user: String?
         @Flag(name: .customLong("dry-run"), help: "Validate and count what would be written, then write nothing.")
         var dryRun = false
+        @Flag(name: .customLong("wait"), help: "Then run embedding workers in this process until the user's queue is drained.")
+        var wait = false
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
 
@@ -47,8 +50,21 @@ extension Memgraph {
             let owner = try Self.owner(user, graph)
             let dryRun = dryRun
             let progress = Self.progressPrinter(total: graph.nodes.count + graph.relationships.count)
+            let wait = wait && !dryRun
+            let embedder = wait ? try CLI.makeEmbedder() : nil
             let summary = try await CLI.withStore(connection) { store in
-                try await store.importGraph(owner, graph, dryRun: dryRun, progress: progress)
+                let summary = try await store.importGraph(owner, graph, dryRun: dryRun, progress: progress)
+                if let embedder, summary.embeddingsQueued > 0 {
+                    CLI.note("memgraph: embedding \(summary.embeddingsQueued) field(s)…")
+                    let pipeline = EmbeddingPipeline(
+                        source: PostgresEmbeddingJobSource(database: store.database), embedder: embedder,
+                        configuration: .init(sweepInterval: .milliseconds(200)), logger: CLI.logger)
+                    try await pipeline.runUntilDrained {
+                        let counts = try await store.jobCounts(owner)
+                        return (counts["pending"] ?? 0) + (counts["processing"] ?? 0) == 0
+                    }
+                }
+                return summary
             }
             if progress != nil { CLI.note("") }
             Self.report(summary, user: owner, files: graph.files, json: output.json)
@@ -99,13 +115,14 @@ extension Memgraph {
                     "relationships": .number(Double(summary.relationships)),
                     "relationships_inserted": .number(Double(summary.relationshipsInserted)),
                     "kv_entries": .number(Double(summary.kvEntries)),
+                    "embeddings_queued": .number(Double(summary.embeddingsQueued)),
                 ])
             } else {
                 let verb = summary.dryRun ? "would import" : "imported"
                 print("""
                     \(verb) \(summary.inserted + summary.merged) node records for \(user) from \(files.count) file\(files.count == 1 ? "" : "s"): \
                     \(summary.inserted) new, \(summary.merged) merged; \(summary.relationships) relationships \
-                    (\(summary.relationshipsInserted) new); \(summary.kvEntries) LOOKUP keys
+                    (\(summary.relationshipsInserted) new); \(summary.kvEntries) LOOKUP keys; \(summary.embeddingsQueued) embeddings queued
                     """)
                 if summary.dryRun { CLI.note("memgraph: dry run: nothing was written") }
             }

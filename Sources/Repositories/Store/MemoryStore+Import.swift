@@ -15,6 +15,8 @@ public struct ImportSummary: Sendable, Equatable {
     public var relationshipsInserted: Int
     /// LOOKUP entries (kv_store) that point at the imported nodes once the import is done.
     public var kvEntries: Int
+    /// Embedding jobs the import queued (fields whose text is new or changed).
+    public var embeddingsQueued: Int
     /// True when nothing was kept.
     public var dryRun: Bool
 }
@@ -118,11 +120,18 @@ extension MemoryStore {
 
             let distinct = Array(Set(nodeIDList))
             let kvEntries = try await countKVEntries(user, nodes: distinct, on: connection)
+            // Jobs this transaction queued or re-queued carry its start time (now()).
+            let queued = try await connection.query(
+                """
+                SELECT count(*)::int8 FROM memory.embedding_jobs
+                WHERE user_id = \(user.rawValue) AND status = 'pending' AND created_at = now()
+                """, logger: database.logger
+            ).collect().first?.decode(Int.self) ?? 0
             if dryRun { try await connection.query("ROLLBACK TO SAVEPOINT memgraph_dry_run", logger: database.logger) }
             return ImportSummary(
                 inserted: inserted.filter { $0 }.count, merged: nodes.count - inserted.filter { $0 }.count,
                 relationships: relationshipIDs.count, relationshipsInserted: relationshipsInserted, kvEntries: kvEntries,
-                dryRun: dryRun)
+                embeddingsQueued: queued, dryRun: dryRun)
         }
     }
 
