@@ -33,7 +33,7 @@ extension Memgraph {
         var user: String?
         @Flag(name: .customLong("dry-run"), help: "Validate and count what would be written, then write nothing.")
         var dryRun = false
-        @Flag(name: .customLong("wait"), help: "Then run embedding workers in this process until the user's queue is drained.")
+        @Flag(name: .customLong("wait"), help: "Then embed the user's queued fields in this process until none is left.")
         var wait = false
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
@@ -57,7 +57,7 @@ extension Memgraph {
                 if let embedder, summary.embeddingsQueued > 0 {
                     CLI.note("memgraph: embedding \(summary.embeddingsQueued) field(s)…")
                     let pipeline = EmbeddingPipeline(
-                        source: PostgresEmbeddingJobSource(database: store.database), embedder: embedder,
+                        source: PostgresEmbeddingJobSource(database: store.database, onlyUser: owner), embedder: embedder,
                         configuration: .init(sweepInterval: .milliseconds(200)), logger: CLI.logger)
                     try await pipeline.runUntilDrained {
                         let counts = try await store.jobCounts(owner)

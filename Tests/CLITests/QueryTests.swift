@@ -105,3 +105,21 @@ struct QueryTests {
         }
     }
 }
+
+@Suite("memgraph import --wait and SEARCH")
+struct SearchTests {
+    @Test("after import --wait, SEARCH by meaning finds the VP of engineering first")
+    func searchByMeaning() async throws {
+        let user = freshUser()
+        let imported = try await Memgraph.importFixtures(["fixtures/crm.json"], user: user, extra: ["--wait", "--json"])
+        #expect(imported.status == 0, "\(imported)")
+        #expect((try imported.json()["embeddings_queued"]?.doubleValue ?? 0) > 50)
+        let stats = try await Memgraph.run(["stats", "--user", user.rawValue, "--json"])
+        #expect(try stats.json()["embedding_jobs"]?["pending"] == .number(0), "\(stats)")
+        let run = try await Memgraph.run(["query", #"SEARCH "Who is the VP of engineering?" LIMIT 3"#, "--user", user.rawValue, "--json"])
+        #expect(run.status == 0, "\(run)")
+        let results = try QueryTests.results(run)
+        #expect(results.first?["key"] == "sarah-chen", "\(run)")
+        #expect((results.first?["score"]?.doubleValue ?? 0) > 0.4)
+    }
+}

@@ -13,9 +13,12 @@ import PostgresNIO
 public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
     public static let channel = "memgraph_embed"
     let database: Database
+    let onlyUser: UserID?
 
-    public init(database: Database) {
+    /// - Parameter onlyUser: claim only this user's jobs (as `import --wait` does); nil serves every user.
+    public init(database: Database, onlyUser: UserID? = nil) {
         self.database = database
+        self.onlyUser = onlyUser
     }
 
     public func claim(limit: Int, worker: String, policy: RetryPolicy) async throws -> [EmbeddingJob] {
@@ -23,7 +26,8 @@ public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
             let rows = try await connection.query(
                 """
                 SELECT user_id, node_id, field, content_sha, body, attempts::int8, created_at
-                FROM memory.claim_embedding_jobs(\(limit)::int, \(worker), make_interval(secs => \(Self.seconds(policy.lease))), \(policy.maxClaims)::int)
+                FROM memory.claim_embedding_jobs(\(limit)::int, \(worker), make_interval(secs => \(Self.seconds(policy.lease))), \(policy.maxClaims)::int,
+                    \(onlyUser?.rawValue))
                 """, logger: database.logger)
             var jobs: [EmbeddingJob] = []
             for try await (user, node, field, sha, body, attempts, created) in rows.decode(

@@ -133,7 +133,9 @@ CREATE TRIGGER nodes_embed_update AFTER UPDATE ON memory.nodes
 
 -- Returns claims abandoned by a crashed worker to the queue, then claims up to `batch` due jobs.
 -- A job claimed more than `max_claims` times without finishing (it keeps killing workers) fails.
-CREATE FUNCTION memory.claim_embedding_jobs(batch integer, worker text, lease interval, max_claims integer)
+-- `only_user` limits the claim to one user's jobs (import --wait); NULL serves everyone.
+CREATE FUNCTION memory.claim_embedding_jobs(
+    batch integer, worker text, lease interval, max_claims integer, only_user text DEFAULT NULL)
 RETURNS TABLE (user_id text, node_id uuid, field text, content_sha bytea, body text, attempts integer, created_at timestamptz)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
 BEGIN
@@ -147,7 +149,7 @@ BEGIN
     RETURN QUERY
     WITH due AS (
         SELECT d.user_id, d.node_id, d.field FROM memory.embedding_jobs d
-        WHERE d.status = 'pending' AND d.run_after <= now()
+        WHERE d.status = 'pending' AND d.run_after <= now() AND (only_user IS NULL OR d.user_id = only_user)
         ORDER BY d.run_after
         LIMIT batch
         FOR UPDATE SKIP LOCKED
