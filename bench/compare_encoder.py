@@ -34,10 +34,13 @@ def percentile(values, fraction):
 
 
 def run_memgraph(binary, count):
-    with tempfile.NamedTemporaryFile("r", suffix=".txt") as handle:
-        subprocess.run([binary, "bench", "encoder", "--sentences", str(count), "--dump-sentences", handle.name],
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sentences.txt"
+        subprocess.run([binary, "bench", "encoder", "--sentences", str(count), "--dump-sentences", str(path)],
                        check=True, stderr=subprocess.DEVNULL)
-        sentences = handle.read().splitlines()
+        sentences = path.read_text().splitlines()
+    if len(sentences) != count:
+        sys.exit(f"memgraph wrote {len(sentences)} sentences, expected {count}")
     output = subprocess.run([binary, "bench", "encoder", "--json", "--sentences", str(count)],
                             check=True, capture_output=True, text=True).stdout
     return sentences, json.loads(output)
