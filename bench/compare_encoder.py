@@ -118,7 +118,8 @@ def main():
         ("model load, s", "modelLoadSeconds"),
         ("peak RSS, MiB", "peakResidentMegabytes"),
     ]
-    print(f"{len(sentences)} sentences, mean {ours['meanTokens']:.1f} tokens; environment {environment or 'no OPENBLAS_*'}")
+    print(f"{len(sentences)} sentences, mean {ours['meanTokens']:.1f} tokens; environment {environment or 'no OPENBLAS_*'}; "
+          f"load average {os.getloadavg()[0]:.2f} (other work on the machine skews both sides)")
     print(f"{'':28}{'memgraph':>12}{'sent-trans':>12}{'ratio':>8}")
     for label, key in rows:
         print(f"{label:28}{ours[key]:12.2f}{theirs[key]:12.2f}{ours[key] / theirs[key]:8.2f}")

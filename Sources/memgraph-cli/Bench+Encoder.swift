@@ -62,6 +62,7 @@ extension Memgraph.Bench {
                     batch 32               \(format(report.batch32SentencesPerSecond)) sentences/s
                     peak resident memory   \(format(report.peakResidentMegabytes)) MiB
                     workers                \(report.workers), BLAS threads \(report.blasThreads.map(String.init) ?? "n/a")
+                    load average           \(report.loadAverage.map(format) ?? "n/a")
                     """)
             }
         }

@@ -26,6 +26,8 @@ public enum EncoderBenchmark {
         public var blasThreads: Int?
         public var workers: Int
         public var openblasCoretype: String?
+        /// The machine's 1-minute load average when the run ended (Linux), to judge contention.
+        public var loadAverage: Double?
         public var build: String
     }
 
@@ -103,6 +105,8 @@ public enum EncoderBenchmark {
             blasThreads: BLAS.threads,
             workers: workers,
             openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
+            loadAverage: (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))
+                .flatMap { $0.split(separator: " ").first.flatMap { Double($0) } },
             build: build)
     }
 

@@ -104,7 +104,8 @@ public final class MiniLMEmbedder: Embedder {
     ///
     /// Texts are sorted by length and run in packed batches of ``batchSize``; the result of a text
     /// does not depend on the others. Text longer than 256 tokens is truncated, as
-    /// sentence-transformers does.
+    /// sentence-transformers does. The work is CPU-bound and runs on the calling thread, helped by
+    /// ``workers`` − 1 others.
     /// - Throws: `CancellationError` if the task is cancelled between batches.
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         guard !texts.isEmpty else { return [] }
