@@ -34,10 +34,13 @@ def percentile(values, fraction):
 
 
 def run_memgraph(binary, count):
-    with tempfile.NamedTemporaryFile("r", suffix=".txt") as handle:
-        subprocess.run([binary, "bench", "encoder", "--sentences", str(count), "--dump-sentences", handle.name],
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sentences.txt"
+        subprocess.run([binary, "bench", "encoder", "--sentences", str(count), "--dump-sentences", str(path)],
                        check=True, stderr=subprocess.DEVNULL)
-        sentences = handle.read().splitlines()
+        sentences = path.read_text().splitlines()
+    if len(sentences) != count:
+        sys.exit(f"memgraph wrote {len(sentences)} sentences, expected {count}")
     output = subprocess.run([binary, "bench", "encoder", "--json", "--sentences", str(count)],
                             check=True, capture_output=True, text=True).stdout
     return sentences, json.loads(output)
@@ -115,7 +118,8 @@ def main():
         ("model load, s", "modelLoadSeconds"),
         ("peak RSS, MiB", "peakResidentMegabytes"),
     ]
-    print(f"{len(sentences)} sentences, mean {ours['meanTokens']:.1f} tokens; environment {environment or 'no OPENBLAS_*'}")
+    print(f"{len(sentences)} sentences, mean {ours['meanTokens']:.1f} tokens; environment {environment or 'no OPENBLAS_*'}; "
+          f"load average {os.getloadavg()[0]:.2f} (other work on the machine skews both sides)")
     print(f"{'':28}{'memgraph':>12}{'sent-trans':>12}{'ratio':>8}")
     for label, key in rows:
         print(f"{label:28}{ours[key]:12.2f}{theirs[key]:12.2f}{ours[key] / theirs[key]:8.2f}")

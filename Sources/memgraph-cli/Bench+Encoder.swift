@@ -23,12 +23,16 @@ extension Memgraph.Bench {
         @Option(help: ArgumentHelp("Write the sentences, one per line, to FILE and exit.", valueName: "FILE"))
         var dumpSentences: String?
 
-        @Option(help: "Set the OpenBLAS thread count (default: the library's own choice).")
+        @Option(help: "Threads sharing each forward pass (1: leave threading to OpenBLAS).")
+        var workers = MiniLMEmbedder.defaultWorkers
+
+        @Option(help: "Override the OpenBLAS thread count after the model is loaded.")
         var blasThreads: Int?
 
         func validate() throws {
             if sentences < 1 { throw ValidationError("--sentences must be at least 1.") }
             if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1.") }
+            if workers < 1 { throw ValidationError("--workers must be at least 1.") }
         }
 
         func run() async throws {
@@ -42,7 +46,8 @@ extension Memgraph.Bench {
             FileHandle.standardError.write(Data("warning: debug build; use swift build -c release\n".utf8))
             #endif
             let report = try await EncoderBenchmark.run(
-                modelDirectory: MiniLMEmbedder.locateModel(), sentences: texts, blasThreads: blasThreads)
+                modelDirectory: MiniLMEmbedder.locateModel(), sentences: texts, workers: workers,
+                blasThreads: blasThreads)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -56,6 +61,8 @@ extension Memgraph.Bench {
                     short sentence         p50 \(format(report.shortSentenceLatencyP50Milliseconds)) ms
                     batch 32               \(format(report.batch32SentencesPerSecond)) sentences/s
                     peak resident memory   \(format(report.peakResidentMegabytes)) MiB
+                    workers                \(report.workers), BLAS threads \(report.blasThreads.map(String.init) ?? "n/a")
+                    load average           \(report.loadAverage.map(format) ?? "n/a")
                     """)
             }
         }

@@ -9,8 +9,10 @@ final class BertWorkspace {
     private(set) var context: UnsafeMutablePointer<Float>
     private(set) var projection: UnsafeMutablePointer<Float>
     private(set) var intermediate: UnsafeMutablePointer<Float>
-    /// One head's attention scores, maxLength × maxLength.
-    let scores: UnsafeMutablePointer<Float>
+    /// One head's attention scores per worker, maxLength × maxLength each.
+    private(set) var scoreBuffer: UnsafeMutablePointer<Float>
+    private var workers = 1
+    private let maxLength: Int
 
     private let configuration: BertConfiguration
 
@@ -21,11 +23,22 @@ final class BertWorkspace {
         context = .allocate(capacity: 0)
         projection = .allocate(capacity: 0)
         intermediate = .allocate(capacity: 0)
-        scores = .allocate(capacity: maxLength * maxLength)
+        self.maxLength = maxLength
+        scoreBuffer = .allocate(capacity: maxLength * maxLength)
     }
 
-    /// Makes room for `tokens` tokens.
-    func reserve(tokens: Int) {
+    /// The attention-score scratch of worker `part`.
+    func scores(for part: Int) -> UnsafeMutablePointer<Float> {
+        scoreBuffer + part * maxLength * maxLength
+    }
+
+    /// Makes room for `tokens` tokens processed by `workers` threads.
+    func reserve(tokens: Int, workers: Int) {
+        if workers > self.workers {
+            scoreBuffer.deallocate()
+            scoreBuffer = .allocate(capacity: workers * maxLength * maxLength)
+            self.workers = workers
+        }
         guard tokens > tokenCapacity else { return }
         // Grow with headroom so that slightly larger batches do not reallocate.
         let capacity = max(tokens, tokenCapacity + tokenCapacity / 2)
@@ -40,6 +53,6 @@ final class BertWorkspace {
     }
 
     deinit {
-        for buffer in [hidden, qkv, context, projection, intermediate, scores] { buffer.deallocate() }
+        for buffer in [hidden, qkv, context, projection, intermediate, scoreBuffer] { buffer.deallocate() }
     }
 }

@@ -24,7 +24,10 @@ public enum EncoderBenchmark {
         public var batch32SentencesPerSecond: Double
         public var peakResidentMegabytes: Double
         public var blasThreads: Int?
+        public var workers: Int
         public var openblasCoretype: String?
+        /// The machine's 1-minute load average when the run ended (Linux), to judge contention.
+        public var loadAverage: Double?
         public var build: String
     }
 
@@ -48,12 +51,13 @@ public enum EncoderBenchmark {
     /// Loads the model from `modelDirectory` and measures it on `sentences`.
     /// - Throws: ``MemoryGraphError`` if the model cannot be loaded.
     public static func run(
-        modelDirectory: URL, sentences: [String], blasThreads: Int? = nil
+        modelDirectory: URL, sentences: [String], workers: Int = MiniLMEmbedder.defaultWorkers,
+        blasThreads: Int? = nil
     ) async throws -> Report {
-        if let blasThreads { BLAS.setThreads(blasThreads) }
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let embedder = try MiniLMEmbedder(modelDirectory: modelDirectory, batchSize: 32)
+        let embedder = try MiniLMEmbedder(modelDirectory: modelDirectory, batchSize: 32, workers: workers)
+        if let blasThreads { BLAS.setThreads(blasThreads) }
         let load = clock.now - loadStart
         let tokens = sentences.reduce(0) { $0 + embedder.tokenIDs($1).count }
 
@@ -99,7 +103,10 @@ public enum EncoderBenchmark {
             batch32SentencesPerSecond: Double(sentences.count) / batched,
             peakResidentMegabytes: peakResidentMegabytes(),
             blasThreads: BLAS.threads,
+            workers: workers,
             openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
+            loadAverage: (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))
+                .flatMap { $0.split(separator: " ").first.flatMap { Double($0) } },
             build: build)
     }
 

@@ -21,6 +21,12 @@ public final class MiniLMEmbedder: Embedder {
     public let batchSize: Int
     /// The most tokens in one forward pass, which bounds the scratch memory of a call.
     public let maxBatchTokens: Int
+    /// Threads that share one forward pass, each calling single-threaded BLAS; 1 leaves the
+    /// threading to the BLAS library.
+    public let workers: Int
+
+    /// The default for ``workers``: one per core, at most 4.
+    public static var defaultWorkers: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
 
     let tokenizer: WordPieceTokenizer
     let model: BertModel
@@ -62,11 +68,18 @@ public final class MiniLMEmbedder: Embedder {
     }
 
     /// Loads `model.safetensors`, `vocab.txt` and `config.json` from `modelDirectory`.
+    ///
+    /// With `workers` above 1 the BLAS library is switched to one thread per call for the whole
+    /// process, since the workers already occupy the cores.
     /// - Throws: ``MemoryGraphError`` `.modelUnavailable` for a missing file, `.modelCorrupt` for a
-    ///   damaged one, naming the file; `.invalidInput` for a batch size below 1.
-    public init(modelDirectory: URL, batchSize: Int = 32, maxBatchTokens: Int = 4096) throws {
-        guard batchSize >= 1, maxBatchTokens >= 1 else {
-            throw MemoryGraphError.invalidInput("batch size and token budget must be at least 1", operation: "load model")
+    ///   damaged one, naming the file; `.invalidInput` for a batch size, token budget or worker
+    ///   count below 1.
+    public init(
+        modelDirectory: URL, batchSize: Int = 32, maxBatchTokens: Int = 4096, workers: Int = defaultWorkers
+    ) throws {
+        guard batchSize >= 1, maxBatchTokens >= 1, workers >= 1 else {
+            throw MemoryGraphError.invalidInput(
+                "batch size, token budget and workers must be at least 1", operation: "load model")
         }
         let weights = modelDirectory.appendingPathComponent("model.safetensors")
         guard FileManager.default.fileExists(atPath: weights.path) else {
@@ -78,18 +91,21 @@ public final class MiniLMEmbedder: Embedder {
         let maxLength = min(Self.maxSequenceLength(in: modelDirectory), configuration.maxPositions)
         self.modelDirectory = modelDirectory
         self.batchSize = batchSize
+        self.workers = workers
         self.maxBatchTokens = max(maxBatchTokens, maxLength)
         tokenizer = try WordPieceTokenizer(
             vocabularyURL: modelDirectory.appendingPathComponent("vocab.txt"), maxLength: maxLength)
         model = try BertModel(file: SafeTensors(contentsOf: weights), configuration: configuration)
         pool = WorkspacePool(configuration: configuration, maxLength: maxLength)
+        if workers > 1 { BLAS.setThreads(1) }
     }
 
     /// Embeds `texts` into unit-length 384-dimensional vectors, one per text, in order.
     ///
     /// Texts are sorted by length and run in packed batches of ``batchSize``; the result of a text
     /// does not depend on the others. Text longer than 256 tokens is truncated, as
-    /// sentence-transformers does.
+    /// sentence-transformers does. The work is CPU-bound and runs on the calling thread, helped by
+    /// ``workers`` − 1 others.
     /// - Throws: `CancellationError` if the task is cancelled between batches.
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         guard !texts.isEmpty else { return [] }
@@ -110,7 +126,7 @@ public final class MiniLMEmbedder: Embedder {
                 end += 1
             }
             let batch = order[start..<end]
-            let results = model.forward(batch.map { sequences[$0] }, workspace: workspace)
+            let results = model.forward(batch.map { sequences[$0] }, workspace: workspace, workers: workers)
             for (index, vector) in zip(batch, results) { vectors[index] = vector }
             start = end
         }

@@ -45,26 +45,29 @@ enum VectorMath {
         return x * p / q
     }
 
-    /// `x = gelu(x + bias)` row by row, with the exact (erf) GELU: `x/2 · (1 + erf(x/√2))`.
+    /// `x = gelu(x + bias)` on `columns` of each row (row stride `stride`), with the exact (erf)
+    /// GELU: `x/2 · (1 + erf(x/√2))`.
     static func addBiasGELU(
-        _ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>
+        _ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Range<Int>, stride: Int,
+        bias: UnsafePointer<Float>
     ) {
         for row in 0..<rows {
-            let line = matrix + row * columns
-            for column in 0..<columns {
+            let line = matrix + row * stride
+            for column in columns {
                 let x = line[column] + bias[column]
                 line[column] = x * 0.5 * (1 + erf(x * 0.70710678118654752))
             }
         }
     }
 
-    /// `matrix[row] += bias` for every row.
+    /// `matrix[row][columns] += bias[columns]` for every row (row stride `stride`).
     static func addBias(
-        _ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>
+        _ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Range<Int>, stride: Int,
+        bias: UnsafePointer<Float>
     ) {
         for row in 0..<rows {
-            let line = matrix + row * columns
-            for column in 0..<columns { line[column] += bias[column] }
+            let line = matrix + row * stride
+            for column in columns { line[column] += bias[column] }
         }
     }
 
