@@ -31,8 +31,24 @@ enum Memgraph {
         return root.appendingPathComponent(".build/debug/memgraph")
     }
 
+    /// At most this many binaries run at once: each starts, connects and checks the schema, and
+    /// dozens at once on a small shared machine make other suites' connections time out.
+    static let gate = Gate(limit: 3)
+
     /// Runs `memgraph arguments…`, with `input` as stdin (else /dev/null; never a terminal).
     static func run(_ arguments: [String], input: String? = nil) async throws -> Run {
+        await gate.enter()
+        do {
+            let run = try await runNow(arguments, input: input)
+            await gate.leave()
+            return run
+        } catch {
+            await gate.leave()
+            throw error
+        }
+    }
+
+    private static func runNow(_ arguments: [String], input: String?) async throws -> Run {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -72,6 +88,32 @@ enum Memgraph {
     /// `memgraph import paths… --user U --json`, which must succeed.
     static func importFixtures(_ paths: [String], user: UserID, extra: [String] = []) async throws -> Run {
         try await run(["import"] + paths + ["--user", user.rawValue, "--json"] + extra)
+    }
+}
+
+/// A counting semaphore for async code.
+actor Gate {
+    private let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func enter() async {
+        if running < limit {
+            running += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Hands the slot to the next waiter, if any.
+    func leave() {
+        if waiting.isEmpty {
+            running -= 1
+        } else {
+            waiting.removeFirst().resume()
+        }
     }
 }
 
