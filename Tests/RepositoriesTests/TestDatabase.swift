@@ -31,7 +31,7 @@ enum TestDatabase {
     static func asSuperuser<T: Sendable>(
         database: String? = nil, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await superuser().withConnection(timeout: .seconds(5), database: database, logger: logger, body)
+        try await superuser().withConnection(timeout: .seconds(20), database: database, logger: logger, body)
     }
 
     /// A new, empty database in the test cluster, with its own configuration (as the superuser).
@@ -43,7 +43,7 @@ enum TestDatabase {
         }
         var server = try superuser()
         server.database = name
-        return (name, DatabaseConfiguration(target: .external(app: server, admin: nil), poolSize: 4))
+        return (name, DatabaseConfiguration(target: .external(app: server, admin: nil), poolSize: 4, connectTimeout: .seconds(20)))
     }
 
     static func dropScratch(_ name: String) async throws {

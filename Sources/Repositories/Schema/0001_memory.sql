@@ -125,6 +125,8 @@ CREATE TABLE memory.user_metadata (
 );
 
 -- Adds per-user deltas. Statement-level, so a batch of 10,000 rows touches each user's row once.
+-- The trigger functions below plan each run afresh (force_custom_plan): their transition tables
+-- differ in size from call to call, and a plan cached for a small batch is quadratic for a big one.
 CREATE FUNCTION memory.add_user_counts(deltas jsonb, column_name text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -144,7 +146,8 @@ END
 $$;
 
 -- Live nodes (deleted_at IS NULL) are what total_nodes counts.
-CREATE FUNCTION memory.count_nodes_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION memory.count_nodes_insert() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
 DECLARE d jsonb;
 BEGIN
     SELECT jsonb_object_agg(user_id, n) INTO d FROM (
@@ -153,7 +156,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION memory.count_nodes_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION memory.count_nodes_delete() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
 DECLARE d jsonb;
 BEGIN
     SELECT jsonb_object_agg(user_id, -n) INTO d FROM (
@@ -162,15 +166,18 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION memory.count_nodes_update() RETURNS trigger LANGUAGE plpgsql AS $$
+-- No join of the transition tables (their sizes are unknown to the planner): the change in live
+-- nodes per user is the live rows after minus the live rows before.
+CREATE FUNCTION memory.count_nodes_update() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
 DECLARE d jsonb;
 BEGIN
     SELECT jsonb_object_agg(user_id, n) INTO d FROM (
-        SELECT o.user_id,
-               sum((n.deleted_at IS NULL)::int - (o.deleted_at IS NULL)::int) AS n
-        FROM old_rows o JOIN new_rows n USING (user_id, node_id)
-        WHERE (o.deleted_at IS NULL) <> (n.deleted_at IS NULL)
-        GROUP BY o.user_id) s;
+        SELECT user_id, sum(live) AS n FROM (
+            SELECT user_id, -(deleted_at IS NULL)::int AS live FROM old_rows
+            UNION ALL
+            SELECT user_id, (deleted_at IS NULL)::int FROM new_rows) c
+        GROUP BY user_id HAVING sum(live) <> 0) s;
     IF d IS NOT NULL THEN PERFORM memory.add_user_counts(d, 'total_nodes'); END IF;
     RETURN NULL;
 END $$;
@@ -183,7 +190,8 @@ CREATE TRIGGER nodes_count_update AFTER UPDATE ON memory.nodes
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION memory.count_nodes_update();
 
-CREATE FUNCTION memory.count_relationships_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION memory.count_relationships_insert() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
 DECLARE d jsonb;
 BEGIN
     SELECT jsonb_object_agg(user_id, n) INTO d FROM (
@@ -192,7 +200,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION memory.count_relationships_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION memory.count_relationships_delete() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
 DECLARE d jsonb;
 BEGIN
     SELECT jsonb_object_agg(user_id, -n) INTO d FROM (
@@ -222,8 +231,12 @@ CREATE INDEX idx_kv_store_key_trgm ON memory.kv_store USING gin (entity_key gin_
 
 -- Recomputes the kv entries of the given (user_id, key) pairs from the live nodes.
 -- A key given explicitly wins over a derived one; among equals the newest node wins.
+-- The lookups are LATERAL, one index probe per key: inside a transaction that just wrote the rows
+-- the statistics are stale, and a planned join went quadratic on big batches. SECURITY DEFINER:
+-- under row-level security the probe used the user_id index alone (quadratic again). The keys
+-- come from the calling triggers' own rows; the function only recomputes entries from nodes.
 CREATE FUNCTION memory.kv_refresh(keys jsonb) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
 BEGIN
     WITH k AS (SELECT DISTINCT e->>0 AS user_id, e->>1 AS entity_key
                FROM jsonb_array_elements(keys) e WHERE e->>1 IS NOT NULL)
@@ -235,20 +248,23 @@ BEGIN
     INSERT INTO memory.kv_store (user_id, entity_key, node_id, explicit)
     SELECT DISTINCT ON (c.user_id, c.entity_key) c.user_id, c.entity_key, c.node_id, c.explicit
     FROM (
-        SELECT n.user_id, k.entity_key, n.node_id, true AS explicit, n.created_at
-        FROM k JOIN memory.nodes n
-          ON n.user_id = k.user_id AND n.node_key = k.entity_key AND n.deleted_at IS NULL
+        SELECT k.user_id, k.entity_key, x.node_id, true AS explicit, x.created_at
+        FROM k CROSS JOIN LATERAL (
+            SELECT n.node_id, n.created_at FROM memory.nodes n
+            WHERE n.user_id = k.user_id AND n.node_key = k.entity_key AND n.deleted_at IS NULL) x
         UNION ALL
-        SELECT n.user_id, k.entity_key, n.node_id, false, n.created_at
-        FROM k JOIN memory.nodes n
-          ON n.user_id = k.user_id AND n.derived_key = k.entity_key
-         AND n.node_key IS NULL AND n.deleted_at IS NULL
+        SELECT k.user_id, k.entity_key, x.node_id, false, x.created_at
+        FROM k CROSS JOIN LATERAL (
+            SELECT n.node_id, n.created_at FROM memory.nodes n
+            WHERE n.user_id = k.user_id AND n.derived_key = k.entity_key AND n.node_key IS NULL
+              AND n.deleted_at IS NULL) x
     ) c
     ORDER BY c.user_id, c.entity_key, c.explicit DESC, c.created_at DESC, c.node_id DESC;
 END $$;
 
 -- New rows only add keys: a new node wins its key unless an explicit key holds it and its own is derived.
-CREATE FUNCTION memory.kv_track_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION memory.kv_track_insert() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
 BEGIN
     INSERT INTO memory.kv_store AS kv (user_id, entity_key, node_id, explicit)
     SELECT DISTINCT ON (user_id, k) user_id, k, node_id, explicit
@@ -261,7 +277,8 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION memory.kv_track_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION memory.kv_track_delete() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
 DECLARE k jsonb;
 BEGIN
     SELECT jsonb_agg(jsonb_build_array(user_id, coalesce(node_key, derived_key))) INTO k
@@ -270,18 +287,21 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION memory.kv_track_update() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Rows whose key columns changed, found by set difference (hashing), not by joining the
+-- transition tables; both their old and new keys are recomputed.
+CREATE FUNCTION memory.kv_track_update() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
 DECLARE k jsonb;
 BEGIN
-    SELECT jsonb_agg(x) INTO k FROM (
-        SELECT jsonb_build_array(o.user_id, coalesce(o.node_key, o.derived_key)) AS x
-        FROM old_rows o JOIN new_rows n USING (user_id, node_id)
-        WHERE (o.node_key, o.derived_key, o.deleted_at) IS DISTINCT FROM (n.node_key, n.derived_key, n.deleted_at)
-        UNION ALL
-        SELECT jsonb_build_array(n.user_id, coalesce(n.node_key, n.derived_key))
-        FROM old_rows o JOIN new_rows n USING (user_id, node_id)
-        WHERE (o.node_key, o.derived_key, o.deleted_at) IS DISTINCT FROM (n.node_key, n.derived_key, n.deleted_at)
-    ) s;
+    SELECT jsonb_agg(jsonb_build_array(user_id, key)) INTO k FROM (
+        (SELECT user_id, node_id, coalesce(node_key, derived_key) AS key, deleted_at IS NULL AS live FROM old_rows
+         EXCEPT
+         SELECT user_id, node_id, coalesce(node_key, derived_key), deleted_at IS NULL FROM new_rows)
+        UNION
+        (SELECT user_id, node_id, coalesce(node_key, derived_key), deleted_at IS NULL FROM new_rows
+         EXCEPT
+         SELECT user_id, node_id, coalesce(node_key, derived_key), deleted_at IS NULL FROM old_rows)
+    ) changed WHERE key IS NOT NULL;
     IF k IS NOT NULL THEN PERFORM memory.kv_refresh(k); END IF;
     RETURN NULL;
 END $$;

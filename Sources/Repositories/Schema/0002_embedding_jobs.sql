@@ -46,14 +46,16 @@ CREATE POLICY user_isolation ON memory.embedding_jobs
 
 -- Writes or refreshes the jobs of the given nodes' live, opted-in fields whose text changed,
 -- drops jobs and embeddings of fields that became empty, and wakes the workers.
+-- LATERAL index probes and SECURITY DEFINER, for the same reasons as memory.kv_refresh.
 CREATE FUNCTION memory.enqueue_embeddings(changed jsonb) RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
 DECLARE queued integer;
 BEGIN
     WITH k AS (SELECT DISTINCT e->>0 AS user_id, (e->>1)::uuid AS node_id FROM jsonb_array_elements(changed) e),
     texts AS (
         SELECT n.user_id, n.node_id, f.field, memory.field_text(n, f.field) AS body
-        FROM k JOIN memory.nodes n ON n.user_id = k.user_id AND n.node_id = k.node_id
+        FROM k CROSS JOIN LATERAL (
+            SELECT * FROM memory.nodes m WHERE m.user_id = k.user_id AND m.node_id = k.node_id) n
         CROSS JOIN memory.embedded_fields f
         WHERE n.deleted_at IS NULL AND coalesce(n.metadata->>'embed', 'true') <> 'false'
     ), upserted AS (
@@ -70,9 +72,11 @@ BEGIN
     -- Fields that are empty now, or nodes that were deleted softly or opted out: nothing to embed.
     WITH k AS (SELECT DISTINCT e->>0 AS user_id, (e->>1)::uuid AS node_id FROM jsonb_array_elements(changed) e),
     gone AS (
-        SELECT j.user_id, j.node_id, j.field FROM memory.embedding_jobs j
-        JOIN k ON j.user_id = k.user_id AND j.node_id = k.node_id
-        JOIN memory.nodes n ON n.user_id = j.user_id AND n.node_id = j.node_id
+        SELECT j.user_id, j.node_id, j.field
+        FROM k CROSS JOIN LATERAL (
+            SELECT * FROM memory.nodes m WHERE m.user_id = k.user_id AND m.node_id = k.node_id) n
+        CROSS JOIN LATERAL (
+            SELECT * FROM memory.embedding_jobs e WHERE e.user_id = k.user_id AND e.node_id = k.node_id) j
         WHERE n.deleted_at IS NOT NULL OR coalesce(n.metadata->>'embed', 'true') = 'false'
            OR memory.field_text(n, j.field) IS NULL
     ), dropped_jobs AS (
@@ -88,7 +92,8 @@ BEGIN
 END $$;
 
 -- New nodes: read their texts straight from the transition table (no second look at nodes).
-CREATE FUNCTION memory.embed_track_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION memory.embed_track_insert() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
 DECLARE queued integer;
 BEGIN
     WITH upserted AS (
@@ -110,13 +115,16 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION memory.embed_track_update() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Nodes whose embedded text, opt-out or deletion changed, by set difference (see kv_track_update).
+CREATE FUNCTION memory.embed_track_update() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
 DECLARE k jsonb;
 BEGIN
-    SELECT jsonb_agg(jsonb_build_array(n.user_id, n.node_id)) INTO k
-    FROM old_rows o JOIN new_rows n USING (user_id, node_id)
-    WHERE (o.summary, o.content, o.metadata->'embed', o.deleted_at) IS DISTINCT FROM
-          (n.summary, n.content, n.metadata->'embed', n.deleted_at);
+    SELECT jsonb_agg(jsonb_build_array(user_id, node_id)) INTO k FROM (
+        SELECT user_id, node_id, summary, content, metadata->'embed', deleted_at FROM new_rows
+        EXCEPT
+        SELECT user_id, node_id, summary, content, metadata->'embed', deleted_at FROM old_rows
+    ) changed;
     IF k IS NOT NULL THEN PERFORM memory.enqueue_embeddings(k); END IF;
     RETURN NULL;
 END $$;
