@@ -47,7 +47,7 @@ extension Memgraph.Bench {
                 }
                 let embeddingTime = clock.now - embedStart
 
-                var generator = SplitMix(seed: 42)
+                var generator = SplitMix64(seed: 42)
                 var lookups: [Duration] = [], fuzzies: [Duration] = [], searches: [Duration] = []
                 var recall = 0.0
                 for q in 0..<queryCount {
@@ -102,8 +102,8 @@ extension Memgraph.Bench {
 
         /// Clustered unit vectors, as real embeddings are: 100 topics.
         static func vector(seed: Int) -> [Float] {
-            var topic = SplitMix(seed: UInt64(seed % 100) + 7)
-            var noise = SplitMix(seed: UInt64(seed) &* 31 &+ 1)
+            var topic = SplitMix64(seed: UInt64(seed % 100) + 7)
+            var noise = SplitMix64(seed: UInt64(seed) &* 31 &+ 1)
             var v = (0..<384).map { _ in Float(topic.unit()) + 0.8 * Float(noise.unit()) }
             let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
             for j in v.indices { v[j] /= norm }
@@ -112,19 +112,4 @@ extension Memgraph.Bench {
 
         static func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
     }
-}
-
-/// A small deterministic generator, so runs are comparable.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in -1…1.
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 52) * 2 - 1 }
 }

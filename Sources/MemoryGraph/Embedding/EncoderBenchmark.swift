@@ -36,7 +36,7 @@ public enum EncoderBenchmark {
 
     /// `count` sentences of about 30 tokens, the same on every run and platform.
     public static func sentences(count: Int = 1000, seed: UInt64 = 0x6D65_6D67_7261_7068) -> [String] {
-        var random = SplitMix64(state: seed)
+        var random = SplitMix64(seed: seed)
         func pick(_ words: [String]) -> String { words[Int(random.next() % UInt64(words.count))] }
         return (0..<count).map { _ in
             let clauses = [
@@ -133,17 +133,6 @@ public enum EncoderBenchmark {
         return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * fraction + 0.5))]
     }
 
-    /// A small deterministic generator, so the sentences never change with the standard library.
-    private struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     private static let names = [
         "Sarah", "David", "Priya", "Marcus", "Elena", "Tom", "Aisha", "Kenji", "Laura", "Omar",
