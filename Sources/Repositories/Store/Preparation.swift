@@ -101,7 +101,10 @@ enum Preparation {
         _ admin: DatabaseConfiguration.Server, info: EmbeddedPostgres.ConnectionInfo, timeout: Duration, logger: Logger
     ) async throws {
         // Our own random alphanumeric secret; utility statements take no bind parameters.
-        precondition(info.appPassword.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) })
+        guard info.appPassword.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw RepositoriesError(
+                .embeddedCluster, "the app password in credentials.json must be letters and digits only: restore it or remove MEMGRAPH_HOME")
+        }
         do {
             try await admin.withConnection(timeout: timeout, database: "postgres", logger: logger) { connection in
                 let exists = try await connection.query(
