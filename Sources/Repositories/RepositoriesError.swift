@@ -54,7 +54,7 @@ public struct RepositoriesError: Error, Sendable, CustomStringConvertible {
 extension RepositoriesError {
     /// Classifies an error thrown by PostgresNIO by its SQLSTATE, never by message text.
     /// The server's message is kept only for errors that carry no row data (connection, syntax).
-    static func wrap(_ error: any Error, operation: String, user: UserIDString? = nil) -> RepositoriesError {
+    static func wrap(_ error: any Error, operation: String, user: String? = nil) -> RepositoriesError {
         if let error = error as? RepositoriesError { return error }
         if let error = error as? PostgresTransactionError {
             if let closureError = error.closureError { return wrap(closureError, operation: operation, user: user) }
@@ -95,6 +95,3 @@ extension RepositoriesError {
         return "cannot reach the database: \(underlying)"
     }
 }
-
-/// The raw text of a user id, as errors keep it.
-typealias UserIDString = String
