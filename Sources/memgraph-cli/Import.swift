@@ -25,6 +25,11 @@ extension Memgraph {
                   memgraph import fixtures/crm.json fixtures/support.jsonl fixtures/engineering --json
                   memgraph import fixtures/engineering --user alice --dry-run
                   memgraph import fixtures/crm.json --user demo-consultant --wait   # searchable on return
+                  memgraph import fixtures/crm.json --session 0193…   # through a session's outbox
+
+                With --session the import is one operation in that session's outbox (the session's \
+                user is the owner): applied at once when Postgres answers within MEMGRAPH_SESSION_TIMEOUT, \
+                else accepted as queued (exit 0, "queued": true) and applied later, exactly once.
                 """)
         @Argument(help: ArgumentHelp("Fixture files (.json, .jsonl) or directories of them.", valueName: "path"))
         var paths: [String]
@@ -35,6 +40,9 @@ extension Memgraph {
         var dryRun = false
         @Flag(name: .customLong("wait"), help: "Then embed the user's queued fields in this process until none is left.")
         var wait = false
+        @Option(name: .customLong("session"), help: ArgumentHelp(
+            "Send the import through this session's outbox (accepted as queued while Postgres is away).", valueName: "id"))
+        var session: String?
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
 
@@ -43,10 +51,15 @@ extension Memgraph {
             if let user {
                 do { _ = try UserID(user) } catch { throw ValidationError("--user: \(error)") }
             }
+            if let session {
+                do { _ = try SessionID(session) } catch { throw ValidationError("--session: \(error)") }
+                guard !dryRun, !wait else { throw ValidationError("--session cannot be combined with --dry-run or --wait") }
+            }
         }
 
         func run() async throws {
             let graph = try Self.load(paths)
+            if let session { return try await importThroughSession(graph, session: try SessionID(session)) }
             let owner = try Self.owner(user, graph)
             let dryRun = dryRun
             let progress = Self.progressPrinter(total: graph.nodes.count + graph.relationships.count)
@@ -68,6 +81,31 @@ extension Memgraph {
             }
             if progress != nil { CLI.note("") }
             Self.report(summary, user: owner, files: graph.files, json: output.json)
+        }
+
+        /// The import as one operation of the session's outbox.
+        private func importThroughSession(_ graph: FixtureSet, session: SessionID) async throws {
+            let store = try CLI.sessionStore(connection)
+            let owner = try await store.session(session).user
+            if let user, user != owner.rawValue {
+                throw ValidationError("--user \(user) is not the user of session \(session) (\(owner))")
+            }
+            let write = try await CLI.withSessionMemory(connection) { memory in try await memory.importGraph(session, graph) }
+            if case .imported(let summary)? = write.outcome {
+                Self.report(summary, user: owner, files: graph.files, json: output.json)
+                return
+            }
+            let operation = write.operationID?.uuidString.lowercased() ?? ""
+            if output.json {
+                CLI.printJSON([
+                    "user": .string(owner.rawValue), "files": .array(graph.files.map(JSONValue.string)), "queued": .bool(true),
+                    "operation_id": .string(operation), "node_records": .number(Double(graph.nodes.count)),
+                    "relationship_records": .number(Double(graph.relationships.count)),
+                ])
+            } else {
+                print("queued the import of \(graph.nodes.count) node records and \(graph.relationships.count) relationships for \(owner) (operation \(operation))")
+                CLI.note("memgraph: the database is unavailable; `memgraph session flush` or a running worker applies it later")
+            }
         }
 
         /// Validates every file; lists the problems on stderr and fails when there are any.

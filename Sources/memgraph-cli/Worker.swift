@@ -49,7 +49,8 @@ extension Memgraph {
                 with all-MiniLM-L6-v2 in batches and store the vectors. They wake on NOTIFY memgraph_embed \
                 and sweep for due jobs on start, after a reconnect and every --sweep-interval. On \
                 SIGTERM/SIGINT unfinished claims go back to the queue; after a crash they return when \
-                their --lease ends. Several workers, in one process or many, can run at once.
+                their --lease ends. Several workers, in one process or many, can run at once. The worker \
+                also applies writes queued in session outboxes (MEMGRAPH_SESSIONS_DB) once Postgres answers.
 
                 Examples:
                   memgraph worker
@@ -66,11 +67,16 @@ extension Memgraph {
             let service = EmbeddingPipeline(
                 source: PostgresEmbeddingJobSource(database: database), embedder: embedder,
                 configuration: pipeline.configuration, logger: logger)
+            // Session outboxes drain here too, so writes queued while Postgres was away land without a manual flush.
+            let flusher = OutboxFlusher(
+                memory: SessionMemory(store: try CLI.sessionStore(connection), longTerm: MemoryStore(database: database)),
+                logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [
                         .init(service: database),
                         .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
+                        .init(service: flusher, successTerminationBehavior: .gracefullyShutdownGroup),
                     ],
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: logger))

@@ -4,7 +4,7 @@
 /// FixtureLocation(file: "fixtures/crm.json", path: "$.nodes[3]").description   // fixtures/crm.json: $.nodes[3]
 /// FixtureLocation(file: "support.jsonl", line: 7, path: "$.strength").description // support.jsonl: line 7: $.strength
 /// ```
-public struct FixtureLocation: Sendable, Hashable, CustomStringConvertible {
+public struct FixtureLocation: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The file, as given on the command line or joined to the directory given there.
     public var file: String
     /// The 1-based line: of a JSONL record, or of a syntax error.

@@ -8,7 +8,7 @@
 /// let set = try FixtureLoader.load(paths: [URL(fileURLWithPath: "fixtures/crm.json")])
 /// for node in set.nodes { print(node.key ?? "-", node.location) }
 /// ```
-public struct FixtureSet: Sendable, Equatable {
+public struct FixtureSet: Sendable, Equatable, Codable {
     /// The `user_id` the files name, if any; `--user` wins over it.
     public var userID: UserID?
     /// Every node record, in order.
@@ -46,7 +46,7 @@ public struct FixtureSet: Sendable, Equatable {
 }
 
 /// A node record of a fixture.
-public struct FixtureNode: Sendable, Equatable {
+public struct FixtureNode: Sendable, Equatable, Codable {
     /// The node to store. Its `key` is the one written in the fixture, if any.
     public var node: MemoryNode
     /// The key LOOKUP and relationships find it by: `key`, else the slug of `entity_name`
@@ -64,7 +64,7 @@ public struct FixtureNode: Sendable, Equatable {
 }
 
 /// A relationship record of a fixture: its ends are keys.
-public struct FixtureRelationship: Sendable, Equatable {
+public struct FixtureRelationship: Sendable, Equatable, Codable {
     public var fromKey: String
     public var toKey: String
     public var type: RelationshipType
@@ -88,7 +88,7 @@ public struct FixtureRelationship: Sendable, Equatable {
 }
 
 /// A relationship end whose key no node of the set defines.
-public struct FixtureReference: Sendable, Hashable {
+public struct FixtureReference: Sendable, Hashable, Codable {
     /// The key, as written.
     public var key: String
     /// The `from` or `to` field that names it, such as `crm.json: $.relationships[2].to`.

@@ -84,19 +84,23 @@ public final class Database: Sendable, Service {
         _ configuration: DatabaseConfiguration, logger: Logger,
         _ body: @Sendable (Database) async throws -> T
     ) async throws -> T {
-        let database = try await prepare(configuration, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
+        try await prepare(configuration, logger: logger).serving(body)
+    }
+
+    /// Runs the pool of a prepared database while `body` runs, and stops it afterwards.
+    public func serving<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
             // PostgresClient warns when a connection is leased before run() has begun, so the body
             // waits until the run task has started (run() marks itself running first thing).
             await withCheckedContinuation { (started: CheckedContinuation<Void, Never>) in
                 group.addTask {
                     started.resume()
-                    await database.client.run()
+                    await self.client.run()
                 }
             }
             await Task.yield()
             defer { group.cancelAll() }
-            return try await body(database)
+            return try await body(self)
         }
     }
 

@@ -2,25 +2,6 @@ import Foundation
 import MemoryGraph
 import PostgresNIO
 
-/// What an import wrote (or, for a dry run, would have written).
-public struct ImportSummary: Sendable, Equatable {
-    /// Nodes created.
-    public var inserted: Int
-    /// Node records that went into a node that already existed: stored before, or earlier in the
-    /// same import (an entity or key given twice).
-    public var merged: Int
-    /// Distinct relationships written, new or updated.
-    public var relationships: Int
-    /// Of ``relationships``, the new ones.
-    public var relationshipsInserted: Int
-    /// LOOKUP entries (kv_store) that point at the imported nodes once the import is done.
-    public var kvEntries: Int
-    /// Embedding jobs the import queued (fields whose text is new or changed).
-    public var embeddingsQueued: Int
-    /// True when nothing was kept.
-    public var dryRun: Bool
-}
-
 /// How far an import has got, in records (nodes, then relationships).
 public struct ImportProgress: Sendable, Equatable {
     public var written: Int
@@ -58,81 +39,89 @@ extension MemoryStore {
         _ user: UserID, _ graph: FixtureSet, dryRun: Bool = false, batchSize: Int = importBatchSize,
         progress: (@Sendable (ImportProgress) -> Void)? = nil
     ) async throws -> ImportSummary {
+        try await database.withUser(user, operation: "import") { connection in
+            try await importGraph(user, graph, dryRun: dryRun, batchSize: batchSize, progress: progress, on: connection)
+        }
+    }
+
+    /// ``importGraph(_:_:dryRun:batchSize:progress:)`` inside the caller's user-scoped transaction.
+    func importGraph(
+        _ user: UserID, _ graph: FixtureSet, dryRun: Bool = false, batchSize: Int = importBatchSize,
+        progress: (@Sendable (ImportProgress) -> Void)? = nil, on connection: PostgresConnection
+    ) async throws -> ImportSummary {
         let nodes = graph.nodes.map(\.node).map(Self.keyedForImport)
         let batchSize = max(1, batchSize)
         let total = nodes.count + graph.relationships.count
-        return try await database.withUser(user, operation: "import") { connection in
-            if dryRun { try await connection.query("SAVEPOINT memgraph_dry_run", logger: database.logger) }
-            let external = try await resolve(user, graph.unresolvedReferences, on: connection)
+        if dryRun { try await connection.query("SAVEPOINT memgraph_dry_run", logger: database.logger) }
+        let external = try await resolve(user, graph.unresolvedReferences, on: connection)
 
-            var ids = [UUID?](repeating: nil, count: nodes.count)
-            var inserted = [Bool](repeating: false, count: nodes.count)
-            // Plain nodes (no key, no entity): fold repeats, then find those already stored.
-            var firstOfPlain: [PlainIdentity: Int] = [:]
-            var repeats: [(index: Int, first: Int)] = []
-            for (index, node) in nodes.enumerated() where node.key == nil && node.entityIdentity == nil {
-                let identity = PlainIdentity(node)
-                if let first = firstOfPlain[identity] { repeats.append((index, first)) } else { firstOfPlain[identity] = index }
-            }
-            let stored = try await storedPlainNodes(user, firstOfPlain.values.sorted().map { ($0, nodes[$0]) }, on: connection)
-            for (index, id) in stored { ids[index] = id }
-
-            let pending = Set(repeats.map(\.index)).union(stored.keys)
-            let toWrite = nodes.indices.filter { !pending.contains($0) }
-            var written = 0
-            for start in stride(from: 0, to: toWrite.count, by: batchSize) {
-                let chunk = Array(toWrite[start..<min(toWrite.count, start + batchSize)])
-                let outcomes = try await self.nodes.upsert(user, chunk.map { NodeRecord(node: nodes[$0]) }, on: connection)
-                for (index, outcome) in zip(chunk, outcomes) {
-                    ids[index] = outcome.id
-                    inserted[index] = outcome.inserted
-                }
-                written += chunk.count
-                progress?(ImportProgress(written: written, total: total))
-            }
-            // After the batched upserts: the first statement that fires the update triggers fixes
-            // their cached plans for the session, and the small merge should not be it.
-            try await mergePlain(user, stored.keys.sorted().map { (nodes[$0], stored[$0]!) }, on: connection)
-            for (index, first) in repeats { ids[index] = ids[first] }
-            let nodeIDList = ids.map { $0! }
-
-            // Relationship ends: the set's own keys first (the last node of a key, as the loader
-            // resolves them), then the stored ones.
-            var idOfKey = external
-            for (index, fixture) in graph.nodes.enumerated() {
-                if let key = fixture.key { idOfKey[key] = nodeIDList[index] }
-            }
-            var relationshipIDs: Set<UUID> = []
-            var relationshipsInserted = 0
-            for start in stride(from: 0, to: graph.relationships.count, by: batchSize) {
-                let chunk = graph.relationships[start..<min(graph.relationships.count, start + batchSize)]
-                let records = chunk.map {
-                    RelationshipRecord(relationship: Relationship(
-                        from: idOfKey[$0.fromKey]!, to: idOfKey[$0.toKey]!, type: $0.type, strength: $0.strength,
-                        metadata: $0.metadata))
-                }
-                for outcome in try await relationships.upsert(user, records, on: connection) {
-                    if relationshipIDs.insert(outcome.id).inserted, outcome.inserted { relationshipsInserted += 1 }
-                }
-                written += chunk.count
-                progress?(ImportProgress(written: written, total: total))
-            }
-
-            let distinct = Array(Set(nodeIDList))
-            let kvEntries = try await countKVEntries(user, nodes: distinct, on: connection)
-            // Jobs this transaction queued or re-queued carry its start time (now()).
-            let queued = try await connection.query(
-                """
-                SELECT count(*)::int8 FROM memory.embedding_jobs
-                WHERE user_id = \(user.rawValue) AND status = 'pending' AND created_at = now()
-                """, logger: database.logger
-            ).collect().first?.decode(Int.self) ?? 0
-            if dryRun { try await connection.query("ROLLBACK TO SAVEPOINT memgraph_dry_run", logger: database.logger) }
-            return ImportSummary(
-                inserted: inserted.filter { $0 }.count, merged: nodes.count - inserted.filter { $0 }.count,
-                relationships: relationshipIDs.count, relationshipsInserted: relationshipsInserted, kvEntries: kvEntries,
-                embeddingsQueued: queued, dryRun: dryRun)
+        var ids = [UUID?](repeating: nil, count: nodes.count)
+        var inserted = [Bool](repeating: false, count: nodes.count)
+        // Plain nodes (no key, no entity): fold repeats, then find those already stored.
+        var firstOfPlain: [PlainIdentity: Int] = [:]
+        var repeats: [(index: Int, first: Int)] = []
+        for (index, node) in nodes.enumerated() where node.key == nil && node.entityIdentity == nil {
+            let identity = PlainIdentity(node)
+            if let first = firstOfPlain[identity] { repeats.append((index, first)) } else { firstOfPlain[identity] = index }
         }
+        let stored = try await storedPlainNodes(user, firstOfPlain.values.sorted().map { ($0, nodes[$0]) }, on: connection)
+        for (index, id) in stored { ids[index] = id }
+
+        let pending = Set(repeats.map(\.index)).union(stored.keys)
+        let toWrite = nodes.indices.filter { !pending.contains($0) }
+        var written = 0
+        for start in stride(from: 0, to: toWrite.count, by: batchSize) {
+            let chunk = Array(toWrite[start..<min(toWrite.count, start + batchSize)])
+            let outcomes = try await self.nodes.upsert(user, chunk.map { NodeRecord(node: nodes[$0]) }, on: connection)
+            for (index, outcome) in zip(chunk, outcomes) {
+                ids[index] = outcome.id
+                inserted[index] = outcome.inserted
+            }
+            written += chunk.count
+            progress?(ImportProgress(written: written, total: total))
+        }
+        // After the batched upserts: the first statement that fires the update triggers fixes
+        // their cached plans for the session, and the small merge should not be it.
+        try await mergePlain(user, stored.keys.sorted().map { (nodes[$0], stored[$0]!) }, on: connection)
+        for (index, first) in repeats { ids[index] = ids[first] }
+        let nodeIDList = ids.map { $0! }
+
+        // Relationship ends: the set's own keys first (the last node of a key, as the loader
+        // resolves them), then the stored ones.
+        var idOfKey = external
+        for (index, fixture) in graph.nodes.enumerated() {
+            if let key = fixture.key { idOfKey[key] = nodeIDList[index] }
+        }
+        var relationshipIDs: Set<UUID> = []
+        var relationshipsInserted = 0
+        for start in stride(from: 0, to: graph.relationships.count, by: batchSize) {
+            let chunk = graph.relationships[start..<min(graph.relationships.count, start + batchSize)]
+            let records = chunk.map {
+                RelationshipRecord(relationship: Relationship(
+                    from: idOfKey[$0.fromKey]!, to: idOfKey[$0.toKey]!, type: $0.type, strength: $0.strength,
+                    metadata: $0.metadata))
+            }
+            for outcome in try await relationships.upsert(user, records, on: connection) {
+                if relationshipIDs.insert(outcome.id).inserted, outcome.inserted { relationshipsInserted += 1 }
+            }
+            written += chunk.count
+            progress?(ImportProgress(written: written, total: total))
+        }
+
+        let distinct = Array(Set(nodeIDList))
+        let kvEntries = try await countKVEntries(user, nodes: distinct, on: connection)
+        // Jobs this transaction queued or re-queued carry its start time (now()).
+        let queued = try await connection.query(
+            """
+            SELECT count(*)::int8 FROM memory.embedding_jobs
+            WHERE user_id = \(user.rawValue) AND status = 'pending' AND created_at = now()
+            """, logger: database.logger
+        ).collect().first?.decode(Int.self) ?? 0
+        if dryRun { try await connection.query("ROLLBACK TO SAVEPOINT memgraph_dry_run", logger: database.logger) }
+        return ImportSummary(
+            inserted: inserted.filter { $0 }.count, merged: nodes.count - inserted.filter { $0 }.count,
+            relationships: relationshipIDs.count, relationshipsInserted: relationshipsInserted, kvEntries: kvEntries,
+            embeddingsQueued: queued, dryRun: dryRun)
     }
 
     /// The ids of the user's live nodes under these keys (LOOKUP's kv_store), for the keys found.

@@ -120,24 +120,10 @@ extension MemoryStore {
     }
 
     /// The user's most relevant memories, with the relationships among them, in one batched read each
-    /// (seed 004's `load_user_memories`). Relevance: base_relevance, plus up to 0.3 for recency
-    /// (halving every 7 days since last access), plus up to 0.2 for access_count (log scale, saturating at 100).
+    /// (seed 004's `load_user_memories`); see ``sessionMemories(_:limit:)`` for the relevance rule.
     public func loadUserMemories(_ user: UserID, limit: Int = 1000) async throws -> (nodes: [MemoryNode], relationships: [Relationship]) {
         try await database.withUser(user, operation: "load memories") { connection in
-            var loaded: [MemoryNode] = []
-            for try await row in try await connection.query(
-                """
-                SELECT \(unescaped: NodeRecord.selectList) FROM memory.nodes
-                WHERE user_id = \(user.rawValue) AND deleted_at IS NULL
-                ORDER BY base_relevance
-                    + 0.3 * power(0.5, extract(epoch FROM now() - last_accessed) / 604800.0)
-                    + 0.2 * least(1.0, ln(1 + access_count) / ln(101.0)) DESC,
-                    last_accessed DESC
-                LIMIT \(max(0, limit))
-                """, logger: database.logger
-            ) {
-                loaded.append(try NodeRecord(row: row).node)
-            }
+            let loaded = try await mostRelevant(user, limit: limit, on: connection)
             let ids = loaded.compactMap(\.id)
             var edges: [Relationship] = []
             for try await row in try await connection.query(
@@ -150,5 +136,35 @@ extension MemoryStore {
             }
             return (loaded, edges)
         }
+    }
+
+    /// The user's `limit` most relevant live memories, best first, in one statement: what a session
+    /// caches when it starts.
+    ///
+    /// Relevance = base_relevance (0…1), plus up to 0.3 for recency (halving every 7 days since the
+    /// node was last accessed), plus up to 0.2 for use (ln(1 + access_count) / ln(101), capped at 1).
+    /// Ties go to the most recently accessed.
+    public func sessionMemories(_ user: UserID, limit: Int) async throws -> [MemoryNode] {
+        try await database.withUser(user, operation: "load memories") { connection in
+            try await mostRelevant(user, limit: limit, on: connection)
+        }
+    }
+
+    private func mostRelevant(_ user: UserID, limit: Int, on connection: PostgresConnection) async throws -> [MemoryNode] {
+        var loaded: [MemoryNode] = []
+        for try await row in try await connection.query(
+            """
+            SELECT \(unescaped: NodeRecord.selectList) FROM memory.nodes
+            WHERE user_id = \(user.rawValue) AND deleted_at IS NULL
+            ORDER BY base_relevance
+                + 0.3 * power(0.5, extract(epoch FROM now() - last_accessed) / 604800.0)
+                + 0.2 * least(1.0, ln(1 + access_count) / ln(101.0)) DESC,
+                last_accessed DESC
+            LIMIT \(max(0, limit))
+            """, logger: database.logger
+        ) {
+            loaded.append(try NodeRecord(row: row).node)
+        }
+        return loaded
     }
 }

@@ -154,7 +154,7 @@ public struct MemoryStore: Sendable {
         }.sorted { $0.relationship.strength > $1.relationship.strength }
     }
 
-    private func validate(_ batch: [MemoryNode], user: UserID) throws {
+    func validate(_ batch: [MemoryNode], user: UserID) throws {
         for (index, node) in batch.enumerated() {
             do {
                 try node.validate()

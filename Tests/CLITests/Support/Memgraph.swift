@@ -36,10 +36,10 @@ enum Memgraph {
     static let gate = Gate(limit: 3)
 
     /// Runs `memgraph arguments…`, with `input` as stdin (else /dev/null; never a terminal).
-    static func run(_ arguments: [String], input: String? = nil) async throws -> Run {
+    static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) async throws -> Run {
         await gate.enter()
         do {
-            let run = try await runNow(arguments, input: input)
+            let run = try await runNow(arguments, input: input, environment: environment)
             await gate.leave()
             return run
         } catch {
@@ -48,7 +48,7 @@ enum Memgraph {
         }
     }
 
-    private static func runNow(_ arguments: [String], input: String?) async throws -> Run {
+    private static func runNow(_ arguments: [String], input: String?, environment: [String: String]) async throws -> Run {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -64,6 +64,9 @@ enum Memgraph {
         process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = root
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, override in override }
+        }
         process.standardInput = inp
         process.standardOutput = out
         process.standardError = err

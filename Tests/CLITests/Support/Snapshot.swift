@@ -40,3 +40,28 @@ struct Snapshot: Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// Counts read as the test cluster's superuser, past row-level security.
+enum Superuser {
+    /// `SELECT count(*) FROM memory.<table> WHERE user_id = $1 AND <condition>`; table and condition are constants.
+    static func count(_ table: String, user: UserID, where condition: String = "true") async throws -> Int {
+        try await query("SELECT count(*)::int8 FROM memory.\(table) WHERE user_id = $1 AND \(condition)", user: user)
+    }
+
+    /// One int8 from a statement whose only bind is the user id.
+    static func query(_ sql: String, user: UserID) async throws -> Int {
+        let logger = Logger(label: "memgraph-cli-tests")
+        let cluster = try EmbeddedPostgres(home: MemgraphHome(), logger: logger)
+        guard let info = try cluster.connectionInfo() else { throw RepositoriesError(.embeddedCluster, "no test cluster") }
+        return try await info.superuserServer.withConnection(timeout: .seconds(5), logger: logger) { connection in
+            var bindings = PostgresBindings()
+            bindings.append(user.rawValue)
+            for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+                .decode(Int?.self)
+            {
+                return value ?? 0
+            }
+            return 0
+        }
+    }
+}

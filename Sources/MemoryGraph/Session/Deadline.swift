@@ -1,0 +1,66 @@
+import Foundation
+import Synchronization
+
+/// Thrown by ``withDeadline(_:_:)`` when the body did not finish in time.
+struct DeadlineExceeded: Error {}
+
+/// Runs `body`, cancelling it and throwing `DeadlineExceeded` if it has not finished after `timeout`.
+/// The body must honour cancellation (PostgresClient's lease waits and queries do).
+func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else { throw DeadlineExceeded() }
+        return value
+    }
+}
+
+/// A lock for async code: one flush at a time per process, and a way to see that one is running.
+final class AsyncLock: Sendable {
+    private struct State {
+        var locked = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// Takes the lock if it is free.
+    func tryLock() -> Bool {
+        state.withLock { state in
+            if state.locked { return false }
+            state.locked = true
+            return true
+        }
+    }
+
+    /// Waits for the lock.
+    func lock() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let acquired = state.withLock { state in
+                if !state.locked {
+                    state.locked = true
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if acquired { continuation.resume() }
+        }
+    }
+
+    /// Hands the lock to the next waiter, or frees it.
+    func unlock() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.locked = false
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
+    }
+}
