@@ -109,7 +109,7 @@ struct SessionTests {
         let first = try await store.apply(user, operation)
         let again = try await store.apply(user, operation)
         #expect(first == again)
-        #expect(try await rowCount("nodes", user: user, where: "content->>'update_count' IS NULL") == 1)
+        #expect(try await rowCount("nodes", user: user, where: "(content->>'update_count')::int = 0") == 1)
         // Another user's replay of the same id is that user's own operation.
         let other = freshUser()
         _ = try await store.apply(other, operation)
