@@ -49,7 +49,8 @@ extension Memgraph {
                 with all-MiniLM-L6-v2 in batches and store the vectors. They wake on NOTIFY memgraph_embed \
                 and sweep for due jobs on start, after a reconnect and every --sweep-interval. On \
                 SIGTERM/SIGINT unfinished claims go back to the queue; after a crash they return when \
-                their --lease ends. Several workers, in one process or many, can run at once. The worker \
+                their --lease ends. Started while Postgres is unreachable, it waits for it (a warning per \
+                retry). Several workers, in one process or many, can run at once. The worker \
                 also applies writes queued in session outboxes (MEMGRAPH_SESSIONS_DB) once Postgres answers.
 
                 Examples:
@@ -62,7 +63,7 @@ extension Memgraph {
 
         func run() async throws {
             let logger = CLI.logger
-            let database = try await Database.prepare(try connection.load(), logger: logger)
+            let database = try await Self.prepareWhenReachable(try connection.load(), logger: logger)
             let embedder = try CLI.makeEmbedder()
             let service = EmbeddingPipeline(
                 source: PostgresEmbeddingJobSource(database: database), embedder: embedder,
@@ -82,6 +83,24 @@ extension Memgraph {
                     logger: logger))
             CLI.note("memgraph: embedding worker running (\(pipeline.workers) workers); SIGTERM or Ctrl-C stops it")
             try await group.run()
+        }
+
+        /// Prepares the database, waiting for it: a worker started before Postgres, or while it
+        /// restarts, retries the connection with backoff (250 ms doubling to 10 s) and says so on
+        /// stderr each time, instead of exiting. Any other error (credentials, schema, extensions) ends it.
+        static func prepareWhenReachable(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> Database {
+            var delay = Duration.milliseconds(250)
+            while true {
+                do {
+                    return try await Database.prepare(configuration, logger: logger)
+                } catch let error as RepositoriesError where error.code == .connection {
+                    logger.warning(
+                        "database unreachable; the worker retries",
+                        metadata: ["error": "\(error)", "retry_in_ms": "\(Int(delay.milliseconds))"])
+                    try await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(10))
+                }
+            }
         }
     }
 }

@@ -6,9 +6,12 @@ import ServiceLifecycle
 import Testing
 @testable import Repositories
 
-/// A session database of its own in a temporary directory.
+/// A session database of its own in a temporary directory. Its timeout is 30 s, not 2 s: the
+/// whole suite shares two cores, and only the `timed…` tests (run alone by scripts/test) are about
+/// how long a call waits.
 func scratchSessionStore(_ configure: (inout SessionConfiguration) -> Void = { _ in }) throws -> SessionStore {
     var configuration = SessionConfiguration()
+    configuration.timeout = .seconds(30)
     configure(&configuration)
     let path = FileManager.default.temporaryDirectory
         .appendingPathComponent("memgraph-sessions-\(UUID().uuidString.prefix(8))").appendingPathComponent("sessions.sqlite")
@@ -118,7 +121,7 @@ struct SessionTests {
     }
 
     @Test("Postgres stopped: 200 writes are acknowledged as queued within the timeout; started again, the outbox drains in order, each write once")
-    func postgresStopped() async throws {
+    func timedPostgresStopped() async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-outbox-\(UUID().uuidString.prefix(8))")
         let environment = ["MEMGRAPH_HOME": home.path]
         let cluster = try EmbeddedPostgres(home: MemgraphHome(environment: environment), logger: TestDatabase.logger)
@@ -189,12 +192,12 @@ struct SessionTests {
     }
 
     @Test("session start for a user with 10,000 nodes loads them in one batched read")
-    func largeCache() async throws {
+    func timedLargeCache() async throws {
         let store = try await TestDatabase.store()
         let user = freshUser()
         let nodes = (0..<10_000).map { MemoryNode(key: "k-\($0)", contextType: .conversationFact, summary: "fact number \($0)") }
         _ = try await store.remember(user, nodes)
-        let sessions = try scratchSessionStore { $0.cacheSize = 10_000 }
+        let sessions = try scratchSessionStore { $0.cacheSize = 10_000; $0.timeout = .seconds(120) }
         let memory = SessionMemory(store: sessions, longTerm: store)
         let clock = ContinuousClock()
         var session: SessionInfo?

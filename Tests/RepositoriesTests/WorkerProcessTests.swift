@@ -14,9 +14,16 @@ func memgraphBinary() -> URL {
         .deletingLastPathComponent().appendingPathComponent(".build/debug/memgraph")
 }
 
-/// `memgraph worker` as a child process.
+/// `memgraph worker` as a child process. Its stderr goes to a temporary file, read by ``log``.
 final class WorkerProcess {
     let process = Process()
+    let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-worker-\(UUID().uuidString.prefix(8)).log")
+
+    /// The last `limit` characters the worker wrote to stderr.
+    func log(limit: Int = 4_000) -> String {
+        guard let data = FileManager.default.contents(atPath: logURL.path) else { return "(no worker log)" }
+        return String(String(decoding: data, as: UTF8.self).suffix(limit))
+    }
 
     init(environment: [String: String], arguments: [String] = []) throws {
         process.executableURL = memgraphBinary()
@@ -25,9 +32,14 @@ final class WorkerProcess {
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        guard FileManager.default.createFile(atPath: logURL.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: logURL.path])
+        }
+        process.standardError = try FileHandle(forWritingTo: logURL)
         try process.run()
     }
+
+    deinit { try? FileManager.default.removeItem(at: logURL) }
 
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
@@ -49,6 +61,16 @@ func waitForDrain(_ store: MemoryStore, timeout: Duration = .seconds(240)) async
         try await Task.sleep(for: .milliseconds(250))
     }
     Issue.record("the queue did not drain within \(timeout)")
+}
+
+/// Waits until a worker reports a connected listener within the last 2 s (workers report every sweep).
+func waitForListener(_ store: MemoryStore, timeout: Duration) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await store.pipelines().contains(where: { $0.listenerConnected && $0.secondsSinceReport < 2 }) { return true }
+        try await Task.sleep(for: .milliseconds(250))
+    }
+    return false
 }
 
 @Suite("The memgraph worker process", .serialized)
@@ -97,6 +119,9 @@ struct WorkerProcessTests {
             let worker = try WorkerProcess(environment: environment)
             defer { worker.terminate() }
             _ = try await store.remember(user, facts(300, prefix: "before"))
+            // Restart only once the worker is up and listening: the restart is what is under test,
+            // not a worker that starts on a busy machine while the cluster is going down.
+            #expect(try await waitForListener(store, timeout: .seconds(120)), "worker log:\n\(worker.log())")
             try cluster.stop()
             try cluster.start()
             // The pool reconnects too; retry the first write while it does.
@@ -113,14 +138,9 @@ struct WorkerProcessTests {
             try await waitForDrain(store)
             let gaps = try await embeddingGaps(store, user)
             #expect(gaps.missing == 0 && gaps.duplicates == 0)
-            #expect(gaps.jobs == ["completed": 600])
+            #expect(gaps.jobs == ["completed": 600], "worker log:\n\(worker.log())")
             // The worker's listener is connected again (it reports every sweep).
-            var listening = false
-            for _ in 0..<20 where !listening {
-                listening = try await store.pipelines().contains { $0.listenerConnected && $0.secondsSinceReport < 2 }
-                if !listening { try await Task.sleep(for: .milliseconds(250)) }
-            }
-            #expect(listening)
+            #expect(try await waitForListener(store, timeout: .seconds(10)), "worker log:\n\(worker.log())")
         }
     }
 }

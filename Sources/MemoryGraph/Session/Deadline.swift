@@ -4,18 +4,77 @@ import Synchronization
 /// Thrown by ``withDeadline(_:_:)`` when the body did not finish in time.
 struct DeadlineExceeded: Error {}
 
-/// Runs `body`, cancelling it and throwing `DeadlineExceeded` if it has not finished after `timeout`.
-/// The body must honour cancellation (PostgresClient's lease waits and queries do).
+/// Runs `body`, and returns or throws within `timeout` whatever the body does: after `timeout`
+/// the body is cancelled and left to wind down on its own, and `DeadlineExceeded` is thrown at
+/// once. (A task group would wait for a body that is slow to honour cancellation, such as a
+/// connection attempt in its own connect timeout.) Cancelling the caller cancels the body and
+/// throws `CancellationError` at once.
 func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
+    let race = Race<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            race.begin(continuation)
+            let work = Task {
+                do {
+                    race.finish(.success(try await body()))
+                } catch {
+                    race.finish(.failure(error))
+                }
+            }
+            let timer = Task {
+                // Cancelled when the body finished first.
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                race.finish(.failure(DeadlineExceeded()))
+            }
+            race.track([work, timer])
+        }
+    } onCancel: {
+        race.finish(.failure(CancellationError()))
+    }
+}
+
+/// The state of one ``withDeadline(_:_:)``: the first result wins; the losers are cancelled.
+private final class Race<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        /// A result that came before the continuation was set (cancellation, at once).
+        var early: Result<T, any Error>?
+        var finished = false
+        var tasks: [Task<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func begin(_ continuation: CheckedContinuation<T, any Error>) {
+        let early = state.withLock { state -> Result<T, any Error>? in
+            if let early = state.early { return early }
+            state.continuation = continuation
             return nil
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw DeadlineExceeded() }
-        return value
+        if let early { continuation.resume(with: early) }
+    }
+
+    func track(_ tasks: [Task<Void, Never>]) {
+        let finished = state.withLock { state -> Bool in
+            state.tasks = tasks
+            return state.finished
+        }
+        if finished { tasks.forEach { $0.cancel() } }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        let (continuation, tasks) = state.withLock { state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
+            guard !state.finished else { return (nil, []) }
+            state.finished = true
+            guard let continuation = state.continuation else {
+                state.early = result
+                return (nil, state.tasks)
+            }
+            state.continuation = nil
+            return (continuation, state.tasks)
+        }
+        tasks.forEach { $0.cancel() }
+        continuation?.resume(with: result)
     }
 }
 

@@ -38,23 +38,23 @@ struct SessionStoreTests {
     }
 
     @Test("a value with a TTL is gone once it expires")
-    func valueTTL() async throws {
+    func timedValueTTL() async throws {
         let store = try scratchSessions()
         let session = try await store.start(user: user)
-        try await store.set(session.id, key: "short", value: "soon gone", ttl: .milliseconds(150))
+        try await store.set(session.id, key: "short", value: "soon gone", ttl: .milliseconds(500))
         try await store.set(session.id, key: "long", value: "stays")
         #expect(try await store.get(session.id, key: "short") == "soon gone")
-        try await Task.sleep(for: .milliseconds(300))
+        try await Task.sleep(for: .milliseconds(800))
         #expect(try await store.get(session.id, key: "short") == nil)
         #expect(try await store.values(session.id).map(\.key) == ["long"])
     }
 
     @Test("an idle session expires: its calls fail with not found and list leaves it out")
-    func idleExpiry() async throws {
+    func timedIdleExpiry() async throws {
         let store = try scratchSessions()
-        let session = try await store.start(user: user, idleTTL: .milliseconds(150))
+        let session = try await store.start(user: user, idleTTL: .milliseconds(500))
         try await store.set(session.id, key: "k", value: 1)
-        try await Task.sleep(for: .milliseconds(300))
+        try await Task.sleep(for: .milliseconds(800))
         await #expect(throws: MemoryGraphError.self) { try await store.get(session.id, key: "k") }
         #expect(try await store.list(user: user).contains { $0.id == session.id } == false)
     }
@@ -111,9 +111,10 @@ struct SessionStoreTests {
     }
 
     @Test("bounded waits: a store that never answers costs at most the timeout, then writes queue at once")
-    func boundedWaits() async throws {
+    func timedBoundedWaits() async throws {
         let store = try scratchSessions { $0.timeout = .milliseconds(300); $0.retryAfter = .seconds(30) }
-        let memory = SessionMemory(store: store, longTerm: SilentStore())
+        let silent = SilentStore()
+        let memory = SessionMemory(store: store, longTerm: silent)
         let clock = ContinuousClock()
         var session: SessionInfo?
         let start = try await clock.measure { session = try await memory.start(user: user) }
@@ -127,6 +128,7 @@ struct SessionStoreTests {
         }
         #expect(writes.allSatisfy { $0.status == .queued })
         #expect(queued < .seconds(2))
+        #expect(silent.calls.withLock { $0 } == 1, "only the cache load should have tried the store")
         let fuzzy = await clock.measure {
             await #expect(throws: MemoryGraphError.self) { try await memory.fuzzy(id, text: "persn") }
         }
@@ -152,8 +154,12 @@ struct SessionStoreTests {
 }
 
 /// A long-term store that never answers (honours cancellation): Postgres behind a dead network.
-struct SilentStore: LongTermMemory {
+/// Counts the calls made to it.
+final class SilentStore: LongTermMemory {
+    let calls = Mutex(0)
+
     private func hang<T>() async throws -> T {
+        calls.withLock { $0 += 1 }
         try await Task.sleep(for: .seconds(3600))
         throw CancellationError()
     }
