@@ -8,93 +8,187 @@ extension Memgraph.Bench {
         static let configuration = CommandConfiguration(
             abstract: "Batch import rate, and LOOKUP, FUZZY and SEARCH latency with SEARCH's recall@10.",
             discussion: """
-                Imports --nodes synthetic nodes (half CRM entities with names, half tool outputs) for a fresh \
-                user in one batch, stores one 384-dimension embedding per node, then times single \
-                LOOKUP, FUZZY and SEARCH calls. Recall@10 compares SEARCH with an exact scan computed \
-                in process. The user is deleted afterwards unless --keep.
+                Imports --nodes synthetic nodes for a fresh user (half CRM contacts with distinct \
+                person names, half tool outputs) in one batch, after --noise-users other users holding \
+                the same kinds of nodes (--nodes in all between them), and stores one 384-dimension \
+                embedding per node: clustered synthetic unit vectors, since embedding 100,000 texts with \
+                MiniLM would take minutes. It then times single calls:
+                  SELECT 1 one round trip on a pooled connection: the floor under every call;
+                  LOOKUP   the key of a random contact ("sarah-kanimo");
+                  FUZZY    that contact's name with two adjacent letters swapped ("Sarah Knaimo");
+                  SEARCH   a question about the contact, embedded with MiniLM, then the vector search;
+                  SEARCH (vector only)  a synthetic query vector; its recall@10 is measured against an
+                           exact scan computed in process.
+                FUZZY's hit rate is how often the intended contact is among its 10 results. The users are \
+                deleted afterwards unless --keep.
 
                 Examples:
-                  swift build -c release && .build/release/memgraph bench store
-                  memgraph bench store --nodes 50000 --queries 500
+                  swift build -c release --product memgraph && .build/release/memgraph bench store --nodes 100000
+                  memgraph bench store --nodes 20000 --noise-users 0 --queries 100
                 """)
         @OptionGroup var connection: ConnectionOptions
-        @Option(help: "Nodes to import.") var nodes = 10_000
+        @Option(help: "Nodes to import for the measured user.") var nodes = 100_000
+        @Option(help: "Other users, sharing --nodes nodes between them, imported first.") var noiseUsers = 4
         @Option(help: "Queries of each kind to time.") var queries = 300
-        @Flag(help: "Keep the benchmark user's data.") var keep = false
+        @Flag(help: "Keep the benchmark users' data.") var keep = false
 
         func validate() throws {
             guard (100...1_000_000).contains(nodes) else { throw ValidationError("--nodes must be from 100 to 1,000,000") }
+            guard (0...100).contains(noiseUsers) else { throw ValidationError("--noise-users must be from 0 to 100") }
             guard (10...100_000).contains(queries) else { throw ValidationError("--queries must be from 10 to 100,000") }
         }
 
         func run() async throws {
-            let count = nodes, queryCount = queries, keep = keep
-            let report = try await CLI.withStore(connection) { store -> JSONValue in
-                let user = try UserID("bench-\(UUID().uuidString.lowercased())")
-                let batch = (0..<count).map(Self.node)
-                let clock = ContinuousClock()
-                let start = clock.now
-                let ids = try await store.remember(user, batch).map(\.nodeID)
-                let importTime = clock.now - start
-
-                let vectors = (0..<count).map { Self.vector(seed: $0) }
-                let embedStart = clock.now
-                for chunk in stride(from: 0, to: count, by: 5_000) {
-                    let end = min(count, chunk + 5_000)
-                    try await store.storeEmbeddings(user, (chunk..<end).map {
-                        EmbeddingRecord(nodeID: ids[$0], field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [0], vector: vectors[$0])
-                    })
-                }
-                let embeddingTime = clock.now - embedStart
-
-                var generator = SplitMix64(seed: 42)
-                var lookups: [Duration] = [], fuzzies: [Duration] = [], searches: [Duration] = []
-                var recall = 0.0
-                for q in 0..<queryCount {
-                    let i = Int(generator.next() % UInt64(count / 2)) * 2
-                    var t = clock.now
-                    let found = try await store.lookup(user, key: "contact-\(i)-\(Self.surnames[i % Self.surnames.count].lowercased())")
-                    lookups.append(clock.now - t)
-                    guard found?.id == ids[i] else { throw RepositoriesError(.query, "LOOKUP of contact \(i) returned the wrong node", operation: "bench") }
-                    t = clock.now
-                    _ = try await store.fuzzy(user, text: "contact \(i) \(Self.surnames[i % Self.surnames.count].dropLast())")
-                    fuzzies.append(clock.now - t)
-                    let query = Self.vector(seed: 1_000_000 + q)
-                    t = clock.now
-                    let hits = try await store.search(user, vector: query, limit: 10)
-                    searches.append(clock.now - t)
-                    if q < 50 {
-                        let exact = Set(zip(ids, vectors).map { ($0, Self.dot($1, query)) }.sorted { $0.1 > $1.1 }.prefix(10).map(\.0))
-                        recall += Double(Set(hits.compactMap(\.node.id)).intersection(exact).count) / 10
+            let count = nodes, noiseCount = noiseUsers, queryCount = queries, keep = keep
+            let clock = ContinuousClock()
+            let loadStart = clock.now
+            let embedder = try CLI.makeEmbedder()
+            _ = try await embedder.embed(["warm up"])
+            let modelLoad = clock.now - loadStart
+            let report = try await CLI.withStore(connection) { plain -> JSONValue in
+                let store = MemoryStore(database: plain.database, embedder: embedder)
+                let run = UUID().uuidString.lowercased().prefix(8)
+                let user = try UserID("bench-\(run)")
+                let noise = try (0..<noiseCount).map { try UserID("bench-\(run)-noise-\($0)") }
+                var users = [user] + noise
+                do {
+                    // Noise first: the measured user's rows land in indexes that already hold others'.
+                    for (index, other) in noise.enumerated() {
+                        let share = count / noiseCount
+                        let ids = try await store.remember(other, (0..<share).map(Self.node)).map(\.nodeID)
+                        try await Self.storeVectors(store, other, ids: ids, seedOffset: 10_000_000 * (index + 1))
                     }
+                    let start = clock.now
+                    let ids = try await store.remember(user, (0..<count).map(Self.node)).map(\.nodeID)
+                    let importTime = clock.now - start
+                    let vectors = (0..<count).map { Self.vector(seed: $0) }
+                    let embedStart = clock.now
+                    try await Self.storeVectors(store, user, ids: ids, seedOffset: 0)
+                    let embeddingTime = clock.now - embedStart
+
+                    // The floor under every call: one round trip of SELECT 1 on a pooled connection.
+                    var roundTrips: [Duration] = []
+                    for _ in 0..<queryCount {
+                        let t = clock.now
+                        try await store.database.withConnection(operation: "bench") { connection in
+                            _ = try await connection.query("SELECT 1", logger: CLI.logger).collect()
+                        }
+                        roundTrips.append(clock.now - t)
+                    }
+                    var generator = SplitMix64(seed: 42)
+                    var lookups: [Duration] = [], fuzzies: [Duration] = [], searches: [Duration] = [], vectorSearches: [Duration] = []
+                    var recall = 0.0, fuzzyHits = 0
+                    let recallQueries = min(50, queryCount)
+                    for q in 0..<queryCount {
+                        let i = Int(generator.next() % UInt64(count / 2)) * 2
+                        let name = Self.contactName(i), key = NodeKey.normalize(name) ?? name
+                        var t = clock.now
+                        let found = try await store.lookup(user, key: key)
+                        lookups.append(clock.now - t)
+                        guard found?.id == ids[i] else {
+                            throw RepositoriesError(.query, "LOOKUP of \(key) returned the wrong node", operation: "bench")
+                        }
+                        t = clock.now
+                        let similar = try await store.fuzzy(user, text: Self.typo(name, seed: q))
+                        fuzzies.append(clock.now - t)
+                        if similar.contains(where: { $0.node.id == ids[i] }) { fuzzyHits += 1 }
+                        t = clock.now
+                        _ = try await store.search(user, text: "What does \(name) do, and for which account?", limit: 10)
+                        searches.append(clock.now - t)
+                        let query = Self.vector(seed: 1_000_000 + q)
+                        t = clock.now
+                        let hits = try await store.search(user, vector: query, limit: 10)
+                        vectorSearches.append(clock.now - t)
+                        if q < recallQueries {
+                            let exact = Set(zip(ids, vectors).map { ($0, Self.dot($1, query)) }.sorted { $0.1 > $1.1 }.prefix(10).map(\.0))
+                            recall += Double(Set(hits.compactMap(\.node.id)).intersection(exact).count) / 10
+                        }
+                    }
+                    if !keep { try await Self.remove(users, from: store) }
+                    users = []
+                    func figures(_ samples: [Duration]) -> JSONValue {
+                        let s = LatencySummary(samples)
+                        return ["p50_ms": .number(s.p50), "p95_ms": .number(s.p95), "p99_ms": .number(s.p99), "count": .number(Double(s.count))]
+                    }
+                    return [
+                        "nodes": .number(Double(count)),
+                        "noise_users": .number(Double(noiseCount)),
+                        "noise_nodes": .number(Double(noiseCount == 0 ? 0 : count / noiseCount * noiseCount)),
+                        "model_load_seconds": .number(modelLoad.milliseconds / 1000),
+                        "import_seconds": .number(importTime.milliseconds / 1000),
+                        "import_nodes_per_second": .number(Double(count) / (importTime.milliseconds / 1000)),
+                        "embeddings_stored_per_second": .number(Double(count) / (embeddingTime.milliseconds / 1000)),
+                        "round_trip_select_1": figures(roundTrips), "lookup": figures(lookups), "fuzzy": figures(fuzzies),
+                        "fuzzy_hit_rate_at_10": .number(Double(fuzzyHits) / Double(queryCount)),
+                        "search_with_query_embedding": figures(searches),
+                        "search_vector_only": figures(vectorSearches),
+                        "search_recall_at_10": .number(recall / Double(recallQueries)),
+                    ]
+                } catch {
+                    if !keep { try? await Self.remove(users, from: store) }
+                    throw error
                 }
-                if !keep { _ = try await store.cleanup(user, olderThan: .zero) }
-                func figures(_ samples: [Duration]) -> JSONValue {
-                    let s = LatencySummary(samples)
-                    return ["p50_ms": .number(s.p50), "p95_ms": .number(s.p95), "p99_ms": .number(s.p99), "count": .number(Double(s.count))]
-                }
-                return [
-                    "nodes": .number(Double(count)),
-                    "import_seconds": .number(importTime.milliseconds / 1000),
-                    "import_nodes_per_second": .number(Double(count) / (importTime.milliseconds / 1000)),
-                    "embeddings_per_second": .number(Double(count) / (embeddingTime.milliseconds / 1000)),
-                    "lookup": figures(lookups), "fuzzy": figures(fuzzies), "search_vector_only": figures(searches),
-                    "search_recall_at_10": .number(recall / Double(min(50, queryCount))),
-                ]
             }
             CLI.printJSON(report)
         }
 
-        static let surnames = ["Chen", "Webb", "Okafor", "Lindqvist", "Haddad", "Moreau", "Tanaka", "Novak", "Silva", "Kowalski"]
+        static func remove(_ users: [UserID], from store: MemoryStore) async throws {
+            for user in users { _ = try await store.cleanup(user, olderThan: .zero) }
+        }
+
+        static func storeVectors(_ store: MemoryStore, _ user: UserID, ids: [UUID], seedOffset: Int) async throws {
+            for chunk in stride(from: 0, to: ids.count, by: 5_000) {
+                let end = min(ids.count, chunk + 5_000)
+                try await store.storeEmbeddings(user, (chunk..<end).map {
+                    EmbeddingRecord(
+                        nodeID: ids[$0], field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [0],
+                        vector: vector(seed: seedOffset + $0))
+                })
+            }
+        }
+
+        static let firstNames = [
+            "Sarah", "Raj", "Maria", "James", "Li", "Olga", "Ahmed", "Yuki", "Pierre", "Ana", "David", "Fatima",
+            "Lars", "Ines", "Tomas", "Ngozi", "Priya", "Omar", "Elena", "Kofi", "Mei", "Ivan", "Sofia", "Diego",
+            "Hana", "Noah", "Zara", "Felix", "Nora", "Emeka", "Anika", "Mateo", "Leila", "Sven", "Chloe", "Arjun",
+            "Greta", "Kenji", "Amara", "Paulo", "Ingrid", "Samir", "Rosa", "Theo", "Aisha", "Bruno", "Dana", "Hugo",
+            "Lucia", "Marek",
+        ]
+        static let syllables = ["ka", "ri", "mo", "ne", "ta", "lu", "vo", "si", "de", "ra", "po", "ni", "ga", "le", "bu", "fe"]
+        static let roles = ["account manager", "CFO", "head of data", "procurement lead", "VP engineering", "CTO", "office manager"]
+        static let companies = ["Northwind", "Acme Corp", "Globex", "Initech", "Umbrella Health", "Stark Freight", "Wayne Foods"]
+
+        /// Contact `i`'s name (i even): a first name and a surname of consonant-vowel syllables,
+        /// distinct for every contact, so every LOOKUP key names one node.
+        static func contactName(_ i: Int) -> String {
+            let k = i / 2
+            var s = k / firstNames.count
+            var surname = ""
+            repeat {
+                surname += syllables[s % syllables.count]
+                s /= syllables.count
+            } while s > 0 || surname.count < 4
+            return "\(firstNames[k % firstNames.count]) \(surname.prefix(1).uppercased())\(surname.dropFirst())"
+        }
+
+        /// The name with two adjacent letters of the surname swapped, as a hurried typist would.
+        static func typo(_ name: String, seed: Int) -> String {
+            var letters = Array(name)
+            let surnameStart = (letters.firstIndex(of: " ") ?? 0) + 1
+            let at = surnameStart + 1 + seed % max(1, letters.count - surnameStart - 2)
+            if at + 1 < letters.count { letters.swapAt(at, at + 1) }
+            return String(letters)
+        }
 
         static func node(_ i: Int) -> MemoryNode {
             if i % 2 == 0 {
-                let surname = surnames[i % surnames.count]
+                let name = contactName(i)
+                let role = roles[i % roles.count], company = companies[(i / 3) % companies.count]
                 return MemoryNode(
-                    contextType: .domainEntity, summary: "Contact \(i) \(surname) works on account \(i % 97)",
+                    contextType: .domainEntity, summary: "\(name), \(role) at \(company) (account \(i % 97))",
                     content: [
                         "entity_system": "bench", "entity_id": .string("C\(i)"), "entity_type": "Contact",
-                        "entity_name": .string("Contact \(i) \(surname)"), "entity_data": ["account": .number(Double(i % 97))],
+                        "entity_name": .string(name), "entity_data": ["account": .number(Double(i % 97)), "role": .string(role)],
                     ], tags: ["bench"])
             }
             return MemoryNode(contextType: .toolOutput, summary: "Tool run \(i) returned \(i % 13) rows", content: ["text": .string("output \(i)")])

@@ -129,4 +129,19 @@ struct CommandTests {
         let unknown = try await Memgraph.run(["frobnicate"])
         #expect(unknown.status == 2, "\(unknown)")
     }
+
+    @Test("bench store runs end to end on a small graph: LOOKUP finds every contact, exact SEARCH has full recall")
+    func benchStore() async throws {
+        let run = try await Memgraph.run(["bench", "store", "--nodes", "400", "--noise-users", "2", "--queries", "20"])
+        #expect(run.status == 0, "\(run)")
+        let figures = try run.json()
+        #expect(figures["nodes"] == .number(400))
+        #expect(figures["lookup"]?["count"] == .number(20))
+        #expect(figures["search_with_query_embedding"]?["count"] == .number(20))
+        // A user this small is scanned exactly.
+        #expect(figures["search_recall_at_10"] == .number(1))
+        // One swapped pair of letters in a distinct name: FUZZY's ten include it nearly always.
+        #expect((figures["fuzzy_hit_rate_at_10"]?.doubleValue ?? 0) >= 0.8, "\(figures)")
+        #expect((figures["import_nodes_per_second"]?.doubleValue ?? 0) > 0)
+    }
 }

@@ -85,6 +85,29 @@ struct IsolationTests {
         #expect(seen == 1)
     }
 
+    @Test("FUZZY's definer function reads only the transaction's user, and nothing without one")
+    func fuzzyCandidatesAreScoped() async throws {
+        let store = try await TestDatabase.store()
+        let a = freshUser("a"), b = freshUser("b")
+        let aID = try await store.remember(a, entity("sf", "F-1", name: "Fenella Quorn", summary: "Fenella Quorn, buyer")).nodeID
+        let bID = try await store.remember(b, entity("sf", "F-1", name: "Fenella Quorn", summary: "Fenella Quorn, seller")).nodeID
+        let query: PostgresQuery = "SELECT node_id FROM memory.fuzzy_candidates('fenela quorn', 0.1)"
+        func candidates(_ user: UserID?) async throws -> Set<UUID> {
+            @Sendable func read(_ connection: PostgresConnection) async throws -> Set<UUID> {
+                var ids = Set<UUID>()
+                for try await id in try await connection.query(query, logger: TestDatabase.logger).decode(UUID.self) {
+                    ids.insert(id)
+                }
+                return ids
+            }
+            guard let user else { return try await store.database.withConnection(operation: "raw", read) }
+            return try await store.database.withUser(user, operation: "raw", read)
+        }
+        #expect(try await candidates(a) == [aID])
+        #expect(try await candidates(b) == [bID])
+        #expect(try await candidates(nil).isEmpty)
+    }
+
     private struct Snapshot: Equatable {
         var nodes: [MemoryNode]
         var relationships: [Relationship]

@@ -92,7 +92,7 @@ struct LookupTests {
             }
         }
         let largePlan = try await plan(large, largeVectors[5])
-        let hnswLine = try #require(largePlan.split(separator: "\n").first { $0.contains("idx_embeddings_minilm_l6_v2_hnsw") })
+        let hnswLine = try #require(largePlan.split(separator: "\n").first { $0.contains("idx_embeddings_minilm_l6_v2_hnsw") }, "\(largePlan)")
         #expect(!hnswLine.contains("never executed"), "\(largePlan)")
         let smallPlan = try await plan(small, smallVectors[5])
         #expect(smallPlan.split(separator: "\n").filter { $0.contains("idx_embeddings_minilm_l6_v2_hnsw") }.allSatisfy { $0.contains("never executed") }, "\(smallPlan)")

@@ -61,7 +61,7 @@ public struct Migrator: Sendable {
     ///
     /// Holds an advisory lock, so concurrent processes migrate one at a time.
     /// - Returns: the versions applied by this call (empty when the schema was current).
-    /// - Throws: `RepositoriesError`: `.missingExtension` when pgvector or pg_trgm is not installed on the server,
+    /// - Throws: `RepositoriesError`: `.missingExtension` when pgvector, pg_trgm or btree_gin is not installed on the server,
     ///   `.schemaTooNew` when the database is at a version this code does not know, `.migration` for a failed or edited file.
     @discardableResult
     public func migrate(on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
@@ -132,23 +132,25 @@ public struct Migrator: Sendable {
     private func checkExtensionsAvailable(on connection: PostgresConnection, logger: Logger) async throws {
         var available = Set<String>()
         for try await name in try await connection.query(
-            "SELECT name FROM pg_available_extensions WHERE name IN ('vector', 'pg_trgm')", logger: logger
+            "SELECT name FROM pg_available_extensions WHERE name = ANY(\(Self.requiredExtensions.map(\.name)))", logger: logger
         ).decode(String.self) {
             available.insert(name)
         }
         try Self.requireExtensions(available)
     }
 
+    /// The extensions the schema creates, and what to do when the server lacks one.
+    static let requiredExtensions: [(name: String, missing: String)] = [
+        ("vector", "the server has no pgvector (extension \"vector\"): install pgvector 0.8 or newer on it"),
+        ("pg_trgm", "the server has no pg_trgm (extension \"pg_trgm\"): install PostgreSQL's contrib modules on it"),
+        ("btree_gin", "the server has no btree_gin (extension \"btree_gin\"): install PostgreSQL's contrib modules on it"),
+    ]
+
     static func requireExtensions(_ available: Set<String>) throws {
-        if !available.contains("vector") {
+        for extensionInfo in requiredExtensions where !available.contains(extensionInfo.name) {
             throw RepositoriesError(
                 .missingExtension,
-                "the server has no pgvector (extension \"vector\"): install pgvector 0.8 or newer on it, or unset DATABASE_URL/POSTGRES_HOST to use memgraph's embedded PostgreSQL")
-        }
-        if !available.contains("pg_trgm") {
-            throw RepositoriesError(
-                .missingExtension,
-                "the server has no pg_trgm (extension \"pg_trgm\"): install PostgreSQL's contrib modules on it, or unset DATABASE_URL/POSTGRES_HOST to use memgraph's embedded PostgreSQL")
+                extensionInfo.missing + ", or unset DATABASE_URL/POSTGRES_HOST to use memgraph's embedded PostgreSQL")
         }
     }
 }

@@ -81,7 +81,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         var statements: [UpsertStatement] = []
         if !entities.isEmpty {
             statements.append(try statement(user, entities, conflict: """
-                ON CONFLICT (user_id, entity_system, entity_id) DO UPDATE SET
+                ON CONFLICT (user_id, entity_system, entity_id) WHERE entity_id IS NOT NULL DO UPDATE SET
                     content = memory.merge_entity_content(n.content, EXCLUDED.content),
                     summary = coalesce(EXCLUDED.summary, n.summary),
                     tags = ARRAY(SELECT DISTINCT t FROM unnest(n.tags || EXCLUDED.tags) AS t ORDER BY t),

@@ -39,9 +39,11 @@ extension MemoryStore {
         _ user: UserID, _ graph: FixtureSet, dryRun: Bool = false, batchSize: Int = importBatchSize,
         progress: (@Sendable (ImportProgress) -> Void)? = nil
     ) async throws -> ImportSummary {
-        try await database.withUser(user, operation: "import") { connection in
+        let summary = try await database.withUser(user, operation: "import") { connection in
             try await importGraph(user, graph, dryRun: dryRun, batchSize: batchSize, progress: progress, on: connection)
         }
+        if !dryRun { await refreshStatisticsAfterBulkWrite(rows: summary.inserted + summary.merged + summary.relationships) }
+        return summary
     }
 
     /// ``importGraph(_:_:dryRun:batchSize:progress:)`` inside the caller's user-scoped transaction.

@@ -36,31 +36,22 @@ extension MemoryStore {
 
     /// FUZZY: nodes whose key or summary is similar to `text` (pg_trgm similarity), best first.
     /// A node's score is the larger of its key's and its summary's similarity.
+    ///
+    /// The candidates come from `memory.fuzzy_candidates`, which reads the transaction's user only:
+    /// it runs as the schema owner so that the per-user trigram indexes can be used (under
+    /// row-level security pg_trgm's `%`, not being leakproof, cannot drive an index scan).
     /// - Throws: `RepositoriesError` (`.invalidInput` for a threshold outside 0…1).
     public func fuzzy(_ user: UserID, text: String, threshold: Double = 0.3, limit: Int = 10) async throws -> [ScoredNode] {
         guard (0...1).contains(threshold) else {
             throw RepositoriesError(.invalidInput, "threshold must be between 0 and 1", operation: "fuzzy", user: user.rawValue)
         }
-        let normalized = text.lowercased()
-        return try await database.withUser(
-            user, operation: "fuzzy", settings: [("pg_trgm.similarity_threshold", String(threshold))]
-        ) { connection in
+        return try await database.withUser(user, operation: "fuzzy") { connection in
             let rows = try await connection.query(
                 """
                 SELECT \(unescaped: Self.nodeColumns), s.score::float8
-                FROM (
-                    SELECT node_id, max(score) AS score FROM (
-                        SELECT kv.node_id, similarity(kv.entity_key, \(normalized)) AS score
-                        FROM memory.kv_store kv
-                        WHERE kv.user_id = \(user.rawValue) AND kv.entity_key % \(normalized)
-                        UNION ALL
-                        SELECT m.node_id, similarity(lower(m.summary), \(normalized))
-                        FROM memory.nodes m
-                        WHERE m.user_id = \(user.rawValue) AND m.deleted_at IS NULL AND m.summary % \(normalized)
-                    ) c GROUP BY node_id
-                ) s
+                FROM memory.fuzzy_candidates(\(text), \(Float(threshold))::real) s
                 JOIN memory.nodes n ON n.user_id = \(user.rawValue) AND n.node_id = s.node_id
-                WHERE n.deleted_at IS NULL AND s.score >= \(threshold)
+                WHERE n.deleted_at IS NULL
                 ORDER BY s.score DESC, n.node_key NULLS LAST, n.node_id
                 LIMIT \(max(0, limit))
                 """, logger: database.logger)
@@ -103,10 +94,14 @@ extension MemoryStore {
 
     /// pgvector's iterative index scan: when the user's rows are a small share of what the index
     /// returns, the scan goes on (up to max_scan_tuples) until `candidates` of them are found.
+    /// Sequential and bitmap scans are off for the statement: the user's size already chose the
+    /// branch (exact below ``exactSearchLimit``, HNSW above), and with fresh statistics for a user
+    /// who owns most of the table Postgres would rather sort all of its vectors than use HNSW.
+    /// The exact branch still reads the user's rows, through the (user_id, model) index.
     static func searchSettings(candidates: Int) -> [(name: StaticString, value: String)] {
         [
             ("hnsw.iterative_scan", "relaxed_order"), ("hnsw.ef_search", String(min(1000, max(100, candidates)))),
-            ("hnsw.max_scan_tuples", "50000"),
+            ("hnsw.max_scan_tuples", "50000"), ("enable_seqscan", "off"), ("enable_bitmapscan", "off"),
         ]
     }
 

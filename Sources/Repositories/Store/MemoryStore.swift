@@ -65,11 +65,13 @@ public struct MemoryStore: Sendable {
     public func remember(_ user: UserID, _ batch: [MemoryNode]) async throws -> [RememberResult] {
         guard !batch.isEmpty else { return [] }
         try validate(batch, user: user)
-        return try await database.withUser(user, operation: "remember") { connection in
+        let results = try await database.withUser(user, operation: "remember") { connection in
             let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
             try await embedInline(user, results.map(\.id), on: connection)
             return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
         }
+        await refreshStatisticsAfterBulkWrite(rows: batch.count)
+        return results
     }
 
     /// Stores nodes and then relationships between them in one transaction, as an import does.

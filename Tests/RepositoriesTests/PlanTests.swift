@@ -1,0 +1,52 @@
+import Foundation
+import MemoryGraph
+import PostgresNIO
+import Testing
+@testable import Repositories
+
+@Suite("Query plans under stale statistics")
+struct PlanTests {
+    /// The plan Postgres picks for `sql`, as the superuser (which a foreign-key check runs as).
+    private func plan(_ sql: String) async throws -> String {
+        try await TestDatabase.asSuperuser { connection in
+            var lines: [String] = []
+            for try await line in try await connection.query(
+                PostgresQuery(unsafeSQL: "EXPLAIN (COSTS OFF) " + sql), logger: TestDatabase.logger
+            ).decode(String.self) {
+                lines.append(line)
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    @Test("a foreign-key check on nodes can only use the primary key, even for a user the statistics do not know")
+    func foreignKeyCheckUsesThePrimaryKey() async throws {
+        let store = try await TestDatabase.store()
+        let known = freshUser()
+        _ = try await store.remember(known, (0..<50).map { MemoryNode(contextType: .toolOutput, summary: "row \($0)") })
+        try await store.refreshStatistics()
+        // The statement Postgres runs for each job, embedding and relationship row it checks.
+        let check = try await plan("""
+            SELECT 1 FROM ONLY memory.nodes x WHERE user_id = 'nobody-the-statistics-know' \
+            AND node_id = '01900000-0000-7000-8000-000000000000' FOR KEY SHARE OF x
+            """)
+        #expect(check.contains("nodes_pkey"), "\(check)")
+    }
+
+    @Test("the application role may refresh the statistics, and a large batch does so by itself")
+    func refreshStatistics() async throws {
+        let store = try await TestDatabase.store()
+        try await store.refreshStatistics()
+        let user = freshUser()
+        _ = try await store.remember(
+            user, (0..<MemoryStore.statisticsRefreshRows).map { MemoryNode(contextType: .toolOutput, summary: "bulk \($0)") })
+        // The statistics now know the user, as one of the most common values of user_id.
+        let known = try await TestDatabase.asSuperuser { connection in
+            try await connection.query(
+                "SELECT count(*)::int8 FROM pg_stats WHERE schemaname = 'memory' AND tablename = 'nodes' AND attname = 'user_id' AND \(user.rawValue) = ANY(most_common_vals::text::text[])",
+                logger: TestDatabase.logger
+            ).collect().first!.decode(Int.self)
+        }
+        #expect(known == 1)
+    }
+}
