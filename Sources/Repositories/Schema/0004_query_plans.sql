@@ -72,14 +72,19 @@ BEGIN
 END
 $$;
 
--- 4. Fresh statistics on demand: the store calls this after a bulk import, so that the new
---    user's queries are planned with the user's real size (HNSW for a large user's SEARCH, the
---    trigram index for FUZZY) without waiting for autovacuum. SECURITY DEFINER: only the owner
---    may ANALYZE. It takes no input and reads or changes no rows.
+-- 4. After a bulk import: fresh statistics, so that the new user's queries are planned with the
+--    user's real size (HNSW for a large user's SEARCH, the trigram index for FUZZY), and the GIN
+--    indexes' pending lists merged, since every search scans a pending list from end to end
+--    (a manual ANALYZE does not merge them; only autovacuum does, minutes later). The store calls
+--    this after large writes. SECURITY DEFINER: only the owner may do either. It takes no input
+--    and reads or changes no rows.
 CREATE FUNCTION memory.refresh_statistics() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
 BEGIN
     ANALYZE memory.nodes, memory.kv_store, memory.embedding_jobs, memory.embeddings, memory.relationships;
+    PERFORM gin_clean_pending_list(i.indexrelid)
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+    WHERE a.amname = 'gin' AND c.relnamespace = 'memory'::regnamespace;
 END $$;
 
 REVOKE ALL ON FUNCTION memory.refresh_statistics() FROM PUBLIC;
