@@ -50,11 +50,11 @@ extension Memgraph.Bench {
                 let run = UUID().uuidString.lowercased().prefix(8)
                 let user = try UserID("bench-\(run)")
                 let noise = try (0..<noiseCount).map { try UserID("bench-\(run)-noise-\($0)") }
-                var users = [user] + noise
+                let share = noiseCount == 0 ? 0 : count / noiseCount
+                let measured: Result<JSONValue, any Error>
                 do {
                     // Noise first: the measured user's rows land in indexes that already hold others'.
                     for (index, other) in noise.enumerated() {
-                        let share = count / noiseCount
                         let ids = try await store.remember(other, (0..<share).map(Self.node)).map(\.nodeID)
                         try await Self.storeVectors(store, other, ids: ids, seedOffset: 10_000_000 * (index + 1))
                     }
@@ -104,16 +104,14 @@ extension Memgraph.Bench {
                             recall += Double(Set(hits.compactMap(\.node.id)).intersection(exact).count) / 10
                         }
                     }
-                    if !keep { try await Self.remove(users, from: store) }
-                    users = []
                     func figures(_ samples: [Duration]) -> JSONValue {
                         let s = LatencySummary(samples)
                         return ["p50_ms": .number(s.p50), "p95_ms": .number(s.p95), "p99_ms": .number(s.p99), "count": .number(Double(s.count))]
                     }
-                    return [
+                    measured = .success([
                         "nodes": .number(Double(count)),
                         "noise_users": .number(Double(noiseCount)),
-                        "noise_nodes": .number(Double(noiseCount == 0 ? 0 : count / noiseCount * noiseCount)),
+                        "noise_nodes": .number(Double(share * noiseCount)),
                         "model_load_seconds": .number(modelLoad.milliseconds / 1000),
                         "import_seconds": .number(importTime.milliseconds / 1000),
                         "import_nodes_per_second": .number(Double(count) / (importTime.milliseconds / 1000)),
@@ -123,17 +121,25 @@ extension Memgraph.Bench {
                         "search_with_query_embedding": figures(searches),
                         "search_vector_only": figures(vectorSearches),
                         "search_recall_at_10": .number(recall / Double(recallQueries)),
-                    ]
+                    ])
                 } catch {
-                    if !keep { try? await Self.remove(users, from: store) }
-                    throw error
+                    measured = .failure(error)
                 }
+                if !keep { try await Self.remove([user] + noise, from: store, after: measured) }
+                return try measured.get()
             }
             CLI.printJSON(report)
         }
 
-        static func remove(_ users: [UserID], from store: MemoryStore) async throws {
-            for user in users { _ = try await store.cleanup(user, olderThan: .zero) }
+        /// Deletes the benchmark's users. After a failed run, a failure to delete is reported on
+        /// stderr and the run's own error is the one thrown.
+        static func remove(_ users: [UserID], from store: MemoryStore, after measured: Result<JSONValue, any Error>) async throws {
+            do {
+                for user in users { _ = try await store.cleanup(user, olderThan: .zero) }
+            } catch {
+                guard case .failure = measured else { throw error }
+                CLI.note("memgraph: could not delete the benchmark users (\(users.map(\.rawValue).joined(separator: ", "))): \(error)")
+            }
         }
 
         static func storeVectors(_ store: MemoryStore, _ user: UserID, ids: [UUID], seedOffset: Int) async throws {

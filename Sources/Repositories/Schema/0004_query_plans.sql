@@ -40,6 +40,8 @@ CREATE INDEX idx_kv_store_user_key_trgm ON memory.kv_store USING gin (user_id, e
 -- pg_trgm's % is not leakproof, so it may not run inside an index scan ahead of the policy, and
 -- every FUZZY became a scan of all the user's rows. The function reads only the current user's
 -- rows: the user is the transaction's setting, never a parameter. Without a user it finds nothing.
+-- Its search_path names public after pg_catalog and memory because pg_trgm's % and similarity
+-- live where CREATE EXTENSION put them (schema 1 put them in public).
 CREATE FUNCTION memory.fuzzy_candidates(p_text text, p_threshold real)
 RETURNS TABLE (node_id uuid, score real)
 -- ROWS: a FUZZY keeps tens of candidates, not the default guess of 1,000, so the caller's join to
