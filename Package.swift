@@ -5,6 +5,15 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
+// The encoder's AVX-512 matrix product is compiled for that instruction set, and optimised even in
+// debug builds (unoptimised SIMD code is hundreds of times slower). MemoryGraph calls it only on a
+// processor that has AVX-512; elsewhere the encoder uses cblas.
+#if arch(x86_64)
+let kernelSettings: [SwiftSetting] = swiftSettings + [.unsafeFlags(["-O", "-target-cpu", "skylake-avx512"])]
+#else
+let kernelSettings: [SwiftSetting] = swiftSettings + [.unsafeFlags(["-O"])]
+#endif
+
 let package = Package(
     name: "memgraph",
     platforms: [.macOS(.v15)],
@@ -29,9 +38,11 @@ let package = Package(
             path: "Sources/CCBLAS",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .target(name: "EncoderKernels", swiftSettings: kernelSettings),
         .target(
             name: "MemoryGraph",
             dependencies: [
+                "EncoderKernels",
                 .target(name: "CCBLAS", condition: .when(platforms: [.linux])),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -65,7 +76,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MemoryGraphTests",
-            dependencies: ["MemoryGraph"],
+            dependencies: ["MemoryGraph", "EncoderKernels"],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),

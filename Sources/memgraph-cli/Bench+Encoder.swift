@@ -29,10 +29,19 @@ extension Memgraph.Bench {
         @Option(help: "Override the OpenBLAS thread count after the model is loaded.")
         var blasThreads: Int?
 
+        @Option(help: """
+            The linear layers' matrix product: auto (the fastest this processor runs), avx512 or blas. \
+            Default: MEMGRAPH_ENCODER_KERNEL, else auto.
+            """)
+        var kernel: String?
+
         func validate() throws {
             if sentences < 1 { throw ValidationError("--sentences must be at least 1.") }
             if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1.") }
             if workers < 1 { throw ValidationError("--workers must be at least 1.") }
+            if let kernel, kernel != "auto", EncoderKernel(rawValue: kernel) == nil {
+                throw ValidationError("--kernel must be auto, avx512 or blas.")
+            }
         }
 
         func run() async throws {
@@ -47,7 +56,8 @@ extension Memgraph.Bench {
             #endif
             let report = try await EncoderBenchmark.run(
                 modelDirectory: MiniLMEmbedder.locateModel(), sentences: texts, workers: workers,
-                blasThreads: blasThreads)
+                blasThreads: blasThreads,
+                kernel: kernel.map { try EncoderKernel.preferred(environment: [EncoderKernel.environmentVariable: $0]) })
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
@@ -61,6 +71,7 @@ extension Memgraph.Bench {
                     short sentence         p50 \(format(report.shortSentenceLatencyP50Milliseconds)) ms
                     batch 32               \(format(report.batch32SentencesPerSecond)) sentences/s
                     peak resident memory   \(format(report.peakResidentMegabytes)) MiB
+                    kernel                 \(report.kernel)
                     workers                \(report.workers), BLAS threads \(report.blasThreads.map(String.init) ?? "n/a")
                     load average           \(report.loadAverage.map(format) ?? "n/a")
                     """)

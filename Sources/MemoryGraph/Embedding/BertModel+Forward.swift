@@ -1,4 +1,5 @@
 import Dispatch
+import EncoderKernels
 
 /// The forward pass: embeddings, the encoder layers, mean pooling and L2 normalisation.
 ///
@@ -8,7 +9,8 @@ import Dispatch
 /// a padded batch is not needed and a vector does not depend on what it was batched with.
 ///
 /// With `workers > 1` each step is split between that many threads (matrix products by output
-/// columns, attention by heads, layer norms by rows), each calling single-threaded BLAS.
+/// columns, attention by heads, layer norms by rows), each calling single-threaded BLAS or the
+/// packed AVX-512 product.
 extension BertModel {
     /// Embeds each token-id sequence (already `[CLS] … [SEP]`) into one unit-length vector.
     func forward(_ sequences: [[Int32]], workspace: BertWorkspace, workers: Int = 1) -> [[Float]] {
@@ -107,15 +109,27 @@ private struct Pass {
     /// `output[tokens × n] = input[tokens × k] · weightᵀ`, split by output columns; `after` runs on
     /// each worker's columns once its product is done.
     func linear(
-        _ input: UnsafePointer<Float>, k: Int, weight: UnsafePointer<Float>, n: Int,
-        into output: UnsafeMutablePointer<Float>, after: (Range<Int>) -> Void = { _ in }
+        _ input: UnsafePointer<Float>, _ linear: BertModel.Linear, into output: UnsafeMutablePointer<Float>,
+        after: (Range<Int>) -> Void = { _ in }
     ) {
+        let (n, k) = (linear.outputs, linear.inputs)
+        if let packed = linear.packed {
+            let width = PackedProduct.panelWidth
+            parallel { part in
+                let panels = share(part, of: n / width, step: 1)
+                guard !panels.isEmpty else { return }
+                PackedProduct.multiply(
+                    a: input, lda: k, m: tokens, k: k, packed: packed, panels: panels, c: output, ldc: n)
+                after(panels.lowerBound * width..<panels.upperBound * width)
+            }
+            return
+        }
         parallel { part in
             let columns = share(part, of: n, step: 16)
             guard !columns.isEmpty else { return }
             BLAS.gemm(
                 m: tokens, n: columns.count, k: k, a: input, lda: k,
-                b: weight + columns.lowerBound * k, ldb: k, transposeB: true,
+                b: linear.weight + columns.lowerBound * k, ldb: k, transposeB: true,
                 c: output + columns.lowerBound, ldc: n)
             after(columns)
         }
@@ -131,21 +145,21 @@ private struct Pass {
         let tokens = tokens
 
         // Q, K and V for every token in one product, with their biases.
-        linear(hidden, k: width, weight: layer.qkvWeight, n: 3 * width, into: workspace.qkv) { columns in
+        linear(hidden, layer.qkv, into: workspace.qkv) { columns in
             VectorMath.addBias(
                 workspace.qkv, rows: tokens, columns: columns, stride: 3 * width, bias: layer.qkvBias)
         }
         attention()
 
-        linear(workspace.context, k: width, weight: layer.attentionOutputWeight, n: width, into: projection)
+        linear(workspace.context, layer.attentionOutput, into: projection)
         addResidualAndNormalize(
             bias: layer.attentionOutputBias, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta)
 
-        linear(hidden, k: width, weight: layer.intermediateWeight, n: inner, into: intermediate) { columns in
+        linear(hidden, layer.intermediate, into: intermediate) { columns in
             VectorMath.addBiasGELU(
                 intermediate, rows: tokens, columns: columns, stride: inner, bias: layer.intermediateBias)
         }
-        linear(intermediate, k: inner, weight: layer.outputWeight, n: width, into: projection)
+        linear(intermediate, layer.output, into: projection)
         addResidualAndNormalize(bias: layer.outputBias, gamma: layer.outputNormGamma, beta: layer.outputNormBeta)
     }
 

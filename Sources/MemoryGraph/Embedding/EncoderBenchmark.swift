@@ -25,6 +25,8 @@ public enum EncoderBenchmark {
         public var peakResidentMegabytes: Double
         public var blasThreads: Int?
         public var workers: Int
+        /// The matrix product the linear layers ran on (``EncoderKernel``).
+        public var kernel: String
         public var openblasCoretype: String?
         /// The machine's 1-minute load average when the run ended (Linux), to judge contention.
         public var loadAverage: Double?
@@ -52,11 +54,12 @@ public enum EncoderBenchmark {
     /// - Throws: ``MemoryGraphError`` if the model cannot be loaded.
     public static func run(
         modelDirectory: URL, sentences: [String], workers: Int = MiniLMEmbedder.defaultWorkers,
-        blasThreads: Int? = nil
+        blasThreads: Int? = nil, kernel: EncoderKernel? = nil
     ) async throws -> Report {
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let embedder = try MiniLMEmbedder(modelDirectory: modelDirectory, batchSize: 32, workers: workers)
+        let embedder = try MiniLMEmbedder(
+            modelDirectory: modelDirectory, batchSize: 32, workers: workers, kernel: kernel)
         if let blasThreads { BLAS.setThreads(blasThreads) }
         let load = clock.now - loadStart
         let tokens = sentences.reduce(0) { $0 + embedder.tokenIDs($1).count }
@@ -104,6 +107,7 @@ public enum EncoderBenchmark {
             peakResidentMegabytes: peakResidentMegabytes(),
             blasThreads: BLAS.threads,
             workers: workers,
+            kernel: embedder.kernel.rawValue,
             openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
             loadAverage: (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))
                 .flatMap { $0.split(separator: " ").first.flatMap { Double($0) } },

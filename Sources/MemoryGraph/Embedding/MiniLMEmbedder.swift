@@ -24,6 +24,8 @@ public final class MiniLMEmbedder: Embedder {
     /// Threads that share one forward pass, each calling single-threaded BLAS; 1 leaves the
     /// threading to the BLAS library.
     public let workers: Int
+    /// The matrix product the linear layers run on.
+    public var kernel: EncoderKernel { model.kernel }
 
     /// The default for ``workers``: one per core, at most 4.
     public static var defaultWorkers: Int { min(4, max(1, ProcessInfo.processInfo.activeProcessorCount)) }
@@ -70,12 +72,14 @@ public final class MiniLMEmbedder: Embedder {
     /// Loads `model.safetensors`, `vocab.txt` and `config.json` from `modelDirectory`.
     ///
     /// With `workers` above 1 the BLAS library is switched to one thread per call for the whole
-    /// process, since the workers already occupy the cores.
+    /// process, since the workers already occupy the cores. `kernel` defaults to
+    /// ``EncoderKernel/preferred(environment:)``.
     /// - Throws: ``MemoryGraphError`` `.modelUnavailable` for a missing file, `.modelCorrupt` for a
     ///   damaged one, naming the file; `.invalidInput` for a batch size, token budget or worker
-    ///   count below 1.
+    ///   count below 1, or a kernel this processor cannot run.
     public init(
-        modelDirectory: URL, batchSize: Int = 32, maxBatchTokens: Int = 4096, workers: Int = defaultWorkers
+        modelDirectory: URL, batchSize: Int = 32, maxBatchTokens: Int = 4096, workers: Int = defaultWorkers,
+        kernel: EncoderKernel? = nil
     ) throws {
         guard batchSize >= 1, maxBatchTokens >= 1, workers >= 1 else {
             throw MemoryGraphError.invalidInput(
@@ -87,6 +91,8 @@ public final class MiniLMEmbedder: Embedder {
                 code: .modelUnavailable, message: "model not found: run scripts/setup (no \(weights.path))",
                 operation: "load model")
         }
+        let kernel = try kernel ?? EncoderKernel.preferred()
+        try kernel.checkSupported()
         let configuration = try BertConfiguration(contentsOf: modelDirectory.appendingPathComponent("config.json"))
         let maxLength = min(Self.maxSequenceLength(in: modelDirectory), configuration.maxPositions)
         self.modelDirectory = modelDirectory
@@ -95,7 +101,7 @@ public final class MiniLMEmbedder: Embedder {
         self.maxBatchTokens = max(maxBatchTokens, maxLength)
         tokenizer = try WordPieceTokenizer(
             vocabularyURL: modelDirectory.appendingPathComponent("vocab.txt"), maxLength: maxLength)
-        model = try BertModel(file: SafeTensors(contentsOf: weights), configuration: configuration)
+        model = try BertModel(file: SafeTensors(contentsOf: weights), configuration: configuration, kernel: kernel)
         pool = WorkspacePool(configuration: configuration, maxLength: maxLength)
         if workers > 1 { BLAS.setThreads(1) }
     }

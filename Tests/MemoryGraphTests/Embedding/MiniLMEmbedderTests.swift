@@ -6,18 +6,23 @@ import Testing
 extension EmbeddingTests {
     @Suite("MiniLM embedder")
     struct MiniLMEmbedderTests {
-        @Test("batch 1: cosine ≥ 0.9999 with sentence-transformers", arguments: ReferenceFixture.cases)
-        func matchesReferenceAlone(_ reference: ReferenceFixture.Case) async throws {
-            let embedder = try SharedModel.require()
+        @Test(
+            "batch 1: cosine ≥ 0.9999 with sentence-transformers, on each kernel this processor runs",
+            arguments: EncoderKernel.available, ReferenceFixture.cases)
+        func matchesReferenceAlone(_ kernel: EncoderKernel, _ reference: ReferenceFixture.Case) async throws {
+            let embedder = try SharedModel.require(kernel)
+            #expect(embedder.kernel == kernel)
             let vectors = try await embedder.embed([reference.text])
             #expect(vectors.count == 1)
             #expect(vectors[0].count == 384)
             #expect(cosine(vectors[0], reference.embedding) >= 0.9999)
         }
 
-        @Test("batch 32: every fixture sentence in one call, mixed lengths, still ≥ 0.9999")
-        func matchesReferenceBatched() async throws {
-            let embedder = try SharedModel.require()
+        @Test(
+            "batch 32: every fixture sentence in one call, mixed lengths, still ≥ 0.9999, on each kernel",
+            arguments: EncoderKernel.available)
+        func matchesReferenceBatched(_ kernel: EncoderKernel) async throws {
+            let embedder = try SharedModel.require(kernel)
             #expect(embedder.batchSize == 32)
             let cases = ReferenceFixture.cases
             let vectors = try await embedder.embed(cases.map(\.text))

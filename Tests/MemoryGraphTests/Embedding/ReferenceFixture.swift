@@ -43,7 +43,15 @@ struct ReferenceFixture: Decodable, Sendable {
 enum SharedModel {
     static let embedder: Result<MiniLMEmbedder, any Error> = Result { try MiniLMEmbedder() }
 
-    static func require() throws -> MiniLMEmbedder {
+    /// One model per kernel this processor runs, for the parity tests that check each kernel.
+    static let byKernel: [EncoderKernel: Result<MiniLMEmbedder, any Error>] = Dictionary(
+        uniqueKeysWithValues: EncoderKernel.available.map { kernel in
+            (kernel, Result { try MiniLMEmbedder(modelDirectory: MiniLMEmbedder.locateModel(), kernel: kernel) })
+        })
+
+    /// The model with the default kernel, or with `kernel`.
+    static func require(_ kernel: EncoderKernel? = nil) throws -> MiniLMEmbedder {
+        let embedder = kernel.map { byKernel[$0]! } ?? embedder
         switch embedder {
         case .success(let embedder):
             return embedder
