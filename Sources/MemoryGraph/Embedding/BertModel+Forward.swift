@@ -1,5 +1,6 @@
 import Dispatch
 import EncoderKernels
+import Synchronization
 
 /// The forward pass: embeddings, the encoder layers, mean pooling and L2 normalisation.
 ///
@@ -27,10 +28,10 @@ extension BertModel {
         let pass = Pass(model: self, workspace: workspace, spans: spans, tokens: tokens, workers: max(1, workers))
         embed(sequences, into: workspace.hidden)
         pass.rows { range in
-            VectorMath.addBiasResidualLayerNorm(
-                workspace.hidden + range.lowerBound * width, bias: nil, residual: nil,
-                gamma: embeddingNormGamma, beta: embeddingNormBeta, epsilon: configuration.layerNormEpsilon,
-                output: workspace.hidden + range.lowerBound * width, rows: range.count, columns: width)
+            let start = workspace.hidden + range.lowerBound * width
+            pass.layerNorm(
+                start, bias: nil, residual: nil, gamma: embeddingNormGamma, beta: embeddingNormBeta,
+                output: start, rows: range.count)
         }
         for layer in layers { pass.encode(layer) }
         return spans.map { meanPooledUnitVector(workspace.hidden + $0.offset * width, rows: $0.length) }
@@ -76,6 +77,8 @@ private struct Pass {
     let workers: Int
 
     var config: BertConfiguration { model.configuration }
+    /// Whether the element-wise steps may use their AVX-512 build: when the matrix products do.
+    var avx512: Bool { model.kernel == .avx512 }
 
     /// Runs `body` once per worker, in parallel when there is more than one, and returns when all
     /// are done. The parts write disjoint columns, rows or heads of the workspace.
@@ -90,6 +93,23 @@ private struct Pass {
         }
     }
 
+    /// Runs `body` on each of `0..<count`, the workers taking the next index as they finish one:
+    /// a core that the machine slows down then does less, instead of holding the others at the end.
+    func parallel(each count: Int, _ body: (Int) -> Void) {
+        if workers == 1 || count == 1 {
+            for index in 0..<count { body(index) }
+            return
+        }
+        let next = Atomic<Int>(0)
+        parallel { _ in
+            while true {
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < count else { return }
+                body(index)
+            }
+        }
+    }
+
     /// Worker `part`'s share of `0..<total`, in multiples of `step` where possible.
     func share(_ part: Int, of total: Int, step: Int) -> Range<Int> {
         let chunks = (total + step - 1) / step
@@ -98,11 +118,11 @@ private struct Pass {
         return lower..<upper
     }
 
-    /// Runs `body` on each worker's share of the token rows.
+    /// Runs `body` on the token rows, in blocks of 64 taken by whichever worker is free.
     func rows(_ body: (Range<Int>) -> Void) {
-        parallel { part in
-            let range = share(part, of: tokens, step: 1)
-            if !range.isEmpty { body(range) }
+        let block = 64
+        parallel(each: (tokens + block - 1) / block) { index in
+            body(index * block..<min(tokens, (index + 1) * block))
         }
     }
 
@@ -115,12 +135,10 @@ private struct Pass {
         let (n, k) = (linear.outputs, linear.inputs)
         if let packed = linear.packed {
             let width = PackedProduct.panelWidth
-            parallel { part in
-                let panels = share(part, of: n / width, step: 1)
-                guard !panels.isEmpty else { return }
+            parallel(each: n / width) { panel in
                 PackedProduct.multiply(
-                    a: input, lda: k, m: tokens, k: k, packed: packed, panels: panels, c: output, ldc: n)
-                after(panels.lowerBound * width..<panels.upperBound * width)
+                    a: input, lda: k, m: tokens, k: k, packed: packed, panels: panel..<panel + 1, c: output, ldc: n)
+                after(panel * width..<(panel + 1) * width)
             }
             return
         }
@@ -146,8 +164,13 @@ private struct Pass {
 
         // Q, K and V for every token in one product, with their biases.
         linear(hidden, layer.qkv, into: workspace.qkv) { columns in
-            VectorMath.addBias(
-                workspace.qkv, rows: tokens, columns: columns, stride: 3 * width, bias: layer.qkvBias)
+            if avx512 {
+                VectorMathAVX512.addBias(
+                    workspace.qkv, rows: tokens, columns: columns, stride: 3 * width, bias: layer.qkvBias)
+            } else {
+                VectorMath.addBias(
+                    workspace.qkv, rows: tokens, columns: columns, stride: 3 * width, bias: layer.qkvBias)
+            }
         }
         attention()
 
@@ -156,8 +179,13 @@ private struct Pass {
             bias: layer.attentionOutputBias, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta)
 
         linear(hidden, layer.intermediate, into: intermediate) { columns in
-            VectorMath.addBiasGELU(
-                intermediate, rows: tokens, columns: columns, stride: inner, bias: layer.intermediateBias)
+            if avx512 {
+                VectorMathAVX512.addBiasGELU(
+                    intermediate, rows: tokens, columns: columns, stride: inner, bias: layer.intermediateBias)
+            } else {
+                VectorMath.addBiasGELU(
+                    intermediate, rows: tokens, columns: columns, stride: inner, bias: layer.intermediateBias)
+            }
         }
         linear(intermediate, layer.output, into: projection)
         addResidualAndNormalize(bias: layer.outputBias, gamma: layer.outputNormGamma, beta: layer.outputNormBeta)
@@ -168,10 +196,26 @@ private struct Pass {
         let width = config.hiddenSize
         rows { range in
             let start = range.lowerBound * width
-            VectorMath.addBiasResidualLayerNorm(
+            layerNorm(
                 workspace.projection + start, bias: bias, residual: workspace.hidden + start,
-                gamma: gamma, beta: beta, epsilon: config.layerNormEpsilon,
-                output: workspace.hidden + start, rows: range.count, columns: width)
+                gamma: gamma, beta: beta, output: workspace.hidden + start, rows: range.count)
+        }
+    }
+
+    /// `output = LayerNorm(input + bias + residual)` for `rows` rows of the hidden width.
+    func layerNorm(
+        _ input: UnsafePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, rows: Int
+    ) {
+        let (epsilon, columns) = (config.layerNormEpsilon, config.hiddenSize)
+        if avx512 {
+            VectorMathAVX512.addBiasResidualLayerNorm(
+                input, bias: bias, residual: residual, gamma: gamma, beta: beta, epsilon: epsilon,
+                output: output, rows: rows, columns: columns)
+        } else {
+            VectorMath.addBiasResidualLayerNorm(
+                input, bias: bias, residual: residual, gamma: gamma, beta: beta, epsilon: epsilon,
+                output: output, rows: rows, columns: columns)
         }
     }
 
@@ -192,7 +236,11 @@ private struct Pass {
                     BLAS.gemm(
                         m: length, n: length, k: headSize, alpha: scale, a: query, lda: stride,
                         b: query + width, ldb: stride, transposeB: true, c: scores, ldc: length)
-                    VectorMath.softmaxRows(scores, rows: length, columns: length)
+                    if avx512 {
+                        VectorMathAVX512.softmaxRows(scores, rows: length, columns: length)
+                    } else {
+                        VectorMath.softmaxRows(scores, rows: length, columns: length)
+                    }
                     BLAS.gemm(
                         m: length, n: headSize, k: length, a: scores, lda: length,
                         b: query + 2 * width, ldb: stride, transposeB: false,

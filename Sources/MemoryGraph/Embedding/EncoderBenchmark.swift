@@ -115,12 +115,21 @@ public enum EncoderBenchmark {
     }
 
     /// The process's peak resident memory so far, in MiB.
+    ///
+    /// On Linux this is `VmHWM`, which starts afresh at exec: `ru_maxrss` keeps the peak of the
+    /// parent that forked us (a Python benchmark holding torch made it read 820 MiB).
     public static func peakResidentMegabytes() -> Double {
         var usage = rusage()
         #if canImport(Darwin)
         getrusage(RUSAGE_SELF, &usage)
         return Double(usage.ru_maxrss) / 1_048_576  // bytes
         #else
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kibibytes = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap({ Double($0) })
+        {
+            return kibibytes / 1024
+        }
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) / 1024  // KiB
         #endif

@@ -1,3 +1,4 @@
+import EncoderKernels
 import Foundation
 import Testing
 
@@ -45,6 +46,40 @@ extension EmbeddingTests {
                 let expected = raw.map { Foundation.exp($0) / raw.map { Foundation.exp($0) }.reduce(0, +) }
                 for (a, b) in zip(first, expected) { #expect(abs(a - b) < 1e-6) }
             }
+        }
+
+        /// The same source compiled twice: a difference would come from vectorisation changing an
+        /// operation, which must stay within float rounding.
+        @Test(
+            "the AVX-512 build of GELU, layer norm and softmax agrees with the portable one",
+            .enabled(if: EncoderKernel.avx512Supported, "this processor has no AVX-512"))
+        func avx512Build() {
+            let (rows, columns) = (5, 384)
+            var random = SplitMix64(seed: 42)
+            func values(_ count: Int) -> [Float] { (0..<count).map { _ in Float(Double(random.next() % 8001) / 1000 - 4) } }
+            let input = values(rows * columns), bias = values(columns), residual = values(rows * columns)
+            let gamma = values(columns), beta = values(columns)
+            func close(_ a: [Float], _ b: [Float]) -> Bool { zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($0)) } }
+
+            var portable = input, fast = input
+            VectorMath.addBiasGELU(&portable, rows: rows, columns: 3..<columns, stride: columns, bias: bias)
+            VectorMathAVX512.addBiasGELU(&fast, rows: rows, columns: 3..<columns, stride: columns, bias: bias)
+            #expect(close(portable, fast))
+            #expect(portable[0..<3] == input[0..<3])
+
+            var normed = [Float](repeating: 0, count: rows * columns), normedFast = normed
+            VectorMath.addBiasResidualLayerNorm(
+                input, bias: bias, residual: residual, gamma: gamma, beta: beta, epsilon: 1e-12,
+                output: &normed, rows: rows, columns: columns)
+            VectorMathAVX512.addBiasResidualLayerNorm(
+                input, bias: bias, residual: residual, gamma: gamma, beta: beta, epsilon: 1e-12,
+                output: &normedFast, rows: rows, columns: columns)
+            #expect(close(normed, normedFast))
+
+            var soft = Array(input[0..<(3 * 29)]), softFast = soft
+            VectorMath.softmaxRows(&soft, rows: 3, columns: 29)
+            VectorMathAVX512.softmaxRows(&softFast, rows: 3, columns: 29)
+            #expect(close(soft, softFast))
         }
     }
 }

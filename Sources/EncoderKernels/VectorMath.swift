@@ -5,10 +5,13 @@
 /// `SIMD` types are generic, and hundreds of times slower unoptimised). `exp` and `erf` are
 /// polynomial approximations within a few float ulps, which keeps vectors within 1e-6 of the
 /// reference without a libm call per element.
-enum VectorMath {
+///
+/// Every function is emitted into the module that calls it and compiled for that module's
+/// processor: MemoryGraph gets a copy for any x86-64, and ``VectorMathAVX512`` one for AVX-512.
+public enum VectorMath {
     /// `e^x`, Cephes-style: range reduction by ln 2, a degree-6 polynomial, then scaling by 2ⁿ.
-    @inline(__always)
-    static func exp(_ input: Float) -> Float {
+    @_alwaysEmitIntoClient @inline(__always)
+    public static func exp(_ input: Float) -> Float {
         let x0 = Swift.min(Swift.max(input, -87.3), 88.3)
         // Adding 1.5·2²³ rounds to an integer held in the low bits of the float.
         let shifted = x0 * 1.44269504088896341 + 12_582_912
@@ -28,8 +31,8 @@ enum VectorMath {
     }
 
     /// The error function, as a rational approximation on [-4, 4] (outside it erf is ±1 in float).
-    @inline(__always)
-    static func erf(_ input: Float) -> Float {
+    @_alwaysEmitIntoClient @inline(__always)
+    public static func erf(_ input: Float) -> Float {
         let x = Swift.min(Swift.max(input, -4), 4)
         let x2 = x * x
         var p: Float = x2 * -2.72614225801306e-10 + 2.77068142495902e-08
@@ -47,7 +50,8 @@ enum VectorMath {
 
     /// `x = gelu(x + bias)` on `columns` of each row (row stride `stride`), with the exact (erf)
     /// GELU: `x/2 · (1 + erf(x/√2))`.
-    static func addBiasGELU(
+    @_alwaysEmitIntoClient
+    public static func addBiasGELU(
         _ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Range<Int>, stride: Int,
         bias: UnsafePointer<Float>
     ) {
@@ -61,7 +65,8 @@ enum VectorMath {
     }
 
     /// `matrix[row][columns] += bias[columns]` for every row (row stride `stride`).
-    static func addBias(
+    @_alwaysEmitIntoClient
+    public static func addBias(
         _ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Range<Int>, stride: Int,
         bias: UnsafePointer<Float>
     ) {
@@ -73,7 +78,8 @@ enum VectorMath {
 
     /// `output = LayerNorm(input + bias + residual)` per row, with gain `gamma` and offset `beta`.
     /// `output` may be `input` or `residual`. `columns` must be a multiple of 4.
-    static func addBiasResidualLayerNorm(
+    @_alwaysEmitIntoClient
+    public static func addBiasResidualLayerNorm(
         _ input: UnsafePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, epsilon: Float,
         output: UnsafeMutablePointer<Float>, rows: Int, columns: Int
@@ -97,7 +103,8 @@ enum VectorMath {
     }
 
     /// Softmax of each of `rows` rows of length `columns`, in place (row stride `columns`).
-    static func softmaxRows(_ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+    @_alwaysEmitIntoClient
+    public static func softmaxRows(_ matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
         for row in 0..<rows {
             let line = matrix + row * columns
             var maximum = -Float.infinity
@@ -109,8 +116,8 @@ enum VectorMath {
     }
 
     /// Σ f(values[i]), with four running sums so the additions need not wait on each other.
-    @inline(__always)
-    static func sum(_ values: UnsafePointer<Float>, count: Int, _ f: (Float) -> Float) -> Float {
+    @_alwaysEmitIntoClient @inline(__always)
+    public static func sum(_ values: UnsafePointer<Float>, count: Int, _ f: (Float) -> Float) -> Float {
         var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
         var index = 0
         while index + 4 <= count {
