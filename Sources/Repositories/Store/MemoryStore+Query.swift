@@ -12,6 +12,15 @@ extension MemoryStore {
     /// Users with fewer embeddings than this (for one model) are searched exactly; larger ones through HNSW.
     public static let exactSearchLimit = 5_000
 
+    // Joining nodes by id: FUZZY and SEARCH read each candidate's node through
+    //     CROSS JOIN LATERAL (SELECT * FROM memory.nodes x WHERE x.user_id = <user> AND x.node_id = <id> LIMIT 1) n
+    //     WHERE n.deleted_at IS NULL
+    // and not through a plain join. For a user the statistics do not know yet (a new user, or one
+    // outside the most common values) Postgres guesses one row and joins through whichever index of
+    // the user is at hand, filtering node_id over all the user's rows once per candidate (SEARCH of a
+    // user with 2,000 nodes: 830 ms instead of 14). Inside a LIMIT 1 subquery that asks nothing about
+    // deleted_at, no partial index applies, and the primary key (user_id, node_id) is the only way in.
+
     // MARK: LOOKUP
 
     /// LOOKUP: the node under a natural key ("sarah-chen"), through kv_store.
@@ -47,16 +56,22 @@ extension MemoryStore {
         }
         return try await database.withUser(user, operation: "fuzzy") { connection in
             let rows = try await connection.query(
-                """
-                SELECT \(unescaped: Self.nodeColumns), s.score::float8
-                FROM memory.fuzzy_candidates(\(text), \(Float(threshold))::real) s
-                JOIN memory.nodes n ON n.user_id = \(user.rawValue) AND n.node_id = s.node_id
-                WHERE n.deleted_at IS NULL
-                ORDER BY s.score DESC, n.node_key NULLS LAST, n.node_id
-                LIMIT \(max(0, limit))
-                """, logger: database.logger)
+                Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit), logger: database.logger)
             return try await Self.scoredNodes(rows)
         }
+    }
+
+    /// FUZZY's statement, for a transaction scoped to `user`.
+    static func fuzzyQuery(user: UserID, text: String, threshold: Double, limit: Int) -> PostgresQuery {
+        """
+        SELECT \(unescaped: nodeColumns), s.score::float8
+        FROM memory.fuzzy_candidates(\(text), \(Float(threshold))::real) s
+        CROSS JOIN LATERAL (
+            SELECT * FROM memory.nodes x WHERE x.user_id = \(user.rawValue) AND x.node_id = s.node_id LIMIT 1) n
+        WHERE n.deleted_at IS NULL
+        ORDER BY s.score DESC, n.node_key NULLS LAST, n.node_id
+        LIMIT \(max(0, limit))
+        """
     }
 
     // MARK: SEARCH
@@ -121,7 +136,9 @@ extension MemoryStore {
                     WHERE user_id = \(user.rawValue) AND model = \(unescaped: modelLiteral) LIMIT \(exactSearchLimit)) s
             ), exact AS (
                 SELECT e.node_id, e.embedding <=> \(vector) AS distance
-                FROM memory.embeddings e JOIN memory.nodes m ON m.user_id = e.user_id AND m.node_id = e.node_id
+                FROM memory.embeddings e
+                CROSS JOIN LATERAL (
+                    SELECT * FROM memory.nodes x WHERE x.user_id = \(user.rawValue) AND x.node_id = e.node_id LIMIT 1) m
                 WHERE e.user_id = \(user.rawValue) AND e.model = \(unescaped: modelLiteral) AND (SELECT yes FROM small)
                   AND m.deleted_at IS NULL AND (\(types)::text[] IS NULL OR m.context_type = ANY(\(types)::text[]))
                 ORDER BY e.embedding <=> \(vector)
@@ -137,7 +154,9 @@ extension MemoryStore {
                 FROM (SELECT * FROM exact UNION ALL SELECT * FROM approximate) c GROUP BY node_id
             )
             SELECT \(unescaped: nodeColumns), (1 - b.distance)::float8 AS score
-            FROM best b JOIN memory.nodes n ON n.user_id = \(user.rawValue) AND n.node_id = b.node_id
+            FROM best b
+            CROSS JOIN LATERAL (
+                SELECT * FROM memory.nodes x WHERE x.user_id = \(user.rawValue) AND x.node_id = b.node_id LIMIT 1) n
             WHERE n.deleted_at IS NULL AND 1 - b.distance >= \(minSimilarity)
               AND (\(types)::text[] IS NULL OR n.context_type = ANY(\(types)::text[]))
             ORDER BY b.distance, n.node_id
