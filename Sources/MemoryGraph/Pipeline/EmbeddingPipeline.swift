@@ -220,8 +220,8 @@ public final class EmbeddingPipeline: Service, Sendable {
     }
 }
 
-/// Wakes waiting workers, one per signal. A signal with nobody waiting is kept until the next
-/// wait, so a wake-up that arrives between a worker's empty claim and its wait is not lost.
+/// Wakes waiting workers. A signal with nobody waiting is kept until the next wait, so a
+/// wake-up that arrives between a worker's empty claim and its wait is not lost.
 final class WakeSignal: Sendable {
     private struct State {
         var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
@@ -231,18 +231,16 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    /// Wakes one waiting worker; with none waiting, the next wait returns at once. One, not all:
-    /// a job needs one claimant, and on a small machine a second worker's empty claim competes
-    /// for the cores the first one is embedding on. A worker that claims a full batch signals again.
     func signal() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard let id = state.waiters.keys.first else {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            if state.waiters.isEmpty {
                 state.pending = true
-                return nil
+                return []
             }
-            return state.waiters.removeValue(forKey: id)
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
         }
-        waiter?.resume()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Returns on a signal, after `timeout`, or when the task is cancelled.
