@@ -48,8 +48,8 @@ extension Memgraph {
                 Workers claim due jobs from memory.embedding_jobs (FOR UPDATE SKIP LOCKED), embed them \
                 with all-MiniLM-L6-v2 in batches and store the vectors. They wake on NOTIFY memgraph_embed \
                 and sweep for due jobs on start, after a reconnect and every --sweep-interval. On \
-                SIGTERM/SIGINT unfinished claims go back to the queue; after a crash they return when \
-                their --lease ends. Started while Postgres is unreachable, it waits for it (a warning per \
+                SIGTERM/SIGINT the batch in flight gets 10 s to finish, then the worker stops anyway; \
+                unfinished claims go back to the queue (after a crash, when their --lease ends). Started while Postgres is unreachable, it waits for it (a warning per \
                 retry). Several workers, in one process or many, can run at once. The worker \
                 also applies writes queued in session outboxes (MEMGRAPH_SESSIONS_DB) once Postgres answers.
 
@@ -72,18 +72,27 @@ extension Memgraph {
             let flusher = OutboxFlusher(
                 memory: SessionMemory(store: try CLI.sessionStore(connection), longTerm: MemoryStore(database: database)),
                 logger: logger)
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: [
-                        .init(service: database),
-                        .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
-                        .init(service: flusher, successTerminationBehavior: .gracefullyShutdownGroup),
-                    ],
-                    gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: logger))
+            var configuration = ServiceGroupConfiguration(
+                services: [
+                    .init(service: database),
+                    .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: flusher, successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger)
+            // A batch in flight gets this long to finish after SIGTERM. Then the group cancels: a
+            // call still waiting for Postgres (a connection lease after a restart can wait for ever)
+            // is abandoned, and its claimed jobs return to the queue when their lease ends.
+            configuration.maximumGracefulShutdownDuration = Self.shutdownGrace
+            configuration.maximumCancellationDuration = Self.shutdownGrace
+            let group = ServiceGroup(configuration: configuration)
             CLI.note("memgraph: embedding worker running (\(pipeline.workers) workers); SIGTERM or Ctrl-C stops it")
             try await group.run()
         }
+
+        /// How long SIGTERM waits for the batch in flight before cancelling, and cancellation for
+        /// the tasks to end before the process stops regardless.
+        static let shutdownGrace = Duration.seconds(10)
 
         /// Prepares the database, waiting for it: a worker started before Postgres, or while it
         /// restarts, retries the connection with backoff (250 ms doubling to 10 s) and says so on
