@@ -75,6 +75,7 @@ public final class EmbeddingPipeline: Service, Sendable {
                         workers.addTask { await self.work(id: "\(self.configuration.name)-\(index)") }
                     }
                 }
+                self.logger.debug("embedding workers stopped; stopping the listener and the reporter")
                 group.cancelAll()
             }
         } onGracefulShutdown: {
@@ -118,6 +119,7 @@ public final class EmbeddingPipeline: Service, Sendable {
                 await monitor.error("listener disconnected: \(reason)")
             }
         }
+        logger.debug("embedding listener stopped")
     }
 
     /// Publishes the monitor's state every sweep interval, for `memgraph health`.
@@ -130,6 +132,7 @@ public final class EmbeddingPipeline: Service, Sendable {
             }
             try? await Task.sleep(for: configuration.sweepInterval)
         }
+        logger.debug("embedding pipeline reporter stopped")
     }
 
     private func work(id worker: String) async {
@@ -164,6 +167,7 @@ public final class EmbeddingPipeline: Service, Sendable {
         } catch {
             logger.error("could not release jobs; they return to the queue after the lease", metadata: ["worker": "\(worker)", "error": "\(error)"])
         }
+        logger.debug("embedding worker stopped", metadata: ["worker": "\(worker)"])
     }
 
     /// Embeds a batch in one call. When the call fails, each job is tried on its own, so one
