@@ -45,6 +45,47 @@ final class ScriptedEmbedder: Embedder, Sendable {
     }
 }
 
+/// Passes every call to `base`, except the first `complete`, which never returns and ignores
+/// cancellation (as a query on a connection lost in a Postgres restart was seen to) until
+/// `releaseHungCalls()`.
+final class HangingJobSource: EmbeddingJobSource, Sendable {
+    let base: any EmbeddingJobSource
+    private let state = Mutex((calls: 0, hung: 0, waiting: [CheckedContinuation<Void, Never>]()))
+
+    init(base: any EmbeddingJobSource) { self.base = base }
+
+    var hungCalls: Int { state.withLock { $0.hung } }
+
+    func releaseHungCalls() {
+        for waiter in state.withLock({ state in defer { state.waiting = [] }; return state.waiting }) { waiter.resume() }
+    }
+
+    func complete(_ jobs: [EmbeddingJob], vectors: [[Float]], model: String, worker: String) async throws -> [CompletedJob] {
+        let hang = state.withLock { state -> Bool in
+            state.calls += 1
+            if state.calls == 1 { state.hung += 1 }
+            return state.calls == 1
+        }
+        if hang {
+            await withCheckedContinuation { continuation in state.withLock { $0.waiting.append(continuation) } }
+            throw CancellationError()
+        }
+        return try await base.complete(jobs, vectors: vectors, model: model, worker: worker)
+    }
+
+    func claim(limit: Int, worker: String, policy: RetryPolicy) async throws -> [EmbeddingJob] {
+        try await base.claim(limit: limit, worker: worker, policy: policy)
+    }
+    func fail(_ jobs: [EmbeddingJob], error: String, worker: String, policy: RetryPolicy) async throws -> FailureOutcome {
+        try await base.fail(jobs, error: error, worker: worker, policy: policy)
+    }
+    func release(worker: String) async throws -> Int { try await base.release(worker: worker) }
+    func report(pipeline name: String, _ snapshot: PipelineMonitor.Snapshot) async throws {
+        try await base.report(pipeline: name, snapshot)
+    }
+    func wakeUps() -> AsyncStream<ListenerEvent> { base.wakeUps() }
+}
+
 /// A scratch database with a store and a pipeline factory, so a test's workers see only its own jobs.
 struct PipelineFixture {
     let database: Database
@@ -120,6 +161,30 @@ struct PipelineTests {
             let gaps = try await embeddingGaps(fixture.store, user)
             #expect(gaps.missing == 0 && gaps.duplicates == 0)
             #expect(gaps.jobs == ["completed": 40])
+        }
+    }
+
+    @Test("a job-source call that never returns, even when cancelled, is abandoned after callTimeout and every node still ends embedded")
+    func hungCallIsAbandoned() async throws {
+        let embedder = try TestEmbedder.miniLM()
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            _ = try await fixture.store.remember(user, facts(20))
+            let source = HangingJobSource(base: PostgresEmbeddingJobSource(database: fixture.database))
+            defer { source.releaseHungCalls() }
+            var configuration = EmbeddingPipeline.Configuration(
+                workers: 1, batchSize: 8, sweepInterval: .milliseconds(200),
+                retry: RetryPolicy(maxRetries: 3, retryInterval: .milliseconds(20), lease: .seconds(2)), name: "hung")
+            configuration.callTimeout = .seconds(1)
+            let pipeline = EmbeddingPipeline(
+                source: source, embedder: embedder, configuration: configuration, logger: TestDatabase.logger)
+            // The first complete hangs: its 8 claims come back after the 2 s lease, and the one
+            // worker must have gone on in the meantime.
+            try await fixture.drain(pipeline, timeout: .seconds(60))
+            #expect(source.hungCalls == 1)
+            let gaps = try await embeddingGaps(fixture.store, user)
+            #expect(gaps.missing == 0 && gaps.duplicates == 0)
+            #expect(gaps.jobs == ["completed": 20])
         }
     }
 

@@ -30,6 +30,11 @@ public final class EmbeddingPipeline: Service, Sendable {
         public var retry: RetryPolicy
         /// A name for this process's workers in the queue (`claimed_by`).
         public var name: String
+        /// The longest a worker waits for one call to the job source (claim, complete, fail,
+        /// release). After a Postgres restart such a call was seen to never return, not even when
+        /// cancelled; past this the worker abandons it and goes on, and what it had claimed returns
+        /// to the queue when the lease ends. Default 30 s.
+        public var callTimeout: Duration = .seconds(30)
 
         public init(
             workers: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 32,
@@ -139,7 +144,8 @@ public final class EmbeddingPipeline: Service, Sendable {
         while shouldRun {
             let jobs: [EmbeddingJob]
             do {
-                jobs = try await source.claim(limit: configuration.batchSize, worker: worker, policy: configuration.retry)
+                let (source, limit, policy) = (source, configuration.batchSize, configuration.retry)
+                jobs = try await bounded { try await source.claim(limit: limit, worker: worker, policy: policy) }
             } catch {
                 await report("claiming jobs failed: \(error)", worker: worker)
                 await wake.wait(timeout: configuration.sweepInterval)
@@ -162,7 +168,8 @@ public final class EmbeddingPipeline: Service, Sendable {
             return
         }
         do {
-            let released = try await source.release(worker: worker)
+            let source = source
+            let released = try await bounded { try await source.release(worker: worker) }
             if released > 0 { logger.info("released unfinished jobs", metadata: ["worker": "\(worker)", "jobs": "\(released)"]) }
         } catch {
             logger.error("could not release jobs; they return to the queue after the lease", metadata: ["worker": "\(worker)", "error": "\(error)"])
@@ -179,6 +186,9 @@ public final class EmbeddingPipeline: Service, Sendable {
             await monitor.embedderCalled()
             let vectors = try await embedder.embed(jobs.map(\.text))
             try await store(jobs, vectors, worker: worker, started: start)
+        } catch is DeadlineExceeded {
+            // Postgres did not answer the complete: the claims return to the queue at lease end.
+            await report("storing \(jobs.count) embeddings timed out; they are retried after the lease", worker: worker)
         } catch {
             guard jobs.count > 1 else {
                 await fail(jobs, error: error, worker: worker)
@@ -200,14 +210,16 @@ public final class EmbeddingPipeline: Service, Sendable {
         guard vectors.count == jobs.count, vectors.allSatisfy({ $0.count == embedder.dimensions }) else {
             throw MemoryGraphError(code: .embeddingFailed, message: "the embedder returned \(vectors.count) vectors for \(jobs.count) texts, or vectors of the wrong size")
         }
-        let completed = try await source.complete(jobs, vectors: vectors, model: embedder.modelIdentifier, worker: worker)
+        let (source, model) = (source, embedder.modelIdentifier)
+        let completed = try await bounded { try await source.complete(jobs, vectors: vectors, model: model, worker: worker) }
         await monitor.completed(completed, batchDuration: ContinuousClock().now - started)
     }
 
     private func fail(_ jobs: [EmbeddingJob], error: any Error, worker: String) async {
         let message = String(describing: error)
         do {
-            let outcome = try await source.fail(jobs, error: message, worker: worker, policy: configuration.retry)
+            let (source, policy) = (source, configuration.retry)
+            let outcome = try await bounded { try await source.fail(jobs, error: message, worker: worker, policy: policy) }
             await monitor.failed(outcome, attempts: jobs.count, error: message)
             if outcome.deadLettered > 0 {
                 logger.warning("embedding jobs dead-lettered", metadata: ["jobs": "\(outcome.deadLettered)", "error": "\(message)"])
@@ -216,6 +228,11 @@ public final class EmbeddingPipeline: Service, Sendable {
             // The claims stay in processing; the lease returns them to the queue.
             await report("recording a failure failed: \(error)", worker: worker)
         }
+    }
+
+    /// `call`, abandoned after ``Configuration/callTimeout`` with `DeadlineExceeded`.
+    private func bounded<T: Sendable>(_ call: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withDeadline(configuration.callTimeout, call)
     }
 
     private func report(_ message: String, worker: String) async {

@@ -2,7 +2,9 @@ import Foundation
 import Synchronization
 
 /// Thrown by ``withDeadline(_:_:)`` when the body did not finish in time.
-struct DeadlineExceeded: Error {}
+struct DeadlineExceeded: Error, CustomStringConvertible {
+    var description: String { "no answer within the deadline" }
+}
 
 /// Runs `body`, and returns or throws within `timeout` whatever the body does: after `timeout`
 /// the body is cancelled and left to wind down on its own, and `DeadlineExceeded` is thrown at
