@@ -39,7 +39,7 @@ extension Memgraph.Bench {
             if sentences < 1 { throw ValidationError("--sentences must be at least 1.") }
             if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1.") }
             if workers < 1 { throw ValidationError("--workers must be at least 1.") }
-            if let kernel, kernel != "auto", EncoderKernel(rawValue: kernel) == nil {
+            if let kernel, kernel.lowercased() != "auto", EncoderKernel(rawValue: kernel.lowercased()) == nil {
                 throw ValidationError("--kernel must be auto, avx512 or blas.")
             }
         }
@@ -57,7 +57,7 @@ extension Memgraph.Bench {
             let report = try await EncoderBenchmark.run(
                 modelDirectory: MiniLMEmbedder.locateModel(), sentences: texts, workers: workers,
                 blasThreads: blasThreads,
-                kernel: kernel.map { try EncoderKernel.preferred(environment: [EncoderKernel.environmentVariable: $0]) })
+                kernel: kernel.map(EncoderKernel.named))
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

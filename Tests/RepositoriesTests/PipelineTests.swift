@@ -92,12 +92,15 @@ struct PipelineFixture {
     let store: MemoryStore
 
     func pipeline(
-        _ embedder: any Embedder, workers: Int = 2, listen: Bool = true, sweep: Duration = .milliseconds(200),
-        retry: RetryPolicy = RetryPolicy(maxRetries: 3, retryInterval: .milliseconds(20), lease: .seconds(30)), name: String = "test"
+        _ embedder: any Embedder, workers: Int = 2, batchSize: Int = 16, listen: Bool = true, sweep: Duration = .milliseconds(200),
+        retry: RetryPolicy = RetryPolicy(maxRetries: 3, retryInterval: .milliseconds(20), lease: .seconds(30)), name: String = "test",
+        source: (any EmbeddingJobSource)? = nil, callTimeout: Duration = .seconds(30)
     ) -> EmbeddingPipeline {
         EmbeddingPipeline(
-            source: PostgresEmbeddingJobSource(database: database), embedder: embedder,
-            configuration: .init(workers: workers, batchSize: 16, sweepInterval: sweep, listen: listen, retry: retry, name: name),
+            source: source ?? PostgresEmbeddingJobSource(database: database), embedder: embedder,
+            configuration: .init(
+                workers: workers, batchSize: batchSize, sweepInterval: sweep, listen: listen, retry: retry, name: name,
+                callTimeout: callTimeout),
             logger: TestDatabase.logger)
     }
 
@@ -172,12 +175,10 @@ struct PipelineTests {
             _ = try await fixture.store.remember(user, facts(20))
             let source = HangingJobSource(base: PostgresEmbeddingJobSource(database: fixture.database))
             defer { source.releaseHungCalls() }
-            var configuration = EmbeddingPipeline.Configuration(
-                workers: 1, batchSize: 8, sweepInterval: .milliseconds(200),
-                retry: RetryPolicy(maxRetries: 3, retryInterval: .milliseconds(20), lease: .seconds(2)), name: "hung")
-            configuration.callTimeout = .seconds(1)
-            let pipeline = EmbeddingPipeline(
-                source: source, embedder: embedder, configuration: configuration, logger: TestDatabase.logger)
+            let pipeline = fixture.pipeline(
+                embedder, workers: 1, batchSize: 8,
+                retry: RetryPolicy(maxRetries: 3, retryInterval: .milliseconds(20), lease: .seconds(2)), name: "hung",
+                source: source, callTimeout: .seconds(1))
             // The first complete hangs: its 8 claims come back after the 2 s lease, and the one
             // worker must have gone on in the meantime.
             try await fixture.drain(pipeline, timeout: .seconds(60))

@@ -77,8 +77,8 @@ private struct Pass {
     let workers: Int
 
     var config: BertConfiguration { model.configuration }
-    /// Whether the element-wise steps may use their AVX-512 build: when the matrix products do.
-    var avx512: Bool { model.kernel == .avx512 }
+    /// The element-wise steps: their AVX-512 build when the matrix products run on AVX-512.
+    var steps: ElementwiseSteps { model.kernel == .avx512 ? .avx512 : .portable }
 
     /// Runs `body` once per worker, in parallel when there is more than one, and returns when all
     /// are done. The parts write disjoint columns, rows or heads of the workspace.
@@ -163,14 +163,9 @@ private struct Pass {
         let tokens = tokens
 
         // Q, K and V for every token in one product, with their biases.
+        let steps = steps
         linear(hidden, layer.qkv, into: workspace.qkv) { columns in
-            if avx512 {
-                VectorMathAVX512.addBias(
-                    workspace.qkv, rows: tokens, columns: columns, stride: 3 * width, bias: layer.qkvBias)
-            } else {
-                VectorMath.addBias(
-                    workspace.qkv, rows: tokens, columns: columns, stride: 3 * width, bias: layer.qkvBias)
-            }
+            steps.addBias(workspace.qkv, tokens, columns, 3 * width, layer.qkvBias)
         }
         attention()
 
@@ -179,13 +174,7 @@ private struct Pass {
             bias: layer.attentionOutputBias, gamma: layer.attentionNormGamma, beta: layer.attentionNormBeta)
 
         linear(hidden, layer.intermediate, into: intermediate) { columns in
-            if avx512 {
-                VectorMathAVX512.addBiasGELU(
-                    intermediate, rows: tokens, columns: columns, stride: inner, bias: layer.intermediateBias)
-            } else {
-                VectorMath.addBiasGELU(
-                    intermediate, rows: tokens, columns: columns, stride: inner, bias: layer.intermediateBias)
-            }
+            steps.addBiasGELU(intermediate, tokens, columns, inner, layer.intermediateBias)
         }
         linear(intermediate, layer.output, into: projection)
         addResidualAndNormalize(bias: layer.outputBias, gamma: layer.outputNormGamma, beta: layer.outputNormBeta)
@@ -207,16 +196,7 @@ private struct Pass {
         _ input: UnsafePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, rows: Int
     ) {
-        let (epsilon, columns) = (config.layerNormEpsilon, config.hiddenSize)
-        if avx512 {
-            VectorMathAVX512.addBiasResidualLayerNorm(
-                input, bias: bias, residual: residual, gamma: gamma, beta: beta, epsilon: epsilon,
-                output: output, rows: rows, columns: columns)
-        } else {
-            VectorMath.addBiasResidualLayerNorm(
-                input, bias: bias, residual: residual, gamma: gamma, beta: beta, epsilon: epsilon,
-                output: output, rows: rows, columns: columns)
-        }
+        steps.layerNorm(input, bias, residual, gamma, beta, config.layerNormEpsilon, output, rows, config.hiddenSize)
     }
 
     /// Scaled dot-product attention per sequence and head, `softmax(Q·Kᵀ/√d)·V`, into
@@ -228,6 +208,7 @@ private struct Pass {
         let scale = 1 / Float(headSize).squareRoot()
         let qkv = workspace.qkv
         let context = workspace.context
+        let steps = steps
         parallel { part in
             let scores = workspace.scores(for: part)
             for head in share(part, of: config.headCount, step: 1) {
@@ -236,11 +217,7 @@ private struct Pass {
                     BLAS.gemm(
                         m: length, n: length, k: headSize, alpha: scale, a: query, lda: stride,
                         b: query + width, ldb: stride, transposeB: true, c: scores, ldc: length)
-                    if avx512 {
-                        VectorMathAVX512.softmaxRows(scores, rows: length, columns: length)
-                    } else {
-                        VectorMath.softmaxRows(scores, rows: length, columns: length)
-                    }
+                    steps.softmaxRows(scores, length, length)
                     BLAS.gemm(
                         m: length, n: headSize, k: length, a: scores, lda: length,
                         b: query + 2 * width, ldb: stride, transposeB: false,
@@ -249,6 +226,30 @@ private struct Pass {
             }
         }
     }
+}
+
+/// ``VectorMath``'s per-layer steps, chosen once per pass: the portable build, compiled into this
+/// module for any x86-64, or the AVX-512 build in EncoderKernels (only where the processor has it).
+struct ElementwiseSteps: Sendable {
+    /// `(matrix, rows, columns, stride, bias)`: ``VectorMath/addBias(_:rows:columns:stride:bias:)``.
+    let addBias: @Sendable (UnsafeMutablePointer<Float>, Int, Range<Int>, Int, UnsafePointer<Float>) -> Void
+    /// The same arguments: ``VectorMath/addBiasGELU(_:rows:columns:stride:bias:)``.
+    let addBiasGELU: @Sendable (UnsafeMutablePointer<Float>, Int, Range<Int>, Int, UnsafePointer<Float>) -> Void
+    /// `(input, bias, residual, gamma, beta, epsilon, output, rows, columns)`:
+    /// ``VectorMath/addBiasResidualLayerNorm(_:bias:residual:gamma:beta:epsilon:output:rows:columns:)``.
+    let layerNorm: @Sendable (
+        UnsafePointer<Float>, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>, UnsafePointer<Float>,
+        Float, UnsafeMutablePointer<Float>, Int, Int
+    ) -> Void
+    /// `(matrix, rows, columns)`: ``VectorMath/softmaxRows(_:rows:columns:)``.
+    let softmaxRows: @Sendable (UnsafeMutablePointer<Float>, Int, Int) -> Void
+
+    static let portable = ElementwiseSteps(
+        addBias: VectorMath.addBias, addBiasGELU: VectorMath.addBiasGELU,
+        layerNorm: VectorMath.addBiasResidualLayerNorm, softmaxRows: VectorMath.softmaxRows)
+    static let avx512 = ElementwiseSteps(
+        addBias: VectorMathAVX512.addBias, addBiasGELU: VectorMathAVX512.addBiasGELU,
+        layerNorm: VectorMathAVX512.addBiasResidualLayerNorm, softmaxRows: VectorMathAVX512.softmaxRows)
 }
 
 /// Lets `Pass.parallel` hand its non-`Sendable` body to `concurrentPerform`, which runs the parts

@@ -32,7 +32,14 @@ public enum EncoderKernel: String, Sendable, CaseIterable {
     public static func preferred(
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> EncoderKernel {
-        let name = environment[environmentVariable]?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        try named(environment[environmentVariable] ?? "")
+    }
+
+    /// The kernel called `name` (any case, spaces trimmed); `auto` or empty: the fastest here.
+    /// - Throws: ``MemoryGraphError`` `.invalidInput` for an unknown name, or for `avx512` on a
+    ///   processor without it.
+    public static func named(_ name: String) throws -> EncoderKernel {
+        let name = name.trimmingCharacters(in: .whitespaces).lowercased()
         if name.isEmpty || name == "auto" { return available[0] }
         guard let kernel = EncoderKernel(rawValue: name) else {
             throw MemoryGraphError.invalidInput(

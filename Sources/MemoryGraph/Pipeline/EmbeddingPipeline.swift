@@ -34,12 +34,13 @@ public final class EmbeddingPipeline: Service, Sendable {
         /// release). After a Postgres restart such a call was seen to never return, not even when
         /// cancelled; past this the worker abandons it and goes on, and what it had claimed returns
         /// to the queue when the lease ends. Default 30 s.
-        public var callTimeout: Duration = .seconds(30)
+        public var callTimeout: Duration
 
         public init(
             workers: Int = ProcessInfo.processInfo.activeProcessorCount, batchSize: Int = 32,
             sweepInterval: Duration = .seconds(5), listen: Bool = true, retry: RetryPolicy = RetryPolicy(),
-            name: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+            name: String = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)",
+            callTimeout: Duration = .seconds(30)
         ) {
             self.workers = max(1, workers)
             self.batchSize = max(1, batchSize)
@@ -47,6 +48,7 @@ public final class EmbeddingPipeline: Service, Sendable {
             self.listen = listen
             self.retry = retry
             self.name = name
+            self.callTimeout = callTimeout
         }
     }
 
@@ -144,8 +146,10 @@ public final class EmbeddingPipeline: Service, Sendable {
         while shouldRun {
             let jobs: [EmbeddingJob]
             do {
-                let (source, limit, policy) = (source, configuration.batchSize, configuration.retry)
-                jobs = try await bounded { try await source.claim(limit: limit, worker: worker, policy: policy) }
+                jobs = try await bounded {
+                    try await self.source.claim(
+                        limit: self.configuration.batchSize, worker: worker, policy: self.configuration.retry)
+                }
             } catch {
                 await report("claiming jobs failed: \(error)", worker: worker)
                 await wake.wait(timeout: configuration.sweepInterval)
@@ -168,8 +172,7 @@ public final class EmbeddingPipeline: Service, Sendable {
             return
         }
         do {
-            let source = source
-            let released = try await bounded { try await source.release(worker: worker) }
+            let released = try await bounded { try await self.source.release(worker: worker) }
             if released > 0 { logger.info("released unfinished jobs", metadata: ["worker": "\(worker)", "jobs": "\(released)"]) }
         } catch {
             logger.error("could not release jobs; they return to the queue after the lease", metadata: ["worker": "\(worker)", "error": "\(error)"])
@@ -210,16 +213,18 @@ public final class EmbeddingPipeline: Service, Sendable {
         guard vectors.count == jobs.count, vectors.allSatisfy({ $0.count == embedder.dimensions }) else {
             throw MemoryGraphError(code: .embeddingFailed, message: "the embedder returned \(vectors.count) vectors for \(jobs.count) texts, or vectors of the wrong size")
         }
-        let (source, model) = (source, embedder.modelIdentifier)
-        let completed = try await bounded { try await source.complete(jobs, vectors: vectors, model: model, worker: worker) }
+        let completed = try await bounded {
+            try await self.source.complete(jobs, vectors: vectors, model: self.embedder.modelIdentifier, worker: worker)
+        }
         await monitor.completed(completed, batchDuration: ContinuousClock().now - started)
     }
 
     private func fail(_ jobs: [EmbeddingJob], error: any Error, worker: String) async {
         let message = String(describing: error)
         do {
-            let (source, policy) = (source, configuration.retry)
-            let outcome = try await bounded { try await source.fail(jobs, error: message, worker: worker, policy: policy) }
+            let outcome = try await bounded {
+                try await self.source.fail(jobs, error: message, worker: worker, policy: self.configuration.retry)
+            }
             await monitor.failed(outcome, attempts: jobs.count, error: message)
             if outcome.deadLettered > 0 {
                 logger.warning("embedding jobs dead-lettered", metadata: ["jobs": "\(outcome.deadLettered)", "error": "\(message)"])

@@ -43,10 +43,12 @@ struct ReferenceFixture: Decodable, Sendable {
 enum SharedModel {
     static let embedder: Result<MiniLMEmbedder, any Error> = Result { try MiniLMEmbedder() }
 
-    /// One model per kernel this processor runs, for the parity tests that check each kernel.
+    /// One model per kernel this processor runs, for the parity tests that check each kernel; the
+    /// default model serves its own kernel.
     static let byKernel: [EncoderKernel: Result<MiniLMEmbedder, any Error>] = Dictionary(
         uniqueKeysWithValues: EncoderKernel.available.map { kernel in
-            (kernel, Result { try MiniLMEmbedder(modelDirectory: MiniLMEmbedder.locateModel(), kernel: kernel) })
+            if case .success(let shared) = embedder, shared.kernel == kernel { return (kernel, embedder) }
+            return (kernel, Result { try MiniLMEmbedder(modelDirectory: MiniLMEmbedder.locateModel(), kernel: kernel) })
         })
 
     /// The model with the default kernel, or with `kernel`.
