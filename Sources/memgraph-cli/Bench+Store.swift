@@ -19,8 +19,10 @@ extension Memgraph.Bench {
                   SEARCH   a question about the contact, embedded with MiniLM, then the vector search;
                   SEARCH (vector only)  a synthetic query vector; its recall@10 is measured against an
                            exact scan computed in process.
-                FUZZY's hit rate is how often the intended contact is among its 10 results. The users are \
-                deleted afterwards unless --keep.
+                Each kind runs --queries times in a row (the top-level figures), then all four \
+                interleaved query by query ("mixed": each meets caches the previous one has cooled, as in \
+                an agent's turn). FUZZY's hit rate is how often the intended contact is among its 10 \
+                results. The users are deleted afterwards unless --keep.
 
                 Examples:
                   swift build -c release --product memgraph && .build/release/memgraph bench store --nodes 100000
@@ -75,34 +77,53 @@ extension Memgraph.Bench {
                         }
                         roundTrips.append(clock.now - t)
                     }
+                    // The queries: random contacts, each asked about in the four ways.
                     var generator = SplitMix64(seed: 42)
-                    var lookups: [Duration] = [], fuzzies: [Duration] = [], searches: [Duration] = [], vectorSearches: [Duration] = []
-                    var recall = 0.0, fuzzyHits = 0
+                    let targets = (0..<queryCount).map { _ in Int(generator.next() % UInt64(count / 2)) * 2 }
                     let recallQueries = min(50, queryCount)
-                    for q in 0..<queryCount {
-                        let i = Int(generator.next() % UInt64(count / 2)) * 2
+                    var recall = 0.0, fuzzyHits = 0
+                    /// Runs query `q` of one kind; returns its time. Hits and recall are counted on the first pass.
+                    func run(_ kind: QueryKind, _ q: Int, firstPass: Bool) async throws -> Duration {
+                        let i = targets[q]
                         let name = Self.contactName(i), key = NodeKey.normalize(name) ?? name
-                        var t = clock.now
-                        let found = try await store.lookup(user, key: key)
-                        lookups.append(clock.now - t)
-                        guard found?.id == ids[i] else {
-                            throw RepositoriesError(.query, "LOOKUP of \(key) returned the wrong node", operation: "bench")
+                        let t = clock.now
+                        switch kind {
+                        case .lookup:
+                            let found = try await store.lookup(user, key: key)
+                            let elapsed = clock.now - t
+                            guard found?.id == ids[i] else {
+                                throw RepositoriesError(.query, "LOOKUP of \(key) returned the wrong node", operation: "bench")
+                            }
+                            return elapsed
+                        case .fuzzy:
+                            let similar = try await store.fuzzy(user, text: Self.typo(name, seed: q))
+                            let elapsed = clock.now - t
+                            if firstPass, similar.contains(where: { $0.node.id == ids[i] }) { fuzzyHits += 1 }
+                            return elapsed
+                        case .search:
+                            _ = try await store.search(user, text: "What does \(name) do, and for which account?", limit: 10)
+                            return clock.now - t
+                        case .vectorSearch:
+                            let query = Self.vector(seed: 1_000_000 + q)
+                            let t = clock.now
+                            let hits = try await store.search(user, vector: query, limit: 10)
+                            let elapsed = clock.now - t
+                            if firstPass, q < recallQueries {
+                                let exact = Set(zip(ids, vectors).map { ($0, Self.dot($1, query)) }.sorted { $0.1 > $1.1 }.prefix(10).map(\.0))
+                                recall += Double(Set(hits.compactMap(\.node.id)).intersection(exact).count) / 10
+                            }
+                            return elapsed
                         }
-                        t = clock.now
-                        let similar = try await store.fuzzy(user, text: Self.typo(name, seed: q))
-                        fuzzies.append(clock.now - t)
-                        if similar.contains(where: { $0.node.id == ids[i] }) { fuzzyHits += 1 }
-                        t = clock.now
-                        _ = try await store.search(user, text: "What does \(name) do, and for which account?", limit: 10)
-                        searches.append(clock.now - t)
-                        let query = Self.vector(seed: 1_000_000 + q)
-                        t = clock.now
-                        let hits = try await store.search(user, vector: query, limit: 10)
-                        vectorSearches.append(clock.now - t)
-                        if q < recallQueries {
-                            let exact = Set(zip(ids, vectors).map { ($0, Self.dot($1, query)) }.sorted { $0.1 > $1.1 }.prefix(10).map(\.0))
-                            recall += Double(Set(hits.compactMap(\.node.id)).intersection(exact).count) / 10
-                        }
+                    }
+                    // Each kind in a run of its own, as latencies are usually quoted; then the four
+                    // interleaved, as an agent's turn mixes them (each query then meets caches the
+                    // one before it has cooled: the "mixed" figures).
+                    var separate: [QueryKind: [Duration]] = [:], mixed: [QueryKind: [Duration]] = [:]
+                    for kind in QueryKind.allCases {
+                        for q in 0..<queryCount { separate[kind, default: []].append(try await run(kind, q, firstPass: true)) }
+                    }
+                    for q in 0..<queryCount {
+                        for kind in QueryKind.allCases { mixed[kind, default: []].append(try await run(kind, q, firstPass: false)) }
                     }
                     func figures(_ samples: [Duration]) -> JSONValue {
                         let s = LatencySummary(samples)
@@ -116,11 +137,17 @@ extension Memgraph.Bench {
                         "import_seconds": .number(importTime.milliseconds / 1000),
                         "import_nodes_per_second": .number(Double(count) / (importTime.milliseconds / 1000)),
                         "embeddings_stored_per_second": .number(Double(count) / (embeddingTime.milliseconds / 1000)),
-                        "round_trip_select_1": figures(roundTrips), "lookup": figures(lookups), "fuzzy": figures(fuzzies),
+                        "round_trip_select_1": figures(roundTrips),
+                        "lookup": figures(separate[.lookup]!), "fuzzy": figures(separate[.fuzzy]!),
                         "fuzzy_hit_rate_at_10": .number(Double(fuzzyHits) / Double(queryCount)),
-                        "search_with_query_embedding": figures(searches),
-                        "search_vector_only": figures(vectorSearches),
+                        "search_with_query_embedding": figures(separate[.search]!),
+                        "search_vector_only": figures(separate[.vectorSearch]!),
                         "search_recall_at_10": .number(recall / Double(recallQueries)),
+                        "mixed": [
+                            "lookup": figures(mixed[.lookup]!), "fuzzy": figures(mixed[.fuzzy]!),
+                            "search_with_query_embedding": figures(mixed[.search]!),
+                            "search_vector_only": figures(mixed[.vectorSearch]!),
+                        ],
                     ])
                 } catch {
                     measured = .failure(error)
@@ -141,6 +168,9 @@ extension Memgraph.Bench {
                 CLI.note("memgraph: could not delete the benchmark users (\(users.map(\.rawValue).joined(separator: ", "))): \(error)")
             }
         }
+
+        /// The four timed queries, in the order a mixed round runs them.
+        enum QueryKind: CaseIterable { case lookup, fuzzy, search, vectorSearch }
 
         static func storeVectors(_ store: MemoryStore, _ user: UserID, ids: [UUID], seedOffset: Int) async throws {
             for chunk in stride(from: 0, to: ids.count, by: 5_000) {

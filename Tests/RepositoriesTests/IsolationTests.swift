@@ -91,7 +91,7 @@ struct IsolationTests {
         let a = freshUser("a"), b = freshUser("b")
         let aID = try await store.remember(a, entity("sf", "F-1", name: "Fenella Quorn", summary: "Fenella Quorn, buyer")).nodeID
         let bID = try await store.remember(b, entity("sf", "F-1", name: "Fenella Quorn", summary: "Fenella Quorn, seller")).nodeID
-        let query: PostgresQuery = "SELECT node_id FROM memory.fuzzy_candidates('fenela quorn', 0.1)"
+        let query: PostgresQuery = "SELECT node_id FROM memory.fuzzy_candidates('fenela quorn', 0.1, 10)"
         func candidates(_ user: UserID?) async throws -> Set<UUID> {
             @Sendable func read(_ connection: PostgresConnection) async throws -> Set<UUID> {
                 var ids = Set<UUID>()

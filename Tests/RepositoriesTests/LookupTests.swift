@@ -25,6 +25,54 @@ struct LookupTests {
         #expect(try await store.fuzzy(user, text: "sara chen", limit: 1).count == 1)
     }
 
+    @Test("FUZZY's top results equal a full scan's, whether a key or a summary scores, and ignore deleted nodes")
+    func fuzzyTopIsExact() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        var nodes: [MemoryNode] = []
+        for first in ["Sarah", "Sara", "Zara", "Sam", "Sabrina"] {
+            for last in ["Chen", "Cheng", "Chan", "Chenko"] {
+                nodes.append(entity("sf", "\(first)-\(last)", name: "\(first) \(last)", summary: "\(first) \(last), a contact at Acme"))
+            }
+        }
+        // Keyless nodes found by their (short) summaries only, some closer than any key.
+        for summary in ["sara chen", "Sarah Chen!", "chen sara", "Sara Chenoweth", "a note about sara"] {
+            nodes.append(MemoryNode(contextType: .conversationFact, summary: summary))
+        }
+        _ = try await store.remember(user, nodes)
+        // A deleted node with the best key of all must neither appear nor raise the summaries' bar.
+        let deleted = try await store.remember(user, MemoryNode(key: "sara-chen", contextType: .conversationFact, summary: "gone"))
+        #expect(try await store.forget(user, id: deleted.nodeID))
+
+        for text in ["sara chen", "sabrina chenko", "zara"] {
+            let scan: [(id: UUID, score: Double)] = try await TestDatabase.asSuperuser { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT n.node_id, greatest(coalesce(max(similarity(kv.entity_key, \(text))), 0),
+                                               coalesce(similarity(n.summary, \(text)), 0))::float8 AS score
+                    FROM memory.nodes n
+                    LEFT JOIN memory.kv_store kv ON kv.user_id = n.user_id AND kv.node_id = n.node_id
+                    WHERE n.user_id = \(user.rawValue) AND n.deleted_at IS NULL
+                    GROUP BY n.node_id, n.summary
+                    """, logger: TestDatabase.logger)
+                var result: [(id: UUID, score: Double)] = []
+                for try await (id, score) in rows.decode((UUID, Double).self) where score >= 0.3 { result.append((id, score)) }
+                return result.sorted { $0.score > $1.score }
+            }
+            #expect(scan.count > 3, "the scan finds candidates for \(text)")
+            for limit in [1, 3, 10, 50] {
+                let hits = try await store.fuzzy(user, text: text, limit: limit)
+                let expected = Array(scan.prefix(limit))
+                #expect(hits.map { ($0.score * 1e5).rounded() } == expected.map { ($0.score * 1e5).rounded() }, "\(text), limit \(limit)")
+                // Ids are fixed except among ties at the last place.
+                let last = expected.last?.score ?? 1
+                #expect(Set(hits.filter { $0.score > last + 1e-6 }.compactMap(\.node.id))
+                    == Set(expected.filter { $0.score > last + 1e-6 }.map(\.id)), "\(text), limit \(limit)")
+                #expect(!hits.contains { $0.node.id == deleted.nodeID })
+            }
+        }
+    }
+
     @Test("SEARCH returns nearest first and honours minSimilarity, the context filter and the limit")
     func searchOrdering() async throws {
         let store = try await TestDatabase.store()
