@@ -34,6 +34,40 @@ enum TestDatabase {
         try await superuser().withConnection(timeout: .seconds(20), database: database, logger: logger, body)
     }
 
+    /// An index of the memory schema.
+    struct IndexName: Hashable, CustomStringConvertible {
+        var table: String
+        var index: String
+        var description: String { "\(table).\(index)" }
+    }
+
+    /// Runs `query` as the application role on a connection of its own and returns how many times
+    /// each index of the memory schema was scanned meanwhile (only those scanned), from
+    /// pg_stat_user_indexes: for statements inside functions, where EXPLAIN cannot see.
+    static func indexScans(of query: PostgresQuery) async throws -> [IndexName: Int] {
+        try await asSuperuser { connection in
+            func counts() async throws -> [IndexName: Int] {
+                var result: [IndexName: Int] = [:]
+                for try await (table, index, scans) in try await connection.query(
+                    "SELECT relname::text, indexrelname::text, idx_scan FROM pg_stat_user_indexes WHERE schemaname = 'memory'",
+                    logger: logger
+                ).decode((String, String, Int).self) {
+                    result[IndexName(table: table, index: index)] = scans
+                }
+                return result
+            }
+            let before = try await counts()
+            try await connection.query("SET ROLE memgraph_app", logger: logger)
+            _ = try await connection.query(query, logger: logger).collect()
+            try await connection.query("RESET ROLE", logger: logger)
+            // A backend reports its counts when idle, at most once a second unless asked to.
+            try await connection.query("SELECT pg_stat_force_next_flush()", logger: logger)
+            let after = try await counts()
+            return after.compactMapValues { $0 }.filter { $0.value > before[$0.key, default: 0] }
+                .reduce(into: [:]) { $0[$1.key] = $1.value - before[$1.key, default: 0] }
+        }
+    }
+
     /// A new, empty database in the test cluster, with its own configuration (as the superuser).
     /// For tests that must change what all users share (truncating kv_store, faking a newer schema).
     static func scratchDatabase() async throws -> (name: String, configuration: DatabaseConfiguration) {

@@ -80,3 +80,90 @@ END
 $$;
 
 ALTER FUNCTION memory.lookup_node(text, text) SET plan_cache_mode = force_generic_plan;
+
+-- 3. SEARCH in one round trip, planned once per connection. The statement the store sent was
+--    planned afresh on every call (1.6 ms: both branches in one statement), ran in a transaction
+--    of its own (BEGIN, the settings, the query, COMMIT: four round trips), and counted up to
+--    5,000 of the user's vectors to choose the branch (1.3 ms). memory.search_nodes sets the user
+--    and the HNSW settings itself, chooses by the user's live node count (kept by triggers in
+--    user_metadata), and returns the nodes with their scores.
+--    - Fewer than 5,000 live nodes: an exact scan of the user's vectors, through (user_id, model).
+--    - Otherwise: the model's HNSW index with pgvector's iterative scan. If that yields fewer
+--      than p_candidates vectors (a user whose vectors are a tiny share of the index, or who has
+--      few), the exact scan runs instead, so a result is never cut short.
+--    Each model's HNSW index is partial on its name, so the approximate query names the model
+--    as a constant: one branch per model (SEARCH checks the model in Swift first).
+CREATE FUNCTION memory.search_nodes(
+    p_user text, p_model text, p_query vector, p_types text[], p_min_similarity float8,
+    p_candidates integer, p_limit integer, p_ef_search integer)
+RETURNS TABLE (
+    node_id uuid, node_key text, content jsonb, context_type text, summary text, created_at timestamptz,
+    last_accessed timestamptz, access_count int8, base_relevance float8, tags text[], metadata jsonb, score float8)
+LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
+-- The user's size already chose the branch. The approximate query's cached plan is generic: it
+-- knows no user's size, and sorting an average user's vectors through (user_id, model) looked
+-- cheaper than HNSW. With sorts, sequential and bitmap scans off while it is planned, the HNSW
+-- index (which returns rows in distance order) is the only plan left. enable_sort is turned off
+-- for that query alone; the SET clause restores it when the function returns.
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET enable_sort = on AS $$
+DECLARE
+    live_nodes integer;
+    ids uuid[];
+    distances float8[];
+BEGIN
+    PERFORM set_config('memgraph.user_id', p_user, true);
+    IF p_limit <= 0 THEN
+        RETURN;
+    END IF;
+    SELECT u.total_nodes INTO live_nodes FROM memory.user_metadata u WHERE u.user_id = p_user;
+    IF coalesce(live_nodes, 0) >= 5000 THEN
+        PERFORM set_config('hnsw.iterative_scan', 'relaxed_order', true),
+                set_config('hnsw.ef_search', p_ef_search::text, true),
+                set_config('hnsw.max_scan_tuples', '50000', true);
+        PERFORM set_config('enable_sort', 'off', true);
+        IF p_model = 'sentence-transformers/all-MiniLM-L6-v2' THEN
+            SELECT coalesce(array_agg(a.node_id ORDER BY a.distance), '{}'), coalesce(array_agg(a.distance ORDER BY a.distance), '{}')
+            INTO ids, distances
+            FROM (
+                SELECT e.node_id, (e.embedding::vector(384)) <=> (p_query::vector(384)) AS distance
+                FROM memory.embeddings e
+                WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2'
+                ORDER BY (e.embedding::vector(384)) <=> (p_query::vector(384))
+                LIMIT p_candidates
+            ) a;
+        ELSE
+            RAISE EXCEPTION 'no vector index for the model %', p_model USING ERRCODE = '22023';
+        END IF;
+        PERFORM set_config('enable_sort', 'on', true);
+    END IF;
+    IF ids IS NULL OR cardinality(ids) < p_candidates THEN
+        SELECT coalesce(array_agg(x.node_id ORDER BY x.distance), '{}'), coalesce(array_agg(x.distance ORDER BY x.distance), '{}')
+        INTO ids, distances
+        FROM (
+            SELECT e.node_id, e.embedding <=> p_query AS distance
+            FROM memory.embeddings e
+            CROSS JOIN LATERAL (
+                SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = e.node_id LIMIT 1) m
+            WHERE e.user_id = p_user AND e.model = p_model
+              AND m.deleted_at IS NULL AND (p_types IS NULL OR m.context_type = ANY(p_types))
+            ORDER BY e.embedding <=> p_query
+            LIMIT p_candidates
+        ) x;
+    END IF;
+    RETURN QUERY
+        SELECT n.node_id, n.node_key, n.content, n.context_type, n.summary, n.created_at, n.last_accessed,
+               n.access_count::int8, n.base_relevance::float8, n.tags, n.metadata, (1 - b.distance)::float8
+        FROM (
+            SELECT c.node_id, min(c.distance) AS distance
+            FROM unnest(ids, distances) AS c(node_id, distance) GROUP BY c.node_id
+        ) b
+        CROSS JOIN LATERAL (
+            SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = b.node_id LIMIT 1) n
+        WHERE n.deleted_at IS NULL AND 1 - b.distance >= p_min_similarity
+          AND (p_types IS NULL OR n.context_type = ANY(p_types))
+        ORDER BY b.distance, n.node_id
+        LIMIT p_limit;
+END $$;

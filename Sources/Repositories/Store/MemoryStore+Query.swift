@@ -9,7 +9,8 @@ extension MemoryStore {
         n.access_count::int8, n.base_relevance::float8, n.tags, n.metadata
         """
 
-    /// Users with fewer embeddings than this (for one model) are searched exactly; larger ones through HNSW.
+    /// Users with fewer live nodes than this are searched exactly; larger ones through HNSW
+    /// (`memory.search_nodes` has the same constant).
     public static let exactSearchLimit = 5_000
 
     // Joining nodes by id: FUZZY and SEARCH read each candidate's node through
@@ -81,9 +82,12 @@ extension MemoryStore {
     /// SEARCH: the nodes whose embeddings are nearest to `vector` by cosine similarity, best first,
     /// one entry per node (its best field).
     ///
-    /// Users with fewer than ``exactSearchLimit`` embeddings for the model are scanned exactly, so a
-    /// small user among many never loses its best match; larger users go through the model's HNSW
-    /// index with pgvector's iterative scan, which keeps looking until enough of the user's rows are found.
+    /// One round trip to `memory.search_nodes` (schema 6), which sets the user for row-level
+    /// security and plans its statements once per connection. Users with fewer than
+    /// ``exactSearchLimit`` live nodes are scanned exactly, so a small user among many never loses
+    /// its best match; larger users go through the model's HNSW index with pgvector's iterative
+    /// scan, which keeps looking until enough of the user's rows are found (and falls back to the
+    /// exact scan when the index yields too few of them).
     /// - Throws: `RepositoriesError` (`.invalidInput` for a vector of the wrong size or an unknown model).
     public func search(
         _ user: UserID, vector: [Float], model: String = EmbeddingModels.miniLML6v2.name,
@@ -95,77 +99,36 @@ extension MemoryStore {
                 .invalidInput, "the query vector has \(vector.count) dimensions; \(model.name) has \(model.dimensions)",
                 operation: "search", user: user.rawValue)
         }
-        let limit = max(0, limit)
-        let candidates = max(limit * 4, 40)
-        let types = contextTypes.isEmpty ? nil : contextTypes.map(\.rawValue).sorted()
-        let query = PGVector(vector, oid: database.vectorTypes.vector)
-        return try await database.withUser(user, operation: "search", settings: Self.searchSettings(candidates: candidates)) { connection in
-            let rows = try await connection.query(
-                Self.searchQuery(
-                    user: user, model: model, vector: query, types: types, minSimilarity: minSimilarity,
-                    candidates: candidates, limit: limit),
-                logger: database.logger)
-            return try await Self.scoredNodes(rows)
+        let query = Self.searchQuery(
+            user: user, model: model, vector: PGVector(vector, oid: database.vectorTypes.vector),
+            types: contextTypes.isEmpty ? nil : contextTypes.map(\.rawValue).sorted(), minSimilarity: minSimilarity,
+            limit: limit)
+        do {
+            return try await database.client.withConnection { connection in
+                try await Self.scoredNodes(try await connection.query(query, logger: database.logger))
+            }
+        } catch {
+            throw RepositoriesError.wrap(error, operation: "search", user: user.rawValue)
         }
     }
 
-    /// pgvector's iterative index scan: when the user's rows are a small share of what the index
-    /// returns, the scan goes on (up to max_scan_tuples) until `candidates` of them are found.
-    /// Sequential and bitmap scans are off for the statement: the user's size already chose the
-    /// branch (exact below ``exactSearchLimit``, HNSW above), and with fresh statistics for a user
-    /// who owns most of the table Postgres would rather sort all of its vectors than use HNSW.
-    /// The exact branch still reads the user's rows, through the (user_id, model) index.
-    /// ef_search is 400 at least (the candidate list HNSW keeps while it walks the graph): with
-    /// 100,000 of a user's vectors among 200,000, recall@10 was 0.86 at 100, 0.94 at 200 and 0.96
-    /// at 400, for 1.9, 3.2 and 3.5 ms a query from a warm cache (`bench store`).
-    static func searchSettings(candidates: Int) -> [(name: StaticString, value: String)] {
-        [
-            ("hnsw.iterative_scan", "relaxed_order"), ("hnsw.ef_search", String(min(1000, max(400, candidates * 4)))),
-            ("hnsw.max_scan_tuples", "50000"), ("enable_seqscan", "off"), ("enable_bitmapscan", "off"),
-        ]
+    /// The candidate count HNSW is asked for, and its ef_search (the list it keeps while walking
+    /// the graph). ef_search is 400 at least: with 100,000 of a user's vectors among 200,000,
+    /// recall@10 was 0.86 at 100, 0.94 at 200 and 0.96 at 400 (`bench store`), for 4.4 ms at 400.
+    static func searchBreadth(limit: Int) -> (candidates: Int, efSearch: Int) {
+        let candidates = max(limit * 4, 40)
+        return (candidates, min(1000, max(400, candidates * 4)))
     }
 
-    /// Both plans in one statement; a one-time filter on the user's size picks which runs.
-    /// The exact branch orders by `embedding <=> q`, which the expression index cannot serve;
-    /// the approximate one by `embedding::vector(N) <=> q`, which it can.
+    /// SEARCH's statement: `memory.search_nodes`, which returns the node columns and the score.
     static func searchQuery(
-        user: UserID, model: EmbeddingModels.Model, vector: PGVector, types: [String]?, minSimilarity: Double,
-        candidates: Int, limit: Int
+        user: UserID, model: EmbeddingModels.Model, vector: PGVector, types: [String]?, minSimilarity: Double, limit: Int
     ) -> PostgresQuery {
-        let dims = "vector(\(model.dimensions))"
-        let modelLiteral = "'\(model.name)'"  // from EmbeddingModels, never input
+        let breadth = searchBreadth(limit: max(0, limit))
         return """
-            WITH small AS MATERIALIZED (
-                SELECT count(*) < \(exactSearchLimit) AS yes FROM (
-                    SELECT 1 FROM memory.embeddings
-                    WHERE user_id = \(user.rawValue) AND model = \(unescaped: modelLiteral) LIMIT \(exactSearchLimit)) s
-            ), exact AS (
-                SELECT e.node_id, e.embedding <=> \(vector) AS distance
-                FROM memory.embeddings e
-                CROSS JOIN LATERAL (
-                    SELECT * FROM memory.nodes x WHERE x.user_id = \(user.rawValue) AND x.node_id = e.node_id LIMIT 1) m
-                WHERE e.user_id = \(user.rawValue) AND e.model = \(unescaped: modelLiteral) AND (SELECT yes FROM small)
-                  AND m.deleted_at IS NULL AND (\(types)::text[] IS NULL OR m.context_type = ANY(\(types)::text[]))
-                ORDER BY e.embedding <=> \(vector)
-                LIMIT \(candidates)
-            ), approximate AS (
-                SELECT e.node_id, (e.embedding::\(unescaped: dims)) <=> (\(vector)::\(unescaped: dims)) AS distance
-                FROM memory.embeddings e
-                WHERE e.user_id = \(user.rawValue) AND e.model = \(unescaped: modelLiteral) AND NOT (SELECT yes FROM small)
-                ORDER BY (e.embedding::\(unescaped: dims)) <=> (\(vector)::\(unescaped: dims))
-                LIMIT \(candidates)
-            ), best AS (
-                SELECT node_id, min(distance) AS distance
-                FROM (SELECT * FROM exact UNION ALL SELECT * FROM approximate) c GROUP BY node_id
-            )
-            SELECT \(unescaped: nodeColumns), (1 - b.distance)::float8 AS score
-            FROM best b
-            CROSS JOIN LATERAL (
-                SELECT * FROM memory.nodes x WHERE x.user_id = \(user.rawValue) AND x.node_id = b.node_id LIMIT 1) n
-            WHERE n.deleted_at IS NULL AND 1 - b.distance >= \(minSimilarity)
-              AND (\(types)::text[] IS NULL OR n.context_type = ANY(\(types)::text[]))
-            ORDER BY b.distance, n.node_id
-            LIMIT \(limit)
+            SELECT * FROM memory.search_nodes(
+                \(user.rawValue), \(model.name), \(vector), \(types)::text[], \(minSimilarity)::float8,
+                \(breadth.candidates)::int4, \(max(0, limit))::int4, \(breadth.efSearch)::int4)
             """
     }
 
