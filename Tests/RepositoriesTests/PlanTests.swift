@@ -52,41 +52,45 @@ struct PlanTests {
 
     @Test("FUZZY and SEARCH of a user the statistics do not know read each candidate's node by primary key")
     func candidatesJoinNodesByPrimaryKey() async throws {
-        let store = try await TestDatabase.store()
-        _ = try await store.remember(freshUser(), (0..<50).map { MemoryNode(contextType: .toolOutput, summary: "row \($0)") })
-        try await store.refreshStatistics()
-        // Written after the statistics were taken, and too few to refresh them: Postgres guesses one row.
-        let user = freshUser()
-        let ids = try await store.remember(
-            user, (0..<400).map { MemoryNode(contextType: .toolOutput, summary: "meeting notes number \($0)") }).map(\.nodeID)
-        try await store.storeEmbeddings(user, ids.enumerated().map {
-            EmbeddingRecord(
-                nodeID: $1, field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [0],
-                vector: unitVector(seed: UInt64($0) + 500))
-        })
-        let database = try await TestDatabase.database()
-        func analyzed(_ query: PostgresQuery, settings: [(name: StaticString, value: String)] = []) async throws -> [String] {
-            try await database.withUser(user, operation: "explain", settings: settings) { connection in
-                var lines: [String] = []
-                for try await line in try await connection.query(
-                    PostgresQuery(unsafeSQL: "EXPLAIN (ANALYZE, COSTS OFF) " + query.sql, binds: query.binds),
-                    logger: TestDatabase.logger
-                ).decode(String.self) {
-                    lines.append(line)
+        // A database of its own: the index scans counted below are the whole database's.
+        let (name, configuration) = try await TestDatabase.scratchDatabase()
+        defer { Task { try? await TestDatabase.dropScratch(name) } }
+        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+            let store = MemoryStore(database: database)
+            _ = try await store.remember(freshUser(), (0..<50).map { MemoryNode(contextType: .toolOutput, summary: "row \($0)") })
+            try await store.refreshStatistics()
+            // Written after the statistics were taken, and too few to refresh them: Postgres guesses one row.
+            let user = freshUser()
+            let ids = try await store.remember(
+                user, (0..<400).map { MemoryNode(contextType: .toolOutput, summary: "meeting notes number \($0)") }).map(\.nodeID)
+            try await store.storeEmbeddings(user, ids.enumerated().map {
+                EmbeddingRecord(
+                    nodeID: $1, field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [0],
+                    vector: unitVector(seed: UInt64($0) + 500))
+            })
+            func analyzed(_ query: PostgresQuery, settings: [(name: StaticString, value: String)] = []) async throws -> [String] {
+                try await database.withUser(user, operation: "explain", settings: settings) { connection in
+                    var lines: [String] = []
+                    for try await line in try await connection.query(
+                        PostgresQuery(unsafeSQL: "EXPLAIN (ANALYZE, COSTS OFF) " + query.sql, binds: query.binds),
+                        logger: TestDatabase.logger
+                    ).decode(String.self) {
+                        lines.append(line)
+                    }
+                    return lines
                 }
-                return lines
             }
+            let fuzzy = try await analyzed(MemoryStore.fuzzyQuery(user: user, text: "meeting notes numbr 12", threshold: 0.3, limit: 10))
+            let reads = fuzzy.filter { $0.contains(" on nodes ") }
+            #expect(!reads.isEmpty, "\(fuzzy.joined(separator: "\n"))")
+            #expect(reads.allSatisfy { $0.contains("nodes_pkey") }, "\(fuzzy.joined(separator: "\n"))")
+            // SEARCH's statements run inside memory.search_nodes, where EXPLAIN cannot see: count the
+            // index scans instead. Nodes are read through the primary key only.
+            let scans = try await TestDatabase.indexScans(database: name, of: MemoryStore.searchQuery(
+                user: user, model: EmbeddingModels.miniLML6v2,
+                vector: PGVector(unitVector(seed: 7), oid: database.vectorTypes.vector), types: nil, minSimilarity: 0, limit: 10))
+            #expect(scans.keys.contains { $0.table == "nodes" }, "\(scans)")
+            #expect(scans.keys.filter { $0.table == "nodes" }.allSatisfy { $0.index == "nodes_pkey" }, "\(scans)")
         }
-        let fuzzy = try await analyzed(MemoryStore.fuzzyQuery(user: user, text: "meeting notes numbr 12", threshold: 0.3, limit: 10))
-        let reads = fuzzy.filter { $0.contains(" on nodes ") }
-        #expect(!reads.isEmpty, "\(fuzzy.joined(separator: "\n"))")
-        #expect(reads.allSatisfy { $0.contains("nodes_pkey") }, "\(fuzzy.joined(separator: "\n"))")
-        // SEARCH's statements run inside memory.search_nodes, where EXPLAIN cannot see: count the
-        // index scans instead. Nodes are read through the primary key only.
-        let scans = try await TestDatabase.indexScans(of: MemoryStore.searchQuery(
-            user: user, model: EmbeddingModels.miniLML6v2,
-            vector: PGVector(unitVector(seed: 7), oid: database.vectorTypes.vector), types: nil, minSimilarity: 0, limit: 10))
-        #expect(scans.keys.contains { $0.table == "nodes" }, "\(scans)")
-        #expect(scans.keys.filter { $0.table == "nodes" }.allSatisfy { $0.index == "nodes_pkey" }, "\(scans)")
     }
 }

@@ -44,8 +44,9 @@ enum TestDatabase {
     /// Runs `query` as the application role on a connection of its own and returns how many times
     /// each index of the memory schema was scanned meanwhile (only those scanned), from
     /// pg_stat_user_indexes: for statements inside functions, where EXPLAIN cannot see.
-    static func indexScans(of query: PostgresQuery) async throws -> [IndexName: Int] {
-        try await asSuperuser { connection in
+    /// Other tests' statements count too: give a database of its own (`scratchDatabase`) when that matters.
+    static func indexScans(database: String? = nil, of query: PostgresQuery) async throws -> [IndexName: Int] {
+        try await asSuperuser(database: database) { connection in
             func counts() async throws -> [IndexName: Int] {
                 var result: [IndexName: Int] = [:]
                 for try await (table, index, scans) in try await connection.query(
