@@ -238,9 +238,9 @@ public struct EmbeddedPostgres: Sendable {
 
     /// The buffer cache: a quarter of the memory, as PostgreSQL's documentation advises for a
     /// dedicated server, from 256 MB to 4 GB. SEARCH reads the HNSW index and the vectors' rows
-    /// at random: 100,000 vectors of 384 dimensions take about 150 MB of each, and a page missing
-    /// from the cache costs a copy from the kernel's (a vector search at 500,000 vectors: 2 ms
-    /// from the cache, 10 ms with 256 MB of it). Written when the cluster is created; change it in
+    /// at random: 100,000 vectors of 384 dimensions take about 200 MB of each, and a page missing
+    /// from the cache costs a copy from the kernel's (`bench store`, 200,000 vectors: 4 ms a
+    /// vector search with the cache this size, 10 ms with 256 MB). Written when the cluster is created; change it in
     /// `postgresql.conf` of the data directory afterwards.
     static func sharedBuffersMB(physicalMemory: UInt64) -> UInt64 {
         min(4_096, max(256, physicalMemory / 4 / 1_048_576))

@@ -1,7 +1,7 @@
 -- memgraph schema 6: FUZZY rechecks only what can reach the top; LOOKUP and FUZZY keep one plan.
 --
 -- 1. FUZZY scored every summary that shares enough trigrams with the text. With 100,000 nodes for
---    one user (among 400,000) a misspelt name made 2,167 summary candidates, each rechecked with
+--    one user (among 200,000) a misspelt name made 2,167 summary candidates, each rechecked with
 --    similarity() (11 ms of the 15), and none reached the threshold: a name is much shorter than
 --    a summary, and similarity divides by the union of both trigram sets. The keys' candidates
 --    come first now, at 0.5 and only then, if fewer than p_limit nodes match, at p_threshold (a
