@@ -57,24 +57,20 @@ extension MemoryStore {
         guard (0...1).contains(threshold) else {
             throw RepositoriesError(.invalidInput, "threshold must be between 0 and 1", operation: "fuzzy", user: user.rawValue)
         }
-        return try await database.withUser(user, operation: "fuzzy") { connection in
-            let rows = try await connection.query(
-                Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit), logger: database.logger)
-            return try await Self.scoredNodes(rows)
+        let query = Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit)
+        do {
+            return try await database.client.withConnection { connection in
+                try await Self.scoredNodes(try await connection.query(query, logger: database.logger))
+            }
+        } catch {
+            throw RepositoriesError.wrap(error, operation: "fuzzy", user: user.rawValue)
         }
     }
 
-    /// FUZZY's statement, for a transaction scoped to `user`.
+    /// FUZZY's statement: `memory.fuzzy_nodes`, which sets the user and returns the node columns
+    /// and the score, in one round trip.
     static func fuzzyQuery(user: UserID, text: String, threshold: Double, limit: Int) -> PostgresQuery {
-        """
-        SELECT \(unescaped: nodeColumns), s.score::float8
-        FROM memory.fuzzy_candidates(\(text), \(Float(threshold))::real, \(max(0, limit))::int4) s
-        CROSS JOIN LATERAL (
-            SELECT * FROM memory.nodes x WHERE x.user_id = \(user.rawValue) AND x.node_id = s.node_id LIMIT 1) n
-        WHERE n.deleted_at IS NULL
-        ORDER BY s.score DESC, n.node_key NULLS LAST, n.node_id
-        LIMIT \(max(0, limit))
-        """
+        "SELECT * FROM memory.fuzzy_nodes(\(user.rawValue), \(text), \(Float(threshold))::real, \(max(0, limit))::int4)"
     }
 
     // MARK: SEARCH
