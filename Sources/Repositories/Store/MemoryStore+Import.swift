@@ -39,7 +39,8 @@ extension MemoryStore {
         _ user: UserID, _ graph: FixtureSet, dryRun: Bool = false, batchSize: Int = importBatchSize,
         progress: (@Sendable (ImportProgress) -> Void)? = nil
     ) async throws -> ImportSummary {
-        let summary = try await database.withUser(user, operation: "import") { connection in
+        let rows = graph.nodes.count + graph.relationships.count
+        let summary = try await database.withUser(user, operation: "import", settings: Self.bulkWriteSettings(rows: rows)) { connection in
             try await importGraph(user, graph, dryRun: dryRun, batchSize: batchSize, progress: progress, on: connection)
         }
         if !dryRun { await refreshStatisticsAfterBulkWrite(rows: summary.inserted + summary.merged + summary.relationships) }

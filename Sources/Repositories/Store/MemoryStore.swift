@@ -65,7 +65,7 @@ public struct MemoryStore: Sendable {
     public func remember(_ user: UserID, _ batch: [MemoryNode]) async throws -> [RememberResult] {
         guard !batch.isEmpty else { return [] }
         try validate(batch, user: user)
-        let results = try await database.withUser(user, operation: "remember") { connection in
+        let results = try await database.withUser(user, operation: "remember", settings: Self.bulkWriteSettings(rows: batch.count)) { connection in
             let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
             try await embedInline(user, results.map(\.id), on: connection)
             return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
@@ -80,7 +80,7 @@ public struct MemoryStore: Sendable {
         _ user: UserID, _ batch: [MemoryNode], relating edges: [(from: Int, to: Int, type: RelationshipType, strength: Double, metadata: [String: JSONValue])]
     ) async throws -> (nodes: [RememberResult], relationships: [UpsertOutcome]) {
         try validate(batch, user: user)
-        return try await database.withUser(user, operation: "import") { connection in
+        return try await database.withUser(user, operation: "import", settings: Self.bulkWriteSettings(rows: batch.count + edges.count)) { connection in
             let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
             let records = edges.map {
                 RelationshipRecord(relationship: Relationship(
