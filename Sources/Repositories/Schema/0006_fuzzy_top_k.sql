@@ -6,12 +6,12 @@
 --    similarity() (11 ms of the 15), and none reached the threshold: a name is much shorter than
 --    a summary, and similarity divides by the union of both trigram sets. The keys' candidates
 --    come first now, at 0.4 and only then, if fewer than p_limit nodes match, at p_threshold (a
---    common first name alone gives 1,000 keys above 0.3; 190 of 200 typos found 10 keys at 0.4). When at least p_limit nodes match by
---    key, a summary can only reach the top p_limit with a similarity of at least the p_limit-th
---    key score, so the summary arm runs with that as its pg_trgm threshold: its GIN index yields
---    a few dozen candidates instead of thousands. Exact: the same top p_limit as before, ties
---    included. Only the nodes that can still be in the top p_limit (rank <= p_limit, ties kept)
---    are returned.
+--    common first name alone gives 1,000 keys above 0.3; 190 of 200 typos found 10 keys at 0.4).
+--    When at least p_limit nodes match by key, a summary can only reach the top p_limit with a
+--    similarity of at least the p_limit-th key score, so the summary arm runs with that as its
+--    pg_trgm threshold: its GIN index yields a few dozen candidates instead of thousands. Exact:
+--    the same top p_limit as before, ties included. Only the nodes that can still be in the top
+--    p_limit (rank <= p_limit, ties kept) are returned.
 -- 2. All these functions plan their statements once per connection (plan_cache_mode =
 --    force_generic_plan). PL/pgSQL otherwise replanned them on each of a connection's first calls,
 --    which cost LOOKUP 0.2 ms per call for a statement that runs in 0.05 ms. Their plans do not
