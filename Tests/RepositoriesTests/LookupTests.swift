@@ -123,9 +123,9 @@ struct LookupTests {
             try await connection.query("ANALYZE memory.embeddings", logger: TestDatabase.logger)
         }
 
-        // The HNSW index is scanned for the large user. (Whether it is skipped for the small one
-        // cannot be told here: other tests running meanwhile scan it too. Its exactness is checked
-        // below: recall 1.)
+        // The HNSW index is scanned for the large user. (That a small user skips it is checked in
+        // PlanTests, in a database of its own; here other tests scan it meanwhile. The small user's
+        // exactness is checked below: recall 1.)
         let database = try await TestDatabase.database()
         func scans(_ user: UserID, _ query: [Float]) async throws -> [TestDatabase.IndexName: Int] {
             try await TestDatabase.indexScans(of: MemoryStore.searchQuery(

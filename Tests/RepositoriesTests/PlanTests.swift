@@ -80,6 +80,9 @@ struct PlanTests {
                 vector: PGVector(unitVector(seed: 7), oid: database.vectorTypes.vector), types: nil, minSimilarity: 0, limit: 10))
             #expect(search.keys.contains { $0.table == "nodes" }, "\(search)")
             #expect(search.keys.filter { $0.table == "nodes" }.allSatisfy { $0.index == "nodes_pkey" }, "\(search)")
+            // A user this small is searched exactly: the HNSW index is not touched (counted here, in
+            // a database of its own, where no other test scans it).
+            #expect(search[TestDatabase.IndexName(table: "embeddings", index: "idx_embeddings_minilm_l6_v2_hnsw")] == nil, "\(search)")
         }
     }
 }

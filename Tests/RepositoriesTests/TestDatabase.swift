@@ -64,8 +64,10 @@ enum TestDatabase {
             // A backend reports its counts when idle, at most once a second unless asked to.
             try await connection.query("SELECT pg_stat_force_next_flush()", logger: logger)
             let after = try await counts()
-            return after.compactMapValues { $0 }.filter { $0.value > before[$0.key, default: 0] }
-                .reduce(into: [:]) { $0[$1.key] = $1.value - before[$1.key, default: 0] }
+            return after.reduce(into: [:]) { scanned, entry in
+                let delta = entry.value - before[entry.key, default: 0]
+                if delta > 0 { scanned[entry.key] = delta }
+            }
         }
     }
 

@@ -88,7 +88,8 @@ ALTER FUNCTION memory.lookup_node(text, text) SET plan_cache_mode = force_generi
 --    5,000 of the user's vectors to choose the branch (1.3 ms). memory.search_nodes sets the user
 --    and the HNSW settings itself, chooses by the user's live node count (kept by triggers in
 --    user_metadata), and returns the nodes with their scores.
---    - Fewer than 5,000 live nodes: an exact scan of the user's vectors, through (user_id, model).
+--    - Fewer than p_exact_below live nodes (the store passes 5,000): an exact scan of the user's
+--      vectors, through (user_id, model).
 --    - Otherwise: the model's HNSW index with pgvector's iterative scan. If that yields fewer
 --      than p_candidates vectors (a user whose vectors are a tiny share of the index, or who has
 --      few), the exact scan runs instead, so a result is never cut short.
@@ -96,7 +97,7 @@ ALTER FUNCTION memory.lookup_node(text, text) SET plan_cache_mode = force_generi
 --    as a constant: one branch per model (SEARCH checks the model in Swift first).
 CREATE FUNCTION memory.search_nodes(
     p_user text, p_model text, p_query vector, p_types text[], p_min_similarity float8,
-    p_candidates integer, p_limit integer, p_ef_search integer)
+    p_candidates integer, p_limit integer, p_ef_search integer, p_exact_below integer)
 RETURNS TABLE (
     node_id uuid, node_key text, content jsonb, context_type text, summary text, created_at timestamptz,
     last_accessed timestamptz, access_count int8, base_relevance float8, tags text[], metadata jsonb, score float8)
@@ -120,7 +121,7 @@ BEGIN
         RETURN;
     END IF;
     SELECT u.total_nodes INTO live_nodes FROM memory.user_metadata u WHERE u.user_id = p_user;
-    IF coalesce(live_nodes, 0) >= 5000 THEN
+    IF coalesce(live_nodes, 0) >= p_exact_below THEN
         PERFORM set_config('hnsw.iterative_scan', 'relaxed_order', true),
                 set_config('hnsw.ef_search', p_ef_search::text, true),
                 set_config('hnsw.max_scan_tuples', '50000', true);

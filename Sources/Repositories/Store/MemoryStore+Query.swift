@@ -10,7 +10,7 @@ extension MemoryStore {
         """
 
     /// Users with fewer live nodes than this are searched exactly; larger ones through HNSW
-    /// (`memory.search_nodes` has the same constant).
+    /// (passed to `memory.search_nodes`).
     public static let exactSearchLimit = 5_000
 
     // Joining nodes by id: FUZZY and SEARCH read each candidate's node through
@@ -57,14 +57,7 @@ extension MemoryStore {
         guard (0...1).contains(threshold) else {
             throw RepositoriesError(.invalidInput, "threshold must be between 0 and 1", operation: "fuzzy", user: user.rawValue)
         }
-        let query = Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit)
-        do {
-            return try await database.client.withConnection { connection in
-                try await Self.scoredNodes(try await connection.query(query, logger: database.logger))
-            }
-        } catch {
-            throw RepositoriesError.wrap(error, operation: "fuzzy", user: user.rawValue)
-        }
+        return try await scoredNodes(Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit), operation: "fuzzy", user: user)
     }
 
     /// FUZZY's statement: `memory.fuzzy_nodes`, which sets the user and returns the node columns
@@ -99,13 +92,7 @@ extension MemoryStore {
             user: user, model: model, vector: PGVector(vector, oid: database.vectorTypes.vector),
             types: contextTypes.isEmpty ? nil : contextTypes.map(\.rawValue).sorted(), minSimilarity: minSimilarity,
             limit: limit)
-        do {
-            return try await database.client.withConnection { connection in
-                try await Self.scoredNodes(try await connection.query(query, logger: database.logger))
-            }
-        } catch {
-            throw RepositoriesError.wrap(error, operation: "search", user: user.rawValue)
-        }
+        return try await scoredNodes(query, operation: "search", user: user)
     }
 
     /// The candidate count HNSW is asked for, and its ef_search (the list it keeps while walking
@@ -124,7 +111,7 @@ extension MemoryStore {
         return """
             SELECT * FROM memory.search_nodes(
                 \(user.rawValue), \(model.name), \(vector), \(types)::text[], \(minSimilarity)::float8,
-                \(breadth.candidates)::int4, \(max(0, limit))::int4, \(breadth.efSearch)::int4)
+                \(breadth.candidates)::int4, \(max(0, limit))::int4, \(breadth.efSearch)::int4, \(exactSearchLimit)::int4)
             """
     }
 
@@ -155,6 +142,18 @@ extension MemoryStore {
     public func storeEmbeddings(_ user: UserID, _ records: [EmbeddingRecord]) async throws {
         try await database.withUser(user, operation: "store embeddings") { connection in
             _ = try await embeddings.upsert(user, records, on: connection)
+        }
+    }
+
+    /// Runs one of the user-scoping functions (`memory.fuzzy_nodes`, `memory.search_nodes`: they
+    /// set the user themselves) on a pooled connection, outside any transaction.
+    private func scoredNodes(_ query: PostgresQuery, operation: String, user: UserID) async throws -> [ScoredNode] {
+        do {
+            return try await database.client.withConnection { connection in
+                try await Self.scoredNodes(try await connection.query(query, logger: database.logger))
+            }
+        } catch {
+            throw RepositoriesError.wrap(error, operation: operation, user: user.rawValue)
         }
     }
 
