@@ -151,7 +151,9 @@ struct SessionTests {
                 slowest = max(slowest, elapsed)
             }
             #expect(statuses.allSatisfy { $0 == .queued })
-            #expect(slowest < .seconds(3), "slowest queued write took \(slowest)")
+            // Each write is bounded by the 2 s timeout; the slack is for a loaded machine (every
+            // suite runs in parallel on two cores). A write that hung on the stopped server fails it.
+            #expect(slowest < .seconds(10), "slowest queued write took \(slowest)")
             #expect(try await sessions.outboxDepth(user: user) == 200)
             // Degraded reads: LOOKUP from the session, FUZZY refuses quickly.
             #expect(try await memory.lookup(session.id, key: "cached-person")?.summary == "cached")
@@ -159,7 +161,7 @@ struct SessionTests {
             let fuzzyTime = await clock.measure {
                 await #expect(throws: MemoryGraphError.self) { try await memory.fuzzy(session.id, text: "persn") }
             }
-            #expect(fuzzyTime < .seconds(3))
+            #expect(fuzzyTime < .seconds(10))
 
             try cluster.start()
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -48,7 +48,7 @@ public final class SessionMemory: Sendable {
         }
         try await store.replaceCache(info.id, with: loaded, error: problem)
         info.cachedNodes = loaded.count
-        info.cacheLoadedAt = problem == nil ? Date() : nil
+        info.cacheLoadedAt = problem == nil ? store.clock() : nil
         info.cacheError = problem
         return info
     }

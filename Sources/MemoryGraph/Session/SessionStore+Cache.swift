@@ -15,10 +15,10 @@ extension SessionStore {
 
     /// Replaces the session's cache with `nodes` (one transaction).
     func replaceCache(_ session: SessionID, with nodes: [MemoryNode], error: String?) async throws {
-        let now = Date().timeIntervalSince1970
+        let now = clock().timeIntervalSince1970
         let encoded = try nodes.map { ($0, try Self.encode($0)) }
         try await write("load session cache") { db in
-            try Self.touch(db, session)
+            try self.touch(db, session)
             try db.execute(sql: "DELETE FROM session_nodes WHERE session_id = ? AND origin = 'cache'", arguments: [session.rawValue])
             let statement = try db.makeStatement(sql: """
                 INSERT INTO session_nodes (session_id, origin, node_id, lookup_key, entity_system, entity_id, node, stored_at)
@@ -48,7 +48,7 @@ extension SessionStore {
 
     private func cachedNode(_ session: SessionID, column: StaticString, value: String) async throws -> MemoryNode? {
         let json = try await write("read session cache") { db -> String? in
-            try Self.touch(db, session)
+            try self.touch(db, session)
             return try String.fetchOne(
                 db,
                 sql: """
@@ -57,7 +57,7 @@ extension SessionStore {
                     ORDER BY CASE origin WHEN 'pending' THEN 0 WHEN 'local' THEN 1 ELSE 2 END, rowid DESC
                     LIMIT 1
                     """,
-                arguments: [session.rawValue, value, Date().timeIntervalSince1970])
+                arguments: [session.rawValue, value, self.clock().timeIntervalSince1970])
         }
         return try json.map(Self.decodeNode)
     }
@@ -66,7 +66,7 @@ extension SessionStore {
     func cache(_ session: SessionID, _ node: MemoryNode) async throws {
         let json = try Self.encode(node)
         try await write("cache node") { db in
-            try Self.touch(db, session)
+            try self.touch(db, session)
             if let id = node.id {
                 try db.execute(
                     sql: "DELETE FROM session_nodes WHERE session_id = ? AND origin = 'cache' AND node_id = ?",
@@ -79,7 +79,7 @@ extension SessionStore {
                     """,
                 arguments: [
                     session.rawValue, node.id?.uuidString.lowercased(), node.lookupKey, node.entityIdentity?.system,
-                    node.entityIdentity?.id, json, Date().timeIntervalSince1970,
+                    node.entityIdentity?.id, json, self.clock().timeIntervalSince1970,
                 ])
         }
     }
@@ -89,12 +89,12 @@ extension SessionStore {
         var node = node
         let id = node.id ?? UUID()
         node.id = id
-        node.createdAt = node.createdAt ?? Date()
+        node.createdAt = node.createdAt ?? clock()
         let json = try Self.encode(node)
-        let now = Date().timeIntervalSince1970
+        let now = clock().timeIntervalSince1970
         let key = node.key
         try await write("store temporary_state") { db in
-            try Self.touch(db, session)
+            try self.touch(db, session)
             try db.execute(
                 sql: "DELETE FROM session_nodes WHERE session_id = ? AND origin = 'local' AND (node_id = ? OR lookup_key = ?)",
                 arguments: [session.rawValue, id.uuidString.lowercased(), key])
@@ -111,11 +111,11 @@ extension SessionStore {
     /// The session's temporary_state nodes, oldest first.
     public func temporaryNodes(_ session: SessionID) async throws -> [MemoryNode] {
         try await write("list temporary_state") { db in
-            try Self.touch(db, session)
+            try self.touch(db, session)
             return try String.fetchAll(
                 db,
                 sql: "SELECT node FROM session_nodes WHERE session_id = ? AND origin = 'local' AND (expires_at IS NULL OR expires_at >= ?) ORDER BY rowid",
-                arguments: [session.rawValue, Date().timeIntervalSince1970])
+                arguments: [session.rawValue, self.clock().timeIntervalSince1970])
         }.map(Self.decodeNode)
     }
 
@@ -125,7 +125,7 @@ extension SessionStore {
     func enqueueRemember(_ session: SessionInfo, _ node: MemoryNode, operation: SessionOperation) async throws {
         let payload = try Self.encode(operation)
         try await write("queue remember") { db in
-            try Self.touch(db, session.id)
+            try self.touch(db, session.id)
             let existing = try Self.matchingNode(db, session.id, node)
             let merged = existing.map { Self.merge(node, into: $0) } ?? node
             try db.execute(
@@ -136,9 +136,9 @@ extension SessionStore {
                 arguments: [
                     session.id.rawValue, merged.id?.uuidString.lowercased(), merged.lookupKey, merged.entityIdentity?.system,
                     merged.entityIdentity?.id, operation.id.uuidString.lowercased(), try Self.encode(merged),
-                    Date().timeIntervalSince1970,
+                    self.clock().timeIntervalSince1970,
                 ])
-            try Self.insertOutbox(db, session: session, operation: operation, payload: payload)
+            try self.insertOutbox(db, session: session, operation: operation, payload: payload)
         }
     }
 

@@ -41,19 +41,19 @@ extension SessionStore {
     func enqueue(_ session: SessionInfo, _ operation: SessionOperation) async throws {
         let payload = try Self.encode(operation)
         try await write("queue \(operation.kindName)") { db in
-            try Self.touch(db, session.id)
-            try Self.insertOutbox(db, session: session, operation: operation, payload: payload)
+            try self.touch(db, session.id)
+            try self.insertOutbox(db, session: session, operation: operation, payload: payload)
         }
     }
 
-    static func insertOutbox(_ db: Database, session: SessionInfo, operation: SessionOperation, payload: String) throws {
+    func insertOutbox(_ db: Database, session: SessionInfo, operation: SessionOperation, payload: String) throws {
         try db.execute(
             sql: """
                 INSERT INTO outbox (operation_id, session_id, user_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 operation.id.uuidString.lowercased(), session.id.rawValue, session.user.rawValue, operation.kindName, payload,
-                Date().timeIntervalSince1970,
+                clock().timeIntervalSince1970,
             ])
     }
 
@@ -79,7 +79,7 @@ extension SessionStore {
         try await write("mark applied") { db in
             try db.execute(
                 sql: "UPDATE outbox SET status = 'applied', result = ?, applied_at = ?, attempts = attempts + 1 WHERE seq = ?",
-                arguments: [result, Date().timeIntervalSince1970, entry.seq])
+                arguments: [result, self.clock().timeIntervalSince1970, entry.seq])
             try Self.settlePending(db, operation: entry.operation.id)
             try Self.invalidateCaches(db, user: entry.user, after: entry.operation, outcome: outcome)
         }
@@ -126,7 +126,7 @@ extension SessionStore {
             }
             try db.execute(
                 sql: "UPDATE flush_state SET last_error = ?, last_error_at = ? WHERE id = 1",
-                arguments: [error, Date().timeIntervalSince1970])
+                arguments: [error, self.clock().timeIntervalSince1970])
         }
     }
 
@@ -135,7 +135,7 @@ extension SessionStore {
         try await write("record flush") { db in
             try db.execute(
                 sql: "UPDATE flush_state SET last_flush_at = ?, last_error = NULL, last_error_at = NULL WHERE id = 1",
-                arguments: [Date().timeIntervalSince1970])
+                arguments: [self.clock().timeIntervalSince1970])
         }
     }
 
@@ -177,7 +177,7 @@ extension SessionStore {
     /// Sessions, cache size, outbox depth and the last flush.
     public func status() async throws -> Status {
         try await read("session status") { db in
-            let now = Date().timeIntervalSince1970
+            let now = self.clock().timeIntervalSince1970
             let sessions = try Int.fetchOne(db, sql: "SELECT count(*) FROM sessions WHERE last_active + idle_ttl >= ?", arguments: [now]) ?? 0
             let counts = try Row.fetchOne(
                 db,

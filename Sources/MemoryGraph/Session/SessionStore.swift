@@ -18,12 +18,20 @@ public final class SessionStore: Sendable {
     public let path: URL
     public let configuration: SessionConfiguration
     let pool: DatabasePool
+    /// The time every expiry is measured against: the wall clock, or a test's own.
+    let clock: @Sendable () -> Date
 
     /// Opens (creating and migrating when needed) the session database at `path`.
     /// - Throws: `MemoryGraphError` (`.storage`) naming the file.
-    public init(path: URL, configuration: SessionConfiguration = SessionConfiguration()) throws {
+    public convenience init(path: URL, configuration: SessionConfiguration = SessionConfiguration()) throws {
+        try self.init(path: path, configuration: configuration, clock: { Date() })
+    }
+
+    /// ``init(path:configuration:)`` with a clock of the caller's (tests step it instead of sleeping).
+    init(path: URL, configuration: SessionConfiguration, clock: @escaping @Sendable () -> Date) throws {
         self.path = path
         self.configuration = configuration
+        self.clock = clock
         do {
             try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
             var options = Configuration()
@@ -121,7 +129,7 @@ public final class SessionStore: Sendable {
 
     /// Starts a session for `user` (expired sessions are purged first).
     public func start(user: UserID, idleTTL: Duration? = nil) async throws -> SessionInfo {
-        let now = Date()
+        let now = clock()
         let ttl = (idleTTL ?? configuration.idleTTL).seconds
         let info = SessionInfo(
             id: SessionID(), user: user, startedAt: now, lastActive: now, idleTTL: ttl, cachedNodes: 0,
@@ -149,7 +157,7 @@ public final class SessionStore: Sendable {
     /// The live sessions of `user` (or of every user), newest first.
     public func list(user: UserID?) async throws -> [SessionInfo] {
         try await write("list sessions") { db in
-            try Self.purgeExpired(db, now: Date())
+            try Self.purgeExpired(db, now: self.clock())
             let rows = try Row.fetchAll(
                 db,
                 sql: """
@@ -164,14 +172,14 @@ public final class SessionStore: Sendable {
     /// The live session with this id, marked active now.
     /// - Throws: `MemoryGraphError` (`.notFound`) when it does not exist or has expired.
     public func session(_ session: SessionID) async throws -> SessionInfo {
-        try await write("open session") { db in try Self.touch(db, session) }
+        try await write("open session") { db in try self.touch(db, session) }
     }
 
     /// Deletes expired sessions (idle longer than their TTL) and expired working-memory entries.
     /// - Returns: how many sessions were deleted.
     @discardableResult
     public func purgeExpired() async throws -> Int {
-        try await write("purge sessions") { db in try Self.purgeExpired(db, now: Date()) }
+        try await write("purge sessions") { db in try Self.purgeExpired(db, now: self.clock()) }
     }
 
     @discardableResult
@@ -188,8 +196,8 @@ public final class SessionStore: Sendable {
 
     /// Checks that the session is live and marks it active. Throws `.notFound` otherwise.
     @discardableResult
-    static func touch(_ db: Database, _ session: SessionID) throws -> SessionInfo {
-        let now = Date().timeIntervalSince1970
+    func touch(_ db: Database, _ session: SessionID) throws -> SessionInfo {
+        let now = clock().timeIntervalSince1970
         guard
             let row = try Row.fetchOne(
                 db,
@@ -215,11 +223,11 @@ public final class SessionStore: Sendable {
     /// The value under `key` in the session's working memory, unless absent or expired.
     public func get(_ session: SessionID, key: String) async throws -> JSONValue? {
         try await write("get") { db in
-            try Self.touch(db, session)
+            try self.touch(db, session)
             let text = try String.fetchOne(
                 db,
                 sql: "SELECT value FROM session_values WHERE session_id = ? AND key = ? AND (expires_at IS NULL OR expires_at >= ?)",
-                arguments: [session.rawValue, key, Date().timeIntervalSince1970])
+                arguments: [session.rawValue, key, self.clock().timeIntervalSince1970])
             return try text.map { try JSONValue.parse($0) }
         }
     }
@@ -227,9 +235,9 @@ public final class SessionStore: Sendable {
     /// Sets `key` in the session's working memory, optionally for `ttl` only. Never reaches Postgres.
     public func set(_ session: SessionID, key: String, value: JSONValue, ttl: Duration? = nil) async throws {
         guard !key.isEmpty else { throw MemoryGraphError.invalidInput("a working-memory key must not be empty") }
-        let now = Date().timeIntervalSince1970
+        let now = clock().timeIntervalSince1970
         try await write("set") { db in
-            try Self.touch(db, session)
+            try self.touch(db, session)
             try db.execute(
                 sql: """
                     INSERT INTO session_values (session_id, key, value, expires_at, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -244,7 +252,7 @@ public final class SessionStore: Sendable {
     @discardableResult
     public func delete(_ session: SessionID, key: String) async throws -> Bool {
         try await write("delete") { db in
-            try Self.touch(db, session)
+            try self.touch(db, session)
             try db.execute(
                 sql: "DELETE FROM session_values WHERE session_id = ? AND key = ?", arguments: [session.rawValue, key])
             return db.changesCount > 0
@@ -254,11 +262,11 @@ public final class SessionStore: Sendable {
     /// The session's working-memory keys with their values (expired ones left out), by key.
     public func values(_ session: SessionID) async throws -> [(key: String, value: JSONValue)] {
         try await write("list values") { db in
-            try Self.touch(db, session)
+            try self.touch(db, session)
             return try Row.fetchAll(
                 db,
                 sql: "SELECT key, value FROM session_values WHERE session_id = ? AND (expires_at IS NULL OR expires_at >= ?) ORDER BY key",
-                arguments: [session.rawValue, Date().timeIntervalSince1970]
+                arguments: [session.rawValue, self.clock().timeIntervalSince1970]
             ).map { (key: $0["key"] as String, value: try JSONValue.parse($0["value"] as String)) }
         }
     }
