@@ -27,12 +27,15 @@ extension Memgraph.Bench {
                 Examples:
                   swift build -c release --product memgraph && .build/release/memgraph bench store --nodes 100000
                   memgraph bench store --nodes 20000 --noise-users 0 --queries 100
+                  memgraph bench store --import-only
                 """)
         @OptionGroup var connection: ConnectionOptions
         @Option(help: "Nodes to import for the measured user.") var nodes = 100_000
         @Option(help: "Other users, sharing --nodes nodes between them, imported first.") var noiseUsers = 4
         @Option(help: "Queries of each kind to time.") var queries = 300
         @Flag(help: "Keep the benchmark users' data.") var keep = false
+        @Flag(help: "Time the import alone: no vectors stored, no queries (seconds, not minutes; for tuning the database).")
+        var importOnly = false
 
         func validate() throws {
             guard (100...1_000_000).contains(nodes) else { throw ValidationError("--nodes must be from 100 to 1,000,000") }
@@ -41,7 +44,7 @@ extension Memgraph.Bench {
         }
 
         func run() async throws {
-            let count = nodes, noiseCount = noiseUsers, queryCount = queries, keep = keep
+            let count = nodes, noiseCount = noiseUsers, queryCount = queries, keep = keep, importOnly = importOnly
             let clock = ContinuousClock()
             let loadStart = clock.now
             let embedder = try CLI.makeEmbedder()
@@ -58,98 +61,104 @@ extension Memgraph.Bench {
                     // Noise first: the measured user's rows land in indexes that already hold others'.
                     for (index, other) in noise.enumerated() {
                         let ids = try await store.remember(other, (0..<share).map(Self.node)).map(\.nodeID)
-                        try await Self.storeVectors(store, other, ids: ids, seedOffset: 10_000_000 * (index + 1))
+                        if !importOnly { try await Self.storeVectors(store, other, ids: ids, seedOffset: 10_000_000 * (index + 1)) }
                     }
                     let batch = (0..<count).map(Self.node)  // generated outside the timing
                     let start = clock.now
                     let ids = try await store.remember(user, batch).map(\.nodeID)
                     let importTime = clock.now - start
-                    let vectors = (0..<count).map { Self.vector(seed: $0) }
-                    let embedStart = clock.now
-                    try await Self.storeVectors(store, user, ids: ids, seedOffset: 0)
-                    let embeddingTime = clock.now - embedStart
-
-                    // The floor under every call: one round trip of SELECT 1 on a pooled connection.
-                    var roundTrips: [Duration] = []
-                    for _ in 0..<queryCount {
-                        let t = clock.now
-                        try await store.database.withConnection(operation: "bench") { connection in
-                            _ = try await connection.query("SELECT 1", logger: CLI.logger).collect()
-                        }
-                        roundTrips.append(clock.now - t)
-                    }
-                    // The queries: random contacts, each asked about in the four ways.
-                    var generator = SplitMix64(seed: 42)
-                    let targets = (0..<queryCount).map { _ in Int(generator.next() % UInt64(count / 2)) * 2 }
-                    let recallQueries = min(50, queryCount)
-                    var recall = 0.0, fuzzyHits = 0
-                    /// Runs query `q` of one kind; returns its time. Hits and recall are counted on the first pass.
-                    func run(_ kind: QueryKind, _ q: Int, firstPass: Bool) async throws -> Duration {
-                        let i = targets[q]
-                        let name = Self.contactName(i), key = NodeKey.normalize(name) ?? name
-                        let t = clock.now
-                        switch kind {
-                        case .lookup:
-                            let found = try await store.lookup(user, key: key)
-                            let elapsed = clock.now - t
-                            guard found?.id == ids[i] else {
-                                throw RepositoriesError(.query, "LOOKUP of \(key) returned the wrong node", operation: "bench")
-                            }
-                            return elapsed
-                        case .fuzzy:
-                            let similar = try await store.fuzzy(user, text: Self.typo(name, seed: q))
-                            let elapsed = clock.now - t
-                            if firstPass, similar.contains(where: { $0.node.id == ids[i] }) { fuzzyHits += 1 }
-                            return elapsed
-                        case .search:
-                            _ = try await store.search(user, text: "What does \(name) do, and for which account?", limit: 10)
-                            return clock.now - t
-                        case .vectorSearch:
-                            let query = Self.vector(seed: 1_000_000 + q)
-                            let t = clock.now
-                            let hits = try await store.search(user, vector: query, limit: 10)
-                            let elapsed = clock.now - t
-                            if firstPass, q < recallQueries {
-                                let exact = Set(zip(ids, vectors).map { ($0, Self.dot($1, query)) }.sorted { $0.1 > $1.1 }.prefix(10).map(\.0))
-                                recall += Double(Set(hits.compactMap(\.node.id)).intersection(exact).count) / 10
-                            }
-                            return elapsed
-                        }
-                    }
-                    // Each kind in a run of its own, as latencies are usually quoted; then the four
-                    // interleaved, as an agent's turn mixes them (each query then meets caches the
-                    // one before it has cooled: the "mixed" figures).
-                    var separate: [QueryKind: [Duration]] = [:], mixed: [QueryKind: [Duration]] = [:]
-                    for kind in QueryKind.allCases {
-                        for q in 0..<queryCount { separate[kind, default: []].append(try await run(kind, q, firstPass: true)) }
-                    }
-                    for q in 0..<queryCount {
-                        for kind in QueryKind.allCases { mixed[kind, default: []].append(try await run(kind, q, firstPass: false)) }
-                    }
-                    func figures(_ samples: [Duration]) -> JSONValue {
-                        let s = LatencySummary(samples)
-                        return ["p50_ms": .number(s.p50), "p95_ms": .number(s.p95), "p99_ms": .number(s.p99), "count": .number(Double(s.count))]
-                    }
-                    measured = .success([
+                    let importFigures: [String: JSONValue] = [
                         "nodes": .number(Double(count)),
                         "noise_users": .number(Double(noiseCount)),
                         "noise_nodes": .number(Double(share * noiseCount)),
-                        "model_load_seconds": .number(modelLoad.milliseconds / 1000),
                         "import_seconds": .number(importTime.milliseconds / 1000),
                         "import_nodes_per_second": .number(Double(count) / (importTime.milliseconds / 1000)),
-                        "embeddings_stored_per_second": .number(Double(count) / (embeddingTime.milliseconds / 1000)),
-                        "round_trip_select_1": figures(roundTrips),
-                        "lookup": figures(separate[.lookup]!), "fuzzy": figures(separate[.fuzzy]!),
-                        "fuzzy_hit_rate_at_10": .number(Double(fuzzyHits) / Double(queryCount)),
-                        "search_with_query_embedding": figures(separate[.search]!),
-                        "search_vector_only": figures(separate[.vectorSearch]!),
-                        "search_recall_at_10": .number(recall / Double(recallQueries)),
-                        "mixed": [
-                            "lookup": figures(mixed[.lookup]!), "fuzzy": figures(mixed[.fuzzy]!),
-                            "search_with_query_embedding": figures(mixed[.search]!),
-                            "search_vector_only": figures(mixed[.vectorSearch]!),
-                        ],
-                    ])
+                    ]
+                    if importOnly {
+                        measured = .success(.object(importFigures))
+                    } else {
+                        let vectors = (0..<count).map { Self.vector(seed: $0) }
+                        let embedStart = clock.now
+                        try await Self.storeVectors(store, user, ids: ids, seedOffset: 0)
+                        let embeddingTime = clock.now - embedStart
+
+                        // The floor under every call: one round trip of SELECT 1 on a pooled connection.
+                        var roundTrips: [Duration] = []
+                        for _ in 0..<queryCount {
+                            let t = clock.now
+                            try await store.database.withConnection(operation: "bench") { connection in
+                                _ = try await connection.query("SELECT 1", logger: CLI.logger).collect()
+                            }
+                            roundTrips.append(clock.now - t)
+                        }
+                        // The queries: random contacts, each asked about in the four ways.
+                        var generator = SplitMix64(seed: 42)
+                        let targets = (0..<queryCount).map { _ in Int(generator.next() % UInt64(count / 2)) * 2 }
+                        let recallQueries = min(50, queryCount)
+                        var recall = 0.0, fuzzyHits = 0
+                        /// Runs query `q` of one kind; returns its time. Hits and recall are counted on the first pass.
+                        func run(_ kind: QueryKind, _ q: Int, firstPass: Bool) async throws -> Duration {
+                            let i = targets[q]
+                            let name = Self.contactName(i), key = NodeKey.normalize(name) ?? name
+                            let t = clock.now
+                            switch kind {
+                            case .lookup:
+                                let found = try await store.lookup(user, key: key)
+                                let elapsed = clock.now - t
+                                guard found?.id == ids[i] else {
+                                    throw RepositoriesError(.query, "LOOKUP of \(key) returned the wrong node", operation: "bench")
+                                }
+                                return elapsed
+                            case .fuzzy:
+                                let similar = try await store.fuzzy(user, text: Self.typo(name, seed: q))
+                                let elapsed = clock.now - t
+                                if firstPass, similar.contains(where: { $0.node.id == ids[i] }) { fuzzyHits += 1 }
+                                return elapsed
+                            case .search:
+                                _ = try await store.search(user, text: "What does \(name) do, and for which account?", limit: 10)
+                                return clock.now - t
+                            case .vectorSearch:
+                                let query = Self.vector(seed: 1_000_000 + q)
+                                let t = clock.now
+                                let hits = try await store.search(user, vector: query, limit: 10)
+                                let elapsed = clock.now - t
+                                if firstPass, q < recallQueries {
+                                    let exact = Set(zip(ids, vectors).map { ($0, Self.dot($1, query)) }.sorted { $0.1 > $1.1 }.prefix(10).map(\.0))
+                                    recall += Double(Set(hits.compactMap(\.node.id)).intersection(exact).count) / 10
+                                }
+                                return elapsed
+                            }
+                        }
+                        // Each kind in a run of its own, as latencies are usually quoted; then the four
+                        // interleaved, as an agent's turn mixes them (each query then meets caches the
+                        // one before it has cooled: the "mixed" figures).
+                        var separate: [QueryKind: [Duration]] = [:], mixed: [QueryKind: [Duration]] = [:]
+                        for kind in QueryKind.allCases {
+                            for q in 0..<queryCount { separate[kind, default: []].append(try await run(kind, q, firstPass: true)) }
+                        }
+                        for q in 0..<queryCount {
+                            for kind in QueryKind.allCases { mixed[kind, default: []].append(try await run(kind, q, firstPass: false)) }
+                        }
+                        func figures(_ samples: [Duration]) -> JSONValue {
+                            let s = LatencySummary(samples)
+                            return ["p50_ms": .number(s.p50), "p95_ms": .number(s.p95), "p99_ms": .number(s.p99), "count": .number(Double(s.count))]
+                        }
+                        measured = .success(.object(importFigures.merging([
+                            "model_load_seconds": .number(modelLoad.milliseconds / 1000),
+                            "embeddings_stored_per_second": .number(Double(count) / (embeddingTime.milliseconds / 1000)),
+                            "round_trip_select_1": figures(roundTrips),
+                            "lookup": figures(separate[.lookup]!), "fuzzy": figures(separate[.fuzzy]!),
+                            "fuzzy_hit_rate_at_10": .number(Double(fuzzyHits) / Double(queryCount)),
+                            "search_with_query_embedding": figures(separate[.search]!),
+                            "search_vector_only": figures(separate[.vectorSearch]!),
+                            "search_recall_at_10": .number(recall / Double(recallQueries)),
+                            "mixed": [
+                                "lookup": figures(mixed[.lookup]!), "fuzzy": figures(mixed[.fuzzy]!),
+                                "search_with_query_embedding": figures(mixed[.search]!),
+                                "search_vector_only": figures(mixed[.vectorSearch]!),
+                            ],
+                        ]) { $1 }))
+                    }
                 } catch {
                     measured = .failure(error)
                 }

@@ -19,6 +19,44 @@ struct ModelTests {
         #expect(value.jsonText() == #"{"a":1,"b":[true,null,"x"],"c":1.5}"#)
     }
 
+    @Test("the compact writer's text parses back to the same value, for random values")
+    func compactWriterRoundTrips() throws {
+        var random = SplitMix64(seed: 0x15_0A)
+        let alphabet = Array("aZ09 _-/\\\"\n\r\t\u{8}\u{C}\u{1}\u{1F}\u{7F}éß漢🙂")
+        func string() -> String {
+            String((0..<Int(random.next() % 12)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+        }
+        func value(depth: Int) -> JSONValue {
+            switch random.next() % (depth > 2 ? 4 : 6) {
+            case 0: return .null
+            case 1: return .bool(random.next() % 2 == 0)
+            case 2:
+                let numbers: [Double] = [0, -0.0, 1, -7, 1.5, 0.1, 1e-5, 123_456_789_012_345, 1e15, 1e300, -2.5e-300, .pi]
+                return .number(random.next() % 3 == 0 ? Double(Int64(bitPattern: random.next()) >> 20) : numbers[Int(random.next() % UInt64(numbers.count))])
+            case 3: return .string(string())
+            case 4: return .array((0..<Int(random.next() % 4)).map { _ in value(depth: depth + 1) })
+            default:
+                return .object(Dictionary((0..<Int(random.next() % 4)).map { _ in (string(), value(depth: depth + 1)) }, uniquingKeysWith: { $1 }))
+            }
+        }
+        for _ in 0..<2_000 {
+            let original = value(depth: 0)
+            #expect(try JSONValue.parse(original.compactJSON()) == original)
+            #expect(try JSONValue.parse(original.compactJSON(sortedKeys: true)) == original)
+        }
+    }
+
+    @Test("the compact writer escapes as JSONEncoder does and sorts keys on request")
+    func compactWriterText() {
+        let value: JSONValue = ["b": [1, 1.5, "a/b \"q\" \\ \n\u{1}"], "a": [true, nil], "c": 1e20]
+        #expect(value.compactJSON(sortedKeys: true) == #"{"a":[true,null],"b":[1,1.5,"a/b \"q\" \\ \n\u0001"],"c":1e+20}"#)
+        let keys = (0..<50).map { "k\($0)" }
+        let many = JSONValue.object(Dictionary(uniqueKeysWithValues: keys.map { ($0, JSONValue.null) }))
+        #expect(many.compactJSON(sortedKeys: true) == "{" + keys.sorted().map { "\"\($0)\":null" }.joined(separator: ",") + "}")
+        #expect(JSONValue.number(.nan).compactJSON() == "NaN")  // rejected by any JSON parser, never silently changed
+        #expect(throws: (any Error).self) { try JSONValue.parse(JSONValue.array([.number(.infinity)]).compactJSON()) }
+    }
+
     @Test("validation names the field at fault")
     func validation() {
         let cases: [(MemoryNode, String)] = [
@@ -27,6 +65,8 @@ struct ModelTests {
             (MemoryNode(key: "", contextType: .toolOutput), "key"),
             (MemoryNode(contextType: .domainEntity, content: ["entity_id": "1", "entity_system": "s", "entity_data": [1]]), "entity_data"),
             (MemoryNode(contextType: .temporaryState), "temporary_state"),
+            (MemoryNode(contextType: .toolOutput, content: ["rows": .number(.nan)]), "finite"),
+            (MemoryNode(contextType: .toolOutput, metadata: ["score": [.number(-.infinity)]]), "finite"),
         ]
         for (node, field) in cases {
             do {

@@ -94,6 +94,9 @@ public struct MemoryNode: Sendable, Equatable, Codable {
         if let data = content["entity_data"], data.objectValue == nil {
             throw MemoryGraphError.invalidInput("entity_data must be an object")
         }
+        guard JSONValue.object(content).isFinite, JSONValue.object(metadata).isFinite else {
+            throw MemoryGraphError.invalidInput("content and metadata must hold finite numbers only: JSON has no NaN or infinity")
+        }
         if contextType == .temporaryState {
             throw MemoryGraphError.invalidInput("temporary_state nodes live in a session, not in the long-term store")
         }

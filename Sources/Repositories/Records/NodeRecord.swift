@@ -80,7 +80,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         }
         var statements: [UpsertStatement] = []
         if !entities.isEmpty {
-            statements.append(try statement(user, entities, conflict: """
+            statements += statement(user, entities, conflict: """
                 ON CONFLICT (user_id, entity_system, entity_id) WHERE entity_id IS NOT NULL DO UPDATE SET
                     content = memory.merge_entity_content(n.content, EXCLUDED.content),
                     summary = coalesce(EXCLUDED.summary, n.summary),
@@ -92,10 +92,10 @@ public struct NodeRecord: RepositoryRecord, Equatable {
                     context_type = EXCLUDED.context_type,
                     base_relevance = EXCLUDED.base_relevance,
                     deleted_at = NULL
-                """, join: "i.entity_system = u.entity_system AND i.entity_id = u.entity_id"))
+                """, join: "i.entity_system = u.entity_system AND i.entity_id = u.entity_id")
         }
         if !keyed.isEmpty {
-            statements.append(try statement(user, keyed, conflict: """
+            statements += statement(user, keyed, conflict: """
                 ON CONFLICT (user_id, node_key) WHERE node_key IS NOT NULL AND deleted_at IS NULL DO UPDATE SET
                     content = n.content || EXCLUDED.content,
                     summary = coalesce(EXCLUDED.summary, n.summary),
@@ -103,17 +103,30 @@ public struct NodeRecord: RepositoryRecord, Equatable {
                     metadata = n.metadata || EXCLUDED.metadata,
                     context_type = EXCLUDED.context_type,
                     base_relevance = EXCLUDED.base_relevance
-                """, join: "i.node_key = u.node_key"))
+                """, join: "i.node_key = u.node_key")
         }
         if !plain.isEmpty {
-            statements.append(try statement(user, plain, conflict: "", join: "i.node_id = u.node_id"))
+            statements += statement(user, plain, conflict: "", join: "i.node_id = u.node_id")
         }
         return statements
     }
 
+    /// Rows per statement. A batch's later statements are encoded while earlier ones run.
+    static let statementRows = 10_000
+
+    /// The statements for one conflict rule's nodes, ``statementRows`` at a time, built when run.
     private static func statement(
         _ user: UserID, _ group: [(ordinals: [Int], node: MemoryNode)], conflict: String, join: String
-    ) throws -> UpsertStatement {
+    ) -> [UpsertStatement] {
+        stride(from: 0, to: group.count, by: statementRows).map { start in
+            let chunk = Array(group[start..<min(group.count, start + statementRows)])
+            return UpsertStatement { try statement(user, chunk, conflict: conflict, join: join) }
+        }
+    }
+
+    private static func statement(
+        _ user: UserID, _ group: [(ordinals: [Int], node: MemoryNode)], conflict: String, join: String
+    ) throws -> PostgresQuery {
         // One input row per distinct node; every ordinal that folded into it gets its outcome.
         var ordinals: [String?] = []
         var ids: [UUID?] = [], keys: [String?] = [], derived: [String?] = [], contents: [JSONValue?] = []
@@ -167,7 +180,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
             JOIN i ON \(join.replacingOccurrences(of: "i.node_id = u.node_id", with: "i.node_id = u.new_id"))
             CROSS JOIN LATERAL unnest(string_to_array(i.ordinals, ',')) AS o
             """
-        return UpsertStatement(query: PostgresQuery(unsafeSQL: sql, binds: bindings))
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 
     /// Folds a later store of the same entity into an earlier one, as the database would.

@@ -14,7 +14,10 @@ extension JSONValue: PostgresNonThrowingEncodable, PostgresDecodable, PostgresAr
         into byteBuffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
     ) {
         byteBuffer.writeInteger(UInt8(1))  // jsonb binary format version
-        byteBuffer.writeString(jsonText())
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128)
+        writeJSON(into: &bytes)  // jsonb keeps no key order: none is imposed here
+        byteBuffer.writeBytes(bytes)
     }
 
     public init<JSONDecoder: PostgresJSONDecoder>(

@@ -243,6 +243,6 @@ private struct PlainIdentity: Hashable {
     init(_ node: MemoryNode) {
         contextType = node.contextType
         summary = node.summary
-        content = JSONValue.object(node.content).jsonText()
+        content = JSONValue.object(node.content).compactJSON(sortedKeys: true)
     }
 }
