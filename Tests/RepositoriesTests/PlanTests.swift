@@ -74,7 +74,7 @@ struct PlanTests {
             let fuzzy = try await TestDatabase.indexScans(
                 database: name, of: MemoryStore.fuzzyQuery(user: user, text: "meeting notes numbr 12", threshold: 0.3, limit: 10))
             #expect(fuzzy.keys.contains(TestDatabase.IndexName(table: "nodes", index: "nodes_pkey")), "\(fuzzy)")
-            #expect(fuzzy.keys.filter { $0.table == "nodes" }.allSatisfy { ["nodes_pkey", "idx_nodes_user_summary_trgm"].contains($0.index) }, "\(fuzzy)")
+            #expect(fuzzy.keys.filter { $0.table == "nodes" }.allSatisfy { $0.index == "nodes_pkey" || $0.index.hasPrefix("idx_nodes_summary_trgm_") }, "\(fuzzy)")
             let search = try await TestDatabase.indexScans(database: name, of: MemoryStore.searchQuery(
                 user: user, model: EmbeddingModels.miniLML6v2,
                 vector: PGVector(unitVector(seed: 7), oid: database.vectorTypes.vector), types: nil, minSimilarity: 0, limit: 10))
@@ -83,6 +83,36 @@ struct PlanTests {
             // A user this small is searched exactly: the HNSW index is not touched (counted here, in
             // a database of its own, where no other test scans it).
             #expect(search[TestDatabase.IndexName(table: "embeddings", index: "idx_embeddings_minilm_l6_v2_hnsw")] == nil, "\(search)")
+        }
+    }
+
+    @Test("FUZZY searches only the summaries whose trigram counts can reach the bar, and finds long ones when they can")
+    func fuzzySkipsSummariesTooLongToMatch() async throws {
+        let (name, configuration) = try await TestDatabase.scratchDatabase()
+        defer { Task { try? await TestDatabase.dropScratch(name) } }
+        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+            let store = MemoryStore(database: database)
+            let user = freshUser()
+            let short = "Sarah Kanimo"  // 13 trigrams
+            let long = "Sarah Kanimo, account manager at Northwind, asked about renewing the data platform contract before March"
+            let ids = try await store.remember(user, [MemoryNode(contextType: .toolOutput, summary: short)]
+                + (0..<30).map { MemoryNode(contextType: .toolOutput, summary: "\(long) (call \($0))") }).map(\.nodeID)
+            // Enough other rows that the planner reads the trigram indexes rather than the table.
+            _ = try await store.remember(user, (0..<3_000).map { MemoryNode(contextType: .toolOutput, summary: "meeting notes number \($0)") })
+            try await store.refreshStatistics()
+            // At 0.5 a summary needs at most 13 / 0.5 = 26 trigrams: only the two short buckets can match.
+            let strict = try await TestDatabase.indexScans(
+                database: name, of: MemoryStore.fuzzyQuery(user: user, text: short, threshold: 0.5, limit: 10))
+            let scanned = Set(strict.keys.filter { $0.index.hasPrefix("idx_nodes_summary_trgm_") }.map(\.index))
+            #expect(scanned == ["idx_nodes_summary_trgm_16", "idx_nodes_summary_trgm_32"], "\(strict)")
+            #expect(try await store.fuzzy(user, text: short, threshold: 0.5).map(\.node.id) == [ids[0]])
+            // At 0.1 the long summaries (about 100 trigrams, 13 shared: 0.13) can, and are found.
+            let loose = try await TestDatabase.indexScans(
+                database: name, of: MemoryStore.fuzzyQuery(user: user, text: short, threshold: 0.1, limit: 10))
+            #expect(loose[TestDatabase.IndexName(table: "nodes", index: "idx_nodes_summary_trgm_long")] != nil, "\(loose)")
+            let found = try await store.fuzzy(user, text: short, threshold: 0.1, limit: 50)
+            #expect(found.count == 31)
+            #expect(found.first?.node.id == ids[0])
         }
     }
 }
