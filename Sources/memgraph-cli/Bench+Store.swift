@@ -11,15 +11,17 @@ extension Memgraph.Bench {
                 Imports --nodes synthetic nodes for a fresh user (half CRM contacts with distinct \
                 person names, half tool outputs) in one batch, after --noise-users other users holding \
                 the same kinds of nodes (--nodes in all between them), and stores one 384-dimension \
-                embedding per node: clustered synthetic unit vectors, since embedding 100,000 texts with \
-                MiniLM would take minutes. It then times single calls:
+                embedding per node: the MiniLM embedding of a sentence with the node's first name, role \
+                and company (or row count), plus noise, since embedding every summary would take \
+                minutes. It then times single calls:
                   SELECT 1 one round trip on a pooled connection: the floor under every call;
                   LOOKUP   the key of a random contact ("sarah-kanimo");
                   FUZZY    that contact's name with two adjacent letters swapped ("Sarah Knaimo");
                   SEARCH   a question about the contact, embedded with MiniLM, then the vector search;
-                  SEARCH (vector only)  a synthetic query vector; its recall@10 is measured against an
-                           exact scan computed in process.
-                Each kind runs --queries times in a row (the top-level figures), then all four \
+                  SEARCH (vector only)  the vector of a random node with other noise.
+                Recall@10 of both SEARCH kinds is measured against an exact scan computed in process.
+                  the question's embedding alone, for the share of SEARCH that is MiniLM's.
+                Each kind runs --queries times in a row (the top-level figures), then all five \
                 interleaved query by query ("mixed": each meets caches the previous one has cooled, as in \
                 an agent's turn). FUZZY's hit rate is how often the intended contact is among its 10 \
                 results. The users are deleted afterwards unless --keep.
@@ -50,6 +52,7 @@ extension Memgraph.Bench {
             let embedder = try CLI.makeEmbedder()
             _ = try await embedder.embed(["warm up"])
             let modelLoad = clock.now - loadStart
+            let space = importOnly ? nil : try await VectorSpace.make(embedder)
             let report = try await CLI.withStore(connection) { plain -> JSONValue in
                 let store = MemoryStore(database: plain.database, embedder: embedder)
                 let run = UUID().uuidString.lowercased().prefix(8)
@@ -61,7 +64,7 @@ extension Memgraph.Bench {
                     // Noise first: the measured user's rows land in indexes that already hold others'.
                     for (index, other) in noise.enumerated() {
                         let ids = try await store.remember(other, (0..<share).map(Self.node)).map(\.nodeID)
-                        if !importOnly { try await Self.storeVectors(store, other, ids: ids, seedOffset: 10_000_000 * (index + 1)) }
+                        if let space { try await Self.storeVectors(store, other, ids: ids, space: space, seedOffset: 10_000_000 * (index + 1)) }
                     }
                     let batch = (0..<count).map(Self.node)  // generated outside the timing
                     let start = clock.now
@@ -74,12 +77,10 @@ extension Memgraph.Bench {
                         "import_seconds": .number(importTime.milliseconds / 1000),
                         "import_nodes_per_second": .number(Double(count) / (importTime.milliseconds / 1000)),
                     ]
-                    if importOnly {
-                        measured = .success(.object(importFigures))
-                    } else {
-                        let vectors = (0..<count).map { Self.vector(seed: $0) }
+                    if let space {
+                        let vectors = (0..<count).map { space.vector(node: $0, seed: $0) }
                         let embedStart = clock.now
-                        try await Self.storeVectors(store, user, ids: ids, seedOffset: 0)
+                        try await Self.storeVectors(store, user, ids: ids, space: space, seedOffset: 0)
                         let embeddingTime = clock.now - embedStart
 
                         // The floor under every call: one round trip of SELECT 1 on a pooled connection.
@@ -91,11 +92,16 @@ extension Memgraph.Bench {
                             }
                             roundTrips.append(clock.now - t)
                         }
-                        // The queries: random contacts, each asked about in the four ways.
+                        // The queries: random contacts, each asked about in the five ways.
                         var generator = SplitMix64(seed: 42)
                         let targets = (0..<queryCount).map { _ in Int(generator.next() % UInt64(count / 2)) * 2 }
                         let recallQueries = min(50, queryCount)
-                        var recall = 0.0, fuzzyHits = 0
+                        var recall = 0.0, questionRecall = 0.0, fuzzyHits = 0
+                        /// The share of the exact top 10 (by scanning `vectors`) among `hits`.
+                        func recallAt10(_ hits: [ScoredNode], _ query: [Float]) -> Double {
+                            let exact = Set(zip(ids, vectors).map { ($0, Self.dot($1, query)) }.sorted { $0.1 > $1.1 }.prefix(10).map(\.0))
+                            return Double(Set(hits.compactMap(\.node.id)).intersection(exact).count) / 10
+                        }
                         /// Runs query `q` of one kind; returns its time. Hits and recall are counted on the first pass.
                         func run(_ kind: QueryKind, _ q: Int, firstPass: Bool) async throws -> Duration {
                             let i = targets[q]
@@ -115,21 +121,25 @@ extension Memgraph.Bench {
                                 if firstPass, similar.contains(where: { $0.node.id == ids[i] }) { fuzzyHits += 1 }
                                 return elapsed
                             case .search:
-                                _ = try await store.search(user, text: "What does \(name) do, and for which account?", limit: 10)
+                                let hits = try await store.search(user, text: Self.question(name), limit: 10)
+                                let elapsed = clock.now - t
+                                if firstPass, q < recallQueries, let query = try await embedder.embed([Self.question(name)]).first {
+                                    questionRecall += recallAt10(hits, query)
+                                }
+                                return elapsed
+                            case .embedQuery:
+                                _ = try await embedder.embed([Self.question(name)])
                                 return clock.now - t
                             case .vectorSearch:
-                                let query = Self.vector(seed: 1_000_000 + q)
+                                let query = space.vector(node: (q * 7_919) % count, seed: 1_000_000 + q)
                                 let t = clock.now
                                 let hits = try await store.search(user, vector: query, limit: 10)
                                 let elapsed = clock.now - t
-                                if firstPass, q < recallQueries {
-                                    let exact = Set(zip(ids, vectors).map { ($0, Self.dot($1, query)) }.sorted { $0.1 > $1.1 }.prefix(10).map(\.0))
-                                    recall += Double(Set(hits.compactMap(\.node.id)).intersection(exact).count) / 10
-                                }
+                                if firstPass, q < recallQueries { recall += recallAt10(hits, query) }
                                 return elapsed
                             }
                         }
-                        // Each kind in a run of its own, as latencies are usually quoted; then the four
+                        // Each kind in a run of its own, as latencies are usually quoted; then the five
                         // interleaved, as an agent's turn mixes them (each query then meets caches the
                         // one before it has cooled: the "mixed" figures).
                         var separate: [QueryKind: [Duration]] = [:], mixed: [QueryKind: [Duration]] = [:]
@@ -151,13 +161,18 @@ extension Memgraph.Bench {
                             "fuzzy_hit_rate_at_10": .number(Double(fuzzyHits) / Double(queryCount)),
                             "search_with_query_embedding": figures(separate[.search]!),
                             "search_vector_only": figures(separate[.vectorSearch]!),
+                            "search_query_embedding_alone": figures(separate[.embedQuery]!),
                             "search_recall_at_10": .number(recall / Double(recallQueries)),
+                            "search_with_query_embedding_recall_at_10": .number(questionRecall / Double(recallQueries)),
                             "mixed": [
                                 "lookup": figures(mixed[.lookup]!), "fuzzy": figures(mixed[.fuzzy]!),
                                 "search_with_query_embedding": figures(mixed[.search]!),
                                 "search_vector_only": figures(mixed[.vectorSearch]!),
+                                "search_query_embedding_alone": figures(mixed[.embedQuery]!),
                             ],
                         ]) { $1 }))
+                    } else {
+                        measured = .success(.object(importFigures))
                     }
                 } catch {
                     measured = .failure(error)
@@ -179,16 +194,19 @@ extension Memgraph.Bench {
             }
         }
 
-        /// The four timed queries, in the order a mixed round runs them.
-        enum QueryKind: CaseIterable { case lookup, fuzzy, search, vectorSearch }
+        /// The five timed queries, in the order a mixed round runs them.
+        enum QueryKind: CaseIterable { case lookup, fuzzy, search, vectorSearch, embedQuery }
 
-        static func storeVectors(_ store: MemoryStore, _ user: UserID, ids: [UUID], seedOffset: Int) async throws {
+        /// SEARCH's question about a contact.
+        static func question(_ name: String) -> String { "What does \(name) do, and for which account?" }
+
+        static func storeVectors(_ store: MemoryStore, _ user: UserID, ids: [UUID], space: VectorSpace, seedOffset: Int) async throws {
             for chunk in stride(from: 0, to: ids.count, by: 5_000) {
                 let end = min(ids.count, chunk + 5_000)
                 try await store.storeEmbeddings(user, (chunk..<end).map {
                     EmbeddingRecord(
                         nodeID: ids[$0], field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [0],
-                        vector: vector(seed: seedOffset + $0))
+                        vector: space.vector(node: $0, seed: seedOffset + $0))
                 })
             }
         }
@@ -238,16 +256,6 @@ extension Memgraph.Bench {
                     ], tags: ["bench"])
             }
             return MemoryNode(contextType: .toolOutput, summary: "Tool run \(i) returned \(i % 13) rows", content: ["text": .string("output \(i)")])
-        }
-
-        /// Clustered unit vectors, as real embeddings are: 100 topics.
-        static func vector(seed: Int) -> [Float] {
-            var topic = SplitMix64(seed: UInt64(seed % 100) + 7)
-            var noise = SplitMix64(seed: UInt64(seed) &* 31 &+ 1)
-            var v = (0..<384).map { _ in Float(topic.unit()) + 0.8 * Float(noise.unit()) }
-            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            for j in v.indices { v[j] /= norm }
-            return v
         }
 
         static func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
