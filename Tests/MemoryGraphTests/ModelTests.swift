@@ -46,7 +46,7 @@ struct ModelTests {
         }
     }
 
-    @Test("the compact writer escapes as JSONEncoder does and sorts keys on request")
+    @Test("the compact writer escapes quotes, backslashes and control characters, and sorts keys on request")
     func compactWriterText() {
         let value: JSONValue = ["b": [1, 1.5, "a/b \"q\" \\ \n\u{1}"], "a": [true, nil], "c": 1e20]
         #expect(value.compactJSON(sortedKeys: true) == #"{"a":[true,null],"b":[1,1.5,"a/b \"q\" \\ \n\u0001"],"c":1e+20}"#)

@@ -1,9 +1,9 @@
-/// A compact JSON writer for machines (the database's jsonb binds, identity hashing): 20-40 times
-/// faster than `JSONEncoder`, which a 100,000-node import spent a second in.
+/// A compact JSON writer for machines (the database's jsonb binds, identity hashing). A
+/// 100,000-node import spent 1.0 s in `JSONEncoder` and spends about 0.05 s here (perf).
 ///
 /// What it writes parses back to the same `JSONValue`: numbers that are whole and below 10^15 in
-/// magnitude as integers, others in Swift's shortest round-trip form; strings escaped as
-/// `JSONEncoder` escapes them (quote, backslash, control characters; not `/`). Object keys are in
+/// magnitude as integers, others in Swift's shortest round-trip form; strings with quote,
+/// backslash and control characters escaped (`/` is left as is). Object keys are in
 /// the dictionary's own order unless `sortedKeys`, then in `String` order. `jsonText()` stays the
 /// form for people (keys sorted as Foundation sorts them).
 ///
