@@ -18,9 +18,9 @@ extension Memgraph.Bench {
                   LOOKUP   the key of a random contact ("sarah-kanimo");
                   FUZZY    that contact's name with two adjacent letters swapped ("Sarah Knaimo");
                   SEARCH   a question about the contact, embedded with MiniLM, then the vector search;
-                  SEARCH (vector only)  the vector of a random node with other noise.
+                  SEARCH (vector only)  the vector of a random node with other noise;
+                  EMBED    the question's embedding alone, for the share of SEARCH that is MiniLM's.
                 Recall@10 of both SEARCH kinds is measured against an exact scan computed in process.
-                  the question's embedding alone, for the share of SEARCH that is MiniLM's.
                 Each kind runs --queries times in a row (the top-level figures), then all five \
                 interleaved query by query ("mixed": each meets caches the previous one has cooled, as in \
                 an agent's turn). FUZZY's hit rate is how often the intended contact is among its 10 \
