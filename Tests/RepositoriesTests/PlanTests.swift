@@ -23,7 +23,9 @@ struct PlanTests {
     func foreignKeyCheckUsesThePrimaryKey() async throws {
         let store = try await TestDatabase.store()
         let known = freshUser()
-        _ = try await store.remember(known, (0..<50).map { MemoryNode(contextType: .toolOutput, summary: "row \($0)") })
+        // Enough rows that a sequential scan is not cheaper in any case (in a fresh cluster running
+        // this suite alone, 50 rows fitted in one page and the plan read it instead of the index).
+        _ = try await store.remember(known, (0..<2_000).map { MemoryNode(contextType: .toolOutput, summary: "row \($0)") })
         try await store.refreshStatistics()
         // The statement Postgres runs for each job, embedding and relationship row it checks.
         let check = try await plan("""
@@ -113,6 +115,45 @@ struct PlanTests {
             let found = try await store.fuzzy(user, text: short, threshold: 0.1, limit: 50)
             #expect(found.count == 31)
             #expect(found.first?.node.id == ids[0])
+        }
+    }
+
+    @Test("a bulk write of nodes refreshes the statistics of what it wrote, not of the embeddings")
+    func refreshCoversWhatWasWritten() async throws {
+        let (name, configuration) = try await TestDatabase.scratchDatabase()
+        defer { Task { try? await TestDatabase.dropScratch(name) } }
+        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+            // reltuples is -1 until a table is first analyzed; autovacuum is kept off it here.
+            func reltuples(_ table: String) async throws -> Double {
+                try await TestDatabase.asSuperuser(database: name) { connection in
+                    try await connection.query(
+                        "SELECT reltuples::float8 FROM pg_class WHERE oid = \("memory." + table)::regclass", logger: TestDatabase.logger
+                    ).collect().first!.decode(Double.self)
+                }
+            }
+            try await TestDatabase.asSuperuser(database: name) { connection in
+                try await connection.query("ALTER TABLE memory.embeddings SET (autovacuum_enabled = false)", logger: TestDatabase.logger)
+            }
+            let store = MemoryStore(database: database)
+            let user = freshUser()
+            let first = try await store.remember(user, [MemoryNode(contextType: .toolOutput, summary: "first")])
+            try await store.storeEmbeddings(user, [EmbeddingRecord(
+                nodeID: first[0].nodeID, field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [0],
+                vector: unitVector(seed: 1))])
+            #expect(try await reltuples("embeddings") < 0)
+            _ = try await store.remember(
+                user, (0..<MemoryStore.statisticsRefreshRows).map { MemoryNode(contextType: .toolOutput, summary: "bulk \($0)") })
+            #expect(try await reltuples("nodes") >= Double(MemoryStore.statisticsRefreshRows))
+            #expect(try await reltuples("kv_store") >= 0)
+            #expect(try await reltuples("embeddings") < 0, "the node write analyzed the embeddings")
+            try await store.refreshStatistics([.embeddings])
+            #expect(try await reltuples("embeddings") == 1)
+            // The function refuses a name it does not know, rather than analyzing anything else.
+            await #expect(throws: (any Error).self) {
+                try await database.withConnection(operation: "test") { connection in
+                    _ = try await connection.query("SELECT memory.refresh_statistics(ARRAY['pg_authid'])", logger: TestDatabase.logger).collect()
+                }
+            }
         }
     }
 }

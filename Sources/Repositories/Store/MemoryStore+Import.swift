@@ -43,7 +43,11 @@ extension MemoryStore {
         let summary = try await database.withUser(user, operation: "import", settings: Self.bulkWriteSettings(rows: rows)) { connection in
             try await importGraph(user, graph, dryRun: dryRun, batchSize: batchSize, progress: progress, on: connection)
         }
-        if !dryRun { await refreshStatisticsAfterBulkWrite(rows: summary.inserted + summary.merged + summary.relationships) }
+        if !dryRun {
+            await refreshStatisticsAfterBulkWrite(
+                rows: summary.inserted + summary.merged + summary.relationships,
+                tables: summary.relationships > 0 ? [.nodes, .relationships] : [.nodes])
+        }
         return summary
     }
 

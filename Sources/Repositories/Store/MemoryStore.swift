@@ -70,7 +70,7 @@ public struct MemoryStore: Sendable {
             try await embedInline(user, results.map(\.id), on: connection)
             return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
         }
-        await refreshStatisticsAfterBulkWrite(rows: batch.count)
+        await refreshStatisticsAfterBulkWrite(rows: batch.count, tables: embeddingMode == .sync ? [.nodes, .embeddings] : [.nodes])
         return results
     }
 
