@@ -55,9 +55,7 @@ struct PlanTests {
     @Test("FUZZY and SEARCH of a user the statistics do not know read each candidate's node by primary key")
     func candidatesJoinNodesByPrimaryKey() async throws {
         // A database of its own: the index scans counted below are the whole database's.
-        let (name, configuration) = try await TestDatabase.scratchDatabase()
-        defer { Task { try? await TestDatabase.dropScratch(name) } }
-        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+        try await TestDatabase.withScratchDatabase { name, database in
             let store = MemoryStore(database: database)
             _ = try await store.remember(freshUser(), (0..<50).map { MemoryNode(contextType: .toolOutput, summary: "row \($0)") })
             try await store.refreshStatistics()
@@ -90,9 +88,7 @@ struct PlanTests {
 
     @Test("FUZZY searches only the summaries whose trigram counts can reach the bar, and finds long ones when they can")
     func fuzzySkipsSummariesTooLongToMatch() async throws {
-        let (name, configuration) = try await TestDatabase.scratchDatabase()
-        defer { Task { try? await TestDatabase.dropScratch(name) } }
-        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+        try await TestDatabase.withScratchDatabase { name, database in
             let store = MemoryStore(database: database)
             let user = freshUser()
             let short = "Sarah Kanimo"  // 13 trigrams
@@ -120,9 +116,7 @@ struct PlanTests {
 
     @Test("a bulk write of nodes refreshes the statistics of what it wrote, not of the embeddings")
     func refreshCoversWhatWasWritten() async throws {
-        let (name, configuration) = try await TestDatabase.scratchDatabase()
-        defer { Task { try? await TestDatabase.dropScratch(name) } }
-        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+        try await TestDatabase.withScratchDatabase { name, database in
             // reltuples is -1 until a table is first analyzed; autovacuum is kept off it here.
             func reltuples(_ table: String) async throws -> Double {
                 try await TestDatabase.asSuperuser(database: name) { connection in

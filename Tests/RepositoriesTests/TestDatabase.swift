@@ -83,6 +83,20 @@ enum TestDatabase {
         return (name, DatabaseConfiguration(target: .external(app: server, admin: nil), poolSize: 4, connectTimeout: .seconds(20)))
     }
 
+    /// Runs `body` with a connected ``Database`` on a new scratch database (named `name`), and drops
+    /// that database afterwards, whether `body` threw or not.
+    static func withScratchDatabase<T: Sendable>(_ body: @escaping @Sendable (_ name: String, _ database: Database) async throws -> T) async throws -> T {
+        let (name, configuration) = try await scratchDatabase()
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await Database.withDatabase(configuration, logger: logger) { try await body(name, $0) })
+        } catch {
+            result = .failure(error)
+        }
+        try await dropScratch(name)
+        return try result.get()
+    }
+
     static func dropScratch(_ name: String) async throws {
         try await asSuperuser(database: "postgres") { connection in
             try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)

@@ -116,7 +116,10 @@ END $$;
 -- 3. After a bulk write, refresh the statistics of the tables it wrote only. A node import
 --    analyzed the embeddings too (0.15-0.2 s with 200,000 vectors) though it wrote none. 'nodes'
 --    stands for the nodes and what their triggers write (kv_store, embedding_jobs). Unknown names
---    are an error. The GIN pending lists of those tables are merged as before.
+--    are an error. The GIN pending lists of those tables are merged as before. Schema 4's
+--    refresh of every table goes: the store no longer calls it (all groups do the same).
+DROP FUNCTION memory.refresh_statistics();
+
 CREATE FUNCTION memory.refresh_statistics(p_tables text[]) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
 DECLARE
