@@ -1,12 +1,14 @@
 import MemoryGraph
 
 extension Memgraph.Bench.Store {
-    /// The benchmark's node vectors: near real MiniLM embeddings, so that a real question lands
-    /// among them as it would in a user's graph. Embedding every node's own summary (200,000
-    /// texts) would take minutes; instead each node's vector is the embedding of a sentence made
-    /// of what its summary says apart from the surname (a contact's first name, role and company,
-    /// 2,450 sentences; a tool output's row count, 13), plus noise of about half its length, so no
-    /// two nodes share a vector.
+    /// The noise users' node vectors: stand-ins near real MiniLM embeddings, so that they crowd the
+    /// HNSW index where the measured user's vectors are (the measured user's own vectors are the
+    /// embeddings of its summaries). Embedding the noise users' summaries too would double the
+    /// model's minutes; instead each node's vector is the embedding of a sentence made of what its
+    /// summary says apart from the surname (a contact's first name, role and company, 2,450
+    /// sentences; a tool output's row count, 13), plus noise of about half its length, so no two
+    /// nodes share a vector. They are harder for HNSW than real summaries: ~20 copies of each
+    /// sentence differ only by noise in all 384 dimensions.
     struct VectorSpace: Sendable {
         let contacts: [[Float]]
         let tools: [[Float]]

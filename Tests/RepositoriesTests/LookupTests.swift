@@ -151,14 +151,40 @@ struct LookupTests {
         let queries = 20
         for q in 0..<queries {
             let query = blend(topics[(q * 7) % 60], unitVector(seed: 999 + UInt64(q)), 0.4)
-            let got = Set(try await store.search(large, vector: query, limit: 10).map { $0.node.id! })
+            let hits = try await store.search(large, vector: query, limit: 10)
+            let got = Set(hits.map { $0.node.id! })
             largeRecall += Double(got.intersection(exactTop(query, largeIDs, largeVectors)).count) / 10
+            // The index walks half-precision vectors (about 1e-3 off); the scores are the full-precision cosines.
+            for hit in hits {
+                let stored = largeVectors[largeIDs.firstIndex(of: hit.node.id!)!]
+                #expect(abs(hit.score - cosine(query, stored)) < 1e-5, "score \(hit.score) against \(cosine(query, stored))")
+            }
             let mine = try await store.search(small, vector: query, limit: 10)
             #expect(Set(mine.map { $0.node.id! }).isSubset(of: Set(smallIDs)))
             smallRecall += Double(Set(mine.map { $0.node.id! }).intersection(exactTop(query, smallIDs, smallVectors)).count) / 10
         }
         #expect(largeRecall / Double(queries) >= 0.95)
         #expect(smallRecall / Double(queries) == 1.0)
+    }
+
+    @Test("a MiniLM vector beyond half precision's range is refused by its index, and nothing is stored")
+    func halfPrecisionRange() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser("range")
+        let id = try await store.remember(user, MemoryNode(contextType: .toolOutput, summary: "huge")).nodeID
+        var huge = unitVector(seed: 5)
+        huge[0] = 100_000
+        await #expect(throws: RepositoriesError.self) {
+            try await store.storeEmbeddings(user, [
+                EmbeddingRecord(nodeID: id, field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [0], vector: huge)
+            ])
+        }
+        let stored = try await TestDatabase.asSuperuser { connection in
+            try await connection.query(
+                "SELECT count(*)::int8 FROM memory.embeddings WHERE user_id = \(user.rawValue)", logger: TestDatabase.logger
+            ).collect().first!.decode(Int64.self)
+        }
+        #expect(stored == 0)
     }
 
     @Test("textSearch puts summary matches first and filters by context type")

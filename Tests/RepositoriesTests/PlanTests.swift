@@ -114,10 +114,10 @@ struct PlanTests {
         }
     }
 
-    @Test("a bulk write of nodes refreshes the statistics of what it wrote, not of the embeddings")
+    @Test("a bulk write of nodes refreshes the statistics of what it wrote (the user's columns), not of the embeddings")
     func refreshCoversWhatWasWritten() async throws {
         try await TestDatabase.withScratchDatabase { name, database in
-            // reltuples is -1 until a table is first analyzed; autovacuum is kept off it here.
+            // reltuples is -1 until a table is first analyzed; autovacuum is kept off the tables here.
             func reltuples(_ table: String) async throws -> Double {
                 try await TestDatabase.asSuperuser(database: name) { connection in
                     try await connection.query(
@@ -125,8 +125,22 @@ struct PlanTests {
                     ).collect().first!.decode(Double.self)
                 }
             }
+            /// The columns of `table` that have statistics.
+            func analyzedColumns(_ table: String) async throws -> Set<String> {
+                try await TestDatabase.asSuperuser(database: name) { connection in
+                    var columns: Set<String> = []
+                    for try await column in try await connection.query(
+                        "SELECT attname::text FROM pg_stats WHERE schemaname = 'memory' AND tablename = \(table)",
+                        logger: TestDatabase.logger
+                    ).decode(String.self) { columns.insert(column) }
+                    return columns
+                }
+            }
             try await TestDatabase.asSuperuser(database: name) { connection in
-                try await connection.query("ALTER TABLE memory.embeddings SET (autovacuum_enabled = false)", logger: TestDatabase.logger)
+                for table in ["embeddings", "nodes", "kv_store", "embedding_jobs"] {
+                    try await connection.query(
+                        "ALTER TABLE \(unescaped: "memory." + table) SET (autovacuum_enabled = false)", logger: TestDatabase.logger)
+                }
             }
             let store = MemoryStore(database: database)
             let user = freshUser()
@@ -136,9 +150,14 @@ struct PlanTests {
                 vector: unitVector(seed: 1))])
             #expect(try await reltuples("embeddings") < 0)
             _ = try await store.remember(
-                user, (0..<MemoryStore.statisticsRefreshRows).map { MemoryNode(contextType: .toolOutput, summary: "bulk \($0)") })
+                user, (0..<MemoryStore.statisticsRefreshRows).map { MemoryNode(key: "bulk-\($0)", contextType: .toolOutput, summary: "bulk \($0)") })
             #expect(try await reltuples("nodes") >= Double(MemoryStore.statisticsRefreshRows))
             #expect(try await reltuples("kv_store") >= 0)
+            // The columns a new user's rows change the plans of; the wide ones (content, summary) wait for autovacuum.
+            let nodeColumns = try await analyzedColumns("nodes"), kvColumns = try await analyzedColumns("kv_store")
+            #expect(nodeColumns == ["user_id", "context_type", "deleted_at"], "\(nodeColumns)")
+            #expect(kvColumns == ["user_id"], "\(kvColumns)")
+            #expect(try await reltuples("embedding_jobs") < 0, "the node write analyzed the embedding queue")
             #expect(try await reltuples("embeddings") < 0, "the node write analyzed the embeddings")
             try await store.refreshStatistics([.embeddings])
             #expect(try await reltuples("embeddings") == 1)
