@@ -3,16 +3,21 @@
 -- refresh after a bulk write analyzes the user's columns only (2).
 --
 -- 1. Measured on `memgraph bench store` data (one user's 100,000 summaries embedded with MiniLM,
--- among 100,000 vectors of 4 other users), 60 questions "What does <name> do, and for which
--- account?", recall@10 against an exact scan of the user's vectors at ef_search 400:
---   - the schema 1 index (vector, m 16, ef_construction 64): 0.930, and the exact best match
---     missed by 3 of the 60 questions (another contact of the same first name ranked first);
---   - ef_construction 128: 0.962; 200: 0.975 (m 24 gave nothing over m 16 and searched slower);
---   - the same graph over halfvec(384): recall 0.973, 5.8 ms a search against 7.2 ms, and 223 MB
---     against 391 MB (the scan is bound by loading each visited element's vector).
--- Building is slower (200,000 vectors: 1.4 min at ef_construction 64, 2.25 min at 200), and each
--- new vector costs its insert about as much more. Rebuilding the index here takes that long
--- once for the vectors already stored.
+--    among 100,000 vectors of 4 other users), questions "What does <name> do, and for which
+--    account?", recall@10 against an exact scan of the user's vectors at ef_search 400, indexes
+--    built by CREATE INDEX:
+--    - 60 questions: the schema 1 index (vector, m 16, ef_construction 64) 0.930, and the exact
+--      best match missed by 3 of them (another contact of the same first name ranked first);
+--      ef_construction 128: 0.962; 200: 0.975; m 24 gave nothing over m 16 and searched slower.
+--      The same graph over halfvec(384): recall 0.973, 5.8 ms a search against 7.2 ms, 223 MB
+--      against 391 MB (the scan is bound by loading each visited element's vector).
+--    - 100 other questions, halfvec: ef_construction 64 0.925, 128 0.965.
+--    A wider graph costs every insert: `memgraph bench pipeline` into those 200,000 vectors (insert
+--    to embedding p50, and embeddings stored per second): vector / 64 10.9 ms, 547/s; halfvec /
+--    64 12.4 ms, 544/s; halfvec / 128 12.8 ms, 501/s; halfvec / 200 17.1 ms, 298/s (that index
+--    built by inserts). 128 buys most of the recall for about 8% of the throughput; 200 a little
+--    more recall for nearly half of it.
+-- Rebuilding the index here takes about a minute per 100,000 vectors already stored.
 --
 -- A half-precision component holds magnitudes up to 65,504: MiniLM's vectors are unit length.
 -- A vector outside that range cannot be stored under this model (the index rejects the row).
@@ -22,7 +27,7 @@
 SET LOCAL maintenance_work_mem = '1GB';
 DROP INDEX memory.idx_embeddings_minilm_l6_v2_hnsw;
 CREATE INDEX idx_embeddings_minilm_l6_v2_hnsw ON memory.embeddings
-    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 16, ef_construction = 200)
+    USING hnsw ((embedding::halfvec(384)) halfvec_cosine_ops) WITH (m = 16, ef_construction = 128)
     WHERE model = 'sentence-transformers/all-MiniLM-L6-v2';
 
 -- memory.search_nodes as in schema 6, but for the approximate branch: it walks the halfvec index
