@@ -80,7 +80,7 @@ extension Memgraph.Bench {
                         "import_seconds": .number(importTime.milliseconds / 1000),
                         "import_nodes_per_second": .number(Double(count) / (importTime.milliseconds / 1000)),
                     ]
-                    if space != nil {
+                    if !importOnly {
                         let embedStart = clock.now
                         let vectors = try await Self.storeSummaryEmbeddings(store, user, ids: ids, nodes: batch, embedder: embedder)
                         let embeddingTime = clock.now - embedStart
