@@ -25,6 +25,26 @@ struct LookupTests {
         #expect(try await store.fuzzy(user, text: "sara chen", limit: 1).count == 1)
     }
 
+    @Test("FUZZY orders names tied on trigram similarity by spelling: a swapped pair of letters finds its name first")
+    func fuzzyTiesBySpelling() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        // Against "Tomas Fsei" every one of these keys shares the same 7 of 11 trigrams (0.47);
+        // Fesi is stored last, so neither its key nor its id would put it among the first 10.
+        let surnames = ["Feba", "Febo", "Feda", "Fedi", "Fefa", "Fega", "Feka", "Fela", "Fema", "Femo", "Fena", "Fene", "Feri", "Feta", "Fesi"]
+        _ = try await store.remember(user, surnames.enumerated().map { i, surname in
+            entity("sf", "T\(i)", name: "Tomas \(surname)", summary: "Tomas \(surname), a contact")
+        })
+        let hits = try await store.fuzzy(user, text: "Tomas Fsei")
+        #expect(hits.count == 10)
+        #expect(hits.first?.node.content["entity_name"] == "Tomas Fesi")
+        #expect(Set(hits.map { ($0.score * 1e5).rounded() }).count == 1, "the names tie on trigram similarity")
+        #expect(try await store.fuzzy(user, text: "tomas fsei", limit: 1).map { $0.node.content["entity_name"] } == ["Tomas Fesi"])
+        // Then the two names two edits away (e and a letter for s and e); the rest are three.
+        let rest = hits.dropFirst().compactMap { $0.node.content["entity_name"]?.stringValue }
+        #expect(Set(rest.prefix(2)) == ["Tomas Fedi", "Tomas Feri"], "closest spellings after Fesi, got \(rest)")
+    }
+
     @Test("FUZZY's top results equal a full scan's, whether a key or a summary scores, and ignore deleted nodes")
     func fuzzyTopIsExact() async throws {
         let store = try await TestDatabase.store()

@@ -45,7 +45,8 @@ extension MemoryStore {
     // MARK: FUZZY
 
     /// FUZZY: nodes whose key or summary is similar to `text` (pg_trgm similarity), best first.
-    /// A node's score is the larger of its key's and its summary's similarity.
+    /// A node's score is the larger of its key's and its summary's similarity; nodes with equal
+    /// scores come closest spelling first (``breakingTies(_:text:limit:)``).
     ///
     /// The candidates come from `memory.fuzzy_candidates`, which reads the transaction's user only:
     /// it runs as the schema owner so that the per-user trigram indexes can be used (under
@@ -57,7 +58,34 @@ extension MemoryStore {
         guard (0...1).contains(threshold) else {
             throw RepositoriesError(.invalidInput, "threshold must be between 0 and 1", operation: "fuzzy", user: user.rawValue)
         }
-        return try await scoredNodes(Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit), operation: "fuzzy", user: user)
+        let candidates = try await scoredNodes(
+            Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit), operation: "fuzzy", user: user)
+        return Self.breakingTies(candidates, text: text, limit: limit)
+    }
+
+    /// The best `limit` of FUZZY's candidates: by score, and within a tie by the fewest edits
+    /// (``EditDistance/optimalStringAlignment(_:_:)``) between the text and the node's key, name
+    /// or summary, each as a key ("Tomas Fsei" → "tomas-fsei"). Trigram similarity ties often
+    /// between near spellings (tomas-fesi, tomas-feka, tomas-feri: 0.47 each), and the swap of
+    /// two letters is one edit where unrelated letters are two or more (schema 9). Equal
+    /// distances keep the statement's order (key, then id).
+    static func breakingTies(_ candidates: [ScoredNode], text: String, limit: Int) -> [ScoredNode] {
+        guard candidates.count > 1 else { return Array(candidates.prefix(max(0, limit))) }
+        let target = NodeKey.normalize(text) ?? text.lowercased()
+        func distance(_ node: MemoryNode) -> Int {
+            var names: [String] = []
+            if let key = node.key { names.append(key) }
+            if case .string(let name)? = node.content["entity_name"], let key = NodeKey.normalize(name) { names.append(key) }
+            if let summary = node.summary, let key = NodeKey.normalize(summary) { names.append(key) }
+            return names.map { EditDistance.optimalStringAlignment(target, $0) }.min() ?? Int.max
+        }
+        let ranked = candidates.enumerated().map { (place: $0.offset, edits: distance($0.element.node), hit: $0.element) }
+            .sorted { a, b in
+                if a.hit.score != b.hit.score { return a.hit.score > b.hit.score }
+                if a.edits != b.edits { return a.edits < b.edits }
+                return a.place < b.place
+            }
+        return ranked.prefix(max(0, limit)).map(\.hit)
     }
 
     /// FUZZY's statement: `memory.fuzzy_nodes`, which sets the user and returns the node columns
