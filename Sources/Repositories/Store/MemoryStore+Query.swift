@@ -46,7 +46,7 @@ extension MemoryStore {
 
     /// FUZZY: nodes whose key or summary is similar to `text` (pg_trgm similarity), best first.
     /// A node's score is the larger of its key's and its summary's similarity; nodes with equal
-    /// scores come closest spelling first (``breakingTies(_:text:limit:)``).
+    /// scores come closest spelling first (``fuzzyNodes(_:text:limit:)``).
     ///
     /// The candidates come from `memory.fuzzy_candidates`, which reads the transaction's user only:
     /// it runs as the schema owner so that the per-user trigram indexes can be used (under
@@ -58,34 +58,38 @@ extension MemoryStore {
         guard (0...1).contains(threshold) else {
             throw RepositoriesError(.invalidInput, "threshold must be between 0 and 1", operation: "fuzzy", user: user.rawValue)
         }
-        let candidates = try await scoredNodes(
-            Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit), operation: "fuzzy", user: user)
-        return Self.breakingTies(candidates, text: text, limit: limit)
+        return try await scoredNodes(
+            Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit), operation: "fuzzy", user: user
+        ) { try await Self.fuzzyNodes($0, text: text, limit: limit) }
     }
 
-    /// The best `limit` of FUZZY's candidates: by score, and within a tie by the fewest edits
-    /// (``EditDistance/optimalStringAlignment(_:_:)``) between the text and the node's key, name
-    /// or summary, each as a key ("Tomas Fsei" → "tomas-fsei"). Trigram similarity ties often
-    /// between near spellings (tomas-fesi, tomas-feka, tomas-feri: 0.47 each), and the swap of
-    /// two letters is one edit where unrelated letters are two or more (schema 9). Equal
-    /// distances keep the statement's order (key, then id).
-    static func breakingTies(_ candidates: [ScoredNode], text: String, limit: Int) -> [ScoredNode] {
-        guard candidates.count > 1 else { return Array(candidates.prefix(max(0, limit))) }
+    /// The best `limit` of FUZZY's rows: by score, and within a tie by the fewest edits
+    /// (``EditDistance/optimalStringAlignment(_:_:)``) between the text and the node's key,
+    /// derived key or summary, each as a key ("Tomas Fsei" → "tomas-fsei"). Trigram similarity
+    /// ties often between near spellings (tomas-fesi, tomas-feka, tomas-feri: 0.47 each), and the
+    /// swap of two letters is one edit where unrelated letters are two or more (schema 9). Equal
+    /// distances keep the statement's order (key, then id). Rows are ranked from their key,
+    /// summary, score and derived key alone; only the `limit` kept are decoded in full.
+    static func fuzzyNodes(_ rows: PostgresRowSequence, text: String, limit: Int) async throws -> [ScoredNode] {
         let target = NodeKey.normalize(text) ?? text.lowercased()
-        func distance(_ node: MemoryNode) -> Int {
-            var names: [String] = []
-            if let key = node.key { names.append(key) }
-            if case .string(let name)? = node.content["entity_name"], let key = NodeKey.normalize(name) { names.append(key) }
-            if let summary = node.summary, let key = NodeKey.normalize(summary) { names.append(key) }
-            return names.map { EditDistance.optimalStringAlignment(target, $0) }.min() ?? Int.max
+        var ranked: [(place: Int, score: Double, edits: Int, row: PostgresRow)] = []
+        for try await row in rows {
+            let columns = PostgresRandomAccessRow(row)
+            let score = try columns[11].decode(Double.self, context: .default)
+            let names = [
+                try columns[1].decode(String?.self, context: .default),
+                try columns[12].decode(String?.self, context: .default),
+                try columns[4].decode(String?.self, context: .default).flatMap(NodeKey.normalize),
+            ].compactMap { $0 }
+            let edits = names.map { EditDistance.optimalStringAlignment(target, $0) }.min() ?? Int.max
+            ranked.append((ranked.count, score, edits, row))
         }
-        let ranked = candidates.enumerated().map { (place: $0.offset, edits: distance($0.element.node), hit: $0.element) }
-            .sorted { a, b in
-                if a.hit.score != b.hit.score { return a.hit.score > b.hit.score }
-                if a.edits != b.edits { return a.edits < b.edits }
-                return a.place < b.place
-            }
-        return ranked.prefix(max(0, limit)).map(\.hit)
+        ranked.sort { a, b in
+            if a.score != b.score { return a.score > b.score }
+            if a.edits != b.edits { return a.edits < b.edits }
+            return a.place < b.place
+        }
+        return try ranked.prefix(max(0, limit)).map { ScoredNode(node: try NodeRecord(row: $0.row).node, score: $0.score) }
     }
 
     /// FUZZY's statement: `memory.fuzzy_nodes`, which sets the user and returns the node columns
@@ -174,11 +178,15 @@ extension MemoryStore {
     }
 
     /// Runs one of the user-scoping functions (`memory.fuzzy_nodes`, `memory.search_nodes`: they
-    /// set the user themselves) on a pooled connection, outside any transaction.
-    private func scoredNodes(_ query: PostgresQuery, operation: String, user: UserID) async throws -> [ScoredNode] {
+    /// set the user themselves) on a pooled connection, outside any transaction, and reads its
+    /// rows with `read` (by default: every row, in order).
+    private func scoredNodes(
+        _ query: PostgresQuery, operation: String, user: UserID,
+        read: (PostgresRowSequence) async throws -> [ScoredNode] = { try await MemoryStore.scoredNodes($0) }
+    ) async throws -> [ScoredNode] {
         do {
             return try await database.client.withConnection { connection in
-                try await Self.scoredNodes(try await connection.query(query, logger: database.logger))
+                try await read(try await connection.query(query, logger: database.logger))
             }
         } catch {
             throw RepositoriesError.wrap(error, operation: operation, user: user.rawValue)
