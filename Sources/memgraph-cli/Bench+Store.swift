@@ -121,8 +121,10 @@ extension Memgraph.Bench {
                             case .fuzzy:
                                 let similar = try await store.fuzzy(user, text: Self.typo(name, seed: q))
                                 let elapsed = clock.now - t
-                                if firstPass, similar.contains(where: { $0.node.id == ids[i] }) { fuzzyHits += 1 }
-                                if firstPass, similar.first?.node.id == ids[i] { fuzzyFirsts += 1 }
+                                if firstPass, let place = similar.firstIndex(where: { $0.node.id == ids[i] }) {
+                                    fuzzyHits += 1
+                                    if place == 0 { fuzzyFirsts += 1 }
+                                }
                                 return elapsed
                             case .search:
                                 let hits = try await store.search(user, text: Self.question(name), limit: 10)

@@ -216,8 +216,10 @@ struct FixtureDecoder {
     ) {
         for name in members.keys.sorted() where !allowed.contains(name) {
             var message = "unknown field \(FixtureJSONParser.quoted(name)) in \(what)"
-            if let near = allowed.min(by: { Self.distance($0, name) < Self.distance($1, name) }), Self.distance(near, name) <= 2 {
-                message += "; did you mean \"\(near)\"?"
+            let nearest = allowed.map { (field: $0, edits: EditDistance.optimalStringAlignment($0, name)) }
+                .min { ($0.edits, $0.field) < ($1.edits, $1.field) }
+            if let near = nearest, near.edits <= 2 {
+                message += "; did you mean \"\(near.field)\"?"
             } else {
                 message += " (known fields: \(allowed.sorted().joined(separator: ", ")))"
             }
@@ -240,20 +242,6 @@ struct FixtureDecoder {
     /// The sentence of a validation error; these come from the model and never hold content.
     static func message(of error: any Error) -> String {
         (error as? MemoryGraphError)?.message ?? "this record is not valid"
-    }
-
-    /// Levenshtein distance, for suggesting the field a typo meant.
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1] + Array(repeating: 0, count: b.count)
-            for (j, y) in b.enumerated() {
-                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }
 

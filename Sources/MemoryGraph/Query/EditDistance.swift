@@ -1,4 +1,5 @@
-/// Edit distances between short strings, for ranking spelling variants of a name.
+/// Edit distances between short strings: FUZZY orders near spellings of a name by them, and the
+/// fixture decoder suggests the field a misspelt one meant.
 public enum EditDistance {
     /// The optimal string alignment distance between `a` and `b`: the fewest insertions,
     /// deletions, substitutions and swaps of two adjacent characters (no substring edited twice)
