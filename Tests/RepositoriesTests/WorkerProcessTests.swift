@@ -39,7 +39,11 @@ final class WorkerProcess {
         try process.run()
     }
 
-    deinit { try? FileManager.default.removeItem(at: logURL) }
+    /// The log is removed unless MEMGRAPH_KEEP_WORKER_LOGS is set (with MEMGRAPH_LOG_LEVEL=trace, every
+    /// lease and release of a connection is in it, with the connection's id).
+    deinit {
+        if ProcessInfo.processInfo.environment["MEMGRAPH_KEEP_WORKER_LOGS"] == nil { try? FileManager.default.removeItem(at: logURL) }
+    }
 
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)

@@ -31,9 +31,10 @@ public final class EmbeddingPipeline: Service, Sendable {
         /// A name for this process's workers in the queue (`claimed_by`).
         public var name: String
         /// The longest a worker waits for one call to the job source (claim, complete, fail,
-        /// release). After a Postgres restart such a call was seen to never return, not even when
-        /// cancelled; past this the worker abandons it and goes on, and what it had claimed returns
-        /// to the queue when the lease ends. Default 30 s.
+        /// release). A backstop: after a Postgres restart such a call was seen to never return, not
+        /// even when cancelled (a query written to a connection that had just closed; the Postgres
+        /// source now notices that itself). Past this the worker abandons the call and goes on, and
+        /// what it had claimed returns to the queue when the lease ends. Default 30 s.
         public var callTimeout: Duration
 
         public init(

@@ -12,6 +12,20 @@ struct DeadlineExceeded: Error, CustomStringConvertible {
 /// connection attempt in its own connect timeout.) Cancelling the caller cancels the body and
 /// throws `CancellationError` at once.
 func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withWatchdog(body) {
+        // Cancelled when the body finished first.
+        (try? await Task.sleep(for: timeout)) != nil ? DeadlineExceeded() : nil
+    }
+}
+
+/// Runs `body` and `watchdog` in tasks of their own and returns as soon as either settles it:
+/// the body's result or error, or the error the watchdog returns. The loser is cancelled and
+/// left to wind down on its own, so a body that never returns (and ignores cancellation) cannot
+/// hold the caller. The watchdog returns nil when it is cancelled, that is, when the body won.
+/// Cancelling the caller cancels both and throws `CancellationError` at once.
+public func withWatchdog<T: Sendable>(
+    _ body: @escaping @Sendable () async throws -> T, watchdog: @escaping @Sendable () async -> (any Error)?
+) async throws -> T {
     let race = Race<T>()
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -23,19 +37,17 @@ func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable 
                     race.finish(.failure(error))
                 }
             }
-            let timer = Task {
-                // Cancelled when the body finished first.
-                guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                race.finish(.failure(DeadlineExceeded()))
+            let watcher = Task {
+                if let error = await watchdog() { race.finish(.failure(error)) }
             }
-            race.track([work, timer])
+            race.track([work, watcher])
         }
     } onCancel: {
         race.finish(.failure(CancellationError()))
     }
 }
 
-/// The state of one ``withDeadline(_:_:)``: the first result wins; the losers are cancelled.
+/// The state of one ``withWatchdog(_:watchdog:)``: the first result wins; the losers are cancelled.
 private final class Race<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<T, any Error>?

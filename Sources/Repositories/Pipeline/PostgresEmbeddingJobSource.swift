@@ -9,7 +9,9 @@ import PostgresNIO
 /// Claims, completions and failures go through the schema's SECURITY DEFINER functions (the only
 /// cross-user entry points the application role has); claims use `FOR UPDATE SKIP LOCKED`.
 /// Wake-ups come from `LISTEN memgraph_embed` on one leased connection, which reconnects with
-/// backoff when the connection or the server goes away.
+/// backoff when the connection or the server goes away. Each call's query is sent with
+/// `queryUnlessClosed`, so a connection that the server closes while it is leased fails the call
+/// instead of hanging it.
 public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
     public static let channel = "memgraph_embed"
     let database: Database
@@ -23,7 +25,7 @@ public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
 
     public func claim(limit: Int, worker: String, policy: RetryPolicy) async throws -> [EmbeddingJob] {
         try await database.withConnection(operation: "claim embedding jobs") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.queryUnlessClosed(
                 """
                 SELECT user_id, node_id, field, content_sha, body, attempts::int8, created_at
                 FROM memory.claim_embedding_jobs(\(limit)::int, \(worker), make_interval(secs => \(Self.seconds(policy.lease))), \(policy.maxClaims)::int,
@@ -47,7 +49,7 @@ public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
         let vectorArray = BindArray(
             elements: vectors.map { PGVector($0, oid: types.vector) }, elementType: types.vector, arrayType: types.vectorArray)
         return try await database.withConnection(operation: "complete embedding jobs") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.queryUnlessClosed(
                 """
                 SELECT user_id, node_id, field, stored, clock_timestamp() FROM memory.complete_embedding_jobs(
                     \(worker), \(model), \(BindArray.text(jobs.map(\.userID))), \(BindArray.uuid(jobs.map(\.nodeID))),
@@ -69,7 +71,7 @@ public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
     public func fail(_ jobs: [EmbeddingJob], error: String, worker: String, policy: RetryPolicy) async throws -> FailureOutcome {
         guard !jobs.isEmpty else { return FailureOutcome(retried: 0, deadLettered: 0) }
         return try await database.withConnection(operation: "fail embedding jobs") { connection in
-            let rows = try await connection.query(
+            let rows = try await connection.queryUnlessClosed(
                 """
                 SELECT status FROM memory.fail_embedding_jobs(
                     \(worker), \(BindArray.text(jobs.map(\.userID))), \(BindArray.uuid(jobs.map(\.nodeID))),
@@ -86,14 +88,14 @@ public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
 
     public func release(worker: String) async throws -> Int {
         try await database.withConnection(operation: "release embedding jobs") { connection in
-            try await connection.query("SELECT memory.release_embedding_jobs(\(worker))::int8", logger: database.logger)
+            try await connection.queryUnlessClosed("SELECT memory.release_embedding_jobs(\(worker))::int8", logger: database.logger)
                 .collect().first?.decode(Int.self) ?? 0
         }
     }
 
     public func report(pipeline name: String, _ snapshot: PipelineMonitor.Snapshot) async throws {
         try await database.withConnection(operation: "report pipeline") { connection in
-            try await connection.query(
+            try await connection.queryUnlessClosed(
                 """
                 SELECT memory.report_pipeline(\(name), \(snapshot.listenerConnected), \(snapshot.workers)::int, \(snapshot.busyWorkers)::int,
                     \(snapshot.processed), \(snapshot.deadLettered), \(snapshot.lastError))

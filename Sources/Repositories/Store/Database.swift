@@ -139,9 +139,15 @@ public final class Database: Sendable, Service {
     public func withConnection<T: Sendable>(
         operation: String, _ body: (PostgresConnection) async throws -> T
     ) async throws -> T {
+        logger.trace("leasing a connection", metadata: ["operation": "\(operation)"])
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await client.withConnection { connection in
+                logger.trace("leased a connection", metadata: ["operation": "\(operation)", "psql_connection_id": "\(connection.id)"])
+                defer { logger.trace("releasing a connection", metadata: ["operation": "\(operation)", "psql_connection_id": "\(connection.id)"]) }
+                return try await body(connection)
+            }
         } catch {
+            logger.trace("connection call failed", metadata: ["operation": "\(operation)", "error": "\(error)"])
             throw RepositoriesError.wrap(error, operation: operation)
         }
     }

@@ -1,0 +1,23 @@
+import Foundation
+import PostgresNIO
+import Testing
+@testable import Repositories
+
+@Suite("Queries on a connection that closes")
+struct ConnectionTests {
+    @Test("a query sent after its connection closed throws instead of waiting forever", .timeLimit(.minutes(1)))
+    func queryOnClosedConnection() async throws {
+        let server = try TestDatabase.superuser()
+        let connection = try await PostgresConnection.connect(
+            configuration: try server.connectionConfiguration(timeout: .seconds(20)), id: 0, logger: TestDatabase.logger)
+        let rows = try await connection.queryUnlessClosed("SELECT 1::int8", logger: TestDatabase.logger).collect()
+        #expect(try rows.first?.decode(Int.self) == 1)
+        try await connection.close()
+        #expect(connection.isClosed)
+        let start = ContinuousClock.now
+        await #expect(throws: (any Error).self) {
+            try await connection.queryUnlessClosed("SELECT 1::int8", logger: TestDatabase.logger)
+        }
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+}
