@@ -13,12 +13,15 @@ extension Memgraph.Bench {
                 time at --rate per second for --seconds and reports the latency from each insert to its \
                 committed embedding (p50/p95/p99). Phase 2 inserts --burst nodes at once and reports how \
                 many embeddings per second the pipeline stores while draining them. Run no other worker \
-                against the same database meanwhile. The benchmark user is deleted afterwards.
+                against the same database meanwhile; the queue must be empty at the start (its pipeline \
+                would embed and time other users' jobs too). The benchmark user is deleted afterwards.
 
-                Example:
+                Examples:
                   swift build -c release && .build/release/memgraph bench pipeline
+                  memgraph bench pipeline --rate 20 --seconds 10 --burst 1000 --json
                 """)
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var output: OutputOptions
         @Option(help: "Inserts per second in phase 1.") var rate = 50.0
         @Option(help: "Seconds of phase 1.") var seconds = 20.0
         @Option(help: "Nodes inserted at once in phase 2.") var burst = 3_000
@@ -46,6 +49,16 @@ extension Memgraph.Bench {
                 @Sendable func drained() async throws -> Bool {
                     let stats = try await store.queueStats()
                     return stats.pending == 0 && stats.processing == 0
+                }
+                // The pipeline claims every user's due jobs and times each: a backlog would be
+                // embedded and timed with the benchmark's own.
+                let backlog = try await store.queueStats()
+                guard backlog.pending + backlog.processing == 0 else {
+                    throw RepositoriesError(
+                        .conflict,
+                        "the embedding queue already holds \(backlog.pending) pending and \(backlog.processing) processing jobs; "
+                            + "bench pipeline needs an empty queue (a fresh --home, or drain it first with `memgraph worker`)",
+                        operation: "bench pipeline")
                 }
                 _ = try await embedder.embed(["warm up the model"])
 
@@ -94,7 +107,7 @@ extension Memgraph.Bench {
                     "workers": .number(Double(workers)), "batch_size": .number(Double(batchSize)),
                 ]
             }
-            CLI.printJSON(report)
+            if output.json { CLI.printJSON(report) } else { print(BenchText.render(report)) }
         }
 
         static let subjects = ["Acme Corp", "Sarah Chen", "the renewal", "the security review", "Marcus Webb", "the pilot", "the invoice", "the roadmap"]

@@ -23,7 +23,7 @@ extension Memgraph.Bench {
                            ("Sarah Kanimo works as CFO for Acme Corp"), computed before the timing;
                   EMBED    the question's embedding alone, for the share of SEARCH that is MiniLM's.
                 Recall@10 of both SEARCH kinds is measured on every query against an exact scan of the \
-                user's vectors, computed in process.
+                user's vectors, computed in process. Last, the questions' vectors are searched again at                 several HNSW ef_search values (search_ef_search_sweep: recall@10 and time of each; the                 default is search_default_ef_search), for the recall that a narrower search costs.
                 Each kind runs --queries times in a row (the top-level figures), then all five \
                 interleaved query by query ("mixed": each meets caches the previous one has cooled, as in \
                 an agent's turn). FUZZY's hit rates are how often the intended contact is among its 10 \
@@ -31,10 +31,11 @@ extension Memgraph.Bench {
 
                 Examples:
                   swift build -c release --product memgraph && .build/release/memgraph bench store --nodes 100000
-                  memgraph bench store --nodes 20000 --noise-users 0 --queries 100
+                  memgraph bench store --nodes 20000 --noise-users 0 --queries 100 --json > figures.json
                   memgraph bench store --import-only
                 """)
         @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var output: OutputOptions
         @Option(help: "Nodes to import for the measured user.") var nodes = 100_000
         @Option(help: "Other users, sharing --nodes nodes between them, imported first.") var noiseUsers = 4
         @Option(help: "Queries of each kind to time.") var queries = 300
@@ -160,6 +161,24 @@ extension Memgraph.Bench {
                             let s = LatencySummary(samples)
                             return ["p50_ms": .number(s.p50), "p95_ms": .number(s.p95), "p99_ms": .number(s.p99), "count": .number(Double(s.count))]
                         }
+                        // SEARCH's breadth against its recall: the questions' vectors (embedded before the
+                        // timing) searched at several ef_search, the default's among them.
+                        let questions = try await embedder.embed(targets.map { Self.question(Self.contactName($0)) })
+                        var sweep: [JSONValue] = []
+                        for efSearch in Self.efSearchSweep {
+                            var samples: [Duration] = [], found = 0.0
+                            for query in questions {
+                                let t = clock.now
+                                let hits = try await store.search(user, vector: query, limit: 10, efSearch: efSearch)
+                                samples.append(clock.now - t)
+                                found += recallAt10(hits, query)
+                            }
+                            let s = LatencySummary(samples)
+                            sweep.append([
+                                "ef_search": .number(Double(efSearch)), "question_recall_at_10": .number(found / Double(queryCount)),
+                                "vector_only_p50_ms": .number(s.p50), "vector_only_p99_ms": .number(s.p99),
+                            ])
+                        }
                         measured = .success(.object(importFigures.merging([
                             "model_load_seconds": .number(modelLoad.milliseconds / 1000),
                             "summaries_embedded_and_stored_per_second": .number(Double(count) / (embeddingTime.milliseconds / 1000)),
@@ -172,6 +191,8 @@ extension Memgraph.Bench {
                             "search_query_embedding_alone": figures(separate[.embedQuery]!),
                             "search_recall_at_10": .number(recall / Double(queryCount)),
                             "search_with_query_embedding_recall_at_10": .number(questionRecall / Double(queryCount)),
+                            "search_ef_search_sweep": .array(sweep),
+                            "search_default_ef_search": .number(Double(MemoryStore.searchBreadth(limit: 10).efSearch)),
                             "mixed": [
                                 "lookup": figures(mixed[.lookup]!), "fuzzy": figures(mixed[.fuzzy]!),
                                 "search_with_query_embedding": figures(mixed[.search]!),
@@ -188,7 +209,7 @@ extension Memgraph.Bench {
                 if !keep { try await Self.remove([user] + noise, from: store, after: measured) }
                 return try measured.get()
             }
-            CLI.printJSON(report)
+            if output.json { CLI.printJSON(report) } else { print(BenchText.render(report)) }
         }
 
         /// Deletes the benchmark's users. After a failed run, a failure to delete is reported on
@@ -206,6 +227,9 @@ extension Memgraph.Bench {
         enum QueryKind: CaseIterable { case lookup, fuzzy, search, vectorSearch, embedQuery }
 
         /// SEARCH's question about a contact.
+        /// The ef_search values SEARCH's recall and time are measured at, after the main figures.
+        static let efSearchSweep = [100, 200, 300, 400, 600]
+
         static func question(_ name: String) -> String { "What does \(name) do, and for which account?" }
 
         /// Contact `i`'s summary in other words: the vector-only SEARCH's query, once embedded.

@@ -132,7 +132,7 @@ struct CommandTests {
 
     @Test("bench store runs end to end on a small graph: LOOKUP finds every contact, exact SEARCH has full recall")
     func benchStore() async throws {
-        let run = try await Memgraph.run(["bench", "store", "--nodes", "400", "--noise-users", "2", "--queries", "20"])
+        let run = try await Memgraph.run(["bench", "store", "--nodes", "400", "--noise-users", "2", "--queries", "20", "--json"])
         #expect(run.status == 0, "\(run)")
         let figures = try run.json()
         #expect(figures["nodes"] == .number(400))
@@ -143,5 +143,19 @@ struct CommandTests {
         // One swapped pair of letters in a distinct name: FUZZY's ten include it nearly always.
         #expect((figures["fuzzy_hit_rate_at_10"]?.doubleValue ?? 0) >= 0.8, "\(figures)")
         #expect((figures["import_nodes_per_second"]?.doubleValue ?? 0) > 0)
+        // The ef_search sweep: a row per value, each exact here too.
+        guard case .array(let sweep) = figures["search_ef_search_sweep"] else {
+            Issue.record("no search_ef_search_sweep in \(figures)")
+            return
+        }
+        #expect(sweep.count == 5)
+        for row in sweep { #expect(row["question_recall_at_10"] == .number(1), "\(row)") }
+
+        // Without --json: a line per figure, a latency summary on one.
+        let text = try await Memgraph.run(["bench", "store", "--nodes", "100", "--noise-users", "0", "--queries", "10"])
+        #expect(text.status == 0, "\(text)")
+        let lookup = text.stdout.split(separator: "\n").first { $0.hasPrefix("lookup ") }
+        #expect(lookup?.contains("p50 ") == true && lookup?.contains("(10 samples)") == true, "\(text.stdout)")
+        #expect(text.stdout.contains("search_ef_search_sweep[0]"), "\(text.stdout)")
     }
 }

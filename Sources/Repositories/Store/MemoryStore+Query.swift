@@ -109,10 +109,12 @@ extension MemoryStore {
     /// its best match; larger users go through the model's HNSW index with pgvector's iterative
     /// scan, which keeps looking until enough of the user's rows are found (and falls back to the
     /// exact scan when the index yields too few of them).
+    /// - Parameter efSearch: the HNSW search list for this call (clamped to 1...1000), to trade
+    ///   recall for time (`bench store` measures both at several); nil: ``searchBreadth(limit:)``'s.
     /// - Throws: `RepositoriesError` (`.invalidInput` for a vector of the wrong size or an unknown model).
     public func search(
         _ user: UserID, vector: [Float], model: String = EmbeddingModels.miniLML6v2.name,
-        contextTypes: Set<ContextType> = [], minSimilarity: Double = 0, limit: Int = 10
+        contextTypes: Set<ContextType> = [], minSimilarity: Double = 0, limit: Int = 10, efSearch: Int? = nil
     ) async throws -> [ScoredNode] {
         let model = try EmbeddingModels.named(model)
         guard vector.count == model.dimensions else {
@@ -123,27 +125,29 @@ extension MemoryStore {
         let query = Self.searchQuery(
             user: user, model: model, vector: PGVector(vector, oid: database.vectorTypes.vector),
             types: contextTypes.isEmpty ? nil : contextTypes.map(\.rawValue).sorted(), minSimilarity: minSimilarity,
-            limit: limit)
+            limit: limit, efSearch: efSearch)
         return try await scoredNodes(query, operation: "search", user: user)
     }
 
     /// The candidate count HNSW is asked for, and its ef_search (the list it keeps while walking
     /// the graph). ef_search is 400 at least: with 100,000 of a user's vectors among 200,000,
     /// recall@10 was 0.86 at 100, 0.94 at 200 and 0.96 at 400 (`bench store`), for 4.4 ms at 400.
-    static func searchBreadth(limit: Int) -> (candidates: Int, efSearch: Int) {
+    public static func searchBreadth(limit: Int) -> (candidates: Int, efSearch: Int) {
         let candidates = max(limit * 4, 40)
         return (candidates, min(1000, max(400, candidates * 4)))
     }
 
     /// SEARCH's statement: `memory.search_nodes`, which returns the node columns and the score.
     static func searchQuery(
-        user: UserID, model: EmbeddingModels.Model, vector: PGVector, types: [String]?, minSimilarity: Double, limit: Int
+        user: UserID, model: EmbeddingModels.Model, vector: PGVector, types: [String]?, minSimilarity: Double, limit: Int,
+        efSearch: Int? = nil
     ) -> PostgresQuery {
         let breadth = searchBreadth(limit: max(0, limit))
+        let efSearch = min(1000, max(1, efSearch ?? breadth.efSearch))
         return """
             SELECT * FROM memory.search_nodes(
                 \(user.rawValue), \(model.name), \(vector), \(types)::text[], \(minSimilarity)::float8,
-                \(breadth.candidates)::int4, \(max(0, limit))::int4, \(breadth.efSearch)::int4, \(exactSearchLimit)::int4)
+                \(breadth.candidates)::int4, \(max(0, limit))::int4, \(efSearch)::int4, \(exactSearchLimit)::int4)
             """
     }
 
