@@ -10,7 +10,8 @@ extension Memgraph.Bench {
             discussion: """
                 Imports --nodes synthetic nodes for a fresh user (half CRM contacts with distinct \
                 person names, half tool outputs) in one batch, after --noise-users other users holding \
-                the same kinds of nodes (--nodes in all between them), and stores one 384-dimension \
+                the same kinds of nodes (--noise-nodes in all between them, by default as many as \
+                --nodes), and stores one 384-dimension \
                 embedding per node. The measured user's are the MiniLM embeddings of the summaries \
                 themselves (about 3 minutes for 100,000, overlapped with storing them); the noise users' \
                 are cheaper stand-ins: the embedding of a sentence with the node's first name, role and \
@@ -33,11 +34,16 @@ extension Memgraph.Bench {
                   swift build -c release --product memgraph && .build/release/memgraph bench store --nodes 100000
                   memgraph bench store --nodes 20000 --noise-users 0 --queries 100 --json > figures.json
                   memgraph bench store --import-only
+                  memgraph bench store --nodes 20000 --noise-users 20 --noise-nodes 380000
                 """)
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: OutputOptions
         @Option(help: "Nodes to import for the measured user.") var nodes = 100_000
-        @Option(help: "Other users, sharing --nodes nodes between them, imported first.") var noiseUsers = 4
+        @Option(help: "Other users, sharing --noise-nodes nodes between them, imported first.") var noiseUsers = 4
+        @Option(help: ArgumentHelp(
+            "Nodes of the other users in all (default: --nodes). More than --nodes makes the measured user a smaller share of the vectors SEARCH's index holds.",
+            valueName: "count"))
+        var noiseNodes: Int?
         @Option(help: "Queries of each kind to time.") var queries = 300
         @Flag(help: "Keep the benchmark users' data.") var keep = false
         @Flag(help: "Time the import alone: no vectors stored, no queries (seconds, not minutes; for tuning the database).")
@@ -46,11 +52,12 @@ extension Memgraph.Bench {
         func validate() throws {
             guard (100...1_000_000).contains(nodes) else { throw ValidationError("--nodes must be from 100 to 1,000,000") }
             guard (0...100).contains(noiseUsers) else { throw ValidationError("--noise-users must be from 0 to 100") }
+            guard (0...10_000_000).contains(noiseNodes ?? 0) else { throw ValidationError("--noise-nodes must be from 0 to 10,000,000") }
             guard (10...100_000).contains(queries) else { throw ValidationError("--queries must be from 10 to 100,000") }
         }
 
         func run() async throws {
-            let count = nodes, noiseCount = noiseUsers, queryCount = queries, keep = keep, importOnly = importOnly
+            let count = nodes, noiseCount = noiseUsers, noiseTotal = noiseNodes ?? nodes, queryCount = queries, keep = keep, importOnly = importOnly
             let clock = ContinuousClock()
             let loadStart = clock.now
             let embedder = try CLI.makeEmbedder()
@@ -62,7 +69,7 @@ extension Memgraph.Bench {
                 let run = UUID().uuidString.lowercased().prefix(8)
                 let user = try UserID("bench-\(run)")
                 let noise = try (0..<noiseCount).map { try UserID("bench-\(run)-noise-\($0)") }
-                let share = noiseCount == 0 ? 0 : count / noiseCount
+                let share = noiseCount == 0 ? 0 : noiseTotal / noiseCount
                 let measured: Result<JSONValue, any Error>
                 do {
                     // Noise first: the measured user's rows land in indexes that already hold others'.
