@@ -11,11 +11,10 @@ extension Memgraph.Bench {
                 Imports --nodes synthetic nodes for a fresh user (half CRM contacts with distinct \
                 person names, half tool outputs) in one batch, after --noise-users other users holding \
                 the same kinds of nodes (--noise-nodes in all between them, by default as many as \
-                --nodes), and stores one 384-dimension \
-                embedding per node. The measured user's are the MiniLM embeddings of the summaries \
-                themselves (about 3 minutes for 100,000, overlapped with storing them); the noise users' \
-                are cheaper stand-ins: the embedding of a sentence with the node's first name, role and \
-                company (or row count), plus noise. It then times single calls:
+                --nodes), and stores one 384-dimension embedding per node. The measured user's are the \
+                MiniLM embeddings of the summaries themselves (about 3 minutes for 100,000, overlapped \
+                with storing them); the noise users' are cheaper stand-ins: the embedding of a sentence \
+                with the node's first name, role and company (or row count), plus noise. It then times single calls:
                   SELECT 1 one round trip on a pooled connection: the floor under every call;
                   LOOKUP   the key of a random contact ("sarah-kanimo");
                   FUZZY    that contact's name with two adjacent letters swapped ("Sarah Knaimo");
@@ -24,11 +23,14 @@ extension Memgraph.Bench {
                            ("Sarah Kanimo works as CFO for Acme Corp"), computed before the timing;
                   EMBED    the question's embedding alone, for the share of SEARCH that is MiniLM's.
                 Recall@10 of both SEARCH kinds is measured on every query against an exact scan of the \
-                user's vectors, computed in process. Last, the questions' vectors are searched again at                 several HNSW ef_search values (search_ef_search_sweep: recall@10 and time of each; the                 default is search_default_ef_search), for the recall that a narrower search costs.
+                user's vectors, computed in process.
                 Each kind runs --queries times in a row (the top-level figures), then all five \
                 interleaved query by query ("mixed": each meets caches the previous one has cooled, as in \
                 an agent's turn). FUZZY's hit rates are how often the intended contact is among its 10 \
-                results, and first. The users are deleted afterwards unless --keep.
+                results, and first. Last, the questions' vectors are searched again at several HNSW \
+                ef_search values (search_ef_search_sweep: recall@10 and time of each; the default is \
+                search_default_ef_search), for the recall that a narrower search costs. The users are \
+                deleted afterwards unless --keep.
 
                 Examples:
                   swift build -c release --product memgraph && .build/release/memgraph bench store --nodes 100000

@@ -43,7 +43,7 @@ BEGIN
         -- The user's share of the vectors, from the planner's row count (0 or -1 before the
         -- first ANALYZE: no widening). Below a half, more candidates, up to 5 x.
         SELECT c.reltuples INTO stored_vectors FROM pg_class c WHERE c.oid = 'memory.embeddings'::regclass;
-        IF stored_vectors > 2 * live_nodes THEN
+        IF live_nodes > 0 AND stored_vectors > 2 * live_nodes THEN
             candidates := least(p_candidates * 5, ceil(p_candidates * stored_vectors / (2 * live_nodes)))::integer;
         END IF;
         PERFORM set_config('hnsw.iterative_scan', 'relaxed_order', true),
