@@ -1,5 +1,6 @@
 import Foundation
 import MemoryGraph
+import PostgresNIO
 import Repositories
 import Testing
 
@@ -38,6 +39,42 @@ struct ImportGraphTests {
         #expect(second.kvEntries == first.kvEntries)
         #expect(try await store.stats(user).nodesByContextType == before.nodesByContextType)
         #expect(graph.nodes.contains { $0.key == nil }, "the sample should hold plain nodes")
+    }
+
+    @Test("new nodes' embedding jobs are the fields memory.field_text finds, with the hash of its text")
+    func jobsOfNewNodes() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        _ = try await store.importGraph(user, try Self.sample())
+        // The edges of the text rule: the summary from content when the column is empty, blank
+        // text, a field that is not a string, an opted-out node.
+        _ = try await store.remember(user, [
+            MemoryNode(contextType: .conversationFact, content: ["summary": "from content", "text": "  padded  "]),
+            MemoryNode(contextType: .conversationFact, summary: "   ", content: ["body": "", "notes": .number(3), "message": "hi"]),
+            MemoryNode(contextType: .conversationFact, summary: "opted out", content: ["text": "x"], metadata: ["embed": false]),
+        ])
+        let mismatches = try await TestDatabase.asSuperuser { connection in
+            try await connection.query(
+                """
+                SELECT coalesce(e.node_id, j.node_id)::text, coalesce(e.field, j.field)
+                FROM (SELECT n.node_id, f.field, sha256(convert_to(memory.field_text(n, f.field), 'UTF8')) AS sha
+                      FROM memory.nodes n CROSS JOIN memory.embedded_fields f
+                      WHERE n.user_id = \(user.rawValue) AND n.deleted_at IS NULL
+                        AND coalesce(n.metadata->>'embed', 'true') <> 'false' AND memory.field_text(n, f.field) IS NOT NULL) e
+                FULL JOIN (SELECT node_id, field, content_sha FROM memory.embedding_jobs WHERE user_id = \(user.rawValue)) j
+                    ON j.node_id = e.node_id AND j.field = e.field AND j.content_sha = e.sha
+                WHERE e.node_id IS NULL OR j.node_id IS NULL
+                """, logger: TestDatabase.logger
+            ).collect().map { try $0.decode((String, String).self) }
+        }
+        #expect(mismatches.isEmpty, "jobs and field_text disagree on \(mismatches)")
+        let jobs = try await TestDatabase.asSuperuser { connection in
+            try await connection.query(
+                "SELECT count(*)::int8 FROM memory.embedding_jobs WHERE user_id = \(user.rawValue) AND field IN ('text', 'message')",
+                logger: TestDatabase.logger
+            ).collect().first!.decode(Int.self)
+        }
+        #expect(jobs >= 2, "the padded text and the message should have jobs")
     }
 
     @Test("a missing relationship end fails the whole import, naming it")
