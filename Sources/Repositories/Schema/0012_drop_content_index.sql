@@ -1,0 +1,21 @@
+-- memgraph schema 12: nodes' content has no GIN index any more.
+--
+-- idx_nodes_content (seed 004's index, jsonb_path_ops since schema 6) served no query memgraph
+-- runs: LOOKUP reads kv_store, FUZZY the summary trigram indexes, SEARCH the embeddings, TRAVERSE
+-- and path the relationships, and an import's match of plain nodes compares content for
+-- equality, which a jsonb_path_ops index cannot answer. No statement of memgraph filters content
+-- by containment (@>, the one operator the index serves); only Repository's generic `.contains`
+-- filter could, and nothing calls it on content. Nor was it a user's index: a containment query
+-- found every user's matches and then filtered them by user_id.
+--
+-- Keeping it up was the largest single cost of a bulk import: every path to a value of every
+-- node's content (an entity's entity_data included) became an index entry. `memgraph bench
+-- store --import-only`, alternating on fresh clusters: 14.9k / 14.8k / 15.6k nodes/s with it,
+-- 17.4k / 17.6k / 20.5k without.
+--
+-- Repository's `.contains` filter on content (or metadata, which never had an index) now reads
+-- the user's live rows through the primary key's user_id prefix, as any other unindexed filter
+-- does. A feature that queries content by containment should add an index scoped to what it
+-- asks, led by user_id (btree_gin is installed), e.g. gin (user_id, (content->'entity_data')
+-- jsonb_path_ops).
+DROP INDEX memory.idx_nodes_content;
