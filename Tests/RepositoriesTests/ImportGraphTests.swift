@@ -13,6 +13,25 @@ struct ImportGraphTests {
         try FixtureLoader.load(paths: ["crm.json", "support.jsonl", "engineering"].map { fixtures.appendingPathComponent($0) })
     }
 
+    /// (node, field) pairs where the user's embedding jobs and memory.field_text's texts (with their
+    /// sha256) disagree: a job too many, or one missing.
+    static func jobMismatches(_ user: UserID) async throws -> [(String, String)] {
+        try await TestDatabase.asSuperuser { connection in
+            try await connection.query(
+                """
+                SELECT coalesce(e.node_id, j.node_id)::text, coalesce(e.field, j.field)
+                FROM (SELECT n.node_id, f.field, sha256(convert_to(memory.field_text(n, f.field), 'UTF8')) AS sha
+                      FROM memory.nodes n CROSS JOIN memory.embedded_fields f
+                      WHERE n.user_id = \(user.rawValue) AND n.deleted_at IS NULL
+                        AND coalesce(n.metadata->>'embed', 'true') <> 'false' AND memory.field_text(n, f.field) IS NOT NULL) e
+                FULL JOIN (SELECT node_id, field, content_sha FROM memory.embedding_jobs WHERE user_id = \(user.rawValue)) j
+                    ON j.node_id = e.node_id AND j.field = e.field AND j.content_sha = e.sha
+                WHERE e.node_id IS NULL OR j.node_id IS NULL
+                """, logger: TestDatabase.logger
+            ).collect().map { try $0.decode((String, String).self) }
+        }
+    }
+
     @Test("small batches give the same graph as one batch: merges across statements")
     func batchSizes() async throws {
         let store = try await TestDatabase.store()
@@ -53,20 +72,7 @@ struct ImportGraphTests {
             MemoryNode(contextType: .conversationFact, summary: "   ", content: ["body": "", "notes": .number(3), "message": "hi"]),
             MemoryNode(contextType: .conversationFact, summary: "opted out", content: ["text": "x"], metadata: ["embed": false]),
         ])
-        let mismatches = try await TestDatabase.asSuperuser { connection in
-            try await connection.query(
-                """
-                SELECT coalesce(e.node_id, j.node_id)::text, coalesce(e.field, j.field)
-                FROM (SELECT n.node_id, f.field, sha256(convert_to(memory.field_text(n, f.field), 'UTF8')) AS sha
-                      FROM memory.nodes n CROSS JOIN memory.embedded_fields f
-                      WHERE n.user_id = \(user.rawValue) AND n.deleted_at IS NULL
-                        AND coalesce(n.metadata->>'embed', 'true') <> 'false' AND memory.field_text(n, f.field) IS NOT NULL) e
-                FULL JOIN (SELECT node_id, field, content_sha FROM memory.embedding_jobs WHERE user_id = \(user.rawValue)) j
-                    ON j.node_id = e.node_id AND j.field = e.field AND j.content_sha = e.sha
-                WHERE e.node_id IS NULL OR j.node_id IS NULL
-                """, logger: TestDatabase.logger
-            ).collect().map { try $0.decode((String, String).self) }
-        }
+        let mismatches = try await Self.jobMismatches(user)
         #expect(mismatches.isEmpty, "jobs and field_text disagree on \(mismatches)")
         let jobs = try await TestDatabase.asSuperuser { connection in
             try await connection.query(
@@ -75,6 +81,76 @@ struct ImportGraphTests {
             ).collect().first!.decode(Int.self)
         }
         #expect(jobs >= 2, "the padded text and the message should have jobs")
+    }
+
+    @Test("a bulk insert queues one job per node; updates, deletes and the split keep the jobs equal to memory.field_text's")
+    func jobsOfBulkInsert() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        // One statement of memory.bulk_job_rows() nodes, with the text rule's edges among them.
+        var nodes = (0..<996).map { MemoryNode(contextType: .conversationFact, summary: "bulk \($0)", content: ["notes": .string("n \($0)")]) }
+        nodes += [
+            MemoryNode(contextType: .conversationFact, content: ["summary": "from content", "text": "  padded  "]),
+            MemoryNode(contextType: .conversationFact, summary: "   ", content: ["body": "", "notes": .number(3), "message": "hi"]),
+            MemoryNode(contextType: .conversationFact, summary: "opted out", content: ["text": "x"], metadata: ["embed": false]),
+            MemoryNode(contextType: .conversationFact, content: ["nothing": "to embed"]),
+        ]
+        let ids = try await store.remember(user, nodes).map(\.nodeID)
+        func jobs() async throws -> [String: Int] {
+            try await TestDatabase.asSuperuser { connection in
+                var counts: [String: Int] = [:]
+                for try await (field, count) in try await connection.query(
+                    "SELECT field, count(*)::int8 FROM memory.embedding_jobs WHERE user_id = \(user.rawValue) GROUP BY field",
+                    logger: TestDatabase.logger
+                ).decode((String, Int).self) { counts[field] = count }
+                return counts
+            }
+        }
+        #expect(try await jobs() == ["*": 999], "one job per node that is not opted out")
+        // Before the split: a changed summary gets its per-field jobs at once, a deleted node loses its job.
+        try await TestDatabase.asSuperuser { connection in
+            try await connection.query(
+                "UPDATE memory.nodes SET summary = 'changed' WHERE user_id = \(user.rawValue) AND node_id = \(ids[0])",
+                logger: TestDatabase.logger)
+        }
+        #expect(try await store.forget(user, id: ids[1]))
+        #expect(try await jobs() == ["*": 997, "summary": 1, "notes": 1])
+        let written = try await TestDatabase.asSuperuser { connection in
+            try await connection.query("SELECT memory.expand_node_jobs(\(user.rawValue), NULL, 100000)", logger: TestDatabase.logger)
+                .collect().first!.decode(Int.self)
+        }
+        // 994 plain nodes with a summary and notes, "from content" + "  padded  ", the message.
+        #expect(written == 994 * 2 + 2 + 1)
+        #expect(try await jobs()["*"] == nil)
+        let mismatches = try await Self.jobMismatches(user)
+        #expect(mismatches.isEmpty, "jobs and field_text disagree on \(mismatches)")
+        // Another user's split touches none of this user's jobs (row-level security).
+        let other = freshUser()
+        _ = try await store.remember(other, (0..<1_000).map { MemoryNode(contextType: .toolOutput, summary: "other \($0)") })
+        let foreign = try await store.database.withUser(user, operation: "test") { connection in
+            try await connection.query("SELECT memory.expand_node_jobs(\(other.rawValue), NULL, 100000)", logger: TestDatabase.logger)
+                .collect().first!.decode(Int.self)
+        }
+        #expect(foreign == 0)
+        #expect(try await store.jobCounts(other) == ["pending": 1_000])
+    }
+
+    @Test("a bulk import's summary counts the texts its per-node jobs will embed")
+    func bulkImportQueuedTexts() async throws {
+        let store = try await TestDatabase.store()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-bulk-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("bulk.jsonl")
+        let lines = (0..<1_200).map { index in
+            #"{"kind": "node", "context_type": "tool_output", "summary": "run \#(index) finished", "content": {"text": "log \#(index)"}}"#
+        }
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        let user = freshUser()
+        let summary = try await store.importGraph(user, try FixtureLoader.load(paths: [file]))
+        #expect(summary.inserted == 1_200)
+        #expect(summary.embeddingsQueued == 2_400)
+        #expect(try await store.jobCounts(user) == ["pending": 1_200], "one job per node until a worker splits them")
     }
 
     @Test("a missing relationship end fails the whole import, naming it")

@@ -115,6 +115,15 @@ struct PipelineFixture {
         }
     }
 
+    /// Runs two pipelines ("a" and "b") on `embedder` at once until the queue is drained.
+    func drainWithTwoPipelines(_ embedder: any Embedder) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await drain(pipeline(embedder, name: "a")) }
+            group.addTask { try await drain(pipeline(embedder, name: "b")) }
+            try await group.waitForAll()
+        }
+    }
+
     static func with<T: Sendable>(_ body: @Sendable (PipelineFixture) async throws -> T) async throws -> T {
         let (name, configuration) = try await TestDatabase.scratchDatabase()
         do {
@@ -232,15 +241,45 @@ struct PipelineTests {
         try await PipelineFixture.with { fixture in
             let user = freshUser()
             _ = try await fixture.store.remember(user, facts(300, prefix: "unique"))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await fixture.drain(fixture.pipeline(counting, name: "a")) }
-                group.addTask { try await fixture.drain(fixture.pipeline(counting, name: "b")) }
-                try await group.waitForAll()
-            }
+            try await fixture.drainWithTwoPipelines(counting)
             #expect(counting.texts.count == 300)
             #expect(counting.texts.values.allSatisfy { $0 == 1 })
             let gaps = try await embeddingGaps(fixture.store, user)
             #expect(gaps.missing == 0 && gaps.duplicates == 0)
+        }
+    }
+
+    @Test("a bulk insert's one job per node is split when claimed: two pipelines embed every field's text exactly once")
+    func bulkInsertJobs() async throws {
+        let counting = ScriptedEmbedder(base: try TestEmbedder.miniLM())
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            // One statement of memory.bulk_job_rows() nodes; every third has a second text.
+            let nodes = (0..<1_000).map { index in
+                MemoryNode(
+                    contextType: .conversationFact, summary: "bulk fact \(index) about the renewal",
+                    content: index % 3 == 0 ? ["text": .string("bulk detail \(index) on pricing")] : [:])
+            }
+            _ = try await fixture.store.remember(user, nodes)
+            #expect(try await fixture.store.jobCounts(user) == ["pending": 1_000])
+            try await fixture.drainWithTwoPipelines(counting)
+            #expect(counting.texts.count == 1_334)
+            #expect(counting.texts.values.allSatisfy { $0 == 1 })
+            #expect(try await fixture.store.jobCounts(user) == ["completed": 1_334])
+            let gaps = try await embeddingGaps(fixture.store, user)
+            #expect(gaps.missing == 0 && gaps.duplicates == 0)
+        }
+    }
+
+    @Test("in sync mode a bulk insert's nodes are embedded before remember returns")
+    func syncModeBulk() async throws {
+        let embedder = try TestEmbedder.miniLM()
+        try await PipelineFixture.with { fixture in
+            let store = MemoryStore(database: fixture.database, embedder: embedder, embeddingMode: .sync)
+            let user = freshUser()
+            _ = try await store.remember(user, facts(1_000, prefix: "synced"))
+            #expect(try await store.jobCounts(user) == ["completed": 1_000])
+            #expect(try await store.stats(user).embeddings == 1_000)
         }
     }
 

@@ -117,12 +117,10 @@ extension MemoryStore {
 
         let distinct = Array(Set(nodeIDList))
         let kvEntries = try await countKVEntries(user, nodes: distinct, on: connection)
-        // Jobs this transaction queued or re-queued carry its start time (now()).
+        // Texts that jobs this transaction queued or re-queued (they carry its start time, now())
+        // will embed; a bulk insert's one job per node counts its node's texts (schema 13).
         let queued = try await connection.query(
-            """
-            SELECT count(*)::int8 FROM memory.embedding_jobs
-            WHERE user_id = \(user.rawValue) AND status = 'pending' AND created_at = now()
-            """, logger: database.logger
+            "SELECT memory.queued_texts(\(user.rawValue))::int8", logger: database.logger
         ).collect().first?.decode(Int.self) ?? 0
         if dryRun { try await connection.query("ROLLBACK TO SAVEPOINT memgraph_dry_run", logger: database.logger) }
         return ImportSummary(
