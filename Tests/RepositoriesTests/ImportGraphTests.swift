@@ -83,7 +83,7 @@ struct ImportGraphTests {
         #expect(jobs >= 2, "the padded text and the message should have jobs")
     }
 
-    @Test("a bulk insert queues one job per node; updates, deletes and the split keep the jobs equal to memory.field_text's")
+    @Test("a bulk insert queues its nodes as a batch; updates, deletes and the split keep the jobs equal to memory.field_text's")
     func jobsOfBulkInsert() async throws {
         let store = try await TestDatabase.store()
         let user = freshUser()
@@ -96,46 +96,66 @@ struct ImportGraphTests {
             MemoryNode(contextType: .conversationFact, content: ["nothing": "to embed"]),
         ]
         let ids = try await store.remember(user, nodes).map(\.nodeID)
-        func jobs() async throws -> [String: Int] {
+        /// Jobs by field, and the node ids in the user's batches.
+        func queue() async throws -> (jobs: [String: Int], batched: Set<UUID>) {
             try await TestDatabase.asSuperuser { connection in
-                var counts: [String: Int] = [:]
+                var jobs: [String: Int] = [:]
                 for try await (field, count) in try await connection.query(
                     "SELECT field, count(*)::int8 FROM memory.embedding_jobs WHERE user_id = \(user.rawValue) GROUP BY field",
                     logger: TestDatabase.logger
-                ).decode((String, Int).self) { counts[field] = count }
-                return counts
+                ).decode((String, Int).self) { jobs[field] = count }
+                let batched = try await connection.query(
+                    "SELECT id FROM memory.embedding_batches, unnest(node_ids) AS id WHERE user_id = \(user.rawValue)",
+                    logger: TestDatabase.logger
+                ).collect().map { try $0.decode(UUID.self) }
+                return (jobs, Set(batched))
             }
         }
-        #expect(try await jobs() == ["*": 999], "one job per node that is not opted out")
-        // Before the split: a changed summary gets its per-field jobs at once, a deleted node loses its job.
+        let optedOut = ids[998]
+        var queued = try await queue()
+        #expect(queued.jobs.isEmpty)
+        #expect(queued.batched == Set(ids).subtracting([optedOut]), "every node but the opted-out one, once")
+        #expect(try await store.jobCounts(user) == ["pending": 999])
+        // Before the split: a changed summary gets its per-field jobs at once; a node deleted for
+        // good leaves the batch; one deleted softly stays in it and gets no jobs.
         try await TestDatabase.asSuperuser { connection in
             try await connection.query(
                 "UPDATE memory.nodes SET summary = 'changed' WHERE user_id = \(user.rawValue) AND node_id = \(ids[0])",
                 logger: TestDatabase.logger)
         }
-        #expect(try await store.forget(user, id: ids[1]))
-        #expect(try await jobs() == ["*": 997, "summary": 1, "notes": 1])
-        let written = try await TestDatabase.asSuperuser { connection in
-            try await connection.query("SELECT memory.expand_node_jobs(\(user.rawValue), NULL, 100000)", logger: TestDatabase.logger)
-                .collect().first!.decode(Int.self)
-        }
-        // 994 plain nodes with a summary and notes, "from content" + "  padded  ", the message.
-        #expect(written == 994 * 2 + 2 + 1)
-        #expect(try await jobs()["*"] == nil)
-        let mismatches = try await Self.jobMismatches(user)
-        #expect(mismatches.isEmpty, "jobs and field_text disagree on \(mismatches)")
-        // Another user's split touches none of this user's jobs (row-level security).
+        #expect(try await store.forget(user, id: ids[1], hard: true))
+        #expect(try await store.forget(user, id: ids[2]))
+        queued = try await queue()
+        #expect(queued.jobs == ["summary": 1, "notes": 1])
+        #expect(queued.batched == Set(ids).subtracting([optedOut, ids[1]]))
+        // The application role splits only its own user's batches (row-level security).
         let other = freshUser()
         _ = try await store.remember(other, (0..<1_000).map { MemoryNode(contextType: .toolOutput, summary: "other \($0)") })
         let foreign = try await store.database.withUser(user, operation: "test") { connection in
-            try await connection.query("SELECT memory.expand_node_jobs(\(other.rawValue), NULL, 100000)", logger: TestDatabase.logger)
+            try await connection.query("SELECT memory.expand_embedding_batches(\(other.rawValue), false, NULL)", logger: TestDatabase.logger)
                 .collect().first!.decode(Int.self)
         }
         #expect(foreign == 0)
         #expect(try await store.jobCounts(other) == ["pending": 1_000])
+        // Deleting all of a user's nodes leaves no batch behind.
+        try await TestDatabase.asSuperuser { connection in
+            try await connection.query("DELETE FROM memory.nodes WHERE user_id = \(other.rawValue)", logger: TestDatabase.logger)
+        }
+        #expect(try await store.jobCounts(other).isEmpty)
+        let written = try await store.database.withUser(user, operation: "test") { connection in
+            try await connection.query("SELECT memory.expand_embedding_batches(\(user.rawValue), false, NULL)", logger: TestDatabase.logger)
+                .collect().first!.decode(Int.self)
+        }
+        // 993 plain nodes with a summary and notes, "from content" + "  padded  ", the message
+        // (node 0's jobs were there already).
+        #expect(written == 993 * 2 + 2 + 1)
+        queued = try await queue()
+        #expect(queued.batched.isEmpty)
+        let mismatches = try await Self.jobMismatches(user)
+        #expect(mismatches.isEmpty, "jobs and field_text disagree on \(mismatches)")
     }
 
-    @Test("a bulk import's summary counts the texts its per-node jobs will embed")
+    @Test("a bulk import's summary counts the texts its batch will embed")
     func bulkImportQueuedTexts() async throws {
         let store = try await TestDatabase.store()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-bulk-\(UUID().uuidString)")
@@ -150,7 +170,7 @@ struct ImportGraphTests {
         let summary = try await store.importGraph(user, try FixtureLoader.load(paths: [file]))
         #expect(summary.inserted == 1_200)
         #expect(summary.embeddingsQueued == 2_400)
-        #expect(try await store.jobCounts(user) == ["pending": 1_200], "one job per node until a worker splits them")
+        #expect(try await store.jobCounts(user) == ["pending": 1_200], "a batched node counts as one job until a worker splits the batch")
     }
 
     @Test("a missing relationship end fails the whole import, naming it")

@@ -249,7 +249,7 @@ struct PipelineTests {
         }
     }
 
-    @Test("a bulk insert's one job per node is split when claimed: two pipelines embed every field's text exactly once")
+    @Test("a bulk insert's batch is split when workers run short of jobs: two pipelines embed every field's text exactly once")
     func bulkInsertJobs() async throws {
         let counting = ScriptedEmbedder(base: try TestEmbedder.miniLM())
         try await PipelineFixture.with { fixture in

@@ -173,12 +173,20 @@ extension MemoryStore {
         }
     }
 
-    /// The user's jobs by status (for `memgraph stats`).
+    /// The user's jobs by status (for `memgraph stats`); the nodes of a bulk insert's batches that no
+    /// worker has split into jobs yet count as pending, one each.
     public func jobCounts(_ user: UserID) async throws -> [String: Int] {
         try await database.withUser(user, operation: "job counts") { connection in
             var counts: [String: Int] = [:]
             for try await (status, count) in try await connection.query(
-                "SELECT status, count(*)::int8 FROM memory.embedding_jobs WHERE user_id = \(user.rawValue) GROUP BY status",
+                """
+                SELECT status, sum(n)::int8 FROM (
+                    SELECT status, count(*) AS n FROM memory.embedding_jobs WHERE user_id = \(user.rawValue) GROUP BY status
+                    UNION ALL
+                    SELECT 'pending', sum(cardinality(node_ids)) FROM memory.embedding_batches
+                    WHERE user_id = \(user.rawValue) HAVING count(*) > 0
+                ) c GROUP BY status
+                """,
                 logger: database.logger
             ).decode((String, Int).self) {
                 counts[status] = count

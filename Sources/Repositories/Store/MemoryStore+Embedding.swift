@@ -31,9 +31,9 @@ extension MemoryStore {
     /// same transaction, marking the jobs completed, so the nodes are searchable on return.
     func embedInline(_ user: UserID, _ ids: [UUID], on connection: PostgresConnection) async throws {
         guard embeddingMode == .sync, let embedder, !ids.isEmpty else { return }
-        // A bulk insert queued one job per node (schema 13): split them into the per-field jobs first.
+        // A bulk insert queued its nodes as batches (schema 13): split this transaction's into jobs first.
         try await connection.query(
-            "SELECT memory.expand_node_jobs(\(user.rawValue), \(ids), \(ids.count)::int)", logger: database.logger)
+            "SELECT memory.expand_embedding_batches(\(user.rawValue), true, NULL)", logger: database.logger)
         var jobs: [(node: UUID, field: String, sha: [UInt8], text: String)] = []
         for try await (node, field, sha, text) in try await connection.query(
             """
