@@ -118,7 +118,7 @@ extension MemoryStore {
         let distinct = Array(Set(nodeIDList))
         let kvEntries = try await countKVEntries(user, nodes: distinct, on: connection)
         // Texts that jobs this transaction queued or re-queued (they carry its start time, now())
-        // will embed; a bulk insert's one job per node counts its node's texts (schema 13).
+        // will embed; a bulk insert's batch counts its nodes' texts (schema 13).
         let queued = try await connection.query(
             "SELECT memory.queued_texts(\(user.rawValue))::int8", logger: database.logger
         ).collect().first?.decode(Int.self) ?? 0
