@@ -7,7 +7,10 @@
 -- an import that is not the nodes themselves. `bench store --import-only --noise-users 0` on
 -- fresh clusters: 20.5k / 21.4k / 21.4k nodes/s (Postgres CPU 5.8 / 5.6 / 5.8 s, the bench's
 -- deletes included) with those jobs; 23.7k / 26.5k / 16.8k (5.5 / 4.6 / 7.3 s) with one job row
--- per node; 26.0k / 25.5k / 19.5k (4.4 / 4.6 / 5.8 s) with one row per statement, this schema.
+-- per node; 26.0k / 25.5k / 19.5k (4.4 / 4.6 / 5.8 s) with one row per statement (both tried by
+-- swapping the trigger through psql). As built, `bench store --import-only` (4 noise users),
+-- alternating fresh clusters: 22.5k / 22.0k / 24.4k / 23.2k nodes/s, against 19.0k / 20.0k /
+-- 17.8k / 20.0k with schema 11's trigger put back.
 --
 -- A statement that inserts at least memory.bulk_job_rows() nodes now writes, per user, one row
 -- of memory.embedding_batches: the ids of its new nodes that are not opted out. Nothing is
@@ -15,7 +18,7 @@
 -- per-field jobs, computed from the nodes as they are then, with the batch's created_at (latency
 -- still counts from the insert). memory.claim_embedding_jobs expands a batch when it finds fewer
 -- due jobs than it may claim, so workers, `import --wait` and `memgraph worker` need no change;
--- the store's sync embedding mode expands the batches of the nodes it embeds. Smaller statements
+-- the store's sync embedding mode expands its own transaction's batches. Smaller statements
 -- (an agent's remember, a fixture) queue per-field jobs at once, as before.
 --
 -- A batch is exact, not a hint: a node changed before its batch is expanded gets its per-field
