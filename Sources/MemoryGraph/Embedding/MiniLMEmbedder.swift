@@ -66,8 +66,20 @@ public final class MiniLMEmbedder: Embedder {
     public convenience init(
         environment: [String: String] = ProcessInfo.processInfo.environment, batchSize: Int = 32
     ) throws {
-        try self.init(modelDirectory: Self.locateModel(environment: environment), batchSize: batchSize)
+        var workers = Self.defaultWorkers
+        if let text = environment[Self.workersVariable] {
+            guard let count = Int(text), (1...64).contains(count) else {
+                throw MemoryGraphError.invalidInput(
+                    "\(Self.workersVariable) must be a whole number from 1 to 64, not \"\(text)\"", operation: "load model")
+            }
+            workers = count
+        }
+        try self.init(
+            modelDirectory: Self.locateModel(environment: environment), batchSize: batchSize, workers: workers)
     }
+
+    /// The environment variable that overrides ``defaultWorkers`` for ``init(environment:batchSize:)``.
+    public static let workersVariable = "MEMGRAPH_ENCODER_WORKERS"
 
     /// Loads `model.safetensors`, `vocab.txt` and `config.json` from `modelDirectory`.
     ///
