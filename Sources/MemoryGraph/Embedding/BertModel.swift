@@ -16,7 +16,7 @@ final class BertModel: @unchecked Sendable {
         let outputs: Int
         let inputs: Int
         /// The weight in `PackedProduct`'s panel layout, when the model runs that kernel.
-        var packed: UnsafePointer<Float>? = nil
+        var packed: UnsafePointer<PackedProduct.Weight>? = nil
     }
 
     struct Layer {
@@ -48,7 +48,7 @@ final class BertModel: @unchecked Sendable {
 
     private let file: SafeTensors
     private let fused: UnsafeMutablePointer<Float>
-    private let packedStorage: UnsafeMutablePointer<Float>?
+    private let packedStorage: UnsafeMutablePointer<PackedProduct.Weight>?
 
     /// Reads the tensors of `configuration` from `file`, checking every name, dtype and shape.
     /// - Throws: ``MemoryGraphError`` `.modelCorrupt`, naming the file and the tensor.
@@ -122,9 +122,10 @@ final class BertModel: @unchecked Sendable {
         }
         // One block for all packed weights. The originals are not read again after this.
         let total = layers.reduce(0) { sum, layer in sum + linears.reduce(0) { $0 + size(layer[keyPath: $1]) } }
-        // Cache-line aligned, so that no 64-byte load of a panel row straddles two lines.
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: total * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: total)
+        // Cache-line aligned, so that no 32-byte load of a panel row (96 bytes) straddles two lines.
+        let storage = UnsafeMutableRawPointer.allocate(
+            byteCount: total * MemoryLayout<PackedProduct.Weight>.stride, alignment: 64
+        ).bindMemory(to: PackedProduct.Weight.self, capacity: total)
         var next = storage
         for index in layers.indices {
             for path in linears {

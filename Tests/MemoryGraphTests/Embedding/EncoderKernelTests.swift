@@ -28,7 +28,7 @@ extension EmbeddingTests {
         /// Every tile shape: rows below, at and above a tile, one step of k or many, strides wider
         /// than the matrices, and a range of panels that must leave the other columns alone.
         @Test(
-            "the packed AVX-512 product equals a double-precision product",
+            "the packed AVX-512 product equals a double-precision product by the half-precision weights",
             .enabled(if: EncoderKernel.avx512Supported, "this processor has no AVX-512"),
             arguments: [(1, 1), (7, 5), (8, 384), (9, 64), (33, 1536)])
         func packedProduct(_ m: Int, _ k: Int) {
@@ -39,7 +39,7 @@ extension EmbeddingTests {
             func value() -> Float { Float(Double(random.next() % 2001) / 1000 - 1) }
             let a = (0..<(m * lda)).map { _ in value() }
             let weight = (0..<(n * k)).map { _ in value() }
-            var packed = [Float](repeating: .nan, count: n * k)
+            var packed = [PackedProduct.Weight](repeating: .nan, count: n * k)
             PackedProduct.pack(weight: weight, n: n, k: k, into: &packed)
             let sentinel: Float = 12345
             var c = [Float](repeating: sentinel, count: m * ldc)
@@ -53,7 +53,8 @@ extension EmbeddingTests {
                         continue
                     }
                     var expected = 0.0
-                    for p in 0..<k { expected += Double(a[row * lda + p]) * Double(weight[column * k + p]) }
+                    // Each weight as packed: the nearest half-precision number.
+                    for p in 0..<k { expected += Double(a[row * lda + p]) * Double(Float16(weight[column * k + p])) }
                     worst = max(worst, abs(Double(got) - expected))
                 }
             }
