@@ -57,6 +57,19 @@ struct ModelTests {
         #expect(throws: (any Error).self) { try JSONValue.parse(JSONValue.array([.number(.infinity)]).compactJSON()) }
     }
 
+    @Test("JSONValue.parse reads any JSON value and names the line and column of an error")
+    func parseErrors() throws {
+        #expect(try JSONValue.parse(" {\"a\": [1, -2.5e3, \"\\u00e9\\ud83d\\ude00\"], \"b\": {}} ") == ["a": [1, -2500, "é😀"], "b": [:]])
+        #expect(try JSONValue.parse("\"x\"") == "x")
+        #expect(try JSONValue.parse("null") == .null)
+        for (text, place) in [("{\"a\": 1,\n \"a\": 2}", "line 2, column 2"), ("[1, 2", "line 1, column 6"), ("", "line 1, column 1"),
+                              ("{} x", "line 1, column 4"), ("1e999", "line 1, column 1")] {
+            let error = try #require(throws: MemoryGraphError.self) { try JSONValue.parse(text) }
+            #expect(error.code == .invalidInput)
+            #expect(error.message.contains(place), "\(text): \(error.message)")
+        }
+    }
+
     @Test("validation names the field at fault")
     func validation() {
         let cases: [(MemoryNode, String)] = [

@@ -105,6 +105,22 @@ extension EmbeddingTests {
             #expect(!error.description.contains("\n"))
         }
 
+        @Test("MEMGRAPH_ENCODER_WORKERS sets the threads of a forward pass; a bad value is an error naming it")
+        func workersVariable() throws {
+            let folder = try SharedModel.require().modelDirectory.path
+            let one = try MiniLMEmbedder(environment: ["MEMGRAPH_MODEL_DIR": folder, "MEMGRAPH_ENCODER_WORKERS": "1"])
+            #expect(one.workers == 1)
+            let unset = try MiniLMEmbedder(environment: ["MEMGRAPH_MODEL_DIR": folder])
+            #expect(unset.workers == MiniLMEmbedder.defaultWorkers)
+            for bad in ["0", "-2", "two", "65", ""] {
+                let error = try #require(throws: MemoryGraphError.self) {
+                    try MiniLMEmbedder(environment: ["MEMGRAPH_MODEL_DIR": folder, "MEMGRAPH_ENCODER_WORKERS": bad])
+                }
+                #expect(error.code == .invalidInput)
+                #expect(error.description.contains("MEMGRAPH_ENCODER_WORKERS"), "\(error)")
+            }
+        }
+
         @Test("a truncated model.safetensors is a one-line error naming it")
         func truncatedModel() throws {
             let source = try SharedModel.require().modelDirectory
