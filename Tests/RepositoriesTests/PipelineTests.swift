@@ -271,6 +271,27 @@ struct PipelineTests {
         }
     }
 
+    @Test("a claim that splits a batch with nothing left to embed goes on to the next batch")
+    func claimPastEmptyBatch() async throws {
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            // Two bulk statements, so two batches; every node of the older one is then soft-deleted.
+            let gone = try await fixture.store.remember(user, facts(1_000, prefix: "withdrawn")).map(\.nodeID)
+            let kept = Set(try await fixture.store.remember(user, facts(1_000, prefix: "kept")).map(\.nodeID))
+            try await fixture.database.withUser(user, operation: "test") { connection in
+                try await connection.query(
+                    "UPDATE memory.nodes SET deleted_at = now() WHERE user_id = \(user.rawValue) AND node_id = ANY(\(gone))",
+                    logger: TestDatabase.logger)
+            }
+            #expect(try await fixture.store.jobCounts(user) == ["pending": 2_000], "two batches, neither split yet")
+            let source = PostgresEmbeddingJobSource(database: fixture.database, onlyUser: user)
+            let jobs = try await source.claim(limit: 10, worker: "test", policy: RetryPolicy())
+            #expect(jobs.count == 10, "schema 13 returned none: the older batch split into no jobs")
+            #expect(jobs.allSatisfy { kept.contains($0.nodeID) })
+            #expect(try await fixture.store.jobCounts(user) == ["processing": 10, "pending": 990])
+        }
+    }
+
     @Test("in sync mode a bulk insert's nodes are embedded before remember returns")
     func syncModeBulk() async throws {
         let embedder = try TestEmbedder.miniLM()
