@@ -18,10 +18,11 @@ import _Builtin_intrinsics.intel
 /// every embedding, so the Postgres search that follows a query's embedding finds more of the
 /// index's pages still cached. `memgraph bench encoder` on this project's 2-core machine, single
 /// precision against half: a short sentence 2.05 against 1.40-1.53 ms (p50), batch 32 467
-/// against 548-581 sentences/s; `bench store --nodes 20000 --noise-users 1`, SEARCH with its
-/// query embedded 6.0-8.2 against 5.6 ms. Rounding to half precision changes a weight by at most 2⁻¹¹ of itself; the
-/// model's vectors stay within cosine 0.999999 of sentence-transformers' (the worst of the 42
-/// reference sentences of MiniLMEmbedderTests: 1 − 7.6e-7; the test asks for 0.9999).
+/// against 548-581 sentences/s. `bench store` (100,000 nodes), SEARCH with its query embedded:
+/// 8.5-8.9 against 5.7-7.6 ms (p50). Rounding to half precision changes a weight by at most 2⁻¹¹
+/// of itself; the model's vectors stay within cosine 0.999999 of sentence-transformers' (the
+/// worst of the 42 reference sentences of MiniLMEmbedderTests: 1 − 7.6e-7; the test asks for
+/// 0.9999).
 public enum PackedProduct {
     /// The packed weights' element type.
     public typealias Weight = Float16

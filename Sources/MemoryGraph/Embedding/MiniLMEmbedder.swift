@@ -61,8 +61,10 @@ public final class MiniLMEmbedder: Embedder {
             operation: "load model")
     }
 
-    /// Loads the model found by ``locateModel(environment:)``.
-    /// - Throws: ``MemoryGraphError`` `.modelUnavailable` or `.modelCorrupt`, naming the file.
+    /// Loads the model found by ``locateModel(environment:)``, with `MEMGRAPH_ENCODER_WORKERS`
+    /// workers when that is set (else ``defaultWorkers``).
+    /// - Throws: ``MemoryGraphError`` `.modelUnavailable` or `.modelCorrupt`, naming the file;
+    ///   `.invalidInput` for a worker count that is not a whole number from 1 to 64.
     public convenience init(
         environment: [String: String] = ProcessInfo.processInfo.environment, batchSize: Int = 32
     ) throws {
