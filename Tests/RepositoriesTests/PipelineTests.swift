@@ -292,6 +292,23 @@ struct PipelineTests {
         }
     }
 
+    @Test("a claim whose lease ran out goes back to the queue, and fails once it has been claimed max_claims times")
+    func expiredClaims() async throws {
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            _ = try await fixture.store.remember(user, MemoryNode(contextType: .conversationFact, summary: "a claim that is never completed"))
+            let source = PostgresEmbeddingJobSource(database: fixture.database, onlyUser: user)
+            let policy = RetryPolicy(lease: .milliseconds(1), maxClaims: 2)
+            #expect(try await source.claim(limit: 5, worker: "first", policy: policy).count == 1)
+            try await Task.sleep(for: .milliseconds(20))
+            // Claimed once, under max_claims: back to pending, and claimed again at once.
+            #expect(try await source.claim(limit: 5, worker: "second", policy: policy).count == 1)
+            try await Task.sleep(for: .milliseconds(20))
+            #expect(try await source.claim(limit: 5, worker: "third", policy: policy).isEmpty)
+            #expect(try await fixture.store.jobCounts(user) == ["failed": 1])
+        }
+    }
+
     @Test("in sync mode a bulk insert's nodes are embedded before remember returns")
     func syncModeBulk() async throws {
         let embedder = try TestEmbedder.miniLM()

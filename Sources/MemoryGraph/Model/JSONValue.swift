@@ -89,7 +89,11 @@ public enum JSONValue: Sendable, Hashable, Codable {
     /// contact's content where this takes about 3.5 µs (10 rows of a SEARCH: 0.15 ms).
     /// - Throws: ``MemoryGraphError`` `.invalidInput`, naming the line and column.
     public static func parse(_ text: String) throws -> JSONValue {
-        let bytes = Array(text.utf8)
+        try parse(bytes: Array(text.utf8))
+    }
+
+    /// ``parse(_:)`` over UTF-8 bytes, as Postgres sends a `jsonb` (no String made first).
+    public static func parse(bytes: [UInt8]) throws -> JSONValue {
         do {
             return try FixtureJSONParser.parse(bytes, in: 0..<bytes.count)
         } catch {

@@ -27,8 +27,7 @@ extension JSONValue: PostgresNonThrowingEncodable, PostgresDecodable, PostgresAr
         if type == .jsonb, format == .binary {
             guard buffer.readInteger(as: UInt8.self) == 1 else { throw PostgresDecodingError.Code.failure }
         }
-        guard let text = buffer.readString(length: buffer.readableBytes),
-            let value = try? JSONValue.parse(text)
+        guard let bytes = buffer.readBytes(length: buffer.readableBytes), let value = try? JSONValue.parse(bytes: bytes)
         else { throw PostgresDecodingError.Code.failure }
         self = value
     }
