@@ -130,9 +130,11 @@ extension MemoryStore {
     }
 
     /// The candidate count HNSW is asked for, and its ef_search (the list it keeps while walking
-    /// the graph). ef_search is 400 at least: with 100,000 of a user's vectors among 200,000,
-    /// recall@10 of `bench store`'s questions was 0.909 at 100, 0.952 at 200, 0.966 at 300, 0.979
-    /// at 400 and 0.989 at 600, for 4.3, 5.5, 6.7, 7.6 and 11.1 ms (its `search_ef_search_sweep`).
+    /// the graph). ef_search is 400 at least: with 100,000 of a user's vectors among 200,000 and
+    /// the graph built with ef_construction 256 (schema 15), recall@10 of `bench store`'s
+    /// questions was 0.902, 0.958, 0.979, 0.986 and 0.998 at 100, 200, 300, 400 and 600, for 2.6,
+    /// 3.7, 4.8, 5.7 and 7.9 ms (its `search_ef_search_sweep`, one run; graphs built by inserts
+    /// vary, and one of three gave 0.93 at 400 and 0.94 at 600).
     /// `memory.search_nodes` widens the candidates for a user with a small share (schema 10).
     public static func searchBreadth(limit: Int) -> (candidates: Int, efSearch: Int) {
         let candidates = max(limit * 4, 40)
