@@ -18,14 +18,15 @@
 --     construction search does.
 -- The 256 graph searches no slower (500 questions at ef_search 400: 1.9-3.4 s against 2.2-3.7 s
 -- at 128, the host noisy) and is the same size (223 MB for 200,000 vectors).
--- Graphs built by inserts, as the embedding worker builds them, vary more: three `bench store`
--- runs with this schema gave SEARCH recall@10 0.9325, 0.993 and 0.9855 (at ef_search 600: 0.938,
--- 0.998, 0.9975). The bad build is not gone, but the usual one is better than 128's 0.976-0.982.
+-- Graphs built by inserts, as the embedding worker builds them, vary more: four `bench store`
+-- runs with this schema gave SEARCH recall@10 0.9325, 0.993, 0.9855 and 0.991 (at ef_search 600:
+-- 0.938, 0.998, 0.9975, 0.998). The bad build is not gone, but the usual one is better than 128's
+-- 0.976-0.982.
 --
 -- It costs every insert: each new vector's neighbours are searched with a list of 256 instead of
 -- 128. 5,000 vectors inserted in one statement into an index of 190,000: 2.2-3.0 ms a vector at
 -- 128, 4.2-4.8 ms at 256. `bench store` stored its user's 100,000 summary embeddings (embedding
--- overlapped with storing) at 450-520 a second against 655 at 128. Into a small index it is
+-- overlapped with storing) at 450-609 a second against 655 at 128. Into a small index it is
 -- less: `memgraph bench pipeline` on a fresh cluster, insert to embedding p50 8.4 ms, p99 12.5,
 -- 670 embeddings/s sustained (at 128, earlier stops: 7.4-8.2, 10.4-11.6, 733-901).
 --
