@@ -14,7 +14,10 @@ extension Memgraph.Bench {
                 --nodes), and stores one 384-dimension embedding per node. The measured user's are the \
                 MiniLM embeddings of the summaries themselves (about 3 minutes for 100,000, overlapped \
                 with storing them); the noise users' are cheaper stand-ins: the embedding of a sentence \
-                with the node's first name, role and company (or row count), plus noise. It then times single calls:
+                with the node's first name, role and company (or row count), plus noise. Then it does \
+                what the embedding worker would: SEARCH's index has doubled since its last build, so \
+                its HNSW graph is rebuilt in one pass (memgraph reindex; search_index has the time, and \
+                the questions' recall@10 on the graph as the inserts had grown it). It then times single calls:
                   SELECT 1 one round trip on a pooled connection: the floor under every call;
                   LOOKUP   the key of a random contact ("sarah-kanimo");
                   FUZZY    that contact's name with two adjacent letters swapped ("Sarah Knaimo");
@@ -95,6 +98,40 @@ extension Memgraph.Bench {
                         let embedStart = clock.now
                         let vectors = try await Self.storeSummaryEmbeddings(store, user, ids: ids, nodes: batch, embedder: embedder)
                         let embeddingTime = clock.now - embedStart
+                        // The queries: random contacts, each asked about in the five ways.
+                        var generator = SplitMix64(seed: 42)
+                        let targets = (0..<queryCount).map { _ in Int(generator.next() % UInt64(count / 2)) * 2 }
+                        // The questions' vectors, for SEARCH's recall and the ef_search sweep: the timed
+                        // call is the store's own SEARCH by text, which does not hand its vector back.
+                        let questions = try await embedder.embed(targets.map { Self.question(Self.contactName($0)) })
+                        /// The exact top 10 of `query` among the user's vectors, by scanning them.
+                        func exactTop10(_ query: [Float]) -> Set<UUID> {
+                            Set(zip(ids, vectors).map { ($0, Self.dot($1, query)) }.sorted { $0.1 > $1.1 }.prefix(10).map(\.0))
+                        }
+                        /// The share of `exact` among `hits`.
+                        func recallAt10(_ hits: [ScoredNode], _ exact: Set<UUID>) -> Double {
+                            Double(Set(hits.compactMap(\.node.id)).intersection(exact).count) / 10
+                        }
+                        let questionExact = questions.map(exactTop10)
+                        // The graph as the inserts grew it, then the worker's maintenance (a one-pass
+                        // rebuild once the index has doubled since its last build, as it has here).
+                        var insertBuilt = 0.0
+                        for (query, exact) in zip(questions, questionExact) {
+                            insertBuilt += recallAt10(try await store.search(user, vector: query, limit: 10), exact)
+                        }
+                        let maintenance = try await store.maintainSearchIndex()
+                        var indexFigures: [String: JSONValue] = [
+                            "insert_built_question_recall_at_10": .number(insertBuilt / Double(queryCount)),
+                            "rebuilt": false, "rebuild_seconds": .null,
+                        ]
+                        switch maintenance {
+                        case .rebuilt(let state, let seconds, _):
+                            indexFigures.merge(["rebuilt": true, "rebuild_seconds": .number(seconds), "vectors": .number(Double(state.vectors))]) { $1 }
+                        case .notNeeded(let state):
+                            indexFigures["vectors"] = .number(Double(state.vectors))
+                        case .busy:
+                            throw RepositoriesError(.query, "another process is rebuilding the search index; run the bench when it is done", operation: "bench")
+                        }
 
                         // The floor under every call: one round trip of SELECT 1 on a pooled connection.
                         var roundTrips: [Duration] = []
@@ -105,14 +142,8 @@ extension Memgraph.Bench {
                             }
                             roundTrips.append(clock.now - t)
                         }
-                        // The queries: random contacts, each asked about in the five ways.
-                        var generator = SplitMix64(seed: 42)
-                        let targets = (0..<queryCount).map { _ in Int(generator.next() % UInt64(count / 2)) * 2 }
                         // SEARCH by vector: a paraphrase of the contact's summary, embedded before the timing.
                         let paraphrases = try await embedder.embed(targets.map(Self.paraphrase))
-                        // The questions' vectors, for SEARCH's recall and the ef_search sweep: the timed
-                        // call is the store's own SEARCH by text, which does not hand its vector back.
-                        let questions = try await embedder.embed(targets.map { Self.question(Self.contactName($0)) })
                         var fuzzyHits = 0, fuzzyFirsts = 0
                         // The first pass's SEARCH results, scored after the timing: the exact scan behind
                         // recall reads every one of the user's vectors (150 MB for 100,000), and between
@@ -120,14 +151,6 @@ extension Memgraph.Bench {
                         // memgraph leaves (the "mixed" pass is the measure of cooled caches).
                         var questionHits = [[ScoredNode]](repeating: [], count: queryCount)
                         var paraphraseHits = [[ScoredNode]](repeating: [], count: queryCount)
-                        /// The exact top 10 of `query` among the user's vectors, by scanning them.
-                        func exactTop10(_ query: [Float]) -> Set<UUID> {
-                            Set(zip(ids, vectors).map { ($0, Self.dot($1, query)) }.sorted { $0.1 > $1.1 }.prefix(10).map(\.0))
-                        }
-                        /// The share of `exact` among `hits`.
-                        func recallAt10(_ hits: [ScoredNode], _ exact: Set<UUID>) -> Double {
-                            Double(Set(hits.compactMap(\.node.id)).intersection(exact).count) / 10
-                        }
                         /// Runs query `q` of one kind; returns its time. Hits and recall are counted on the first pass.
                         func run(_ kind: QueryKind, _ q: Int, firstPass: Bool) async throws -> Duration {
                             let i = targets[q]
@@ -175,7 +198,6 @@ extension Memgraph.Bench {
                         for q in 0..<queryCount {
                             for kind in QueryKind.allCases { mixed[kind, default: []].append(try await run(kind, q, firstPass: false)) }
                         }
-                        let questionExact = questions.map(exactTop10)
                         let recall = zip(paraphraseHits, paraphrases).reduce(0.0) { $0 + recallAt10($1.0, exactTop10($1.1)) }
                         let questionRecall = zip(questionHits, questionExact).reduce(0.0) { $0 + recallAt10($1.0, $1.1) }
                         func figures(_ samples: [Duration]) -> JSONValue {
@@ -214,6 +236,7 @@ extension Memgraph.Bench {
                             "search_with_query_embedding_recall_at_10": .number(questionRecall / Double(queryCount)),
                             "search_ef_search_sweep": .array(sweep),
                             "search_default_ef_search": .number(Double(MemoryStore.searchBreadth(limit: 10).efSearch)),
+                            "search_index": .object(indexFigures),
                             "mixed": [
                                 "lookup": figures(mixed[.lookup]!), "fuzzy": figures(mixed[.fuzzy]!),
                                 "search_with_query_embedding": figures(mixed[.search]!),

@@ -38,7 +38,7 @@ extension Memgraph {
         var user: String?
         @Flag(name: .customLong("dry-run"), help: "Validate and count what would be written, then write nothing.")
         var dryRun = false
-        @Flag(name: .customLong("wait"), help: "Then embed the user's queued fields in this process until none is left.")
+        @Flag(name: .customLong("wait"), help: "Then embed the user's queued fields in this process until none is left (and rebuild SEARCH's index if that doubled it: memgraph reindex).")
         var wait = false
         @Option(name: .customLong("session"), help: ArgumentHelp(
             "Send the import through this session's outbox (accepted as queued while Postgres is away).", valueName: "id"))
@@ -75,6 +75,14 @@ extension Memgraph {
                     try await pipeline.runUntilDrained {
                         let counts = try await store.jobCounts(owner)
                         return (counts["pending"] ?? 0) + (counts["processing"] ?? 0) == 0
+                    }
+                    // As the worker would: a load that doubled SEARCH's index gets its one-pass build.
+                    do {
+                        if case .rebuilt(let state, let seconds, _) = try await store.maintainSearchIndex() {
+                            CLI.note("memgraph: rebuilt the search index over \(state.vectors) vectors in \(Int(seconds.rounded())) s")
+                        }
+                    } catch {
+                        CLI.note("memgraph: warning: the import stands, but rebuilding the search index failed (memgraph reindex retries it): \(error)")
                     }
                 }
                 return summary

@@ -51,15 +51,27 @@ extension Memgraph {
                 SIGTERM/SIGINT the batch in flight gets 10 s to finish, then the worker stops anyway; \
                 unfinished claims go back to the queue (after a crash, when their --lease ends). Started while Postgres is unreachable, it waits for it (a warning per \
                 retry). Several workers, in one process or many, can run at once. The worker \
-                also applies writes queued in session outboxes (MEMGRAPH_SESSIONS_DB) once Postgres answers.
+                also applies writes queued in session outboxes (MEMGRAPH_SESSIONS_DB) once Postgres answers, \
+                and every --index-check-interval seconds rebuilds SEARCH's HNSW graph in one pass if it \
+                holds twice the vectors of its last build (at least 50,000; see memgraph reindex).
 
                 Examples:
                   memgraph worker
                   memgraph worker --workers 4 --batch-size 64
                   memgraph worker --no-listen --sweep-interval 1   # behind pgbouncer in transaction mode
+                  memgraph worker --index-check-interval 0        # leave SEARCH's index to memgraph reindex
                 """)
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var pipeline: PipelineOptions
+        @Option(help: ArgumentHelp(
+            "Seconds between checks whether SEARCH's index is due a one-pass rebuild (0: never here).", valueName: "seconds"))
+        var indexCheckInterval = 300.0
+
+        func validate() throws {
+            guard indexCheckInterval == 0 || indexCheckInterval >= 1 else {
+                throw ValidationError("--index-check-interval must be 0 (off) or at least 1 second")
+            }
+        }
 
         func run() async throws {
             let logger = CLI.logger
@@ -72,12 +84,18 @@ extension Memgraph {
             let flusher = OutboxFlusher(
                 memory: SessionMemory(store: try CLI.sessionStore(connection), longTerm: MemoryStore(database: database)),
                 logger: logger)
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: database),
+                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: flusher, successTerminationBehavior: .gracefullyShutdownGroup),
+            ]
+            if indexCheckInterval > 0 {
+                let maintainer = SearchIndexMaintainer(
+                    store: MemoryStore(database: database), interval: .milliseconds(Int(indexCheckInterval * 1000)), logger: logger)
+                services.append(.init(service: maintainer, successTerminationBehavior: .gracefullyShutdownGroup))
+            }
             var configuration = ServiceGroupConfiguration(
-                services: [
-                    .init(service: database),
-                    .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
-                    .init(service: flusher, successTerminationBehavior: .gracefullyShutdownGroup),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger)
             // A batch in flight gets this long to finish after SIGTERM. Then the group cancels: a

@@ -4,10 +4,13 @@ public enum EmbeddingModels {
     public struct Model: Sendable, Equatable {
         public let name: String
         public let dimensions: Int
+        /// Its HNSW index in schema memory (a literal of the schema, spliced into REINDEX).
+        public let indexName: String
     }
 
     /// all-MiniLM-L6-v2, 384 dimensions (index `idx_embeddings_minilm_l6_v2_hnsw`).
-    public static let miniLML6v2 = Model(name: "sentence-transformers/all-MiniLM-L6-v2", dimensions: 384)
+    public static let miniLML6v2 = Model(
+        name: "sentence-transformers/all-MiniLM-L6-v2", dimensions: 384, indexName: "idx_embeddings_minilm_l6_v2_hnsw")
 
     public static let all: [Model] = [miniLML6v2]
 

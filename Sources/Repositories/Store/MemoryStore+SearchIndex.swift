@@ -1,0 +1,149 @@
+import Foundation
+import Logging
+import MemoryGraph
+import PostgresNIO
+
+/// When SEARCH's HNSW graph is rebuilt in one pass (schema 16 says why: graphs grown by inserts
+/// alone sometimes strand a few regions, one-pass builds of the same vectors did not).
+public struct SearchIndexPolicy: Sendable, Equatable {
+    /// No rebuild below this many vectors in the index (all users'): at small sizes a graph grown
+    /// by inserts searches as well as a built one, and a rebuild would only cost.
+    public var minimumVectors: Int
+    /// A rebuild is due once the index holds this many times the vectors of its last build.
+    public var growthFactor: Double
+    /// The most memory a build may take (its maintenance_work_mem). A graph that does not fit is
+    /// finished by inserts on disk, slowly, as an index grown by inserts is.
+    public var buildMemoryLimitMB: Int
+
+    public init(minimumVectors: Int = 50_000, growthFactor: Double = 2, buildMemoryLimitMB: Int = 2_048) {
+        self.minimumVectors = minimumVectors
+        self.growthFactor = growthFactor
+        self.buildMemoryLimitMB = buildMemoryLimitMB
+    }
+
+    /// Whether an index of `vectors` vectors, last built over `vectorsAtBuild`, is due a rebuild.
+    public func needsRebuild(vectors: Int, vectorsAtBuild: Int) -> Bool {
+        vectors >= minimumVectors && Double(vectors) >= growthFactor * Double(vectorsAtBuild)
+    }
+
+    /// maintenance_work_mem for a build over `vectors` 384-dimension vectors: the graph takes about
+    /// 1.5 KB a vector (200,000 in 300 MB); 2 KB leaves room. At least 64 MB, at most the limit.
+    public func buildMemoryMB(vectors: Int) -> Int {
+        min(buildMemoryLimitMB, max(64, (vectors * 2 + 1_023) / 1_024))
+    }
+}
+
+/// SEARCH's index for one model: its vectors now (all users') and at its last one-pass build.
+public struct SearchIndexState: Sendable, Equatable {
+    public var model: String
+    public var vectors: Int
+    public var vectorsAtBuild: Int
+    /// When memgraph last rebuilt it, or else when schema 16 was applied (nil: no record for the model).
+    public var builtAt: Date?
+}
+
+/// What ``MemoryStore/maintainSearchIndex(model:policy:force:)`` did.
+public enum SearchIndexMaintenance: Sendable, Equatable {
+    /// The policy does not call for a rebuild yet.
+    case notNeeded(SearchIndexState)
+    /// Another connection holds the rebuild lock: a rebuild is running elsewhere.
+    case busy
+    /// Rebuilt over `state.vectors` vectors in `seconds`; `droppedLeftovers` are invalid copies
+    /// that interrupted rebuilds had left, dropped first.
+    case rebuilt(SearchIndexState, seconds: Double, droppedLeftovers: [String])
+}
+
+extension MemoryStore {
+    /// The session-level advisory lock that one rebuild at a time holds ("mg_reidx").
+    static let searchIndexLock: Int64 = 0x6d67_5f72_6569_6478
+
+    /// The index's size now and at its last build.
+    /// - Throws: `RepositoriesError` (`.invalidInput` for a model with no index).
+    public func searchIndexState(model: String = EmbeddingModels.miniLML6v2.name) async throws -> SearchIndexState {
+        let known = try EmbeddingModels.named(model)
+        return try await database.withConnection(operation: "search index state") { connection in
+            try await Self.searchIndexState(known, on: connection, logger: database.logger)
+        }
+    }
+
+    static func searchIndexState(_ model: EmbeddingModels.Model, on connection: PostgresConnection, logger: Logger) async throws -> SearchIndexState {
+        let rows = try await connection.query(
+            "SELECT vectors, vectors_at_build, built_at FROM memory.search_index_state(\(model.name))", logger: logger)
+        for try await (vectors, atBuild, builtAt) in rows.decode((Int64, Int64, Date?).self) {
+            return SearchIndexState(model: model.name, vectors: Int(vectors), vectorsAtBuild: Int(atBuild), builtAt: builtAt)
+        }
+        throw RepositoriesError(.query, "memory.search_index_state returned no row", operation: "search index state")
+    }
+
+    /// Rebuilds SEARCH's HNSW graph in one pass when `policy` says it is due (or `force`), with
+    /// REINDEX INDEX CONCURRENTLY: reads and writes go on meanwhile, and the new graph replaces the
+    /// old when it is done (about 60-100 s for 200,000 vectors on 2 cores). One rebuild runs at a
+    /// time across processes (an advisory lock; a second caller gets `.busy`). Invalid copies that
+    /// interrupted rebuilds left are dropped first. The connection is told to notice a vanished
+    /// client within a second, so a rebuild whose caller died stops rather than running on.
+    /// The embedding worker calls this every few minutes; `memgraph reindex` on demand.
+    /// - Throws: `RepositoriesError`; after a failed rebuild the old index stays in use, and the
+    ///   next call drops the failed copy.
+    public func maintainSearchIndex(
+        model: String = EmbeddingModels.miniLML6v2.name, policy: SearchIndexPolicy = SearchIndexPolicy(), force: Bool = false
+    ) async throws -> SearchIndexMaintenance {
+        let known = try EmbeddingModels.named(model)
+        let logger = database.logger
+        return try await database.withConnection(operation: "search index rebuild") { connection in
+            let locked = try await connection.query("SELECT pg_try_advisory_lock(\(Self.searchIndexLock))", logger: logger)
+                .collect().first?.decode(Bool.self) ?? false
+            guard locked else { return .busy }
+            let outcome: Result<SearchIndexMaintenance, any Error>
+            do {
+                outcome = .success(try await Self.rebuildIfDue(known, policy: policy, force: force, on: connection, logger: logger))
+            } catch {
+                outcome = .failure(error)
+            }
+            // Session state must not outlive this call on a pooled connection. If even this fails,
+            // the connection is broken, and closing it (the pool will) releases the lock anyway.
+            do {
+                try await connection.query("SELECT pg_advisory_unlock(\(Self.searchIndexLock))", logger: logger)
+                try await connection.query("RESET maintenance_work_mem", logger: logger)
+                try await connection.query("RESET client_connection_check_interval", logger: logger)
+            } catch {
+                logger.warning("could not release the search index rebuild lock", metadata: ["error": "\(error)"])
+                if case .success = outcome { throw error }
+            }
+            return try outcome.get()
+        }
+    }
+
+    private static func rebuildIfDue(
+        _ model: EmbeddingModels.Model, policy: SearchIndexPolicy, force: Bool, on connection: PostgresConnection, logger: Logger
+    ) async throws -> SearchIndexMaintenance {
+        let state = try await searchIndexState(model, on: connection, logger: logger)
+        guard force || policy.needsRebuild(vectors: state.vectors, vectorsAtBuild: state.vectorsAtBuild) else {
+            return .notNeeded(state)
+        }
+        var dropped: [String] = []
+        for try await name in try await connection.query("SELECT memory.drop_interrupted_index_builds()", logger: logger).decode(String.self) {
+            dropped.append(name)
+        }
+        if !dropped.isEmpty {
+            logger.info("dropped what interrupted index rebuilds had left", metadata: ["indexes": "\(dropped)"])
+        }
+        let memory = "\(policy.buildMemoryMB(vectors: state.vectors))MB"
+        try await connection.query(
+            """
+            SELECT set_config('maintenance_work_mem',
+                              CASE WHEN pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(\(memory))
+                                   THEN \(memory) ELSE current_setting('maintenance_work_mem') END, false),
+                   set_config('client_connection_check_interval', '1s', false)
+            """, logger: logger)
+        let clock = ContinuousClock()
+        let start = clock.now
+        logger.info("rebuilding the search index", metadata: [
+            "index": "\(model.indexName)", "vectors": "\(state.vectors)", "vectors_at_last_build": "\(state.vectorsAtBuild)",
+        ])
+        try await connection.query(PostgresQuery(unsafeSQL: "REINDEX INDEX CONCURRENTLY memory.\(model.indexName)"), logger: logger)
+        let seconds = (clock.now - start).seconds
+        try await connection.query("SELECT memory.record_search_index_build(\(model.name), \(Int64(state.vectors)))", logger: logger)
+        logger.info("rebuilt the search index", metadata: ["index": "\(model.indexName)", "seconds": "\(seconds)"])
+        return .rebuilt(state, seconds: seconds, droppedLeftovers: dropped)
+    }
+}

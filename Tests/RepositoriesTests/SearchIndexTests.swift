@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import MemoryGraph
+import PostgresNIO
+import Testing
+@testable import Repositories
+
+@Suite("SEARCH's index rebuilds")
+struct SearchIndexTests {
+    @Test("a rebuild is due from the floor up, once the index holds twice the vectors of its last build")
+    func policy() {
+        let policy = SearchIndexPolicy(minimumVectors: 50_000, growthFactor: 2, buildMemoryLimitMB: 2_048)
+        #expect(!policy.needsRebuild(vectors: 49_999, vectorsAtBuild: 0))
+        #expect(policy.needsRebuild(vectors: 50_000, vectorsAtBuild: 0))
+        #expect(!policy.needsRebuild(vectors: 199_999, vectorsAtBuild: 100_000))
+        #expect(policy.needsRebuild(vectors: 200_000, vectorsAtBuild: 100_000))
+        #expect(!policy.needsRebuild(vectors: 60_000, vectorsAtBuild: 40_000))
+        #expect(policy.buildMemoryMB(vectors: 200_000) == 391)
+        #expect(policy.buildMemoryMB(vectors: 10) == 64)
+        #expect(policy.buildMemoryMB(vectors: 100_000_000) == 2_048)
+    }
+
+    @Test("the app role rebuilds a doubled index in one pass; SEARCH finds the same; it is then not due; a second caller is told busy")
+    func rebuild() async throws {
+        try await Self.withAppDatabase { name, database in
+            let store = MemoryStore(database: database)
+            let user = freshUser("reindex")
+            let vectors = try await Self.storeVectors(store, user, count: 300)
+            let query = vectors[17]
+            let before = try await store.search(user, vector: query, limit: 5).compactMap(\.node.id)
+
+            let policy = SearchIndexPolicy(minimumVectors: 200)
+            let fresh = try await store.searchIndexState()
+            #expect(fresh.vectors == 300)
+            #expect(fresh.vectorsAtBuild == 0)  // built empty when the schema was applied
+            #expect(fresh.builtAt != nil)
+
+            // Another connection holding the rebuild lock makes this caller step aside.
+            let busy = try await TestDatabase.asSuperuser(database: name) { connection in
+                try await connection.query("SELECT pg_advisory_lock(\(MemoryStore.searchIndexLock))", logger: TestDatabase.logger)
+                return try await store.maintainSearchIndex(policy: policy)
+            }
+            #expect(busy == .busy)
+
+            let oid = try await Self.indexOID(name)
+            guard case .rebuilt(let state, let seconds, let dropped) = try await store.maintainSearchIndex(policy: policy) else {
+                Issue.record("a doubled index was not rebuilt")
+                return
+            }
+            #expect(state.vectors == 300 && state.vectorsAtBuild == 0)
+            #expect(seconds > 0)
+            #expect(dropped.isEmpty)
+            #expect(try await Self.indexOID(name) != oid)  // a new index took the old one's place
+            #expect(try await Self.indexes(name) == ["idx_embeddings_minilm_l6_v2_hnsw": true])
+            #expect(try await store.search(user, vector: query, limit: 5).compactMap(\.node.id) == before)
+            #expect(try await store.searchIndexState().vectorsAtBuild == 300)
+            guard case .notNeeded(let after) = try await store.maintainSearchIndex(policy: policy) else {
+                Issue.record("a just-rebuilt index was rebuilt again")
+                return
+            }
+            #expect(after.vectors == 300 && after.vectorsAtBuild == 300)
+            // The session settings the rebuild made do not stay on the pooled connections.
+            try await database.withConnection(operation: "test") { connection in
+                let rows = try await connection.query(
+                    "SELECT current_setting('maintenance_work_mem'), current_setting('client_connection_check_interval')",
+                    logger: TestDatabase.logger)
+                for try await (memory, check) in rows.decode((String, String).self) {
+                    #expect(memory == "256MB")
+                    #expect(check == "0")
+                }
+            }
+            // Forced, it rebuilds whatever the policy says.
+            guard case .rebuilt = try await store.maintainSearchIndex(policy: SearchIndexPolicy(minimumVectors: .max), force: true) else {
+                Issue.record("a forced rebuild did not happen")
+                return
+            }
+        }
+    }
+
+    @Test("what an interrupted rebuild left is dropped before the next one")
+    func leftovers() async throws {
+        try await Self.withAppDatabase { name, database in
+            let store = MemoryStore(database: database)
+            _ = try await Self.storeVectors(store, freshUser("reindex"), count: 20)
+            // A concurrent build that failed leaves its invalid copy behind, as a killed REINDEX
+            // CONCURRENTLY does (here: a unique index over rows that all share the model).
+            await #expect(throws: (any Error).self) {
+                try await TestDatabase.asSuperuser(database: name) { connection in
+                    try await connection.query(
+                        "CREATE UNIQUE INDEX CONCURRENTLY idx_embeddings_minilm_l6_v2_hnsw_ccnew ON memory.embeddings (model)",
+                        logger: TestDatabase.logger)
+                }
+            }
+            #expect(try await Self.indexes(name)["idx_embeddings_minilm_l6_v2_hnsw_ccnew"] == false)
+            guard case .rebuilt(_, _, let dropped) = try await store.maintainSearchIndex(policy: SearchIndexPolicy(minimumVectors: 10)) else {
+                Issue.record("the index was not rebuilt")
+                return
+            }
+            #expect(dropped == ["idx_embeddings_minilm_l6_v2_hnsw_ccnew"])
+            #expect(try await Self.indexes(name) == ["idx_embeddings_minilm_l6_v2_hnsw": true])
+        }
+    }
+
+    // MARK: Helpers
+
+    /// A scratch database, migrated by the superuser, and a ``Database`` on it as the application
+    /// role (which owns nothing, as in use), dropped afterwards.
+    static func withAppDatabase(_ body: @escaping @Sendable (String, Database) async throws -> Void) async throws {
+        let (name, _) = try await TestDatabase.scratchDatabase()
+        let result: Result<Void, any Error>
+        do {
+            let cluster = try EmbeddedPostgres(home: MemgraphHome(), logger: TestDatabase.logger)
+            guard let info = try cluster.connectionInfo() else { throw RepositoriesError(.embeddedCluster, "no cluster") }
+            var app = info.appServer, admin = info.superuserServer
+            app.database = name
+            admin.database = name
+            let configuration = DatabaseConfiguration(target: .external(app: app, admin: admin), poolSize: 4, connectTimeout: .seconds(20))
+            result = .success(try await Database.withDatabase(configuration, logger: TestDatabase.logger) { try await body(name, $0) })
+        } catch {
+            result = .failure(error)
+        }
+        try await TestDatabase.dropScratch(name)
+        try result.get()
+    }
+
+    /// `count` tool-output nodes of `user`, each with a distinct unit vector; returns the vectors.
+    static func storeVectors(_ store: MemoryStore, _ user: UserID, count: Int) async throws -> [[Float]] {
+        let ids = try await store.remember(user, (0..<count).map { MemoryNode(contextType: .toolOutput, summary: "output \($0)") })
+            .map(\.nodeID)
+        let vectors = (0..<count).map { unitVector(seed: UInt64($0 + 1)) }
+        try await store.storeEmbeddings(user, zip(ids, vectors).map {
+            EmbeddingRecord(nodeID: $0, field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [1], vector: $1)
+        })
+        return vectors
+    }
+
+    /// SEARCH's index and its copies on memory.embeddings, by name, with whether each is valid.
+    static func indexes(_ database: String) async throws -> [String: Bool] {
+        try await TestDatabase.asSuperuser(database: database) { connection in
+            var found: [String: Bool] = [:]
+            for try await (name, valid) in try await connection.query(
+                """
+                SELECT c.relname::text, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                WHERE i.indrelid = 'memory.embeddings'::regclass AND c.relname LIKE 'idx_embeddings_minilm_l6_v2_hnsw%'
+                """, logger: TestDatabase.logger
+            ).decode((String, Bool).self) {
+                found[name] = valid
+            }
+            return found
+        }
+    }
+
+    static func indexOID(_ database: String) async throws -> Int64 {
+        try await TestDatabase.asSuperuser(database: database) { connection in
+            let rows = try await connection.query(
+                "SELECT 'memory.idx_embeddings_minilm_l6_v2_hnsw'::regclass::oid::int8", logger: TestDatabase.logger)
+            for try await oid in rows.decode(Int64.self) { return oid }
+            throw RepositoriesError(.query, "no index")
+        }
+    }
+}
