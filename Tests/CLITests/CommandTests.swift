@@ -103,7 +103,7 @@ struct CommandTests {
 
     @Test("every command has --help with examples", arguments: [
         ["query"], ["import"], ["explore"], ["path"], ["shell"], ["stats"], ["cleanup"], ["node"], ["node", "get"],
-        ["node", "rm"], ["relate"],
+        ["node", "rm"], ["relate"], ["reindex"],
     ])
     func help(_ command: [String]) async throws {
         let run = try await Memgraph.run(command + ["--help"])
@@ -130,6 +130,25 @@ struct CommandTests {
         #expect(unknown.status == 2, "\(unknown)")
     }
 
+    @Test("reindex reports the index's size, rebuilds it when forced, and refuses contradictory flags")
+    func reindex() async throws {
+        let check = try await Memgraph.run(["reindex", "--dry-run", "--json"])
+        #expect(check.status == 0, "\(check)")
+        let state = try check.json()
+        #expect(state["rebuilt"] == .bool(false), "\(state)")
+        #expect(state["due"] == .bool(false), "\(state)")  // the test cluster holds far fewer than 50,000 vectors
+        #expect((state["vectors"]?.doubleValue ?? -1) >= 0, "\(state)")
+        let forced = try await Memgraph.run(["reindex", "--force", "--json"])
+        #expect(forced.status == 0, "\(forced)")
+        let rebuilt = try forced.json()
+        #expect(rebuilt["rebuilt"] == .bool(true), "\(rebuilt)")
+        #expect((rebuilt["seconds"]?.doubleValue ?? 0) > 0, "\(rebuilt)")
+        let after = try await Memgraph.run(["reindex", "--dry-run"])
+        #expect(after.status == 0 && after.stdout.contains("not due"), "\(after)")
+        let contradictory = try await Memgraph.run(["reindex", "--force", "--dry-run"])
+        #expect(contradictory.status == 2, "\(contradictory)")
+    }
+
     @Test("bench store runs end to end on a small graph: LOOKUP finds every contact, exact SEARCH has full recall")
     func benchStore() async throws {
         let run = try await Memgraph.run(["bench", "store", "--nodes", "400", "--noise-users", "2", "--queries", "20", "--json"])
@@ -149,6 +168,9 @@ struct CommandTests {
             return
         }
         #expect(sweep.count == 5)
+        // Far below the 50,000 vectors from which SEARCH's index is rebuilt: the inserts' graph stays.
+        #expect(figures["search_index"]?["rebuilt"] == .bool(false), "\(figures)")
+        #expect(figures["search_index"]?["insert_built_question_recall_at_10"] == .number(1), "\(figures)")
         for row in sweep { #expect(row["question_recall_at_10"] == .number(1), "\(row)") }
 
         // Without --json: a line per figure, a latency summary on one.

@@ -90,6 +90,11 @@ extension MemoryStore {
         let known = try EmbeddingModels.named(model)
         let logger = database.logger
         return try await database.withConnection(operation: "search index rebuild") { connection in
+            // Not due: say so without the lock, so checks never wait on, or report busy for, a rebuild elsewhere.
+            if !force {
+                let state = try await Self.searchIndexState(known, on: connection, logger: logger)
+                guard policy.needsRebuild(vectors: state.vectors, vectorsAtBuild: state.vectorsAtBuild) else { return .notNeeded(state) }
+            }
             let locked = try await connection.query("SELECT pg_try_advisory_lock(\(Self.searchIndexLock))", logger: logger)
                 .collect().first?.decode(Bool.self) ?? false
             guard locked else { return .busy }
@@ -120,13 +125,7 @@ extension MemoryStore {
         guard force || policy.needsRebuild(vectors: state.vectors, vectorsAtBuild: state.vectorsAtBuild) else {
             return .notNeeded(state)
         }
-        var dropped: [String] = []
-        for try await name in try await connection.query("SELECT memory.drop_interrupted_index_builds()", logger: logger).decode(String.self) {
-            dropped.append(name)
-        }
-        if !dropped.isEmpty {
-            logger.info("dropped what interrupted index rebuilds had left", metadata: ["indexes": "\(dropped)"])
-        }
+        var dropped = try await dropLeftovers(on: connection, logger: logger)
         let memory = "\(policy.buildMemoryMB(vectors: state.vectors))MB"
         try await connection.query(
             """
@@ -140,10 +139,38 @@ extension MemoryStore {
         logger.info("rebuilding the search index", metadata: [
             "index": "\(model.indexName)", "vectors": "\(state.vectors)", "vectors_at_last_build": "\(state.vectorsAtBuild)",
         ])
-        try await connection.query(PostgresQuery(unsafeSQL: "REINDEX INDEX CONCURRENTLY memory.\(model.indexName)"), logger: logger)
+        // REINDEX CONCURRENTLY waits for every older transaction; one that meanwhile waits for the
+        // table's lock (an ANALYZE after a bulk write) deadlocks with it, and Postgres may cancel
+        // either. The rebuild then leaves its invalid copy: drop it, and try again (3 times in all).
+        var attempt = 1
+        while true {
+            do {
+                try await connection.query(PostgresQuery(unsafeSQL: "REINDEX INDEX CONCURRENTLY memory.\(model.indexName)"), logger: logger)
+                break
+            } catch let error as PSQLError where attempt < 3 && ["40P01", "55P03"].contains(error.serverInfo?[.sqlState]) {
+                logger.warning(
+                    "the search index rebuild lost a lock conflict; it drops its copy and tries again",
+                    metadata: ["sqlstate": "\(error.serverInfo?[.sqlState] ?? "")", "attempt": "\(attempt)"])
+                attempt += 1
+                try await Task.sleep(for: .seconds(1))
+                dropped += try await dropLeftovers(on: connection, logger: logger)
+            }
+        }
         let seconds = (clock.now - start).seconds
         try await connection.query("SELECT memory.record_search_index_build(\(model.name), \(Int64(state.vectors)))", logger: logger)
         logger.info("rebuilt the search index", metadata: ["index": "\(model.indexName)", "seconds": "\(seconds)"])
         return .rebuilt(state, seconds: seconds, droppedLeftovers: dropped)
+    }
+
+    /// Drops the invalid copies interrupted rebuilds left (`memory.drop_interrupted_index_builds`); returns their names.
+    private static func dropLeftovers(on connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        var dropped: [String] = []
+        for try await name in try await connection.query("SELECT memory.drop_interrupted_index_builds()", logger: logger).decode(String.self) {
+            dropped.append(name)
+        }
+        if !dropped.isEmpty {
+            logger.info("dropped what interrupted index rebuilds had left", metadata: ["indexes": "\(dropped)"])
+        }
+        return dropped
     }
 }
