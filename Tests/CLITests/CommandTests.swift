@@ -128,6 +128,8 @@ struct CommandTests {
         #expect(noPaths.status == 2, "\(noPaths)")
         let unknown = try await Memgraph.run(["frobnicate"])
         #expect(unknown.status == 2, "\(unknown)")
+        let interval = try await Memgraph.run(["worker", "--index-check-interval", "0.5"])
+        #expect(interval.status == 2 && interval.stderr.contains("--index-check-interval"), "\(interval)")
     }
 
     @Test("reindex reports the index's size, rebuilds it when forced, and refuses contradictory flags")

@@ -101,6 +101,26 @@ struct SearchIndexTests {
         }
     }
 
+    @Test("the worker's maintainer rebuilds a doubled index by itself, and stops when cancelled")
+    func maintainer() async throws {
+        try await Self.withAppDatabase { _, database in
+            let store = MemoryStore(database: database)
+            _ = try await Self.storeVectors(store, freshUser("reindex"), count: 120)
+            let maintainer = SearchIndexMaintainer(
+                store: store, interval: .milliseconds(100), policy: SearchIndexPolicy(minimumVectors: 100), logger: TestDatabase.logger)
+            let running = Task { try await maintainer.run() }
+            let deadline = ContinuousClock.now + .seconds(20)
+            var state = try await store.searchIndexState()
+            while state.vectorsAtBuild != 120, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                state = try await store.searchIndexState()
+            }
+            running.cancel()
+            try await running.value
+            #expect(state.vectorsAtBuild == 120, "the maintainer did not rebuild the index within 20 s")
+        }
+    }
+
     // MARK: Helpers
 
     /// A scratch database, migrated by the superuser, and a ``Database`` on it as the application
