@@ -70,7 +70,7 @@ extension Memgraph.Jobs {
 extension Memgraph {
     struct Health: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Database, listener, workers, queue depth, failures and embedding latency.",
+            abstract: "Database, listener, workers, queue depth, failures, embedding latency and SEARCH's index.",
             discussion: """
                 Reads what running workers last reported (every sweep interval) and the queue itself. \
                 Latency is from a job's creation (the insert or change) to its completed embedding, over \
@@ -84,9 +84,10 @@ extension Memgraph {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (queue, pipelines) = try await CLI.withStore(connection) { store in
-                (try await store.queueStats(), try await store.pipelines())
+            let (queue, pipelines, index) = try await CLI.withStore(connection) { store in
+                (try await store.queueStats(), try await store.pipelines(), try await store.searchIndexState())
             }
+            let rebuildDue = SearchIndexPolicy().needsRebuild(vectors: index.vectors, vectorsAtBuild: index.vectorsAtBuild)
             // A pipeline is alive if it reported within three sweeps of the default interval.
             let alive = pipelines.filter { $0.secondsSinceReport < 15 }
             func number(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
@@ -104,6 +105,10 @@ extension Memgraph {
                     "last_error": queue.lastError.map(JSONValue.string) ?? .null,
                     "latency_ms": ["p50": number(queue.latencyP50), "p95": number(queue.latencyP95), "p99": number(queue.latencyP99),
                                    "samples": .number(Double(queue.recentlyCompleted))],
+                    "search_index": [
+                        "vectors": .number(Double(index.vectors)), "vectors_at_last_build": .number(Double(index.vectorsAtBuild)),
+                        "last_built_at": index.builtAt.map { .string(CLI.timestamp($0)) } ?? .null, "rebuild_due": .bool(rebuildDue),
+                    ],
                     "pipelines": .array(pipelines.map {
                         ["name": .string($0.name), "listener_connected": .bool($0.listenerConnected), "workers": .number(Double($0.workers)),
                          "busy": .number(Double($0.busyWorkers)), "processed": .number(Double($0.processed)),
@@ -119,6 +124,7 @@ extension Memgraph {
             print("queue           \(queue.pending) pending (\(queue.due) due), \(queue.processing) processing, \(queue.failed) failed, \(queue.completed) completed")
             print("latency (5 min) p50 \(ms(queue.latencyP50)), p95 \(ms(queue.latencyP95)), p99 \(ms(queue.latencyP99)) over \(queue.recentlyCompleted) jobs")
             print("last error      \(queue.lastError ?? "none")")
+            print("search index    \(index.vectors) vectors, \(index.vectorsAtBuild) at its last build" + (rebuildDue ? "; a rebuild is due (memgraph reindex)" : ""))
         }
     }
 }

@@ -131,10 +131,10 @@ extension MemoryStore {
 
     /// The candidate count HNSW is asked for, and its ef_search (the list it keeps while walking
     /// the graph). ef_search is 400 at least: with 100,000 of a user's vectors among 200,000 and
-    /// the graph built with ef_construction 256 (schema 15), recall@10 of `bench store`'s
-    /// questions was 0.902, 0.958, 0.979, 0.986 and 0.998 at 100, 200, 300, 400 and 600, for 2.6,
-    /// 3.7, 4.8, 5.7 and 7.9 ms (its `search_ef_search_sweep`, one run; graphs built by inserts
-    /// vary: 0.9325, 0.993, 0.9855 and 0.991 at 400 in four runs).
+    /// the graph rebuilt in one pass with ef_construction 256 (schemas 15 and 16), recall@10 of
+    /// `bench store`'s questions was 0.95, 0.978, 0.987, 0.991 and 0.9985 at 100, 200, 300, 400 and
+    /// 600, for 1.6, 2.1, 2.6, 3.1 and 4.2 ms (its `search_ef_search_sweep`, one run; graphs grown
+    /// by inserts alone vary more: 0.9325, 0.993, 0.9855 and 0.991 at 400 in four runs).
     /// `memory.search_nodes` widens the candidates for a user with a small share (schema 10).
     public static func searchBreadth(limit: Int) -> (candidates: Int, efSearch: Int) {
         let candidates = max(limit * 4, 40)
