@@ -26,8 +26,8 @@ extension Memgraph.Bench {
                            ("Sarah Kanimo works as CFO for Acme Corp"), computed before the timing;
                   EMBED    the question's embedding alone, for the share of SEARCH that is MiniLM's.
                 Recall@10 of both SEARCH kinds is measured on every query against an exact scan of the \
-                user's vectors, computed in process once the timed calls are over (the scan reads all of \
-                the user's vectors, and would leave each next call colder caches than a caller leaves).
+                user's vectors, computed in process, never between two timed calls (the scan reads all of \
+                the user's vectors, and would leave the next call colder caches than a caller leaves).
                 Each kind runs --queries times in a row (the top-level figures), then all five \
                 interleaved query by query ("mixed": each meets caches the previous one has cooled, as in \
                 an agent's turn). FUZZY's hit rates are how often the intended contact is among its 10 \
