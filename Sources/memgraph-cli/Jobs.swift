@@ -105,10 +105,7 @@ extension Memgraph {
                     "last_error": queue.lastError.map(JSONValue.string) ?? .null,
                     "latency_ms": ["p50": number(queue.latencyP50), "p95": number(queue.latencyP95), "p99": number(queue.latencyP99),
                                    "samples": .number(Double(queue.recentlyCompleted))],
-                    "search_index": [
-                        "vectors": .number(Double(index.vectors)), "vectors_at_last_build": .number(Double(index.vectorsAtBuild)),
-                        "last_built_at": index.builtAt.map { .string(CLI.timestamp($0)) } ?? .null, "rebuild_due": .bool(rebuildDue),
-                    ],
+                    "search_index": .object(Reindex.stateFields(index).merging(["rebuild_due": .bool(rebuildDue)]) { $1 }),
                     "pipelines": .array(pipelines.map {
                         ["name": .string($0.name), "listener_connected": .bool($0.listenerConnected), "workers": .number(Double($0.workers)),
                          "busy": .number(Double($0.busyWorkers)), "processed": .number(Double($0.processed)),

@@ -75,11 +75,15 @@ extension Memgraph {
         }
 
         static func json(_ state: SearchIndexState, rebuilt: Bool, extra: [String: JSONValue]) -> JSONValue {
-            .object([
-                "rebuilt": .bool(rebuilt), "model": .string(state.model), "vectors": .number(Double(state.vectors)),
-                "vectors_at_last_build": .number(Double(state.vectorsAtBuild)),
+            .object(stateFields(state).merging(["rebuilt": .bool(rebuilt), "model": .string(state.model)].merging(extra) { $1 }) { $1 })
+        }
+
+        /// The index's size now and at its last build, as `reindex --json` and `health --json` print them.
+        static func stateFields(_ state: SearchIndexState) -> [String: JSONValue] {
+            [
+                "vectors": .number(Double(state.vectors)), "vectors_at_last_build": .number(Double(state.vectorsAtBuild)),
                 "last_built_at": state.builtAt.map { .string(CLI.timestamp($0)) } ?? .null,
-            ].merging(extra) { $1 })
+            ]
         }
 
         static func when(_ date: Date?) -> String { date.map { " at \(CLI.timestamp($0))" } ?? "" }
