@@ -87,7 +87,7 @@ extension Memgraph {
             let (queue, pipelines, index) = try await CLI.withStore(connection) { store in
                 (try await store.queueStats(), try await store.pipelines(), try await store.searchIndexState())
             }
-            let rebuildDue = SearchIndexPolicy().needsRebuild(vectors: index.vectors, vectorsAtBuild: index.vectorsAtBuild)
+            let rebuildDue = SearchIndexPolicy().isDue(index)
             // A pipeline is alive if it reported within three sweeps of the default interval.
             let alive = pipelines.filter { $0.secondsSinceReport < 15 }
             func number(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }

@@ -55,12 +55,12 @@ extension Memgraph {
                 CLI.note("memgraph: another rebuild of the search index is running; try again when it ends")
                 if output.json { CLI.printJSON(["rebuilt": false, "busy": true]) }
             case .notNeeded(let state):
-                let due = policy.needsRebuild(vectors: state.vectors, vectorsAtBuild: state.vectorsAtBuild)
+                let due = policy.isDue(state)
                 if output.json {
                     CLI.printJSON(Self.json(state, rebuilt: false, extra: ["due": .bool(due)]))
                 } else {
                     print("\(state.vectors) vectors; last built over \(state.vectorsAtBuild)" + Self.when(state.builtAt) + "; "
-                        + (due ? "a rebuild is due" : "not due (at \(Self.threshold(state, policy)) vectors)"))
+                        + (due ? "a rebuild is due" : "not due (at \(policy.rebuildThreshold(vectorsAtBuild: state.vectorsAtBuild)) vectors)"))
                 }
             case .rebuilt(let state, let seconds, let dropped):
                 if output.json {
@@ -87,9 +87,5 @@ extension Memgraph {
         }
 
         static func when(_ date: Date?) -> String { date.map { " at \(CLI.timestamp($0))" } ?? "" }
-
-        static func threshold(_ state: SearchIndexState, _ policy: SearchIndexPolicy) -> Int {
-            max(policy.minimumVectors, Int((policy.growthFactor * Double(state.vectorsAtBuild)).rounded(.up)))
-        }
     }
 }

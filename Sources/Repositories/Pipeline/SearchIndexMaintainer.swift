@@ -32,6 +32,7 @@ public struct SearchIndexMaintainer: Service {
             do {
                 switch try await store.maintainSearchIndex(policy: policy) {
                 case .rebuilt(let state, let seconds, _):
+                    // The store logs the start (info); the end is this service's news.
                     logger.notice(
                         "search index rebuilt in one pass",
                         metadata: ["vectors": "\(state.vectors)", "vectors_at_last_build": "\(state.vectorsAtBuild)", "seconds": "\(seconds)"])

@@ -21,9 +21,19 @@ public struct SearchIndexPolicy: Sendable, Equatable {
         self.buildMemoryLimitMB = buildMemoryLimitMB
     }
 
+    /// The size at which an index last built over `vectorsAtBuild` vectors is due a rebuild.
+    public func rebuildThreshold(vectorsAtBuild: Int) -> Int {
+        max(minimumVectors, Int((growthFactor * Double(vectorsAtBuild)).rounded(.up)))
+    }
+
     /// Whether an index of `vectors` vectors, last built over `vectorsAtBuild`, is due a rebuild.
     public func needsRebuild(vectors: Int, vectorsAtBuild: Int) -> Bool {
-        vectors >= minimumVectors && Double(vectors) >= growthFactor * Double(vectorsAtBuild)
+        vectors >= rebuildThreshold(vectorsAtBuild: vectorsAtBuild)
+    }
+
+    /// Whether the index `state` describes is due a rebuild.
+    public func isDue(_ state: SearchIndexState) -> Bool {
+        needsRebuild(vectors: state.vectors, vectorsAtBuild: state.vectorsAtBuild)
     }
 
     /// maintenance_work_mem for a build over `vectors` 384-dimension vectors: the graph takes about
@@ -93,7 +103,7 @@ extension MemoryStore {
             // Not due: say so without the lock, so checks never wait on, or report busy for, a rebuild elsewhere.
             if !force {
                 let state = try await Self.searchIndexState(known, on: connection, logger: logger)
-                guard policy.needsRebuild(vectors: state.vectors, vectorsAtBuild: state.vectorsAtBuild) else { return .notNeeded(state) }
+                guard policy.isDue(state) else { return .notNeeded(state) }
             }
             let locked = try await connection.query("SELECT pg_try_advisory_lock(\(Self.searchIndexLock))", logger: logger)
                 .collect().first?.decode(Bool.self) ?? false
@@ -121,10 +131,9 @@ extension MemoryStore {
     private static func rebuildIfDue(
         _ model: EmbeddingModels.Model, policy: SearchIndexPolicy, force: Bool, on connection: PostgresConnection, logger: Logger
     ) async throws -> SearchIndexMaintenance {
+        // Read again under the lock: a rebuild that ended since the unlocked check may have recorded a new size.
         let state = try await searchIndexState(model, on: connection, logger: logger)
-        guard force || policy.needsRebuild(vectors: state.vectors, vectorsAtBuild: state.vectorsAtBuild) else {
-            return .notNeeded(state)
-        }
+        guard force || policy.isDue(state) else { return .notNeeded(state) }
         var dropped = try await dropLeftovers(on: connection, logger: logger)
         let memory = "\(policy.buildMemoryMB(vectors: state.vectors))MB"
         try await connection.query(
@@ -158,7 +167,6 @@ extension MemoryStore {
         }
         let seconds = (clock.now - start).seconds
         try await connection.query("SELECT memory.record_search_index_build(\(model.name), \(Int64(state.vectors)))", logger: logger)
-        logger.info("rebuilt the search index", metadata: ["index": "\(model.indexName)", "seconds": "\(seconds)"])
         return .rebuilt(state, seconds: seconds, droppedLeftovers: dropped)
     }
 
