@@ -20,6 +20,8 @@ let package = Package(
     products: [
         .executable(name: "memgraph", targets: ["memgraph-cli"]),
         .library(name: "MemoryGraph", targets: ["MemoryGraph"]),
+        .library(name: "Encoder", targets: ["Encoder"]),
+        .library(name: "Sessions", targets: ["Sessions"]),
         .library(name: "Repositories", targets: ["Repositories"]),
     ],
     dependencies: [
@@ -39,14 +41,33 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "EncoderKernels", swiftSettings: kernelSettings),
+        // The core: model, REM, fixtures, and the protocols the pipeline and sessions work through.
         .target(
             name: "MemoryGraph",
             dependencies: [
-                "EncoderKernels",
-                .target(name: "CCBLAS", condition: .when(platforms: [.linux])),
-                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // all-MiniLM-L6-v2 in process: tokenizer, safetensors, BERT forward pass on cblas or the AVX-512 kernel.
+        .target(
+            name: "Encoder",
+            dependencies: [
+                "MemoryGraph",
+                "EncoderKernels",
+                .target(name: "CCBLAS", condition: .when(platforms: [.linux])),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Transient per-session state in SQLite, and the outbox of writes to the long-term store.
+        .target(
+            name: "Sessions",
+            dependencies: [
+                "MemoryGraph",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -63,11 +84,20 @@ let package = Package(
             resources: [.copy("Schema")],
             swiftSettings: swiftSettings
         ),
+        // `memgraph bench`: the figures' workloads, so that the CLI only parses and wires.
+        .target(
+            name: "Benchmarks",
+            dependencies: ["MemoryGraph", "Encoder", "Repositories"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "memgraph-cli",
             dependencies: [
                 "MemoryGraph",
+                "Encoder",
+                "Sessions",
                 "Repositories",
+                "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -76,8 +106,18 @@ let package = Package(
         ),
         .testTarget(
             name: "MemoryGraphTests",
-            dependencies: ["MemoryGraph", "EncoderKernels"],
+            dependencies: ["MemoryGraph"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EncoderTests",
+            dependencies: ["MemoryGraph", "Encoder", "EncoderKernels"],
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SessionsTests",
+            dependencies: ["MemoryGraph", "Sessions"],
             swiftSettings: swiftSettings
         ),
         // Runs the built memgraph binary (MEMGRAPH_BIN, else .build/debug/memgraph) against the test Postgres.
@@ -85,6 +125,7 @@ let package = Package(
             name: "CLITests",
             dependencies: [
                 "MemoryGraph",
+                "Sessions",
                 "Repositories",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -94,6 +135,8 @@ let package = Package(
             name: "RepositoriesTests",
             dependencies: [
                 "MemoryGraph",
+                "Encoder",
+                "Sessions",
                 "Repositories",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import MemoryGraph
+import Benchmarks
+import Encoder
 
 extension Memgraph.Bench {
     /// `memgraph bench encoder [--json]`: the MiniLM encoder's load time, throughput and latency.

@@ -1,4 +1,5 @@
 import MemoryGraph
+import Encoder
 
 extension CLI {
     /// The MiniLM embedder, loaded once per process (SEARCH in `shell` reuses it).

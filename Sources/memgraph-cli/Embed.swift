@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryGraph
+import Encoder
 
 extension Memgraph {
     /// `memgraph embed [--json] TEXT…`: prints the MiniLM vectors of its arguments.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MemoryGraph
 import Repositories
+import Sessions
 
 /// `--session S`.
 struct SessionOptions: ParsableArguments {

@@ -4,6 +4,7 @@ import Logging
 import MemoryGraph
 import Repositories
 import ServiceLifecycle
+import Sessions
 
 /// The embedding pipeline's settings, shared by `worker` and `import --wait`.
 struct PipelineOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import Foundation
 import MemoryGraph
 import Testing
+import Sessions
 
 /// A session database of its own, and the environment that points the binary at it.
 private func scratchSessions() throws -> (path: URL, environment: [String: String]) {

@@ -1,0 +1,79 @@
+import Foundation
+import MemoryGraph
+
+/// The matrix product behind the encoder's linear layers, which hold nearly all of its work.
+///
+/// `avx512` multiplies by weights packed once at load (`EncoderKernels.PackedProduct`); `blas`
+/// calls cblas, which must pack the weights again on every call. Both give the reference vectors
+/// (the parity tests run each one the machine has). Attention uses cblas either way.
+///
+/// ```swift
+/// let kernel = try EncoderKernel.preferred()   // MEMGRAPH_ENCODER_KERNEL, else the fastest here
+/// let embedder = try MiniLMEmbedder(modelDirectory: folder, kernel: .blas)
+/// ```
+public enum EncoderKernel: String, Sendable, CaseIterable {
+    /// cblas: OpenBLAS on Linux, Accelerate on Apple platforms. Runs anywhere.
+    case blas
+    /// memgraph's own product on AVX-512, over weights packed at load. Needs a processor with
+    /// AVX-512 F, CD, BW, DQ and VL (Skylake-SP and later).
+    case avx512
+
+    /// The environment variable that overrides the choice: `auto` (the default), `blas` or `avx512`.
+    public static let environmentVariable = "MEMGRAPH_ENCODER_KERNEL"
+
+    /// Whether this processor can run ``avx512``.
+    public static let avx512Supported: Bool = processorFlags().isSuperset(of: avx512Flags)
+
+    /// The kernels this processor can run, fastest first.
+    public static var available: [EncoderKernel] { avx512Supported ? [.avx512, .blas] : [.blas] }
+
+    /// The kernel named by `MEMGRAPH_ENCODER_KERNEL`, or the fastest this processor can run.
+    /// - Throws: ``MemoryGraphError`` `.invalidInput` for an unknown name, or for `avx512` on a
+    ///   processor without it.
+    public static func preferred(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> EncoderKernel {
+        try named(environment[environmentVariable] ?? "")
+    }
+
+    /// The kernel called `name` (any case, spaces trimmed); `auto` or empty: the fastest here.
+    /// - Throws: ``MemoryGraphError`` `.invalidInput` for an unknown name, or for `avx512` on a
+    ///   processor without it.
+    public static func named(_ name: String) throws -> EncoderKernel {
+        let name = name.trimmingCharacters(in: .whitespaces).lowercased()
+        if name.isEmpty || name == "auto" { return available[0] }
+        guard let kernel = EncoderKernel(rawValue: name) else {
+            throw MemoryGraphError.invalidInput(
+                "\(environmentVariable)=\(name) is not a kernel: use auto, blas or avx512", operation: "load model")
+        }
+        try kernel.checkSupported()
+        return kernel
+    }
+
+    /// - Throws: ``MemoryGraphError`` `.invalidInput` if this processor cannot run the kernel.
+    func checkSupported() throws {
+        if self == .avx512, !Self.avx512Supported {
+            throw MemoryGraphError.invalidInput(
+                "this processor has no AVX-512 (needs \(Self.avx512Flags.sorted().joined(separator: ", "))): "
+                    + "use \(Self.environmentVariable)=blas or auto",
+                operation: "load model")
+        }
+    }
+
+    /// What `-target-cpu skylake-avx512` lets the compiler use.
+    private static let avx512Flags: Set<String> = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+
+    /// The processor's feature flags as Linux reports them (only those the kernel has enabled);
+    /// empty elsewhere, which keeps other systems on cblas.
+    private static func processorFlags() -> Set<String> {
+        #if os(Linux) && arch(x86_64)
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+            let colon = line.firstIndex(of: ":")
+        else { return [] }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+        #else
+        return []
+        #endif
+    }
+}

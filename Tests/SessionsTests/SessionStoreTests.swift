@@ -1,0 +1,232 @@
+import Foundation
+import Synchronization
+import Testing
+import MemoryGraph
+@testable import Sessions
+
+/// A fresh session database in a temporary directory, on the wall clock or on `clock`.
+func scratchSessions(
+    clock: ManualClock? = nil, _ configure: (inout SessionConfiguration) -> Void = { _ in }
+) throws -> SessionStore {
+    var configuration = SessionConfiguration()
+    configure(&configuration)
+    let path = FileManager.default.temporaryDirectory
+        .appendingPathComponent("memgraph-sessions-\(UUID().uuidString.prefix(8))").appendingPathComponent("sessions.sqlite")
+    guard let clock else { return try SessionStore(path: path, configuration: configuration) }
+    return try SessionStore(path: path, configuration: configuration, clock: { clock.now })
+}
+
+/// A clock that moves only when told: expiry tests step it instead of sleeping, so a loaded
+/// machine (all suites run in parallel on two cores) cannot make them late.
+final class ManualClock: Sendable {
+    private let time = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    var now: Date { time.withLock { $0 } }
+    func advance(_ duration: Duration) { time.withLock { $0 += duration.seconds } }
+}
+
+private let user = try! UserID("session-unit")
+
+private func contact(_ id: String, name: String, data: [String: JSONValue]) -> MemoryNode {
+    MemoryNode(
+        contextType: .domainEntity, summary: "\(name), a contact",
+        content: [
+            "entity_system": "crm", "entity_id": .string(id), "entity_name": .string(name), "entity_data": .object(data),
+        ])
+}
+
+@Suite("session store (SQLite, no database)")
+struct SessionStoreTests {
+    @Test("working memory: set, get, overwrite, delete; values are per session")
+    func workingMemory() async throws {
+        let store = try scratchSessions()
+        let a = try await store.start(user: user), b = try await store.start(user: user)
+        try await store.set(a.id, key: "draft", value: ["step": 1])
+        try await store.set(a.id, key: "draft", value: ["step": 2])
+        #expect(try await store.get(a.id, key: "draft") == ["step": 2])
+        #expect(try await store.get(b.id, key: "draft") == nil)
+        #expect(try await store.delete(a.id, key: "draft"))
+        #expect(try await !store.delete(a.id, key: "draft"))
+        #expect(try await store.get(a.id, key: "draft") == nil)
+    }
+
+    @Test("a value with a TTL is gone once it expires")
+    func timedValueTTL() async throws {
+        let clock = ManualClock()
+        let store = try scratchSessions(clock: clock)
+        let session = try await store.start(user: user)
+        try await store.set(session.id, key: "short", value: "soon gone", ttl: .milliseconds(500))
+        try await store.set(session.id, key: "long", value: "stays")
+        clock.advance(.milliseconds(400))
+        #expect(try await store.get(session.id, key: "short") == "soon gone")
+        clock.advance(.milliseconds(400))
+        #expect(try await store.get(session.id, key: "short") == nil)
+        #expect(try await store.values(session.id).map(\.key) == ["long"])
+    }
+
+    @Test("an idle session expires: its calls fail with not found and list leaves it out")
+    func timedIdleExpiry() async throws {
+        let clock = ManualClock()
+        let store = try scratchSessions(clock: clock)
+        let session = try await store.start(user: user, idleTTL: .milliseconds(500))
+        clock.advance(.milliseconds(400))
+        try await store.set(session.id, key: "k", value: 1)  // activity: the idle time starts again
+        clock.advance(.milliseconds(400))
+        #expect(try await store.get(session.id, key: "k") == 1)
+        clock.advance(.milliseconds(800))
+        await #expect(throws: MemoryGraphError.self) { try await store.get(session.id, key: "k") }
+        #expect(try await store.list(user: user).contains { $0.id == session.id } == false)
+    }
+
+    @Test("ending a session deletes its working memory but keeps its queued writes")
+    func endKeepsOutbox() async throws {
+        let memory = SessionMemory(store: try scratchSessions(), longTerm: nil)
+        let session = try await memory.start(user: user)
+        try await memory.store.set(session.id, key: "k", value: 1)
+        let write = try await memory.remember(session.id, contact("C-1", name: "Ada Lovelace", data: ["title": "CTO"]))
+        #expect(write.status == .queued)
+        #expect(try await memory.end(session.id))
+        await #expect(throws: MemoryGraphError.self) { try await memory.store.get(session.id, key: "k") }
+        #expect(try await memory.store.outboxDepth() == 1)
+    }
+
+    @Test("temporary_state nodes stay in the session: readable by key and id, never queued, gone after end")
+    func temporaryState() async throws {
+        let memory = SessionMemory(store: try scratchSessions(), longTerm: nil)
+        let session = try await memory.start(user: user)
+        let node = MemoryNode(key: "scratch-plan", contextType: .temporaryState, summary: "step 2 of 5: draft the reply")
+        let write = try await memory.remember(session.id, node)
+        #expect(write.status == .local)
+        #expect(write.operationID == nil)
+        #expect(try await memory.lookup(session.id, key: "scratch-plan")?.summary == "step 2 of 5: draft the reply")
+        #expect(try await memory.node(session.id, id: write.nodeID!)?.key == "scratch-plan")
+        #expect(try await memory.store.outboxDepth() == 0)
+        #expect(try await memory.store.status().temporaryNodes == 1)
+        try await memory.end(session.id)
+        #expect(try await memory.store.status().temporaryNodes == 0)
+    }
+
+    @Test("queued writes are read back at once, merged like the store merges entities")
+    func readYourQueuedWrites() async throws {
+        let memory = SessionMemory(store: try scratchSessions(), longTerm: nil)
+        let session = try await memory.start(user: user)
+        _ = try await memory.remember(session.id, contact("C-7", name: "Sarah Chen", data: ["title": "VP", "city": "Oslo"]))
+        _ = try await memory.remember(session.id, contact("C-7", name: "Sarah Chen", data: ["title": "CTO"]))
+        let node = try #require(try await memory.lookup(session.id, key: "sarah-chen"))
+        #expect(node.content["entity_data"] == ["title": "CTO", "city": "Oslo"])
+        #expect(try await memory.store.outboxDepth() == 2)
+        // Without a database, what the session does not hold is "unavailable", not "absent".
+        await #expect(throws: MemoryGraphError.self) { try await memory.lookup(session.id, key: "nobody") }
+    }
+
+    @Test("a node that fails validation is refused and nothing is queued")
+    func invalidNode() async throws {
+        let memory = SessionMemory(store: try scratchSessions(), longTerm: nil)
+        let session = try await memory.start(user: user)
+        var node = contact("C-1", name: "Ada", data: [:])
+        node.baseRelevance = 2
+        await #expect(throws: MemoryGraphError.self) { try await memory.remember(session.id, node) }
+        #expect(try await memory.store.outboxDepth() == 0)
+    }
+
+    /// The bounds are wide because the suites run in parallel on two cores and a loaded machine
+    /// delays any task by seconds; they still fail on what they guard against. Without the timeout
+    /// `start` would wait forever on the silent store, and 50 writes that each waited for it would
+    /// take 50 × 0.5 s = 25 s.
+    @Test("bounded waits: a store that never answers costs at most the timeout, then writes queue at once")
+    func timedBoundedWaits() async throws {
+        let store = try scratchSessions { $0.timeout = .milliseconds(500); $0.retryAfter = .seconds(60) }
+        let silent = SilentStore()
+        let memory = SessionMemory(store: store, longTerm: silent)
+        let clock = ContinuousClock()
+        var session: SessionInfo?
+        let start = try await clock.measure { session = try await memory.start(user: user) }
+        #expect(start < .seconds(10))
+        #expect(session?.cacheError != nil)
+        let id = try #require(session?.id)
+        // Marked unavailable by start: every call now answers without waiting.
+        var writes: [SessionWrite] = []
+        let queued = try await clock.measure {
+            for index in 0..<50 { writes.append(try await memory.remember(id, contact("C-\(index)", name: "Person \(index)", data: [:]))) }
+        }
+        #expect(writes.allSatisfy { $0.status == .queued })
+        #expect(queued < .seconds(10))
+        #expect(silent.calls.withLock { $0 } == 1, "only the cache load should have tried the store")
+        let fuzzy = await clock.measure {
+            await #expect(throws: MemoryGraphError.self) { try await memory.fuzzy(id, text: "persn") }
+        }
+        #expect(fuzzy < .seconds(10))
+        #expect(try await memory.lookup(id, key: "person-3")?.summary == "Person 3, a contact")
+    }
+
+    @Test("the outbox is applied in order; a refused write is set aside and the rest go on")
+    func flushOrderAndRefusal() async throws {
+        let recorder = RecordingStore(refuse: 3)
+        let memory = SessionMemory(store: try scratchSessions(), longTerm: recorder)
+        let session = try await memory.start(user: user)
+        recorder.available.withLock { $0 = false }
+        for index in 0..<6 { _ = try await memory.remember(session.id, contact("C-\(index)", name: "P\(index)", data: [:])) }
+        #expect(try await memory.store.outboxDepth() == 6)
+        recorder.available.withLock { $0 = true }
+        let report = await memory.flush()
+        #expect(report.applied == 5 && report.failed == 1 && report.complete)
+        #expect(recorder.applied.withLock { $0 } == ["C-0", "C-1", "C-2", "C-4", "C-5"])
+        #expect(try await memory.store.failedOperations().count == 1)
+        #expect(try await memory.store.status().outboxFailed == 1)
+    }
+}
+
+/// A long-term store that never answers (honours cancellation): Postgres behind a dead network.
+/// Counts the calls made to it.
+final class SilentStore: LongTermMemory {
+    let calls = Mutex(0)
+
+    private func hang<T>() async throws -> T {
+        calls.withLock { $0 += 1 }
+        try await Task.sleep(for: .seconds(3600))
+        throw CancellationError()
+    }
+    func apply(_ user: UserID, _ operation: SessionOperation) async throws -> OperationOutcome { try await hang() }
+    func lookup(_ user: UserID, key: String) async throws -> MemoryNode? { try await hang() }
+    func node(_ user: UserID, id: UUID) async throws -> MemoryNode? { try await hang() }
+    func fuzzy(_ user: UserID, text: String, threshold: Double, limit: Int) async throws -> [ScoredNode] { try await hang() }
+    func search(_ user: UserID, text: String, contextTypes: Set<ContextType>, minSimilarity: Double, limit: Int) async throws -> [ScoredNode] {
+        try await hang()
+    }
+    func sessionMemories(_ user: UserID, limit: Int) async throws -> [MemoryNode] { try await hang() }
+    func isUnavailable(_ error: any Error) -> Bool { false }
+}
+
+/// A long-term store that records the entity ids it applies, can be switched off, and refuses
+/// the `refuse`-th write (0-based) as invalid.
+final class RecordingStore: LongTermMemory {
+    struct Offline: Error {}
+    let available = Mutex(true)
+    let applied = Mutex<[String]>([])
+    let calls = Mutex(0)
+    let refuse: Int
+
+    init(refuse: Int) { self.refuse = refuse }
+
+    func apply(_ user: UserID, _ operation: SessionOperation) async throws -> OperationOutcome {
+        guard available.withLock({ $0 }) else { throw Offline() }
+        let call = calls.withLock { value in
+            defer { value += 1 }
+            return value
+        }
+        guard call != refuse else { throw MemoryGraphError.invalidInput("refused on purpose") }
+        guard case .remember(let node) = operation.kind else { throw MemoryGraphError.invalidInput("only remember") }
+        applied.withLock { $0.append(node.entityIdentity!.id) }
+        return .remembered(RememberResult(nodeID: UUID(), inserted: true))
+    }
+    func lookup(_ user: UserID, key: String) async throws -> MemoryNode? { nil }
+    func node(_ user: UserID, id: UUID) async throws -> MemoryNode? { nil }
+    func fuzzy(_ user: UserID, text: String, threshold: Double, limit: Int) async throws -> [ScoredNode] { [] }
+    func search(_ user: UserID, text: String, contextTypes: Set<ContextType>, minSimilarity: Double, limit: Int) async throws -> [ScoredNode] {
+        []
+    }
+    func sessionMemories(_ user: UserID, limit: Int) async throws -> [MemoryNode] {
+        guard available.withLock({ $0 }) else { throw Offline() }
+        return []
+    }
+    func isUnavailable(_ error: any Error) -> Bool { error is Offline }
+}
