@@ -16,51 +16,6 @@ extension Memgraph {
                 """,
             subcommands: [Get.self, Remove.self])
     }
-
-    struct Relate: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Relate two nodes by their keys (again: updates the strength).",
-            discussion: """
-                The relationship goes from FROM to TO. Types: led_to, relates_to, depends_on, produces, belongs_to.
-
-                Examples:
-                  memgraph relate sarah-chen acme-corp --type belongs_to --user demo-consultant
-                  memgraph relate ticket-4812 acme-corp --type relates_to --strength 0.6 --user demo-consultant --json
-                """)
-        @Argument(help: ArgumentHelp("The key of the node the relationship leaves.", valueName: "from"))
-        var from: String
-        @Argument(help: ArgumentHelp("The key of the node it points at.", valueName: "to"))
-        var to: String
-        @Option(name: .customLong("type"), help: ArgumentHelp(
-            "led_to, relates_to, depends_on, produces or belongs_to.", valueName: "type"))
-        var type: RelationshipType
-        @Option(help: ArgumentHelp("From 0 to 1.", valueName: "s"))
-        var strength = 1.0
-        @OptionGroup var user: UserOptions
-        @OptionGroup var output: OutputOptions
-        @OptionGroup var connection: ConnectionOptions
-
-        func validate() throws {
-            guard (0...1).contains(strength) else { throw ValidationError("--strength must be from 0 to 1") }
-        }
-
-        func run() async throws {
-            let (user, from, to, type, strength) = (user.userID, from, to, type, strength)
-            let outcome = try await CLI.withStore(connection) { store in
-                let start = try await CLI.node(store, user, key: from)
-                let end = try await CLI.node(store, user, key: to)
-                return try await store.relate(user, from: start.id!, to: end.id!, type: type, strength: strength)
-            }
-            if output.json {
-                CLI.printJSON([
-                    "relationship_id": .string(outcome.id.uuidString.lowercased()), "inserted": .bool(outcome.inserted),
-                    "from_key": .string(from), "to_key": .string(to), "type": .string(type.rawValue), "strength": .number(strength),
-                ])
-            } else {
-                print("\(from) -[\(type.rawValue) \(CLI.decimal(strength))]-> \(to) (\(outcome.inserted ? "new" : "updated"))")
-            }
-        }
-    }
 }
 
 extension Memgraph.Node {

@@ -1,6 +1,6 @@
 import MemoryGraph
 
-extension Memgraph.Bench.Store {
+extension StoreBenchmark {
     /// The noise users' node vectors: stand-ins near real MiniLM embeddings, so that they crowd the
     /// HNSW index where the measured user's vectors are (the measured user's own vectors are the
     /// embeddings of its summaries). Embedding the noise users' summaries too would double the
