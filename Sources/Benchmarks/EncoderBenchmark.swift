@@ -110,7 +110,7 @@ public enum EncoderBenchmark {
             blasThreads: BLAS.threads,
             workers: workers,
             kernel: embedder.kernel.rawValue,
-            openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
+            openblasCoretype: Settings.processEnvironment["OPENBLAS_CORETYPE"],
             loadAverage: (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))
                 .flatMap { $0.split(separator: " ").first.flatMap { Double($0) } },
             build: build)

@@ -31,7 +31,7 @@ public enum EncoderKernel: String, Sendable, CaseIterable {
     /// - Throws: ``MemoryGraphError`` `.invalidInput` for an unknown name, or for `avx512` on a
     ///   processor without it.
     public static func preferred(
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = Settings.processEnvironment
     ) throws -> EncoderKernel {
         try named(environment[environmentVariable] ?? "")
     }

@@ -42,7 +42,7 @@ public final class MiniLMEmbedder: Embedder {
     /// - Throws: ``MemoryGraphError`` `.modelUnavailable`, "model not found: run scripts/setup",
     ///   naming the folder looked at.
     public static func locateModel(
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = Settings.processEnvironment
     ) throws -> URL {
         if let path = environment["MEMGRAPH_MODEL_DIR"], !path.isEmpty {
             let url = URL(fileURLWithPath: path, isDirectory: true)
@@ -67,7 +67,7 @@ public final class MiniLMEmbedder: Embedder {
     /// - Throws: ``MemoryGraphError`` `.modelUnavailable` or `.modelCorrupt`, naming the file;
     ///   `.invalidInput` for a worker count that is not a whole number from 1 to 64.
     public convenience init(
-        environment: [String: String] = ProcessInfo.processInfo.environment, batchSize: Int = 32
+        environment: [String: String] = Settings.processEnvironment, batchSize: Int = 32
     ) throws {
         var workers = Self.defaultWorkers
         if let text = environment[Self.workersVariable] {

@@ -95,3 +95,12 @@ extension RepositoriesError {
         return "cannot reach the database: \(underlying)"
     }
 }
+
+extension RepositoriesError {
+    /// The database was migrated by a newer memgraph than this one.
+    static func schemaTooNew(version: Int, known: Int) -> RepositoriesError {
+        RepositoriesError(
+            .schemaTooNew,
+            "the database schema is at version \(version), newer than this memgraph knows (\(known)): upgrade memgraph, or point it at another database")
+    }
+}

@@ -22,7 +22,7 @@ public struct SessionConfiguration: Sendable, Equatable {
 
     /// The defaults, overridden by `MEMGRAPH_SESSION_*` variables.
     /// - Throws: `MemoryGraphError` (`.invalidInput`) naming a variable that is not a positive number.
-    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Self {
+    public static func load(environment: [String: String] = Settings.processEnvironment) throws -> Self {
         var configuration = Self()
         func seconds(_ name: String) throws -> Duration? {
             guard let text = environment[name], !text.isEmpty else { return nil }

@@ -51,7 +51,7 @@ public final class SessionStore: Sendable {
     }
 
     /// `MEMGRAPH_SESSIONS_DB`, else `sessions.sqlite` in the data directory.
-    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+    public static func defaultPath(environment: [String: String] = Settings.processEnvironment) -> URL {
         if let path = environment["MEMGRAPH_SESSIONS_DB"], !path.isEmpty { return URL(fileURLWithPath: path) }
         return MemgraphHome(environment: environment).home.appendingPathComponent("sessions.sqlite")
     }

@@ -2,7 +2,7 @@ import Foundation
 import MemoryGraph
 import Testing
 
-@Suite("memgraph import of broken input")
+@Suite("memgraph import of broken input", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct BrokenInputTests {
     /// A broken fixture (see fixtures/broken/README.md) and what stderr must say about it.
     struct Case: Sendable, CustomTestStringConvertible {

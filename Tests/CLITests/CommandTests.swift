@@ -2,7 +2,7 @@ import Foundation
 import MemoryGraph
 import Testing
 
-@Suite("memgraph path, relate, node, stats, cleanup, shell, help")
+@Suite("memgraph path, relate, node, stats, cleanup, shell, help", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct CommandTests {
     @Test("path finds a shortest path, walking edges either way")
     func path() async throws {

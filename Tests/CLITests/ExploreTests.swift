@@ -2,7 +2,7 @@ import Foundation
 import MemoryGraph
 import Testing
 
-@Suite("memgraph explore")
+@Suite("memgraph explore", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct ExploreTests {
     static func explore(_ user: UserID, _ extra: [String]) async throws -> Run {
         try await Memgraph.run(["explore", "acme-corp", "--user", user.rawValue, "--depth", "1"] + extra)

@@ -2,7 +2,7 @@ import Foundation
 import MemoryGraph
 import Testing
 
-@Suite("memgraph import")
+@Suite("memgraph import", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct ImportTests {
     /// The counts `stats --json` gives, without last_activity.
     static func counts(_ user: UserID) async throws -> JSONValue {

@@ -10,7 +10,7 @@ func crmUser() async throws -> UserID {
     return user
 }
 
-@Suite("memgraph query")
+@Suite("memgraph query", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct QueryTests {
     static func results(_ run: Run) throws -> [JSONValue] {
         try #require(run.json()["results"]?.arrayValue)
@@ -106,7 +106,7 @@ struct QueryTests {
     }
 }
 
-@Suite("memgraph import --wait and SEARCH")
+@Suite("memgraph import --wait and SEARCH", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct SearchTests {
     @Test("after import --wait, SEARCH by meaning finds the VP of engineering first")
     func searchByMeaning() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import MemoryGraph
 import Testing
 
-@Suite("user scoping in every command")
+@Suite("user scoping in every command", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct ScopingTests {
     @Test("--user B never sees user A's nodes")
     func otherUserSeesNothing() async throws {

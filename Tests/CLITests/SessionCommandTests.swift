@@ -10,7 +10,7 @@ private func scratchSessions() throws -> (path: URL, environment: [String: Strin
     return (path, ["MEMGRAPH_SESSIONS_DB": path.path])
 }
 
-@Suite("memgraph session")
+@Suite("memgraph session", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct SessionCommandTests {
     @Test("start prints the id alone; set, get, rm and status work; end removes the session")
     func lifecycle() async throws {

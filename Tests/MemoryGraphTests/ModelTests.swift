@@ -2,7 +2,7 @@ import Foundation
 import MemoryGraph
 import Testing
 
-@Suite("Model")
+@Suite("Model", .timeLimit(.minutes(5)))
 struct ModelTests {
     @Test("natural keys are lower-case with runs of non-alphanumerics as one dash", arguments: [
         ("Sarah Chen", "sarah-chen"), ("Acme Corp.", "acme-corp"), ("  O'Brien & Sons  ", "o-brien-sons"),

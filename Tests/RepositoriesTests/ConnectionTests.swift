@@ -3,7 +3,7 @@ import PostgresNIO
 import Testing
 @testable import Repositories
 
-@Suite("Queries on a connection that closes")
+@Suite("Queries on a connection that closes", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct ConnectionTests {
     @Test("a query sent after its connection closed throws instead of waiting forever", .timeLimit(.minutes(1)))
     func queryOnClosedConnection() async throws {

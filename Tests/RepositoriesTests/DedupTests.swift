@@ -3,7 +3,7 @@ import MemoryGraph
 import Testing
 @testable import Repositories
 
-@Suite("Entity dedup")
+@Suite("Entity dedup", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct DedupTests {
     @Test("storing the same entity twice gives one node with merged data and update_count 1")
     func twice() async throws {

@@ -4,7 +4,7 @@ import PostgresNIO
 import Testing
 @testable import Repositories
 
-@Suite("Relationships and maintenance")
+@Suite("Relationships and maintenance", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct GraphTests {
     @Test("a duplicate relation updates its strength; relationships, neighbours and traverse follow edges")
     func relations() async throws {

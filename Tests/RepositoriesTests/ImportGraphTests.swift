@@ -4,7 +4,7 @@ import PostgresNIO
 import Repositories
 import Testing
 
-@Suite("importGraph and shortestPath")
+@Suite("importGraph and shortestPath", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct ImportGraphTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("fixtures")

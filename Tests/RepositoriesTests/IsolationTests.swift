@@ -4,7 +4,7 @@ import PostgresNIO
 import Testing
 @testable import Repositories
 
-@Suite("User isolation")
+@Suite("User isolation", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct IsolationTests {
     @Test("every MemoryStore method called as user B never returns or changes user A's data")
     func matrix() async throws {

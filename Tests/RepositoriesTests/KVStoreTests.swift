@@ -4,7 +4,7 @@ import PostgresNIO
 import Testing
 @testable import Repositories
 
-@Suite("kv_store and LOOKUP")
+@Suite("kv_store and LOOKUP", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct KVStoreTests {
     @Test("kv_store follows insert, key update, soft delete and hard delete")
     func follows() async throws {
@@ -47,26 +47,26 @@ struct KVStoreTests {
 
     @Test("after TRUNCATE memory.kv_store, restarting the store rebuilds it")
     func rebuild() async throws {
-        let (name, configuration) = try await TestDatabase.scratchDatabase()
-        defer { Task { try? await TestDatabase.dropScratch(name) } }
-        let user = freshUser()
-        let ids = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
-            try await MemoryStore(database: database).remember(user, [
-                entity("sf", "1", name: "Sarah Chen"), entity("sf", "2", name: "Marcus Webb"),
-                MemoryNode(key: "renewal", contextType: .conversationFact, summary: "renewal in March"),
-            ]).map(\.nodeID)
+        try await TestDatabase.withScratch { name, configuration in
+            let user = freshUser()
+            let ids = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+                try await MemoryStore(database: database).remember(user, [
+                    entity("sf", "1", name: "Sarah Chen"), entity("sf", "2", name: "Marcus Webb"),
+                    MemoryNode(key: "renewal", contextType: .conversationFact, summary: "renewal in March"),
+                ]).map(\.nodeID)
+            }
+            try await TestDatabase.asSuperuser(database: name) { connection in
+                try await connection.query("TRUNCATE memory.kv_store", logger: TestDatabase.logger)
+            }
+            let (rebuilt, found) = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+                let store = MemoryStore(database: database)
+                return (database.startup.rebuiltKVEntries, [
+                    try await store.lookup(user, key: "sarah-chen")?.id, try await store.lookup(user, key: "marcus-webb")?.id,
+                    try await store.lookup(user, key: "renewal")?.id,
+                ])
+            }
+            #expect(rebuilt == 3)
+            #expect(found == ids.map { Optional($0) })
         }
-        try await TestDatabase.asSuperuser(database: name) { connection in
-            try await connection.query("TRUNCATE memory.kv_store", logger: TestDatabase.logger)
-        }
-        let (rebuilt, found) = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
-            let store = MemoryStore(database: database)
-            return (database.startup.rebuiltKVEntries, [
-                try await store.lookup(user, key: "sarah-chen")?.id, try await store.lookup(user, key: "marcus-webb")?.id,
-                try await store.lookup(user, key: "renewal")?.id,
-            ])
-        }
-        #expect(rebuilt == 3)
-        #expect(found == ids.map { Optional($0) })
     }
 }

@@ -4,7 +4,7 @@ import PostgresNIO
 import Testing
 @testable import Repositories
 
-@Suite("FUZZY and SEARCH")
+@Suite("FUZZY and SEARCH", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct LookupTests {
     @Test("FUZZY ranks 'sara chen' to sarah-chen first among similar names")
     func fuzzyRanks() async throws {

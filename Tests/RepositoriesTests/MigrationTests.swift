@@ -5,42 +5,42 @@ import PostgresNIO
 import Testing
 @testable import Repositories
 
-@Suite("Migrations")
+@Suite("Migrations", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct MigrationTests {
     @Test("running the migrations twice is a no-op")
     func twice() async throws {
-        let (name, configuration) = try await TestDatabase.scratchDatabase()
-        defer { Task { try? await TestDatabase.dropScratch(name) } }
-        let first = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { $0.startup }
-        #expect(first.appliedMigrations == (try Migrator()).migrations.map(\.version))
-        let second = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { $0.startup }
-        #expect(second.appliedMigrations.isEmpty)
-        #expect(second.schemaVersion == first.schemaVersion)
-        // And the migrator itself, run directly again, applies nothing.
-        var server = try TestDatabase.superuser()
-        server.database = name
-        let again = try await server.withConnection(timeout: .seconds(5), logger: TestDatabase.logger) { connection in
-            try await Migrator().migrate(on: connection, logger: TestDatabase.logger)
+        try await TestDatabase.withScratch { name, configuration in
+            let first = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { $0.startup }
+            #expect(first.appliedMigrations == (try Migrator()).migrations.map(\.version))
+            let second = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { $0.startup }
+            #expect(second.appliedMigrations.isEmpty)
+            #expect(second.schemaVersion == first.schemaVersion)
+            // And the migrator itself, run directly again, applies nothing.
+            var server = try TestDatabase.superuser()
+            server.database = name
+            let again = try await server.withConnection(timeout: .seconds(5), logger: TestDatabase.logger) { connection in
+                try await Migrator().migrate(on: connection, logger: TestDatabase.logger)
+            }
+            #expect(again.isEmpty)
         }
-        #expect(again.isEmpty)
     }
 
     @Test("a database at a newer migration gives a clear error")
     func newer() async throws {
-        let (name, configuration) = try await TestDatabase.scratchDatabase()
-        defer { Task { try? await TestDatabase.dropScratch(name) } }
-        _ = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { $0.startup }
-        try await TestDatabase.asSuperuser(database: name) { connection in
-            try await connection.query(
-                "INSERT INTO memory.schema_migrations (version, name, checksum) VALUES (9999, 'future', 'x')", logger: TestDatabase.logger)
-        }
-        do {
+        try await TestDatabase.withScratch { name, configuration in
             _ = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { $0.startup }
-            Issue.record("a newer schema was accepted")
-        } catch let error as RepositoriesError {
-            #expect(error.code == .schemaTooNew)
-            #expect(error.description.contains("9999"))
-            #expect(!error.description.contains("\n"))
+            try await TestDatabase.asSuperuser(database: name) { connection in
+                try await connection.query(
+                    "INSERT INTO memory.schema_migrations (version, name, checksum) VALUES (9999, 'future', 'x')", logger: TestDatabase.logger)
+            }
+            do {
+                _ = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { $0.startup }
+                Issue.record("a newer schema was accepted")
+            } catch let error as RepositoriesError {
+                #expect(error.code == .schemaTooNew)
+                #expect(error.description.contains("9999"))
+                #expect(!error.description.contains("\n"))
+            }
         }
     }
 
@@ -92,7 +92,7 @@ struct MigrationTests {
     }
 }
 
-@Suite("Configuration")
+@Suite("Configuration", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct ConfigurationTests {
     @Test("flags win over the environment, which wins over the config file")
     func precedence() throws {
@@ -163,5 +163,89 @@ struct ConfigurationTests {
             #expect(error.code == .connection)
             #expect(error.description.contains(server.username))
         }
+    }
+}
+
+@Suite("Schema files", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(5)))
+struct SchemaFileTests {
+    /// The checkout this test was built from.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test("SQL/current.sql is what the migrations build (regenerate it with scripts/schema-dump)")
+    func currentSchemaIsFresh() async throws {
+        let committed = try String(contentsOf: Self.root.appendingPathComponent("SQL/current.sql"), encoding: .utf8)
+        // The header is the lines before the first empty line; the rest is the dump.
+        let body = committed.components(separatedBy: "\n\n").dropFirst().joined(separator: "\n\n")
+        let dumped = try await TestDatabase.withScratchDatabase { name, _ in
+            var server = try TestDatabase.superuser()
+            server.database = name
+            let url = "postgresql://\(server.username):\(server.password ?? "")@\(server.host):\(server.port)/\(name)"
+            return try Self.run(Self.root.appendingPathComponent("scripts/schema-dump").path, ["--url", url])
+        }
+        #expect(!body.isEmpty)
+        #expect(dumped == body, "SQL/current.sql is stale: run scripts/schema-dump and commit the result")
+    }
+
+    @Test("a database built by the releases before the baseline is accepted as it is, and one older is refused")
+    func baseline() throws {
+        let migrator = try Migrator()
+        let baseline = migrator.baselineVersion
+        #expect(baseline == 16)
+        // Versions 1…16 recorded with the old files' checksums, as the releases before the baseline left them.
+        var released = Dictionary(uniqueKeysWithValues: (1...baseline).map { ($0, "old-\($0)") })
+        try migrator.verify(recorded: released)
+        // Built by the baseline itself: its checksum is checked.
+        #expect(throws: RepositoriesError.self) { try migrator.verify(recorded: [baseline: "edited"]) }
+        try migrator.verify(recorded: [baseline: migrator.migrations.first { $0.isBaseline }!.checksum])
+        // Older than the baseline: refused, with what to do.
+        released = Dictionary(uniqueKeysWithValues: (1..<baseline).map { ($0, "old-\($0)") })
+        do {
+            try migrator.verify(recorded: released)
+            Issue.record("a database at version \(baseline - 1) was accepted")
+        } catch let error as RepositoriesError {
+            #expect(error.code == .migration)
+            #expect(error.description.contains("older than this memgraph can upgrade"))
+        }
+    }
+
+    @Test("a function file whose checksum changed is applied again at start-up")
+    func functionFileReapplied() async throws {
+        let migrator = try Migrator()
+        #expect(!migrator.functions.isEmpty)
+        // Start-up on a new database, a function file's record made stale, start-up again.
+        try await TestDatabase.withScratch { name, configuration in
+            _ = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { $0.startup }
+            try await TestDatabase.asSuperuser(database: name) { connection in
+                try await connection.query(
+                    "UPDATE memory.schema_functions SET checksum = 'stale' WHERE name = \(migrator.functions[0].name)",
+                    logger: TestDatabase.logger)
+            }
+            _ = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { $0.startup }
+            let recorded = try await TestDatabase.asSuperuser(database: name) { connection in
+                try await connection.query(
+                    "SELECT string_agg(name || '=' || checksum, ',' ORDER BY name COLLATE \"C\") FROM memory.schema_functions",
+                    logger: TestDatabase.logger
+                ).collect().first!.decode(String.self)
+            }
+            #expect(recorded == migrator.functionsFingerprint)
+        }
+    }
+
+    /// Runs a program and returns its stdout; throws on a non-zero exit, with its stderr.
+    static func run(_ path: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw RepositoriesError(.query, "\(path) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -126,16 +126,10 @@ struct PipelineFixture {
     }
 
     static func with<T: Sendable>(_ body: @Sendable (PipelineFixture) async throws -> T) async throws -> T {
-        let (name, configuration) = try await TestDatabase.scratchDatabase()
-        do {
-            let result = try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+        try await TestDatabase.withScratch { _, configuration in
+            try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
                 try await body(PipelineFixture(database: database, store: MemoryStore(database: database)))
             }
-            try await TestDatabase.dropScratch(name)
-            return result
-        } catch {
-            try? await TestDatabase.dropScratch(name)
-            throw error
         }
     }
 }
@@ -161,7 +155,7 @@ func embeddingGaps(_ store: MemoryStore, _ user: UserID) async throws -> (missin
     return (missing, duplicates, jobs)
 }
 
-@Suite("Embedding pipeline", .serialized)
+@Suite("Embedding pipeline", .serialized, .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct PipelineTests {
     @Test("nodes inserted while no worker runs are embedded by the sweep once one starts (listening off)")
     func sweep() async throws {

@@ -4,7 +4,7 @@ import PostgresNIO
 import Testing
 @testable import Repositories
 
-@Suite("Query plans under stale statistics")
+@Suite("Query plans under stale statistics", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct PlanTests {
     /// The plan Postgres picks for `sql`, as the superuser (which a foreign-key check runs as).
     private func plan(_ sql: String) async throws -> String {

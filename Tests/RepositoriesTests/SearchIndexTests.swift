@@ -5,7 +5,7 @@ import PostgresNIO
 import Testing
 @testable import Repositories
 
-@Suite("SEARCH's index rebuilds")
+@Suite("SEARCH's index rebuilds", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct SearchIndexTests {
     @Test("a rebuild is due from the floor up, once the index holds twice the vectors of its last build")
     func policy() {
@@ -126,21 +126,15 @@ struct SearchIndexTests {
     /// A scratch database, migrated by the superuser, and a ``Database`` on it as the application
     /// role (which owns nothing, as in use), dropped afterwards.
     static func withAppDatabase(_ body: @escaping @Sendable (String, Database) async throws -> Void) async throws {
-        let (name, _) = try await TestDatabase.scratchDatabase()
-        let result: Result<Void, any Error>
-        do {
+        try await TestDatabase.withScratch { name, _ in
             let cluster = try EmbeddedPostgres(home: MemgraphHome(), logger: TestDatabase.logger)
             guard let info = try cluster.connectionInfo() else { throw RepositoriesError(.embeddedCluster, "no cluster") }
             var app = info.appServer, admin = info.superuserServer
             app.database = name
             admin.database = name
             let configuration = DatabaseConfiguration(target: .external(app: app, admin: admin), poolSize: 4, connectTimeout: .seconds(20))
-            result = .success(try await Database.withDatabase(configuration, logger: TestDatabase.logger) { try await body(name, $0) })
-        } catch {
-            result = .failure(error)
+            try await Database.withDatabase(configuration, logger: TestDatabase.logger) { try await body(name, $0) }
         }
-        try await TestDatabase.dropScratch(name)
-        try result.get()
     }
 
     /// `count` tool-output nodes of `user`, each with a distinct unit vector; returns the vectors.

@@ -30,7 +30,7 @@ func rowCount(_ table: String, user: UserID, where condition: String = "true") a
     }
 }
 
-@Suite("sessions over the real Postgres")
+@Suite("sessions over the real Postgres", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct SessionTests {
     @Test("temporary_state: readable in its session, never in memory.nodes, gone after the session ends")
     func temporaryStateNeverReachesPostgres() async throws {
@@ -121,7 +121,7 @@ struct SessionTests {
         #expect(try await rowCount("applied_operations", user: user) == 1)
     }
 
-    @Test("Postgres stopped: 200 writes are acknowledged as queued within the timeout; started again, the outbox drains in order, each write once")
+    @Test("Postgres stopped: 200 writes are acknowledged as queued within the timeout; started again, the outbox drains in order, each write once", .tags(.timing), .selected(by: "timing"))
     func timedPostgresStopped() async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-outbox-\(UUID().uuidString.prefix(8))")
         let environment = ["MEMGRAPH_HOME": home.path]
@@ -194,7 +194,7 @@ struct SessionTests {
         }
     }
 
-    @Test("session start for a user with 10,000 nodes loads them in one batched read")
+    @Test("session start for a user with 10,000 nodes loads them in one batched read", .tags(.timing), .selected(by: "timing"))
     func timedLargeCache() async throws {
         let store = try await TestDatabase.store()
         let user = freshUser()

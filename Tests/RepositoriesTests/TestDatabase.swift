@@ -83,18 +83,28 @@ enum TestDatabase {
         return (name, DatabaseConfiguration(target: .external(app: server, admin: nil), poolSize: 4, connectTimeout: .seconds(20)))
     }
 
-    /// Runs `body` with a connected ``Database`` on a new scratch database (named `name`), and drops
-    /// that database afterwards, whether `body` threw or not.
-    static func withScratchDatabase<T: Sendable>(_ body: @escaping @Sendable (_ name: String, _ database: Database) async throws -> T) async throws -> T {
+    /// Runs `body` on a new scratch database (``scratchDatabase()``), and drops that database
+    /// afterwards, awaited, whether `body` threw or not.
+    static func withScratch<T: Sendable>(
+        _ body: (_ name: String, _ configuration: DatabaseConfiguration) async throws -> T
+    ) async throws -> T {
         let (name, configuration) = try await scratchDatabase()
         let result: Result<T, any Error>
         do {
-            result = .success(try await Database.withDatabase(configuration, logger: logger) { try await body(name, $0) })
+            result = .success(try await body(name, configuration))
         } catch {
             result = .failure(error)
         }
         try await dropScratch(name)
         return try result.get()
+    }
+
+    /// Runs `body` with a connected ``Database`` on a new scratch database (named `name`), and drops
+    /// that database afterwards, whether `body` threw or not.
+    static func withScratchDatabase<T: Sendable>(_ body: @escaping @Sendable (_ name: String, _ database: Database) async throws -> T) async throws -> T {
+        try await withScratch { name, configuration in
+            try await Database.withDatabase(configuration, logger: logger) { try await body(name, $0) }
+        }
     }
 
     static func dropScratch(_ name: String) async throws {

@@ -77,33 +77,33 @@ func waitForListener(_ store: MemoryStore, timeout: Duration) async throws -> Bo
     return false
 }
 
-@Suite("The memgraph worker process", .serialized)
+@Suite("The memgraph worker process", .serialized, .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct WorkerProcessTests {
     @Test("SIGKILL the worker three times during a load of 2,000 nodes: every node ends embedded exactly once")
     func killTheWorker() async throws {
-        let (name, configuration) = try await TestDatabase.scratchDatabase()
-        defer { Task { try? await TestDatabase.dropScratch(name) } }
-        var server = try TestDatabase.superuser()
-        server.database = name
-        let url = "postgresql://\(server.username):\(server.password ?? "")@\(server.host):\(server.port)/\(name)?sslmode=disable"
-        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
-            let store = MemoryStore(database: database)
-            let user = freshUser()
-            var worker = try WorkerProcess(environment: ["DATABASE_URL": url])
-            for round in 0..<20 {
-                _ = try await store.remember(user, facts(100, prefix: "load \(round)"))
-                if round % 6 == 5 {  // rounds 5, 11, 17
-                    try await Task.sleep(for: .milliseconds(300))
-                    worker.kill()
-                    worker = try WorkerProcess(environment: ["DATABASE_URL": url])
+        try await TestDatabase.withScratch { name, configuration in
+            var server = try TestDatabase.superuser()
+            server.database = name
+            let url = "postgresql://\(server.username):\(server.password ?? "")@\(server.host):\(server.port)/\(name)?sslmode=disable"
+            try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+                let store = MemoryStore(database: database)
+                let user = freshUser()
+                var worker = try WorkerProcess(environment: ["DATABASE_URL": url])
+                for round in 0..<20 {
+                    _ = try await store.remember(user, facts(100, prefix: "load \(round)"))
+                    if round % 6 == 5 {  // rounds 5, 11, 17
+                        try await Task.sleep(for: .milliseconds(300))
+                        worker.kill()
+                        worker = try WorkerProcess(environment: ["DATABASE_URL": url])
+                    }
                 }
+                try await waitForDrain(store)
+                worker.terminate()
+                let gaps = try await embeddingGaps(store, user)
+                #expect(gaps.missing == 0)
+                #expect(gaps.duplicates == 0)
+                #expect(gaps.jobs == ["completed": 2_000])
             }
-            try await waitForDrain(store)
-            worker.terminate()
-            let gaps = try await embeddingGaps(store, user)
-            #expect(gaps.missing == 0)
-            #expect(gaps.duplicates == 0)
-            #expect(gaps.jobs == ["completed": 2_000])
         }
     }
 

@@ -34,7 +34,7 @@ private func contact(_ id: String, name: String, data: [String: JSONValue]) -> M
         ])
 }
 
-@Suite("session store (SQLite, no database)")
+@Suite("session store (SQLite, no database)", .timeLimit(.minutes(5)))
 struct SessionStoreTests {
     @Test("working memory: set, get, overwrite, delete; values are per session")
     func workingMemory() async throws {
@@ -49,7 +49,7 @@ struct SessionStoreTests {
         #expect(try await store.get(a.id, key: "draft") == nil)
     }
 
-    @Test("a value with a TTL is gone once it expires")
+    @Test("a value with a TTL is gone once it expires", .tags(.timing), .selected(by: "timing"))
     func timedValueTTL() async throws {
         let clock = ManualClock()
         let store = try scratchSessions(clock: clock)
@@ -63,7 +63,7 @@ struct SessionStoreTests {
         #expect(try await store.values(session.id).map(\.key) == ["long"])
     }
 
-    @Test("an idle session expires: its calls fail with not found and list leaves it out")
+    @Test("an idle session expires: its calls fail with not found and list leaves it out", .tags(.timing), .selected(by: "timing"))
     func timedIdleExpiry() async throws {
         let clock = ManualClock()
         let store = try scratchSessions(clock: clock)
@@ -132,7 +132,7 @@ struct SessionStoreTests {
     /// delays any task by seconds; they still fail on what they guard against. Without the timeout
     /// `start` would wait forever on the silent store, and 50 writes that each waited for it would
     /// take 50 × 0.5 s = 25 s.
-    @Test("bounded waits: a store that never answers costs at most the timeout, then writes queue at once")
+    @Test("bounded waits: a store that never answers costs at most the timeout, then writes queue at once", .tags(.timing), .selected(by: "timing"))
     func timedBoundedWaits() async throws {
         let store = try scratchSessions { $0.timeout = .milliseconds(500); $0.retryAfter = .seconds(60) }
         let silent = SilentStore()

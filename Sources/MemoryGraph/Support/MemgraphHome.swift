@@ -12,7 +12,7 @@ public struct MemgraphHome: Sendable, Equatable {
     /// The data directory.
     public let home: URL
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(environment: [String: String] = Settings.processEnvironment) {
         if let path = environment["MEMGRAPH_HOME"], !path.isEmpty {
             home = URL(fileURLWithPath: path, isDirectory: true).standardizedFileURL
         } else {
@@ -23,6 +23,11 @@ public struct MemgraphHome: Sendable, Equatable {
     }
 
     private let environment: [String: String]
+
+    /// A setting from the values this home was made from (``Settings/values``, or the environment).
+    public func setting(_ name: String) -> String? {
+        environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     /// The vendor folders to try, best first. The first that holds what is asked for wins.
     public var vendorCandidates: [URL] {

@@ -53,13 +53,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         self.connectTimeout = connectTimeout
     }
 
-    /// The setting names, as environment variables. Config files use the same names, in any case.
-    public static let settingNames = [
-        "DATABASE_URL", "MEMGRAPH_ADMIN_URL", "POSTGRES_HOST", "POSTGRES_PORT", "POSTGRES_DB", "POSTGRES_USER",
-        "POSTGRES_PASSWORD", "POSTGRES_POOL_SIZE", "POSTGRES_SSL", "MEMGRAPH_HOME", "MEMGRAPH_CONNECT_TIMEOUT",
-    ]
-
-    /// Reads the configuration.
+    /// Reads the configuration from ``Settings``.
     ///
     /// - Parameters:
     ///   - flags: settings from the command line, by environment-variable name; they win over everything.
@@ -68,32 +62,27 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     /// - Throws: `RepositoriesError` (`.configuration`) naming the bad setting.
     public static func load(
         flags: [String: String] = [:],
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = Settings.processEnvironment
     ) throws -> DatabaseConfiguration {
-        let nonEmptyEnvironment = environment.filter { !$0.value.isEmpty }
-        let homeGuess = MemgraphHome(environment: nonEmptyEnvironment.merging(flags) { $1 })
-        var file: [String: String] = [:]
-        if let path = flags["MEMGRAPH_CONFIG"] ?? nonEmptyEnvironment["MEMGRAPH_CONFIG"] {
-            file = try ConfigurationFile.read(URL(fileURLWithPath: path))
-        } else {
-            for name in ["config.json", "config.yaml", "config.yml"] {
-                let url = homeGuess.home.appendingPathComponent(name)
-                if FileManager.default.fileExists(atPath: url.path) {
-                    file = try ConfigurationFile.read(url)
-                    break
-                }
-            }
-        }
-        // flags > env > file
-        let settings = file.merging(nonEmptyEnvironment.filter { settingNames.contains($0.key) }) { $1 }
-            .merging(flags) { $1 }
-        return try resolve(settings)
+        try load(Settings.load(flags: flags, environment: environment))
+    }
+
+    /// The configuration the effective `settings` describe.
+    /// - Throws: `RepositoriesError` (`.configuration`) naming the bad setting.
+    public static func load(_ settings: Settings) throws -> DatabaseConfiguration {
+        try resolve(settings.values)
+    }
+
+    /// The configuration that effective setting values (``Settings/values``) describe.
+    /// - Throws: `RepositoriesError` (`.configuration`) naming the bad setting.
+    public static func load(values: [String: String]) throws -> DatabaseConfiguration {
+        try resolve(values)
     }
 
     static func resolve(_ settings: [String: String]) throws -> DatabaseConfiguration {
-        let poolSize = try integer(settings, "POSTGRES_POOL_SIZE", default: 20, range: 2...1000)
-        let timeout = try integer(settings, "MEMGRAPH_CONNECT_TIMEOUT", default: 2, range: 1...600)
-        let tls = try tlsMode(settings["POSTGRES_SSL"])
+        let poolSize = try integer(settings, "POSTGRES_POOL_SIZE", range: 2...1000)
+        let timeout = try integer(settings, "MEMGRAPH_CONNECT_TIMEOUT", range: 1...600)
+        let tls = try tlsMode(setting(settings, "POSTGRES_SSL"))
         let target: Target
         if let url = settings["DATABASE_URL"] {
             let admin = try settings["MEMGRAPH_ADMIN_URL"].map { try parseServer(fromURL: $0, setting: "MEMGRAPH_ADMIN_URL", tls: tls) }
@@ -102,16 +91,14 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             let admin = try settings["MEMGRAPH_ADMIN_URL"].map { try parseServer(fromURL: $0, setting: "MEMGRAPH_ADMIN_URL", tls: tls) }
             let server = Server(
                 host: host,
-                port: try integer(settings, "POSTGRES_PORT", default: 5432, range: 1...65535),
-                database: settings["POSTGRES_DB"] ?? "memgraph",
-                username: settings["POSTGRES_USER"] ?? "postgres",
+                port: try integer(settings, "POSTGRES_PORT", range: 1...65535),
+                database: setting(settings, "POSTGRES_DB"),
+                username: setting(settings, "POSTGRES_USER"),
                 password: settings["POSTGRES_PASSWORD"],
                 tls: tls)
             target = .external(app: server, admin: admin)
         } else {
-            var environment: [String: String] = [:]
-            environment["MEMGRAPH_HOME"] = settings["MEMGRAPH_HOME"]
-            target = .embedded(MemgraphHome(environment: environment))
+            target = .embedded(MemgraphHome(environment: settings))
         }
         return DatabaseConfiguration(target: target, poolSize: poolSize, connectTimeout: .seconds(timeout))
     }
@@ -151,74 +138,25 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             tls: tls)
     }
 
-    private static func integer(
-        _ settings: [String: String], _ name: String, default value: Int, range: ClosedRange<Int>
-    ) throws -> Int {
-        guard let text = settings[name] else { return value }
-        guard let number = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(number) else {
+    /// The value of `name`, or its default from ``Settings/definitions``.
+    private static func setting(_ settings: [String: String], _ name: String) -> String {
+        settings[name] ?? Settings.definitions.first { $0.name == name }?.defaultValue ?? ""
+    }
+
+    private static func integer(_ settings: [String: String], _ name: String, range: ClosedRange<Int>) throws -> Int {
+        guard let number = Int(setting(settings, name).trimmingCharacters(in: .whitespaces)), range.contains(number) else {
             throw RepositoriesError(
                 .configuration, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
     }
 
-    private static func tlsMode(_ text: String?) throws -> TLSMode {
-        guard let text else { return .prefer }
+    private static func tlsMode(_ text: String) throws -> TLSMode {
         switch text.lowercased() {
         case "1", "true", "yes", "on", "require": return .require
         case "0", "false", "no", "off", "disable": return .disable
         case "prefer": return .prefer
         default: throw RepositoriesError(.configuration, "POSTGRES_SSL must be true, false, prefer or require")
         }
-    }
-}
-
-/// Reads a flat config file: a JSON object, or `key: value` lines of YAML. Keys match the
-/// environment variables, in any case (`database_url` or `DATABASE_URL`).
-enum ConfigurationFile {
-    static func read(_ url: URL) throws -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw RepositoriesError(.configuration, "cannot read the config file \(url.path)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw RepositoriesError(.configuration, "the config file \(url.path) is not UTF-8")
-        }
-        var raw: [String: String] = [:]
-        if url.pathExtension.lowercased() == "json" || text.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{") {
-            guard case .object(let object)? = try? JSONValue.parse(text) else {
-                throw RepositoriesError(.configuration, "the config file \(url.path) is not a JSON object")
-            }
-            for (key, value) in object {
-                switch value {
-                case .string(let string): raw[key] = string
-                case .number(let number): raw[key] = number.rounded() == number ? String(Int(number)) : String(number)
-                case .bool(let flag): raw[key] = String(flag)
-                default:
-                    throw RepositoriesError(.configuration, "the config file \(url.path): \(key) must be a string or a number")
-                }
-            }
-        } else {
-            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-                let trimmed = line.trimmingCharacters(in: .whitespaces)
-                if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-                guard let colon = trimmed.firstIndex(of: ":") else {
-                    throw RepositoriesError(.configuration, "the config file \(url.path), line \(index + 1): expected 'key: value'")
-                }
-                var value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-                if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
-                    value = String(value.dropFirst().dropLast())
-                }
-                raw[String(trimmed[..<colon]).trimmingCharacters(in: .whitespaces)] = value
-            }
-        }
-        var settings: [String: String] = [:]
-        for (key, value) in raw {
-            let name = key.uppercased()
-            guard DatabaseConfiguration.settingNames.contains(name) else {
-                throw RepositoriesError(.configuration, "the config file \(url.path) has an unknown setting '\(key)'")
-            }
-            settings[name] = value
-        }
-        return settings
     }
 }

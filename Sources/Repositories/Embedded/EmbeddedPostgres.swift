@@ -78,7 +78,7 @@ public struct EmbeddedPostgres: Sendable {
         }
         self.binDirectory = bin
         if geteuid() == 0 {
-            let name = ProcessInfo.processInfo.environment["MEMGRAPH_PG_OS_USER"] ?? "postgres"
+            let name = home.setting("MEMGRAPH_PG_OS_USER") ?? "postgres"
             guard getpwnam(name) != nil else {
                 throw RepositoriesError(
                     .embeddedCluster,
@@ -179,7 +179,7 @@ public struct EmbeddedPostgres: Sendable {
         try fm.createDirectory(at: dataDirectory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         let superuserPassword = Self.randomSecret()
         let appPassword = Self.randomSecret()
-        let port = try Self.choosePort()
+        let port = try choosePort()
         let passwordFile = home.home.appendingPathComponent(".pwfile")
         guard fm.createFile(atPath: passwordFile.path, contents: Data((superuserPassword + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
             throw RepositoriesError(.embeddedCluster, "cannot write \(passwordFile.path): set MEMGRAPH_HOME to a writable directory")
@@ -310,8 +310,8 @@ public struct EmbeddedPostgres: Sendable {
     }
 
     /// `MEMGRAPH_PG_PORT` when set, otherwise a port the kernel says is free now.
-    static func choosePort() throws -> Int {
-        if let text = ProcessInfo.processInfo.environment["MEMGRAPH_PG_PORT"], !text.isEmpty {
+    func choosePort() throws -> Int {
+        if let text = home.setting("MEMGRAPH_PG_PORT"), !text.isEmpty {
             guard let port = Int(text), (1024...65535).contains(port) else {
                 throw RepositoriesError(.configuration, "MEMGRAPH_PG_PORT must be a port from 1024 to 65535")
             }
@@ -319,7 +319,7 @@ public struct EmbeddedPostgres: Sendable {
         }
         for _ in 0..<20 {
             let port = Int.random(in: 20000...60000)
-            if canBind(port: port) { return port }
+            if Self.canBind(port: port) { return port }
         }
         throw RepositoriesError(.embeddedCluster, "found no free port on 127.0.0.1: set MEMGRAPH_PG_PORT")
     }

@@ -2,13 +2,15 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// One schema file, `SQL/schema/NNNN_name.sql`.
+/// One schema file: a versioned migration `SQL/schema/NNNN_name.sql`, or a function file
+/// `SQL/schema/functions/NN_feature.sql`.
 public struct Migration: Sendable, Equatable {
     public let version: Int
     public let name: String
     public let sql: String
 
-    /// FNV-1a over the file, to notice a released migration that was edited afterwards.
+    /// FNV-1a over the file, to notice a released migration that was edited afterwards, and a
+    /// function file that changed.
     public var checksum: String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in sql.utf8 {
@@ -17,36 +19,53 @@ public struct Migration: Sendable, Equatable {
         }
         return String(hash, radix: 16)
     }
+
+    /// The file that stands for every release up to its version (`NNNN_baseline.sql`).
+    public var isBaseline: Bool { name == "baseline" }
 }
 
-/// Applies `SQL/schema/*.sql` in order, each in one transaction, and records them in
-/// `memory.schema_migrations`. A database that is already current is only checked.
+/// Brings a database's schema `memory` up to this build's (docs/schema.md):
+/// 1. versioned files, `SQL/schema/NNNN_name.sql`, in order, each in one transaction, recorded in
+///    `memory.schema_migrations`; they hold tables, indexes and data, and are append-only once released;
+/// 2. function files, `SQL/schema/functions/*.sql`, in name order, each in one transaction, applied
+///    again whenever their checksum differs from the one recorded in `memory.schema_functions`; each
+///    function has its one home there.
+///
+/// A database that is already current is only checked.
 ///
 /// ```swift
 /// let applied = try await Migrator().migrate(on: connection, logger: logger)
 /// ```
 public struct Migrator: Sendable {
+    /// The versioned files, oldest first.
     public let migrations: [Migration]
+    /// The function files, in the order they are applied (their version is 0).
+    public let functions: [Migration]
 
-    /// The migrations shipped with this build.
+    /// The files shipped with this build.
     public init() throws {
-        try self.init(migrations: Self.bundled())
+        try self.init(migrations: Self.bundled(), functions: Self.bundledFunctions())
     }
 
-    public init(migrations: [Migration]) {
+    public init(migrations: [Migration], functions: [Migration] = []) {
         self.migrations = migrations.sorted { $0.version < $1.version }
+        self.functions = functions.sorted { $0.name < $1.name }
     }
 
     /// The newest version this code knows.
     public var latestVersion: Int { migrations.last?.version ?? 0 }
 
+    /// The version the baseline file stands for: releases 1 to 16 were squashed into
+    /// `0016_baseline.sql`. A database built by those releases' own files is accepted as it is.
+    public var baselineVersion: Int { migrations.first(where: \.isBaseline)?.version ?? 0 }
+
+    /// What `memory.schema_functions` holds once every function file is applied: `name=checksum`, by name.
+    public var functionsFingerprint: String {
+        functions.map { "\($0.name)=\($0.checksum)" }.joined(separator: ",")
+    }
+
     static func bundled() throws -> [Migration] {
-        guard let directory = Bundle.module.url(forResource: "Schema", withExtension: nil) else {
-            throw RepositoriesError(.migration, "the schema files are missing from this build")
-        }
-        let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "sql" }
-        return try files.map { url in
+        try files(in: schemaDirectory()).map { url in
             let stem = url.deletingPathExtension().lastPathComponent
             guard let underscore = stem.firstIndex(of: "_"), let version = Int(stem[..<underscore]) else {
                 throw RepositoriesError(.migration, "schema file \(url.lastPathComponent) is not named NNNN_name.sql")
@@ -55,6 +74,24 @@ public struct Migrator: Sendable {
                 version: version, name: String(stem[stem.index(after: underscore)...]),
                 sql: try String(contentsOf: url, encoding: .utf8))
         }
+    }
+
+    static func bundledFunctions() throws -> [Migration] {
+        try files(in: schemaDirectory().appendingPathComponent("functions", isDirectory: true)).map { url in
+            Migration(version: 0, name: url.deletingPathExtension().lastPathComponent, sql: try String(contentsOf: url, encoding: .utf8))
+        }
+    }
+
+    private static func schemaDirectory() throws -> URL {
+        guard let directory = Bundle.module.url(forResource: "Schema", withExtension: nil) else {
+            throw RepositoriesError(.migration, "the schema files are missing from this build")
+        }
+        return directory
+    }
+
+    private static func files(in directory: URL) throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "sql" }
     }
 
     /// Brings the database up to ``latestVersion``.
@@ -89,6 +126,11 @@ public struct Migrator: Sendable {
                 version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now())
             """, logger: logger)
+        try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS memory.schema_functions (
+                name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+            """, logger: logger)
         var recorded: [Int: String] = [:]
         for try await (version, checksum) in try await connection.query(
             "SELECT version, checksum FROM memory.schema_migrations", logger: logger
@@ -98,29 +140,72 @@ public struct Migrator: Sendable {
         try verify(recorded: recorded)
         var applied: [Int] = []
         for migration in migrations where recorded[migration.version] == nil {
-            let statements = SQLScript.statements(migration.sql)
-            try await connection.withTransaction(logger: logger) { connection in
-                for statement in statements {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                }
+            try await run(migration, on: connection, logger: logger) { connection in
                 try await connection.query(
                     "INSERT INTO memory.schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(migration.checksum))",
                     logger: logger)
             }
-            logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             applied.append(migration.version)
         }
+        try await applyFunctions(on: connection, logger: logger)
         return applied
     }
 
-    /// Fails when the database knows a migration this code does not, or a recorded one was edited.
-    func verify(recorded: [Int: String]) throws {
-        if let newest = recorded.keys.max(), newest > latestVersion {
-            throw RepositoriesError(
-                .schemaTooNew,
-                "the database schema is at version \(newest), newer than this memgraph knows (\(latestVersion)): upgrade memgraph, or point it at another database")
+    /// Applies each function file whose checksum differs from the one recorded, and forgets the
+    /// records of files this build no longer has (a versioned migration dropped their functions).
+    private func applyFunctions(on connection: PostgresConnection, logger: Logger) async throws {
+        var recorded: [String: String] = [:]
+        for try await (name, checksum) in try await connection.query(
+            "SELECT name, checksum FROM memory.schema_functions", logger: logger
+        ).decode((String, String).self) {
+            recorded[name] = checksum
         }
+        for file in functions where recorded[file.name] != file.checksum {
+            try await run(file, on: connection, logger: logger) { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO memory.schema_functions (name, checksum) VALUES (\(file.name), \(file.checksum))
+                    ON CONFLICT (name) DO UPDATE SET checksum = excluded.checksum, applied_at = now()
+                    """, logger: logger)
+            }
+        }
+        let gone = Array(Set(recorded.keys).subtracting(functions.map(\.name)))
+        if !gone.isEmpty {
+            try await connection.query("DELETE FROM memory.schema_functions WHERE name = ANY(\(gone))", logger: logger)
+        }
+    }
+
+    /// Runs a file's statements and `record` in one transaction.
+    private func run(
+        _ file: Migration, on connection: PostgresConnection, logger: Logger,
+        record: (PostgresConnection) async throws -> Void
+    ) async throws {
+        let statements = SQLScript.statements(file.sql)
+        try await connection.withTransaction(logger: logger) { connection in
+            for statement in statements {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+            try await record(connection)
+        }
+        logger.info("applied schema file", metadata: ["version": "\(file.version)", "name": "\(file.name)"])
+    }
+
+    /// Fails when the database knows a migration this code does not, is older than the baseline,
+    /// or a recorded migration was edited.
+    func verify(recorded: [Int: String]) throws {
+        guard let newest = recorded.keys.max() else { return }
+        if newest > latestVersion {
+            throw RepositoriesError.schemaTooNew(version: newest, known: latestVersion)
+        }
+        if newest < baselineVersion {
+            throw RepositoriesError(
+                .migration,
+                "the database schema is at version \(newest), older than this memgraph can upgrade (it starts from version \(baselineVersion)): upgrade it first with memgraph at commit 23d6c50, or point memgraph at a new database")
+        }
+        // A database built by the released files before the baseline has their checksums, not the baseline's.
+        let builtBeforeBaseline = recorded.keys.contains { $0 < baselineVersion }
         for migration in migrations {
+            if migration.isBaseline, builtBeforeBaseline { continue }
             if let checksum = recorded[migration.version], checksum != migration.checksum {
                 throw RepositoriesError(
                     .migration,

@@ -13,6 +13,8 @@ enum Preparation {
 
     private struct State {
         var version: Int
+        /// Every function file of this build is applied as it is.
+        var functionsCurrent: Bool
         var vectorTypes: VectorTypes?
         var rebuilt: Int
     }
@@ -58,19 +60,25 @@ enum Preparation {
                     """
                     SELECT coalesce((SELECT max(version) FROM memory.schema_migrations), 0)::int8,
                            coalesce(to_regtype('vector')::oid, 0)::int8,
-                           coalesce(to_regtype('vector[]')::oid, 0)::int8
+                           coalesce(to_regtype('vector[]')::oid, 0)::int8,
+                           (SELECT coalesce(string_agg(name || '=' || checksum, ',' ORDER BY name COLLATE "C"), '')
+                              FROM memory.schema_functions)
                     """, logger: logger)
                 var version = 0
                 var types: VectorTypes?
-                for try await (v, vectorOID, arrayOID) in rows.decode((Int, Int, Int).self) {
+                var functions = ""
+                for try await (v, vectorOID, arrayOID, fingerprint) in rows.decode((Int, Int, Int, String).self) {
                     version = v
+                    functions = fingerprint
                     if vectorOID != 0, arrayOID != 0 {
                         types = VectorTypes(
                             vector: PostgresDataType(UInt32(vectorOID)), vectorArray: PostgresDataType(UInt32(arrayOID)))
                     }
                 }
                 var rebuilt = 0
-                if version == migrator.latestVersion {
+                // A function file that changed is applied by the migrator, as a new version is.
+                let functionsCurrent = functions == migrator.functionsFingerprint
+                if version == migrator.latestVersion, functionsCurrent {
                     // After a crash Postgres empties UNLOGGED tables: refill kv_store from nodes.
                     for try await count in try await connection.query(
                         "SELECT memory.rebuild_kv_store()", logger: logger
@@ -79,17 +87,15 @@ enum Preparation {
                     }
                     if rebuilt > 0 { logger.notice("rebuilt kv_store", metadata: ["entries": "\(rebuilt)"]) }
                 }
-                return State(version: version, vectorTypes: types, rebuilt: rebuilt)
+                return State(version: version, functionsCurrent: functionsCurrent, vectorTypes: types, rebuilt: rebuilt)
             }
         } catch {
             throw describe(error, server: endpoints.app, operation: "connect")
         }
         if state.version > migrator.latestVersion {
-            throw RepositoriesError(
-                .schemaTooNew,
-                "the database schema is at version \(state.version), newer than this memgraph knows (\(migrator.latestVersion)): upgrade memgraph, or point it at another database")
+            throw RepositoriesError.schemaTooNew(version: state.version, known: migrator.latestVersion)
         }
-        guard state.version == migrator.latestVersion else { return nil }
+        guard state.version == migrator.latestVersion, state.functionsCurrent else { return nil }
         guard let types = state.vectorTypes else {
             throw RepositoriesError(.missingExtension, "the extension \"vector\" is not installed in \(endpoints.app.displayName): run memgraph migrate")
         }

@@ -27,9 +27,8 @@ extension Memgraph.DB {
         var home: String?
 
         func cluster() throws -> EmbeddedPostgres {
-            var environment = ProcessInfo.processInfo.environment
-            if let home { environment["MEMGRAPH_HOME"] = home }
-            return try EmbeddedPostgres(home: MemgraphHome(environment: environment), logger: CLI.logger)
+            let settings = try Settings.load(flags: home.map { ["MEMGRAPH_HOME": $0] } ?? [:])
+            return try EmbeddedPostgres(home: MemgraphHome(environment: settings.values), logger: CLI.logger)
         }
     }
 
@@ -40,11 +39,9 @@ extension Memgraph.DB {
 
         func run() async throws {
             let cluster = try home.cluster()
-            var environment = ProcessInfo.processInfo.environment
-            environment["MEMGRAPH_HOME"] = cluster.home.home.path
-            environment["DATABASE_URL"] = nil
-            environment["POSTGRES_HOST"] = nil
-            let configuration = try DatabaseConfiguration.load(environment: environment)
+            // This cluster, whatever DATABASE_URL or POSTGRES_HOST say.
+            let settings = try Settings.load(flags: ["MEMGRAPH_HOME": cluster.home.home.path]).values
+            let configuration = try DatabaseConfiguration.load(values: settings.filter { !["DATABASE_URL", "POSTGRES_HOST"].contains($0.key) })
             let startup = try await Database.withDatabase(configuration, logger: CLI.logger) { $0.startup }
             let info = try cluster.connectionInfo()
             CLI.note(

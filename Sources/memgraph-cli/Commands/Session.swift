@@ -298,10 +298,9 @@ extension Memgraph.Session {
 extension CLI {
     /// The session database, at MEMGRAPH_SESSIONS_DB or under the data directory (`--home` counts).
     static func sessionStore(_ connection: ConnectionOptions) throws -> SessionStore {
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge(connection.flags) { _, flag in flag }
+        let settings = try connection.settings().values
         return try SessionStore(
-            path: SessionStore.defaultPath(environment: environment), configuration: try SessionConfiguration.load(environment: environment))
+            path: SessionStore.defaultPath(environment: settings), configuration: try SessionConfiguration.load(environment: settings))
     }
 
     /// A `SessionMemory` over the database for `body`; when the database cannot be reached, one

@@ -5,7 +5,7 @@ import MemoryGraph
 enum Graphviz {
     /// `dot` on PATH.
     static func executable() throws -> URL {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        let path = Settings.processEnvironment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = URL(fileURLWithPath: String(directory)).appendingPathComponent("dot")
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }

@@ -26,8 +26,13 @@ struct ConnectionOptions: ParsableArguments {
         return flags
     }
 
+    /// Every setting, these flags first (``Settings``).
+    func settings() throws -> Settings {
+        try Settings.load(flags: flags)
+    }
+
     func load() throws -> DatabaseConfiguration {
-        try DatabaseConfiguration.load(flags: flags)
+        try DatabaseConfiguration.load(settings())
     }
 }
 
@@ -54,11 +59,13 @@ struct OutputOptions: ParsableArguments {
 }
 
 enum CLI {
-    /// Logs go to stderr; MEMGRAPH_LOG_LEVEL picks the level (default warning).
+    /// Logs go to stderr; MEMGRAPH_LOG_LEVEL picks the level (default warning). A config file that
+    /// cannot be read leaves the default here: the command reports that error when it loads its settings.
     static let logger: Logger = {
+        let configured = (try? Settings.load())?["MEMGRAPH_LOG_LEVEL"] ?? Settings.processEnvironment["MEMGRAPH_LOG_LEVEL"]
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
-            let level = ProcessInfo.processInfo.environment["MEMGRAPH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:))
+            let level = configured.flatMap(Logger.Level.init(rawValue:))
             handler.logLevel = level ?? .warning
             return handler
         }

@@ -6,7 +6,7 @@ import Testing
 import MemoryGraph
 
 extension EmbeddingTests {
-    @Suite("Encoder kernels")
+    @Suite("Encoder kernels", .timeLimit(.minutes(5)))
     struct EncoderKernelTests {
         @Test("MEMGRAPH_ENCODER_KERNEL picks the kernel; auto or unset is the fastest this processor runs")
         func choice() throws {

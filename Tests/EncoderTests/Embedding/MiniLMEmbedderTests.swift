@@ -5,7 +5,7 @@ import Testing
 import MemoryGraph
 
 extension EmbeddingTests {
-    @Suite("MiniLM embedder")
+    @Suite("MiniLM embedder", .timeLimit(.minutes(5)))
     struct MiniLMEmbedderTests {
         @Test(
             "batch 1: cosine ≥ 0.9999 with sentence-transformers, on each kernel this processor runs",

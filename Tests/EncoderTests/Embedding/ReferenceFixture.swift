@@ -77,5 +77,5 @@ func cosine(_ a: [Float], _ b: [Float]) -> Double {
 }
 
 /// The parent suite of the encoder's tests, so that `swift test --filter Embedding` runs them all.
-@Suite("Embedding")
+@Suite("Embedding", .timeLimit(.minutes(5)))
 enum EmbeddingTests {}

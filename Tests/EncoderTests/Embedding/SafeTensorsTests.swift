@@ -5,7 +5,7 @@ import Testing
 import MemoryGraph
 
 extension EmbeddingTests {
-    @Suite("safetensors reader")
+    @Suite("safetensors reader", .timeLimit(.minutes(5)))
     struct SafeTensorsTests {
         /// A temporary folder removed when the test ends.
         final class Folder {

@@ -6,7 +6,7 @@ import Testing
 import MemoryGraph
 
 extension EmbeddingTests {
-    @Suite("Vector math")
+    @Suite("Vector math", .timeLimit(.minutes(5)))
     struct VectorMathTests {
         @Test("erf is within 1e-6 of libm's on [-6, 6]")
         func erfAccuracy() {

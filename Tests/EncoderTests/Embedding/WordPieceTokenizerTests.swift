@@ -5,7 +5,7 @@ import Testing
 import MemoryGraph
 
 extension EmbeddingTests {
-    @Suite("WordPiece tokenizer")
+    @Suite("WordPiece tokenizer", .timeLimit(.minutes(5)))
     struct WordPieceTokenizerTests {
         /// A tiny vocabulary: ids are line numbers.
         static let vocabulary = """

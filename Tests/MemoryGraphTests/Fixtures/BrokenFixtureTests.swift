@@ -2,7 +2,7 @@ import Foundation
 import MemoryGraph
 import Testing
 
-@Suite("Fixture loader: broken input")
+@Suite("Fixture loader: broken input", .timeLimit(.minutes(5)))
 struct BrokenFixtureTests {
     /// A broken file under `fixtures/broken` and what its first problem must say.
     struct Case: Sendable, CustomTestStringConvertible {

@@ -2,7 +2,7 @@ import Foundation
 import MemoryGraph
 import Testing
 
-@Suite("Fixture loader: JSON and JSONL text")
+@Suite("Fixture loader: JSON and JSONL text", .timeLimit(.minutes(5)))
 struct FixtureFormatTests {
     func load(_ text: String, _ format: FixtureLoader.Format, name: String = "t") throws -> FixtureSet {
         try FixtureLoader.load(data: Data(text.utf8), name: name, format: format)

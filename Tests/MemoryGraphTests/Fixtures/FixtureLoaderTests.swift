@@ -11,7 +11,7 @@ func fixture(_ relativePath: String) -> URL {
     fixturesFolder.appendingPathComponent(relativePath)
 }
 
-@Suite("Fixture loader: sample fixtures")
+@Suite("Fixture loader: sample fixtures", .timeLimit(.minutes(5)))
 struct FixtureLoaderTests {
     @Test("each sample fixture loads without problems or dangling ends", arguments: [
         ("crm.json", 52, 60), ("support.jsonl", 38, 41), ("engineering", 45, 71),

@@ -1,7 +1,7 @@
 import MemoryGraph
 import Testing
 
-@Suite("Edit distance")
+@Suite("Edit distance", .timeLimit(.minutes(5)))
 struct EditDistanceTests {
     @Test("a swap of adjacent letters is one edit; insertions, deletions and substitutions one each")
     func optimalStringAlignment() {

@@ -1,7 +1,7 @@
 import MemoryGraph
 import Testing
 
-@Suite("REM parse errors")
+@Suite("REM parse errors", .timeLimit(.minutes(5)))
 struct RemParserErrorTests {
     /// One malformed query, the column of its error and words its message must contain.
     struct Case: Sendable, CustomTestStringConvertible {

@@ -1,7 +1,7 @@
 import MemoryGraph
 import Testing
 
-@Suite("REM parser fuzzing")
+@Suite("REM parser fuzzing", .timeLimit(.minutes(5)))
 struct RemParserFuzzTests {
 
     static let pieces = [

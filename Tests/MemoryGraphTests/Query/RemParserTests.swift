@@ -1,7 +1,7 @@
 import MemoryGraph
 import Testing
 
-@Suite("REM parser")
+@Suite("REM parser", .timeLimit(.minutes(5)))
 struct RemParserTests {
     // MARK: Verbs and defaults
 

@@ -1,24 +1,22 @@
--- memgraph schema 10: SEARCH takes more of the HNSW index's candidates for a user who holds a
--- small share of the vectors.
---
--- The index is shared by every user; a search walks all users' vectors and keeps its user's.
--- The list it keeps while walking (ef_search) holds everyone's, so the fewer of them are the
--- user's, the shallower its search among the user's own, and the candidates it hands over (40
--- for LIMIT 10) are a rougher first 40. Re-ranking more of them by their full-precision distance
--- gets back most of the recall that the shared list loses. Measured on a test cluster (about
--- 100,000 vectors of 173 users; one user with 6,000 clustered vectors of its own seed, 6%; 30
--- query vectors of other users; recall@10 against an exact scan; ef_search 400): 40 candidates
--- 0.847, 100 0.950, 200 0.993. Another such user, whose vectors other users held copies of:
--- 40 0.880 (0.900 at ef_search 1000), 100 0.937, 200 0.980, about 1.6 x the time of 40.
--- A user with half of the vectors (`memgraph bench store`'s default) found 0.98 with 40. In
--- `bench store --nodes 10000 --noise-users 20 --noise-nodes 190000` (5%, the others' vectors
--- stand-ins unlike the user's) recall was 0.996 either way and the vector search took 1.1 ms more.
---
--- So the approximate branch now asks the index for p_candidates x (vectors / (2 x the user's
--- live nodes)) candidates when the user holds under half of the vectors, at most 5 x p_candidates
--- (200 for LIMIT 10). The count of vectors is pg_class.reltuples (the planner's estimate, kept by
--- ANALYZE and autovacuum), so the widening costs no scan. The iterative scan's max_scan_tuples
--- (50,000) bounds the walk as before.
+-- SEARCH: the user's nodes nearest to a query vector.
+-- Repeatable: the migrator re-applies this file whenever it changes (see docs/schema.md).
+
+-- SEARCH in one round trip, planned once per connection: sets the user and the HNSW settings,
+-- chooses by the user's live node count (kept by triggers in user_metadata), and returns the nodes
+-- with their scores.
+-- - Fewer than p_exact_below live nodes: an exact scan of the user's vectors, through (user_id, model).
+-- - Otherwise: the model's HNSW index (half precision) with pgvector's iterative scan, keeping each
+--   candidate's full-precision distance, which orders the candidates and is the score returned.
+--   The index is shared by all users, so a user who holds under half of the vectors gets more
+--   candidates: p_candidates x (vectors / (2 x the user's live nodes)), at most 5 x p_candidates,
+--   the count of vectors being pg_class.reltuples (no scan). If the index yields fewer than
+--   p_candidates vectors, the exact scan runs instead, so a result is never cut short.
+-- Each model's HNSW index is partial on its name, so the approximate query names the model as a
+-- constant: one branch per model (SEARCH checks the model in Swift first).
+-- The cached plan is generic and knows no user's size: with sorts, sequential and bitmap scans off
+-- while the approximate query is planned, the HNSW index (which returns rows in distance order) is
+-- the only plan left. enable_sort is turned off for that query alone; the SET clause restores it
+-- when the function returns.
 CREATE OR REPLACE FUNCTION memory.search_nodes(
     p_user text, p_model text, p_query vector, p_types text[], p_min_similarity float8,
     p_candidates integer, p_limit integer, p_ef_search integer, p_exact_below integer)

@@ -1,0 +1,116 @@
+-- Nodes: entity dedup, and the per-user counters in memory.user_metadata. (The access trigger,
+-- memory.update_last_accessed, lives in the baseline: it cannot be re-created as it is.)
+-- Repeatable: the migrator re-applies this file whenever it changes (see docs/schema.md).
+
+-- Entity dedup: a later store of the same (entity_system, entity_id) merges into the node.
+-- entity_data is merged with new keys winning; other top-level keys are replaced; update_count
+-- counts merges (plus any already folded together in the caller's batch); last_updated is now.
+CREATE OR REPLACE FUNCTION memory.merge_entity_content(old jsonb, new jsonb) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT old || (new - 'entity_data' - 'update_count' - 'last_updated')
+        || jsonb_build_object(
+            'entity_data', coalesce(old->'entity_data', '{}') || coalesce(new->'entity_data', '{}'),
+            'update_count', coalesce((old->>'update_count')::int, 0) + 1 + coalesce((new->>'update_count')::int, 0),
+            'last_updated', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+$$;
+
+-- Adds per-user deltas. Statement-level, so a batch of 10,000 rows touches each user's row once.
+-- The trigger functions below plan each run afresh (force_custom_plan): their transition tables
+-- differ in size from call to call, and a plan cached for a small batch is quadratic for a big one.
+CREATE OR REPLACE FUNCTION memory.add_user_counts(deltas jsonb, column_name text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF column_name = 'total_nodes' THEN
+        INSERT INTO memory.user_metadata AS m (user_id, total_nodes)
+        SELECT key, value::int FROM jsonb_each_text(deltas)
+        ON CONFLICT (user_id) DO UPDATE
+            SET total_nodes = GREATEST(0, m.total_nodes + EXCLUDED.total_nodes), last_activity = now();
+    ELSE
+        INSERT INTO memory.user_metadata AS m (user_id, total_relationships)
+        SELECT key, value::int FROM jsonb_each_text(deltas)
+        ON CONFLICT (user_id) DO UPDATE
+            SET total_relationships = GREATEST(0, m.total_relationships + EXCLUDED.total_relationships),
+                last_activity = now();
+    END IF;
+END
+$$;
+
+-- Live nodes (deleted_at IS NULL) are what total_nodes counts.
+CREATE OR REPLACE FUNCTION memory.count_nodes_insert() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
+DECLARE d jsonb;
+BEGIN
+    SELECT jsonb_object_agg(user_id, n) INTO d FROM (
+        SELECT user_id, count(*) AS n FROM new_rows WHERE deleted_at IS NULL GROUP BY user_id) s;
+    IF d IS NOT NULL THEN PERFORM memory.add_user_counts(d, 'total_nodes'); END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION memory.count_nodes_delete() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
+DECLARE d jsonb;
+BEGIN
+    SELECT jsonb_object_agg(user_id, -n) INTO d FROM (
+        SELECT user_id, count(*) AS n FROM old_rows WHERE deleted_at IS NULL GROUP BY user_id) s;
+    IF d IS NOT NULL THEN PERFORM memory.add_user_counts(d, 'total_nodes'); END IF;
+    RETURN NULL;
+END $$;
+
+-- No join of the transition tables (their sizes are unknown to the planner): the change in live
+-- nodes per user is the live rows after minus the live rows before.
+CREATE OR REPLACE FUNCTION memory.count_nodes_update() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
+DECLARE d jsonb;
+BEGIN
+    SELECT jsonb_object_agg(user_id, n) INTO d FROM (
+        SELECT user_id, sum(live) AS n FROM (
+            SELECT user_id, -(deleted_at IS NULL)::int AS live FROM old_rows
+            UNION ALL
+            SELECT user_id, (deleted_at IS NULL)::int FROM new_rows) c
+        GROUP BY user_id HAVING sum(live) <> 0) s;
+    IF d IS NOT NULL THEN PERFORM memory.add_user_counts(d, 'total_nodes'); END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER nodes_count_insert AFTER INSERT ON memory.nodes
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION memory.count_nodes_insert();
+CREATE OR REPLACE TRIGGER nodes_count_delete AFTER DELETE ON memory.nodes
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION memory.count_nodes_delete();
+CREATE OR REPLACE TRIGGER nodes_count_update AFTER UPDATE ON memory.nodes
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION memory.count_nodes_update();
+
+CREATE OR REPLACE FUNCTION memory.count_relationships_insert() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
+DECLARE d jsonb;
+BEGIN
+    SELECT jsonb_object_agg(user_id, n) INTO d FROM (
+        SELECT user_id, count(*) AS n FROM new_rows GROUP BY user_id) s;
+    IF d IS NOT NULL THEN PERFORM memory.add_user_counts(d, 'total_relationships'); END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION memory.count_relationships_delete() RETURNS trigger LANGUAGE plpgsql
+SET plan_cache_mode = force_custom_plan AS $$
+DECLARE d jsonb;
+BEGIN
+    SELECT jsonb_object_agg(user_id, -n) INTO d FROM (
+        SELECT user_id, count(*) AS n FROM old_rows GROUP BY user_id) s;
+    IF d IS NOT NULL THEN PERFORM memory.add_user_counts(d, 'total_relationships'); END IF;
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE TRIGGER relationships_count_insert AFTER INSERT ON memory.relationships
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION memory.count_relationships_insert();
+CREATE OR REPLACE TRIGGER relationships_count_delete AFTER DELETE ON memory.relationships
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION memory.count_relationships_delete();
+
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'memgraph_app') THEN
+        GRANT EXECUTE ON FUNCTION memory.merge_entity_content(jsonb, jsonb), memory.add_user_counts(jsonb, text),
+            memory.count_nodes_insert(), memory.count_nodes_delete(), memory.count_nodes_update(),
+            memory.count_relationships_insert(), memory.count_relationships_delete() TO memgraph_app;
+    END IF;
+END
+$$;
