@@ -13,7 +13,7 @@ import MemoryGraph
 /// ```
 public final class MiniLMEmbedder: Embedder {
     /// The sentence-transformers name of the model.
-    public let modelIdentifier = "sentence-transformers/all-MiniLM-L6-v2"
+    public let modelIdentifier = ModelNames.miniLML6v2
     /// 384.
     public var dimensions: Int { model.configuration.hiddenSize }
     /// Where the model was loaded from.

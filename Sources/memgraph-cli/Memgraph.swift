@@ -24,7 +24,7 @@ struct Memgraph: AsyncParsableCommand {
             """,
         subcommands: [
             Query.self, Import.self, Explore.self, Path.self, Shell.self, Stats.self, Node.self, Relate.self,
-            Cleanup.self, Demo.self, DB.self, Migrate.self, Reindex.self, Worker.self, Jobs.self, Health.self, Embed.self, Bench.self, Session.self,
+            Cleanup.self, Demo.self, Config.self, DB.self, Migrate.self, Reindex.self, Worker.self, Jobs.self, Health.self, Embed.self, Bench.self, Session.self,
         ]
     )
 

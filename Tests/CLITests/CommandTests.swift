@@ -186,3 +186,30 @@ struct CommandTests {
         #expect(text.stdout.contains("search_ef_search_sweep[0]"), "\(text.stdout)")
     }
 }
+
+@Suite("memgraph config", .timeLimit(.minutes(5)))
+struct ConfigCommandTests {
+    @Test("config prints every setting with its source, flags over environment, and masks passwords")
+    func config() async throws {
+        let run = try await Memgraph.run(
+            ["config", "--json", "--database-url", "postgresql://app:s3cret@db.example/mem"],
+            environment: ["MEMGRAPH_SESSION_TTL": "120", "POSTGRES_DB": "envdb"])
+        #expect(run.status == 0, "\(run)")
+        #expect(!run.stdout.contains("s3cret"))
+        guard case .object(let document)? = try? JSONValue.parse(run.stdout), case .array(let rows)? = document["settings"] else {
+            Issue.record("not a settings document: \(run)"); return
+        }
+        var found: [String: (value: JSONValue?, source: JSONValue?)] = [:]
+        for case .object(let row) in rows {
+            if case .string(let name)? = row["name"] { found[name] = (row["value"], row["source"]) }
+        }
+        #expect(found.count == Settings.definitions.count)
+        #expect(found["DATABASE_URL"]?.value == .string("postgresql://app:****@db.example/mem"))
+        #expect(found["DATABASE_URL"]?.source == .string("flag"))
+        #expect(found["MEMGRAPH_SESSION_TTL"]?.value == .string("120"))
+        #expect(found["MEMGRAPH_SESSION_TTL"]?.source == .string("environment"))
+        #expect(found["POSTGRES_POOL_SIZE"]?.source == .string("default"))
+        let text = try await Memgraph.run(["config"])
+        #expect(text.status == 0 && text.stdout.contains("MEMGRAPH_HOME"), "\(text)")
+    }
+}

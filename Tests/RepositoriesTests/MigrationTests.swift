@@ -249,3 +249,20 @@ struct SchemaFileTests {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+extension SchemaFileTests {
+    @Test("each known model's HNSW index in the schema names the model as the Swift code does")
+    func modelIndexes() async throws {
+        for model in EmbeddingModels.all {
+            let definition = try await TestDatabase.asSuperuser { connection in
+                try await connection.query(
+                    "SELECT indexdef FROM pg_indexes WHERE schemaname = 'memory' AND indexname = \(model.indexName)",
+                    logger: TestDatabase.logger
+                ).collect().first?.decode(String.self)
+            }
+            #expect(definition?.contains("'\(model.name)'::text") == true, "\(model.indexName): \(definition ?? "missing")")
+            #expect(definition?.contains("vec(\(model.dimensions))") == true)
+        }
+        #expect(EmbeddingModels.miniLML6v2.name == ModelNames.miniLML6v2)
+    }
+}

@@ -115,3 +115,15 @@ extension Settings.Definition {
         self.init(name: name, defaultValue: value, defaultDescription: description ?? value ?? "unset", summary: summary, isSecret: secret)
     }
 }
+
+extension Settings {
+    /// The effective value of `name` as it may be shown: a secret's password masked (`****`, or a
+    /// URL's password part), nil when unset.
+    public func displayValue(of name: String) -> String? {
+        guard let value = values[name] else { return nil }
+        guard Self.definitions.first(where: { $0.name == name })?.isSecret == true else { return value }
+        guard var url = URLComponents(string: value), url.scheme != nil, url.host != nil else { return "****" }
+        if url.password != nil { url.password = "****" }
+        return url.string ?? "****"
+    }
+}

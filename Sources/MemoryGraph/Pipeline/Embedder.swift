@@ -21,3 +21,11 @@ public protocol Embedder: Sendable {
     /// - Throws: ``MemoryGraphError`` with code `.embeddingFailed` or `.invalidInput`.
     func embed(_ texts: [String]) async throws -> [[Float]]
 }
+
+/// The names of the models memgraph has an encoder and a vector index for: the one Swift source
+/// of each. The schema repeats a name where a partial index must match it literally
+/// (`SQL/schema/0016_baseline.sql`, `functions/60_search.sql`); a test checks that the two agree.
+public enum ModelNames {
+    /// all-MiniLM-L6-v2, 384 dimensions.
+    public static let miniLML6v2 = "sentence-transformers/all-MiniLM-L6-v2"
+}

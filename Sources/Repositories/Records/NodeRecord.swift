@@ -20,10 +20,15 @@ public struct NodeRecord: RepositoryRecord, Equatable {
     public static let table = "memory.nodes"
     public static let idColumn = Column.nodeID
     public static let softDeleteColumn: Column? = .deletedAt
-    public static let selectList = """
-        node_id, node_key, content, context_type, summary, created_at, last_accessed, access_count::int8, \
-        base_relevance::float8, tags, metadata
-        """
+    /// The columns a node is read from, in the order ``init(row:)`` decodes them (the SQL functions
+    /// that return nodes, `memory.lookup_node`, `fuzzy_nodes` and `search_nodes`, return them so too).
+    static let selectedColumns = [
+        "node_id", "node_key", "content", "context_type", "summary", "created_at", "last_accessed", "access_count::int8",
+        "base_relevance::float8", "tags", "metadata",
+    ]
+    public static let selectList = selectedColumns.joined(separator: ", ")
+    /// ``selectList`` for a query that names the nodes table `n`.
+    static let joinedSelectList = selectedColumns.map { "n.\($0)" }.joined(separator: ", ")
 
     public init(row: PostgresRow) throws {
         let (id, key, content, contextType, summary, created, accessed, count, relevance, tags, metadata) = try row.decode(

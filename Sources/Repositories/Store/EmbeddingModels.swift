@@ -1,3 +1,5 @@
+import MemoryGraph
+
 /// The embedding models the schema has an HNSW index for. SEARCH splices a model's name and
 /// dimensions into SQL (the partial index must match literally), so they come only from this list.
 public enum EmbeddingModels {
@@ -10,7 +12,7 @@ public enum EmbeddingModels {
 
     /// all-MiniLM-L6-v2, 384 dimensions (index `idx_embeddings_minilm_l6_v2_hnsw`).
     public static let miniLML6v2 = Model(
-        name: "sentence-transformers/all-MiniLM-L6-v2", dimensions: 384, indexName: "idx_embeddings_minilm_l6_v2_hnsw")
+        name: ModelNames.miniLML6v2, dimensions: 384, indexName: "idx_embeddings_minilm_l6_v2_hnsw")
 
     public static let all: [Model] = [miniLML6v2]
 

@@ -4,27 +4,11 @@ import NIOCore
 import PostgresNIO
 
 extension MemoryStore {
-    /// SEARCH by meaning: embeds `text` with the store's embedder, then searches as
-    /// ``search(_:vector:model:contextTypes:minSimilarity:limit:)`` does.
-    /// - Throws: `RepositoriesError` (`.invalidInput` when the store has no embedder).
-    public func search(
-        _ user: UserID, text: String, contextTypes: Set<ContextType> = [], minSimilarity: Double = 0, limit: Int = 10
-    ) async throws -> [ScoredNode] {
-        guard let embedder else {
-            throw RepositoriesError(.invalidInput, "SEARCH by text needs an embedder; this store has none", operation: "search", user: user.rawValue)
+    /// Stores embeddings for the user's nodes in one batched statement.
+    public func storeEmbeddings(_ user: UserID, _ records: [EmbeddingRecord]) async throws {
+        try await database.withUser(user, operation: "store embeddings") { connection in
+            _ = try await embeddings.upsert(user, records, on: connection)
         }
-        let vector: [Float]
-        do {
-            guard let first = try await embedder.embed([text]).first else {
-                throw MemoryGraphError(code: .embeddingFailed, message: "the embedder returned no vector")
-            }
-            vector = first
-        } catch let error as MemoryGraphError {
-            throw RepositoriesError(.invalidInput, "embedding the query failed: \(error.message)", operation: "search", user: user.rawValue)
-        }
-        return try await search(
-            user, vector: vector, model: embedder.modelIdentifier, contextTypes: contextTypes, minSimilarity: minSimilarity,
-            limit: limit)
     }
 
     /// In `.sync` mode: embeds the jobs the trigger just queued for `ids` and stores the vectors in the

@@ -19,13 +19,8 @@ struct QueryResult: Sendable {
         case .fuzzy(let text, let threshold, let limit):
             return QueryResult(query: query, rows: try await store.fuzzy(user, text: text, threshold: threshold, limit: limit))
         case .search(let text, let contextTypes, let minSimilarity, let limit):
-            let embedder = try CLI.makeEmbedder()
-            guard let vector = try await embedder.embed([text]).first else {
-                throw MemoryGraphError(code: .embeddingFailed, message: "the embedder returned no vector for the query")
-            }
-            let rows = try await store.search(
-                user, vector: vector, model: embedder.modelIdentifier, contextTypes: contextTypes,
-                minSimilarity: minSimilarity, limit: limit)
+            let searcher = MemoryStore(database: store.database, embedder: try CLI.makeEmbedder())
+            let rows = try await searcher.search(user, text: text, contextTypes: contextTypes, minSimilarity: minSimilarity, limit: limit)
             return QueryResult(query: query, rows: rows)
         case .traverse(let key, let depth, let types, let direction):
             guard let start = try await store.lookup(user, key: key) else {

@@ -5,30 +5,8 @@
 -- costs latency, never data: workers also sweep for due jobs.
 -- Repeatable: the migrator re-applies this file whenever it changes (see docs/schema.md).
 
--- The text of one embedded field: the summary column for 'summary', else a string in content.
--- The one statement of the text rule: jobs, batches and the worker's claim all go through it.
-CREATE OR REPLACE FUNCTION memory.field_text(n memory.nodes, field text) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT nullif(btrim(CASE WHEN field = 'summary' THEN coalesce(n.summary, n.content->>'summary')
-                             WHEN jsonb_typeof(n.content->field) = 'string' THEN n.content->>field END), '')
-$$;
-
 -- How many nodes one statement must insert to be queued as batches rather than per-field jobs.
 CREATE OR REPLACE FUNCTION memory.bulk_job_rows() RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT 1000';
-
--- The texts to embed of the user's live, opted-in nodes among p_nodes: one row per embedded field
--- that memory.field_text finds non-empty. Each node is read by one index probe, whatever the
--- statistics say (inside an import's transaction they do not know its rows yet).
-CREATE OR REPLACE FUNCTION memory.node_texts(p_user text, p_nodes uuid[])
-RETURNS TABLE (node_id uuid, field text, body text)
-LANGUAGE sql STABLE SET search_path = pg_catalog, memory, public AS $$
-    SELECT n.node_id, f.field, x.body
-    FROM unnest(p_nodes) AS id(node_id)
-    CROSS JOIN LATERAL (SELECT * FROM memory.nodes m WHERE m.user_id = p_user AND m.node_id = id.node_id) n
-    CROSS JOIN memory.embedded_fields f
-    CROSS JOIN LATERAL (SELECT memory.field_text(n, f.field) AS body) x
-    WHERE n.deleted_at IS NULL AND coalesce(n.metadata->>'embed', 'true') <> 'false' AND x.body IS NOT NULL
-$$;
 
 -- Writes the per-field jobs of the user's nodes among p_nodes (memory.node_texts), created and due
 -- at p_since. A job already there is kept: for a node inserted earlier in a batch, it was written
@@ -176,13 +154,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, memory, public AS $$
             WHERE b.user_id = p_user AND b.created_at = now())
 $$;
 
-REVOKE ALL ON FUNCTION memory.node_texts(text, uuid[]), memory.queue_field_jobs(text, uuid[], timestamptz),
-    memory.queued_texts(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION memory.queue_field_jobs(text, uuid[], timestamptz), memory.queued_texts(text) FROM PUBLIC;
 DO $$
 BEGIN
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'memgraph_app') THEN
-        GRANT EXECUTE ON FUNCTION memory.field_text(memory.nodes, text), memory.node_texts(text, uuid[]),
-            memory.queue_field_jobs(text, uuid[], timestamptz), memory.enqueue_embeddings(jsonb),
+        GRANT EXECUTE ON FUNCTION memory.queue_field_jobs(text, uuid[], timestamptz), memory.enqueue_embeddings(jsonb),
             memory.embed_track_insert(), memory.embed_track_update(), memory.queued_texts(text) TO memgraph_app;
     END IF;
 END

@@ -3,12 +3,6 @@ import MemoryGraph
 import PostgresNIO
 
 extension MemoryStore {
-    /// The node columns, prefixed for joins (same order as `NodeRecord.selectList`).
-    static let nodeColumns = """
-        n.node_id, n.node_key, n.content, n.context_type, n.summary, n.created_at, n.last_accessed, \
-        n.access_count::int8, n.base_relevance::float8, n.tags, n.metadata
-        """
-
     /// Users with fewer live nodes than this are searched exactly; larger ones through HNSW
     /// (passed to `memory.search_nodes`).
     public static let exactSearchLimit = 5_000
@@ -21,84 +15,6 @@ extension MemoryStore {
     // the user is at hand, filtering node_id over all the user's rows once per candidate (SEARCH of a
     // user with 2,000 nodes: 830 ms instead of 14). Inside a LIMIT 1 subquery that asks nothing about
     // deleted_at, no partial index applies, and the primary key (user_id, node_id) is the only way in.
-
-    // MARK: LOOKUP
-
-    /// LOOKUP: the node under a natural key ("sarah-chen"), through kv_store.
-    ///
-    /// One round trip: `memory.lookup_node` sets the user for row-level security and reads, in
-    /// one statement (a plain `withUser` transaction costs four).
-    public func lookup(_ user: UserID, key: String) async throws -> MemoryNode? {
-        do {
-            return try await database.client.withConnection { connection in
-                let rows = try await connection.query(
-                    "SELECT \(unescaped: Self.nodeColumns) FROM memory.lookup_node(\(user.rawValue), \(key)) n",
-                    logger: database.logger)
-                for try await row in rows { return try NodeRecord(row: row).node }
-                return nil
-            }
-        } catch {
-            throw RepositoriesError.wrap(error, operation: "lookup", user: user.rawValue)
-        }
-    }
-
-    // MARK: FUZZY
-
-    /// FUZZY: nodes whose key or summary is similar to `text` (pg_trgm similarity), best first.
-    /// A node's score is the larger of its key's and its summary's similarity; nodes with equal
-    /// scores come closest spelling first (``fuzzyNodes(_:text:limit:)``).
-    ///
-    /// The candidates come from `memory.fuzzy_candidates`, which reads the transaction's user only:
-    /// it runs as the schema owner so that the per-user trigram indexes can be used (under
-    /// row-level security pg_trgm's `%`, not being leakproof, cannot drive an index scan). It
-    /// scores keys first; once `limit` nodes match by key, summaries are searched only above the
-    /// `limit`-th key score, the least a summary needs to reach the top (schema 6).
-    /// - Throws: `RepositoriesError` (`.invalidInput` for a threshold outside 0…1).
-    public func fuzzy(_ user: UserID, text: String, threshold: Double = 0.3, limit: Int = 10) async throws -> [ScoredNode] {
-        guard (0...1).contains(threshold) else {
-            throw RepositoriesError(.invalidInput, "threshold must be between 0 and 1", operation: "fuzzy", user: user.rawValue)
-        }
-        return try await scoredNodes(
-            Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit), operation: "fuzzy", user: user
-        ) { try await Self.fuzzyNodes($0, text: text, limit: limit) }
-    }
-
-    /// The best `limit` of FUZZY's rows: by score, and within a tie by the fewest edits
-    /// (``EditDistance/optimalStringAlignment(_:_:)``) between the text and the node's key,
-    /// derived key or summary, each as a key ("Tomas Fsei" → "tomas-fsei"). Trigram similarity
-    /// ties often between near spellings (tomas-fesi, tomas-feka, tomas-feri: 0.47 each), and the
-    /// swap of two letters is one edit where unrelated letters are two or more (schema 9). Equal
-    /// distances keep the statement's order (key, then id). Rows are ranked from their key,
-    /// summary, score and derived key alone; only the `limit` kept are decoded in full.
-    static func fuzzyNodes(_ rows: PostgresRowSequence, text: String, limit: Int) async throws -> [ScoredNode] {
-        let target = NodeKey.normalize(text) ?? text.lowercased()
-        var ranked: [(place: Int, score: Double, edits: Int, row: PostgresRow)] = []
-        for try await row in rows {
-            let columns = PostgresRandomAccessRow(row)
-            let score = try columns[11].decode(Double.self, context: .default)
-            let names = [
-                try columns[1].decode(String?.self, context: .default),
-                try columns[12].decode(String?.self, context: .default),
-                try columns[4].decode(String?.self, context: .default).flatMap(NodeKey.normalize),
-            ].compactMap { $0 }
-            let edits = names.map { EditDistance.optimalStringAlignment(target, $0) }.min() ?? Int.max
-            ranked.append((ranked.count, score, edits, row))
-        }
-        ranked.sort { a, b in
-            if a.score != b.score { return a.score > b.score }
-            if a.edits != b.edits { return a.edits < b.edits }
-            return a.place < b.place
-        }
-        return try ranked.prefix(max(0, limit)).map { ScoredNode(node: try NodeRecord(row: $0.row).node, score: $0.score) }
-    }
-
-    /// FUZZY's statement: `memory.fuzzy_nodes`, which sets the user and returns the node columns
-    /// and the score, in one round trip.
-    static func fuzzyQuery(user: UserID, text: String, threshold: Double, limit: Int) -> PostgresQuery {
-        "SELECT * FROM memory.fuzzy_nodes(\(user.rawValue), \(text), \(Float(threshold))::real, \(max(0, limit))::int4)"
-    }
-
-    // MARK: SEARCH
 
     /// SEARCH: the nodes whose embeddings are nearest to `vector` by cosine similarity, best first,
     /// one entry per node (its best field).
@@ -155,6 +71,29 @@ extension MemoryStore {
             """
     }
 
+    /// SEARCH by meaning: embeds `text` with the store's embedder, then searches as
+    /// ``search(_:vector:model:contextTypes:minSimilarity:limit:)`` does.
+    /// - Throws: `RepositoriesError` (`.invalidInput` when the store has no embedder).
+    public func search(
+        _ user: UserID, text: String, contextTypes: Set<ContextType> = [], minSimilarity: Double = 0, limit: Int = 10
+    ) async throws -> [ScoredNode] {
+        guard let embedder else {
+            throw RepositoriesError(.invalidInput, "SEARCH by text needs an embedder; this store has none", operation: "search", user: user.rawValue)
+        }
+        let vector: [Float]
+        do {
+            guard let first = try await embedder.embed([text]).first else {
+                throw MemoryGraphError(code: .embeddingFailed, message: "the embedder returned no vector")
+            }
+            vector = first
+        } catch let error as MemoryGraphError {
+            throw RepositoriesError(.invalidInput, "embedding the query failed: \(error.message)", operation: "search", user: user.rawValue)
+        }
+        return try await search(
+            user, vector: vector, model: embedder.modelIdentifier, contextTypes: contextTypes, minSimilarity: minSimilarity,
+            limit: limit)
+    }
+
     /// Seed 004's text search: summary or content containing `text` (ILIKE), summary matches first, newest next.
     public func textSearch(
         _ user: UserID, text: String, contextTypes: Set<ContextType> = [], limit: Int = 50
@@ -165,7 +104,7 @@ extension MemoryStore {
         return try await database.withUser(user, operation: "text search") { connection in
             let rows = try await connection.query(
                 """
-                SELECT \(unescaped: Self.nodeColumns) FROM memory.nodes n
+                SELECT \(unescaped: NodeRecord.joinedSelectList) FROM memory.nodes n
                 WHERE n.user_id = \(user.rawValue) AND n.deleted_at IS NULL
                   AND (n.summary ILIKE \(pattern) OR n.content::text ILIKE \(pattern))
                   AND (\(types)::text[] IS NULL OR n.context_type = ANY(\(types)::text[]))
@@ -178,17 +117,10 @@ extension MemoryStore {
         }
     }
 
-    /// Stores embeddings for the user's nodes in one batched statement.
-    public func storeEmbeddings(_ user: UserID, _ records: [EmbeddingRecord]) async throws {
-        try await database.withUser(user, operation: "store embeddings") { connection in
-            _ = try await embeddings.upsert(user, records, on: connection)
-        }
-    }
-
     /// Runs one of the user-scoping functions (`memory.fuzzy_nodes`, `memory.search_nodes`: they
     /// set the user themselves) on a pooled connection, outside any transaction, and reads its
     /// rows with `read` (by default: every row, in order).
-    private func scoredNodes(
+    func scoredNodes(
         _ query: PostgresQuery, operation: String, user: UserID,
         read: (PostgresRowSequence) async throws -> [ScoredNode] = { try await MemoryStore.scoredNodes($0) }
     ) async throws -> [ScoredNode] {

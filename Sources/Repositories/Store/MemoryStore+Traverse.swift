@@ -1,0 +1,58 @@
+import Foundation
+import MemoryGraph
+import PostgresNIO
+
+extension MemoryStore {
+    /// The nodes reachable from `start` within `depth` edges, breadth first: one query per level,
+    /// then one for the nodes, all in one transaction.
+    public func traverse(
+        _ user: UserID, from start: UUID, depth: Int = 2, types: Set<RelationshipType> = [], direction: Direction = .both
+    ) async throws -> Subgraph {
+        let typeNames = types.isEmpty ? nil : types.map(\.rawValue).sorted()
+        return try await database.withUser(user, operation: "traverse") { connection in
+            var depthOf: [UUID: Int] = [start: 0]
+            var frontier = [start]
+            var edges: [UUID: Relationship] = [:]
+            var level = 0
+            while level < max(0, depth), !frontier.isEmpty {
+                level += 1
+                let out = direction != .incoming
+                let incoming = direction != .outgoing
+                let rows = try await connection.query(
+                    """
+                    SELECT \(unescaped: RelationshipRecord.selectList) FROM memory.relationships
+                    WHERE user_id = \(user.rawValue)
+                      AND ((\(out) AND from_node_id = ANY(\(frontier))) OR (\(incoming) AND to_node_id = ANY(\(frontier))))
+                      AND (\(typeNames)::text[] IS NULL OR relationship_type = ANY(\(typeNames)::text[]))
+                    """, logger: database.logger)
+                var next: [UUID] = []
+                for try await row in rows {
+                    let edge = try RelationshipRecord(row: row).relationship
+                    edges[edge.id!] = edge
+                    for end in [edge.from, edge.to] where depthOf[end] == nil {
+                        depthOf[end] = level
+                        next.append(end)
+                    }
+                }
+                frontier = next
+            }
+            let ids = Array(depthOf.keys)
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: NodeRecord.selectList) FROM memory.nodes
+                WHERE user_id = \(user.rawValue) AND node_id = ANY(\(ids)) AND deleted_at IS NULL
+                """, logger: database.logger)
+            var entries: [Subgraph.Entry] = []
+            for try await row in rows {
+                let node = try NodeRecord(row: row).node
+                entries.append(.init(node: node, depth: depthOf[node.id!] ?? 0))
+            }
+            let live = Set(entries.map { $0.node.id! })
+            guard live.contains(start) else { return Subgraph(nodes: [], edges: []) }
+            entries.sort { ($0.depth, $0.node.key ?? "~", $0.node.id!.uuidString) < ($1.depth, $1.node.key ?? "~", $1.node.id!.uuidString) }
+            let kept = edges.values.filter { live.contains($0.from) && live.contains($0.to) }
+                .sorted { ($0.from.uuidString, $0.to.uuidString, $0.type.rawValue) < ($1.from.uuidString, $1.to.uuidString, $1.type.rawValue) }
+            return Subgraph(nodes: entries, edges: kept)
+        }
+    }
+}
