@@ -183,7 +183,16 @@ struct SchemaFileTests {
             return try Self.run(Self.root.appendingPathComponent("scripts/schema-dump").path, ["--url", url])
         }
         #expect(!body.isEmpty)
-        #expect(dumped == body, "SQL/current.sql is stale: run scripts/schema-dump and commit the result")
+        if dumped != body {
+            // Name the first line that differs rather than print both dumps.
+            let (have, want) = (body.split(separator: "\n", omittingEmptySubsequences: false), dumped.split(separator: "\n", omittingEmptySubsequences: false))
+            let line = (0..<min(have.count, want.count)).first { have[$0] != want[$0] } ?? min(have.count, want.count)
+            Issue.record("""
+                SQL/current.sql is stale from its line \(line + 4) on: run scripts/schema-dump and commit the result
+                  committed: \(line < have.count ? String(have[line]) : "(end)")
+                  migrated:  \(line < want.count ? String(want[line]) : "(end)")
+                """)
+        }
     }
 
     @Test("a database built by the releases before the baseline is accepted as it is, and one older is refused")
