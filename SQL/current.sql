@@ -416,6 +416,24 @@ BEGIN
 END $$;
 
 --
+-- Name: node_document(text, jsonb); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.node_document(summary text, content jsonb) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT concat_ws(' ',
+        coalesce(summary, CASE WHEN jsonb_typeof(content->'summary') = 'string' THEN content->>'summary' END),
+        CASE WHEN jsonb_typeof(content->'content') = 'string' THEN content->>'content' END,
+        CASE WHEN jsonb_typeof(content->'description') = 'string' THEN content->>'description' END,
+        CASE WHEN jsonb_typeof(content->'text') = 'string' THEN content->>'text' END,
+        CASE WHEN jsonb_typeof(content->'body') = 'string' THEN content->>'body' END,
+        CASE WHEN jsonb_typeof(content->'message') = 'string' THEN content->>'message' END,
+        CASE WHEN jsonb_typeof(content->'notes') = 'string' THEN content->>'notes' END,
+        CASE WHEN jsonb_typeof(content->'entity_name') = 'string' THEN content->>'entity_name' END)
+$$;
+
+--
 -- Name: nodes; Type: TABLE; Schema: memory; Owner: -
 --
 
@@ -438,6 +456,7 @@ CREATE TABLE memory.nodes (
     entity_system text,
     deleted_at timestamp with time zone,
     summary_trigrams integer GENERATED ALWAYS AS (array_length(public.show_trgm(summary), 1)) STORED,
+    search_document tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, memory.node_document(summary, content))) STORED,
     CONSTRAINT entity_identity_complete CHECK (((entity_id IS NULL) = (entity_system IS NULL))),
     CONSTRAINT valid_base_relevance CHECK (((base_relevance >= (0)::double precision) AND (base_relevance <= (1)::double precision))),
     CONSTRAINT valid_context_type CHECK ((context_type = ANY (ARRAY['search_result'::text, 'user_selection'::text, 'tool_output'::text, 'domain_entity'::text, 'completed_action'::text, 'conversation_fact'::text, 'temporary_state'::text]))),
@@ -673,6 +692,69 @@ BEGIN
 END $$;
 
 --
+-- Name: lexical_candidates(text, text[], timestamp with time zone, timestamp with time zone, integer, text, integer); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.lexical_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer, p_ranking text, p_common_cap integer) RETURNS TABLE(node_id uuid, score double precision)
+    LANGUAGE plpgsql SECURITY DEFINER ROWS 40
+    SET search_path TO 'pg_catalog', 'memory'
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+#variable_conflict use_column
+DECLARE
+    u text := memory.current_user_id();
+    cfg regconfig;
+    lexemes text[];
+    total float8;
+    q tsquery;
+BEGIN
+    IF u IS NULL OR p_limit <= 0 OR p_text IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT c.config INTO cfg FROM memory.text_search_config c;
+    lexemes := tsvector_to_array(to_tsvector(cfg, p_text));
+    IF cardinality(lexemes) = 0 THEN
+        RETURN;
+    END IF;
+    IF p_ranking = 'cover_density' THEN
+        q := array_to_string(ARRAY(SELECT quote_literal(l) FROM unnest(lexemes) l), ' | ')::tsquery;
+        RETURN QUERY
+            SELECT n.node_id, ts_rank_cd(n.search_document, q)::float8
+            FROM memory.nodes n
+            WHERE n.user_id = u AND n.deleted_at IS NULL AND n.search_document @@ q
+              AND (p_types IS NULL OR n.context_type = ANY(p_types))
+              AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until)
+            ORDER BY 2 DESC, 1
+            LIMIT p_limit;
+        RETURN;
+    END IF;
+    SELECT greatest(coalesce(max(m.total_nodes), 0), 1) INTO total FROM memory.user_metadata m WHERE m.user_id = u;
+    RETURN QUERY
+        WITH hits AS (
+            SELECT l.lexeme, h.node_id, h.len
+            FROM unnest(lexemes) AS l(lexeme)
+            CROSS JOIN LATERAL (
+                SELECT n.node_id, length(n.search_document)::float8 AS len
+                FROM memory.nodes n
+                WHERE n.user_id = u AND n.deleted_at IS NULL AND n.search_document @@ quote_literal(l.lexeme)::tsquery
+                  AND (p_types IS NULL OR n.context_type = ANY(p_types))
+                  AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until)
+                LIMIT p_common_cap
+            ) h
+        ), weights AS (
+            SELECT h.lexeme, ln(1 + (greatest(total, count(*)) - count(*) + 0.5) / (count(*) + 0.5)) AS idf
+            FROM hits h GROUP BY h.lexeme HAVING count(*) < p_common_cap
+        ), lengths AS (
+            SELECT greatest(avg(h.len), 1) AS average FROM hits h
+        )
+        SELECT h.node_id, sum(w.idf * 2.2 / (1 + 1.2 * (0.25 + 0.75 * h.len / a.average)))::float8 AS score
+        FROM hits h JOIN weights w ON w.lexeme = h.lexeme CROSS JOIN lengths a
+        GROUP BY h.node_id
+        ORDER BY 2 DESC, 1
+        LIMIT p_limit;
+END $$;
+
+--
 -- Name: lookup_node(text, text); Type: FUNCTION; Schema: memory; Owner: -
 --
 
@@ -702,6 +784,51 @@ CREATE FUNCTION memory.merge_entity_content(old jsonb, new jsonb) RETURNS jsonb
             'update_count', coalesce((old->>'update_count')::int, 0) + 1 + coalesce((new->>'update_count')::int, 0),
             'last_updated', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
 $$;
+
+--
+-- Name: name_candidates(text, text[], timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.name_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer) RETURNS TABLE(node_id uuid, score double precision)
+    LANGUAGE plpgsql SECURITY DEFINER ROWS 10
+    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+#variable_conflict use_column
+DECLARE
+    u text := memory.current_user_id();
+    names text[];
+BEGIN
+    IF u IS NULL OR p_limit <= 0 OR p_text IS NULL THEN
+        RETURN;
+    END IF;
+    names := ARRAY(
+        SELECT DISTINCT k FROM (
+            SELECT btrim(regexp_replace(lower(regexp_replace(m[1], '[''’]s\M', '', 'g')), '[^[:alnum:]]+', '-', 'g'), '-') AS k
+            FROM regexp_matches(p_text, '([[:upper:]][[:alnum:]''’]*(?:[[:space:]]+[[:upper:]][[:alnum:]''’]*){0,2})', 'g') AS m
+        ) s WHERE length(k) >= 3);
+    IF cardinality(names) = 0 THEN
+        RETURN;
+    END IF;
+    PERFORM set_config('pg_trgm.word_similarity_threshold', '0.6', true);
+    RETURN QUERY
+        SELECT c.node_id, max(c.score)::float8
+        FROM unnest(names) AS nm(name)
+        CROSS JOIN LATERAL (
+            SELECT kv.node_id, (word_similarity(nm.name, kv.entity_key) + similarity(nm.name, kv.entity_key)) / 2 AS score
+            FROM memory.kv_store kv
+            WHERE kv.user_id = u AND kv.entity_key %> nm.name
+            ORDER BY 2 DESC, 1
+            LIMIT p_limit
+        ) c
+        CROSS JOIN LATERAL (
+            SELECT * FROM memory.nodes x WHERE x.user_id = u AND x.node_id = c.node_id LIMIT 1) n
+        WHERE n.deleted_at IS NULL AND (p_types IS NULL OR n.context_type = ANY(p_types))
+          AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until)
+        GROUP BY c.node_id
+        ORDER BY 2 DESC, 1
+        LIMIT p_limit;
+END $$;
 
 --
 -- Name: node_texts(text, uuid[]); Type: FUNCTION; Schema: memory; Owner: -
@@ -786,6 +913,78 @@ BEGIN
     ORDER BY user_id, k, (node_key IS NOT NULL) DESC, created_at DESC, node_id DESC;
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
     RETURN rebuilt;
+END $$;
+
+--
+-- Name: recall_nodes(text, text, public.vector, text, text[], timestamp with time zone, timestamp with time zone, double precision, integer, integer, integer, integer, double precision[], double precision, integer, text, integer); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.recall_nodes(p_user text, p_model text, p_query public.vector, p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_min_similarity double precision, p_limit integer, p_candidates integer, p_ef_search integer, p_exact_below integer, p_weights double precision[], p_rrf_k double precision, p_graph_seeds integer, p_ranking text, p_common_cap integer) RETURNS TABLE(node_id uuid, node_key text, content jsonb, context_type text, summary text, created_at timestamp with time zone, last_accessed timestamp with time zone, access_count bigint, base_relevance double precision, tags text[], metadata jsonb, score double precision, vector_rank bigint, vector_score double precision, lexical_rank bigint, lexical_score double precision, name_rank bigint, name_score double precision, graph_rank bigint, graph_score double precision)
+    LANGUAGE plpgsql
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM set_config('memgraph.user_id', p_user, true);
+    IF p_limit <= 0 THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+        WITH vec AS (
+            SELECT v.node_id, 1 - v.distance AS s, row_number() OVER (ORDER BY v.distance, v.node_id) AS r
+            FROM memory.vector_candidates(
+                p_user, p_model, p_query, p_types, p_since, p_until, p_candidates, p_ef_search, p_exact_below) v
+            WHERE p_weights[1] > 0 AND 1 - v.distance >= p_min_similarity
+        ), lex AS (
+            SELECT l.node_id, l.score AS s, row_number() OVER (ORDER BY l.score DESC, l.node_id) AS r
+            FROM memory.lexical_candidates(p_text, p_types, p_since, p_until, p_candidates, p_ranking, p_common_cap) l
+            WHERE p_weights[2] > 0
+        ), nam AS (
+            SELECT m.node_id, m.score AS s, row_number() OVER (ORDER BY m.score DESC, m.node_id) AS r
+            FROM memory.name_candidates(p_text, p_types, p_since, p_until, p_candidates) m
+            WHERE p_weights[3] > 0
+        ), fused AS (
+            SELECT coalesce(v.node_id, l.node_id, m.node_id) AS node_id, v.r AS vr, v.s AS vs, l.r AS lr, l.s AS ls,
+                   m.r AS mr, m.s AS ms,
+                   coalesce(p_weights[1] / (p_rrf_k + v.r), 0) + coalesce(p_weights[2] / (p_rrf_k + l.r), 0)
+                     + coalesce(p_weights[3] / (p_rrf_k + m.r), 0) AS f
+            FROM vec v
+            FULL JOIN lex l ON l.node_id = v.node_id
+            FULL JOIN nam m ON m.node_id = coalesce(v.node_id, l.node_id)
+        ), seeds AS (
+            SELECT s.node_id, s.f FROM fused s WHERE p_weights[4] > 0 ORDER BY s.f DESC, s.node_id LIMIT p_graph_seeds
+        ), hop AS (
+            SELECT nb.node_id, max(s.f * nb.strength) AS gs
+            FROM seeds s
+            CROSS JOIN LATERAL (
+                SELECT r.to_node_id AS node_id, r.strength::float8 AS strength FROM memory.relationships r
+                WHERE r.user_id = p_user AND r.from_node_id = s.node_id
+                UNION ALL
+                SELECT r.from_node_id, r.strength::float8 FROM memory.relationships r
+                WHERE r.user_id = p_user AND r.to_node_id = s.node_id
+            ) nb
+            CROSS JOIN LATERAL (
+                SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = nb.node_id LIMIT 1) n
+            WHERE n.deleted_at IS NULL AND (p_types IS NULL OR n.context_type = ANY(p_types))
+              AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until)
+            GROUP BY nb.node_id
+        ), graph AS (
+            SELECT h.node_id, h.gs, row_number() OVER (ORDER BY h.gs DESC, h.node_id) AS r FROM hop h
+        ), total AS (
+            SELECT coalesce(f.node_id, g.node_id) AS node_id, f.vr, f.vs, f.lr, f.ls, f.mr, f.ms, g.r AS gr, g.gs,
+                   coalesce(f.f, 0) + coalesce(p_weights[4] / (p_rrf_k + g.r), 0) AS fs
+            FROM fused f FULL JOIN graph g ON g.node_id = f.node_id
+        )
+        SELECT n.node_id, n.node_key, n.content, n.context_type, n.summary, n.created_at, n.last_accessed,
+               n.access_count::int8, n.base_relevance::float8, n.tags, n.metadata, t.fs::float8,
+               t.vr::int8, t.vs::float8, t.lr::int8, t.ls::float8, t.mr::int8, t.ms::float8, t.gr::int8, t.gs::float8
+        FROM total t
+        CROSS JOIN LATERAL (
+            SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = t.node_id LIMIT 1) n
+        WHERE t.fs > 0 AND n.deleted_at IS NULL AND (p_types IS NULL OR n.context_type = ANY(p_types))
+          AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until)
+        ORDER BY t.fs DESC, n.node_id
+        LIMIT p_limit;
 END $$;
 
 --
@@ -928,15 +1127,73 @@ CREATE FUNCTION memory.search_nodes(p_user text, p_model text, p_query public.ve
     SET enable_bitmapscan TO 'off'
     SET enable_sort TO 'on'
     AS $$
+BEGIN
+    PERFORM set_config('memgraph.user_id', p_user, true);
+    IF p_limit <= 0 THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+        SELECT n.node_id, n.node_key, n.content, n.context_type, n.summary, n.created_at, n.last_accessed,
+               n.access_count::int8, n.base_relevance::float8, n.tags, n.metadata, (1 - b.distance)::float8
+        FROM memory.vector_candidates(
+            p_user, p_model, p_query, p_types, NULL, NULL, p_candidates, p_ef_search, p_exact_below) b
+        CROSS JOIN LATERAL (
+            SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = b.node_id LIMIT 1) n
+        WHERE n.deleted_at IS NULL AND 1 - b.distance >= p_min_similarity
+          AND (p_types IS NULL OR n.context_type = ANY(p_types))
+        ORDER BY b.distance, n.node_id
+        LIMIT p_limit;
+END $$;
+
+--
+-- Name: set_text_search_config(regconfig); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.set_text_search_config(p_config regconfig) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'memory'
+    AS $$
+BEGIN
+    EXECUTE format(
+        'ALTER TABLE memory.nodes ALTER COLUMN search_document SET EXPRESSION AS '
+        '(to_tsvector(%L::regconfig, memory.node_document(summary, content)))', p_config::text);
+    UPDATE memory.text_search_config SET config = p_config;
+END $$;
+
+--
+-- Name: update_last_accessed(); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.update_last_accessed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    NEW.last_accessed = now();
+    NEW.access_count = OLD.access_count + 1;
+    RETURN NEW;
+END
+$$;
+
+--
+-- Name: vector_candidates(text, text, public.vector, text[], timestamp with time zone, timestamp with time zone, integer, integer, integer); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.vector_candidates(p_user text, p_model text, p_query public.vector, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_candidates integer, p_ef_search integer, p_exact_below integer) RETURNS TABLE(node_id uuid, distance double precision)
+    LANGUAGE plpgsql
+    SET plan_cache_mode TO 'force_generic_plan'
+    SET enable_seqscan TO 'off'
+    SET enable_bitmapscan TO 'off'
+    SET enable_sort TO 'on'
+    AS $$
 DECLARE
     live_nodes integer;
     stored_vectors float8;
     candidates integer := p_candidates;
+    filtered boolean := p_types IS NOT NULL OR p_since IS NOT NULL OR p_until IS NOT NULL;
     ids uuid[];
     distances float8[];
 BEGIN
-    PERFORM set_config('memgraph.user_id', p_user, true);
-    IF p_limit <= 0 THEN
+    IF p_candidates <= 0 OR p_query IS NULL THEN
         RETURN;
     END IF;
     SELECT u.total_nodes INTO live_nodes FROM memory.user_metadata u WHERE u.user_id = p_user;
@@ -951,13 +1208,27 @@ BEGIN
                 set_config('hnsw.ef_search', p_ef_search::text, true),
                 set_config('hnsw.max_scan_tuples', '50000', true);
         PERFORM set_config('enable_sort', 'off', true);
-        IF p_model = 'sentence-transformers/all-MiniLM-L6-v2' THEN
+        IF p_model = 'sentence-transformers/all-MiniLM-L6-v2' AND NOT filtered THEN
             SELECT coalesce(array_agg(a.node_id ORDER BY a.distance), '{}'), coalesce(array_agg(a.distance ORDER BY a.distance), '{}')
             INTO ids, distances
             FROM (
                 SELECT e.node_id, e.embedding <=> p_query AS distance
                 FROM memory.embeddings e
                 WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2'
+                ORDER BY (e.embedding::halfvec(384)) <=> (p_query::halfvec(384))
+                LIMIT candidates
+            ) a;
+        ELSIF p_model = 'sentence-transformers/all-MiniLM-L6-v2' THEN
+            SELECT coalesce(array_agg(a.node_id ORDER BY a.distance), '{}'), coalesce(array_agg(a.distance ORDER BY a.distance), '{}')
+            INTO ids, distances
+            FROM (
+                SELECT e.node_id, e.embedding <=> p_query AS distance
+                FROM memory.embeddings e
+                CROSS JOIN LATERAL (
+                    SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = e.node_id LIMIT 1) m
+                WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2'
+                  AND m.deleted_at IS NULL AND (p_types IS NULL OR m.context_type = ANY(p_types))
+                  AND (p_since IS NULL OR m.created_at >= p_since) AND (p_until IS NULL OR m.created_at < p_until)
                 ORDER BY (e.embedding::halfvec(384)) <=> (p_query::halfvec(384))
                 LIMIT candidates
             ) a;
@@ -976,38 +1247,16 @@ BEGIN
                 SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = e.node_id LIMIT 1) m
             WHERE e.user_id = p_user AND e.model = p_model
               AND m.deleted_at IS NULL AND (p_types IS NULL OR m.context_type = ANY(p_types))
+              AND (p_since IS NULL OR m.created_at >= p_since) AND (p_until IS NULL OR m.created_at < p_until)
             ORDER BY e.embedding <=> p_query
             LIMIT p_candidates
         ) x;
     END IF;
     RETURN QUERY
-        SELECT n.node_id, n.node_key, n.content, n.context_type, n.summary, n.created_at, n.last_accessed,
-               n.access_count::int8, n.base_relevance::float8, n.tags, n.metadata, (1 - b.distance)::float8
-        FROM (
-            SELECT c.node_id, min(c.distance) AS distance
-            FROM unnest(ids, distances) AS c(node_id, distance) GROUP BY c.node_id
-        ) b
-        CROSS JOIN LATERAL (
-            SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = b.node_id LIMIT 1) n
-        WHERE n.deleted_at IS NULL AND 1 - b.distance >= p_min_similarity
-          AND (p_types IS NULL OR n.context_type = ANY(p_types))
-        ORDER BY b.distance, n.node_id
-        LIMIT p_limit;
+        SELECT c.node_id, min(c.distance)::float8
+        FROM unnest(ids, distances) AS c(node_id, distance)
+        GROUP BY c.node_id;
 END $$;
-
---
--- Name: update_last_accessed(); Type: FUNCTION; Schema: memory; Owner: -
---
-
-CREATE FUNCTION memory.update_last_accessed() RETURNS trigger
-    LANGUAGE plpgsql
-    AS $$
-BEGIN
-    NEW.last_accessed = now();
-    NEW.access_count = OLD.access_count + 1;
-    RETURN NEW;
-END
-$$;
 
 --
 -- Name: applied_operations; Type: TABLE; Schema: memory; Owner: -
@@ -1157,6 +1406,16 @@ CREATE TABLE memory.search_index_builds (
 );
 
 --
+-- Name: text_search_config; Type: TABLE; Schema: memory; Owner: -
+--
+
+CREATE TABLE memory.text_search_config (
+    singleton boolean DEFAULT true NOT NULL,
+    config regconfig NOT NULL,
+    CONSTRAINT text_search_config_singleton_check CHECK (singleton)
+);
+
+--
 -- Name: user_metadata; Type: TABLE; Schema: memory; Owner: -
 --
 
@@ -1254,6 +1513,13 @@ ALTER TABLE ONLY memory.search_index_builds
     ADD CONSTRAINT search_index_builds_pkey PRIMARY KEY (model);
 
 --
+-- Name: text_search_config text_search_config_pkey; Type: CONSTRAINT; Schema: memory; Owner: -
+--
+
+ALTER TABLE ONLY memory.text_search_config
+    ADD CONSTRAINT text_search_config_pkey PRIMARY KEY (singleton);
+
+--
 -- Name: relationships unique_user_relationship; Type: CONSTRAINT; Schema: memory; Owner: -
 --
 
@@ -1320,6 +1586,12 @@ CREATE INDEX idx_kv_store_node ON memory.kv_store USING btree (user_id, node_id)
 --
 
 CREATE INDEX idx_kv_store_user_key_trgm ON memory.kv_store USING gin (user_id, entity_key public.gin_trgm_ops);
+
+--
+-- Name: idx_nodes_search_document; Type: INDEX; Schema: memory; Owner: -
+--
+
+CREATE INDEX idx_nodes_search_document ON memory.nodes USING gin (user_id, search_document) WHERE (deleted_at IS NULL);
 
 --
 -- Name: idx_nodes_summary_trgm_16; Type: INDEX; Schema: memory; Owner: -
@@ -1705,6 +1977,12 @@ GRANT ALL ON FUNCTION memory.expand_embedding_batches(p_user text, p_own boolean
 GRANT ALL ON FUNCTION memory.fail_embedding_jobs(worker text, users text[], nodes uuid[], fields text[], error text, max_attempts integer, base_delay interval) TO memgraph_app;
 
 --
+-- Name: FUNCTION node_document(summary text, content jsonb); Type: ACL; Schema: memory; Owner: -
+--
+
+GRANT ALL ON FUNCTION memory.node_document(summary text, content jsonb) TO memgraph_app;
+
+--
 -- Name: TABLE nodes; Type: ACL; Schema: memory; Owner: -
 --
 
@@ -1748,6 +2026,13 @@ GRANT ALL ON FUNCTION memory.kv_track_insert() TO memgraph_app;
 GRANT ALL ON FUNCTION memory.kv_track_update() TO memgraph_app;
 
 --
+-- Name: FUNCTION lexical_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer, p_ranking text, p_common_cap integer); Type: ACL; Schema: memory; Owner: -
+--
+
+REVOKE ALL ON FUNCTION memory.lexical_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer, p_ranking text, p_common_cap integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION memory.lexical_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer, p_ranking text, p_common_cap integer) TO memgraph_app;
+
+--
 -- Name: FUNCTION lookup_node(p_user text, p_key text); Type: ACL; Schema: memory; Owner: -
 --
 
@@ -1758,6 +2043,13 @@ GRANT ALL ON FUNCTION memory.lookup_node(p_user text, p_key text) TO memgraph_ap
 --
 
 GRANT ALL ON FUNCTION memory.merge_entity_content(old jsonb, new jsonb) TO memgraph_app;
+
+--
+-- Name: FUNCTION name_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer); Type: ACL; Schema: memory; Owner: -
+--
+
+REVOKE ALL ON FUNCTION memory.name_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION memory.name_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer) TO memgraph_app;
 
 --
 -- Name: FUNCTION node_texts(p_user text, p_nodes uuid[]); Type: ACL; Schema: memory; Owner: -
@@ -1838,6 +2130,12 @@ REVOKE ALL ON FUNCTION memory.search_index_state(p_model text) FROM PUBLIC;
 GRANT ALL ON FUNCTION memory.search_index_state(p_model text) TO memgraph_app;
 
 --
+-- Name: FUNCTION set_text_search_config(p_config regconfig); Type: ACL; Schema: memory; Owner: -
+--
+
+REVOKE ALL ON FUNCTION memory.set_text_search_config(p_config regconfig) FROM PUBLIC;
+
+--
 -- Name: FUNCTION update_last_accessed(); Type: ACL; Schema: memory; Owner: -
 --
 
@@ -1896,6 +2194,12 @@ GRANT SELECT ON TABLE memory.schema_functions TO memgraph_app;
 --
 
 GRANT SELECT ON TABLE memory.schema_migrations TO memgraph_app;
+
+--
+-- Name: TABLE text_search_config; Type: ACL; Schema: memory; Owner: -
+--
+
+GRANT SELECT ON TABLE memory.text_search_config TO memgraph_app;
 
 --
 -- Name: TABLE user_metadata; Type: ACL; Schema: memory; Owner: -

@@ -1,22 +1,26 @@
+import Foundation
+
 /// Turns REM text into a ``RemQuery``, reporting the first problem with its column.
 ///
 /// ```swift
 /// let query = try RemParser.parse("SEARCH \"who leads engineering?\" IN domain_entity MIN 0.4")
 /// ```
 ///
-/// Unquoted text after FUZZY or SEARCH may be several words: it runs until a clause keyword of
-/// that verb (`THRESHOLD`, `LIMIT` for FUZZY; `IN`, `MIN`, `LIMIT` for SEARCH) or the end, and its
+/// Unquoted text after FUZZY, SEARCH or RECALL may be several words: it runs until a clause keyword
+/// of that verb (`THRESHOLD`, `LIMIT` for FUZZY; `IN`, `MIN`, `LIMIT` for SEARCH; those and `SINCE`,
+/// `UNTIL` for RECALL) or the end, and its
 /// words are joined by single spaces. Text that contains such a keyword must be quoted.
 public struct RemParser: Sendable {
     /// The first word of a query.
     enum Verb: String, CaseIterable {
-        case lookup = "LOOKUP", fuzzy = "FUZZY", search = "SEARCH", traverse = "TRAVERSE"
+        case lookup = "LOOKUP", fuzzy = "FUZZY", search = "SEARCH", recall = "RECALL", traverse = "TRAVERSE"
 
         var clauses: [Clause] {
             switch self {
             case .lookup: []
             case .fuzzy: [.threshold, .limit]
             case .search: [.in, .min, .limit]
+            case .recall: [.in, .min, .limit, .since, .until]
             case .traverse: [.depth, .type, .direction]
             }
         }
@@ -25,7 +29,7 @@ public struct RemParser: Sendable {
     /// A clause keyword.
     enum Clause: String, CaseIterable {
         case threshold = "THRESHOLD", limit = "LIMIT", `in` = "IN", min = "MIN"
-        case depth = "DEPTH", type = "TYPE", direction = "DIRECTION"
+        case depth = "DEPTH", type = "TYPE", direction = "DIRECTION", since = "SINCE", until = "UNTIL"
 
         init?(token: RemToken) {
             guard let keyword = token.keyword, let clause = Clause(rawValue: keyword) else { return nil }
@@ -42,6 +46,8 @@ public struct RemParser: Sendable {
         var depth = RemQuery.defaultDepth
         var types: Set<RelationshipType> = []
         var direction = RemQuery.defaultDirection
+        var since: Date?
+        var until: Date?
     }
 
     private var lexer: RemLexer
@@ -84,7 +90,7 @@ public struct RemParser: Sendable {
     private mutating func query() throws(RemSyntaxError) -> RemQuery {
         let first = try next()
         guard let keyword = first.keyword, let verb = Verb(rawValue: keyword) else {
-            throw Self.fail(first, expected: "LOOKUP, FUZZY, SEARCH or TRAVERSE")
+            throw Self.fail(first, expected: "LOOKUP, FUZZY, SEARCH, RECALL or TRAVERSE")
         }
         switch verb {
         case .lookup:
@@ -99,6 +105,12 @@ public struct RemParser: Sendable {
             let (text, bare) = try self.text(after: verb)
             let found = try clauses(of: verb, afterBareText: bare)
             return .search(text: text, contextTypes: found.contextTypes, minSimilarity: found.minSimilarity, limit: found.limit)
+        case .recall:
+            let (text, bare) = try self.text(after: verb)
+            let found = try clauses(of: verb, afterBareText: bare)
+            return .recall(RecallQuery(
+                text: text, contextTypes: found.contextTypes, minSimilarity: found.minSimilarity, limit: found.limit,
+                since: found.since, until: found.until))
         case .traverse:
             let key = try self.key(after: verb)
             let found = try clauses(of: verb, afterBareText: false)
@@ -202,6 +214,10 @@ public struct RemParser: Sendable {
                 previousList = clause
             case .direction:
                 found.direction = try one(after: clause, of: Direction.self, hint: textHint)
+            case .since:
+                found.since = try time(after: clause, hint: textHint)
+            case .until:
+                found.until = try time(after: clause, hint: textHint)
             }
         }
     }
@@ -243,6 +259,20 @@ public struct RemParser: Sendable {
                 hint: hint)
         }
         return value
+    }
+
+    /// A date (`2024-05-01`, midnight UTC) or a date and time (`2024-05-01T09:30:00Z`, with a zone).
+    private mutating func time(after clause: Clause, hint: String?) throws(RemSyntaxError) -> Date {
+        let token = try next()
+        let word: String? = switch token.kind {
+        case .word(let word), .quoted(let word): word
+        default: nil
+        }
+        guard let word, let date = RemQuery.parseTime(word) else {
+            throw Self.fail(
+                token, expected: "a date (2024-05-01) or a date and time (2024-05-01T09:30:00Z) after \(clause.rawValue)", hint: hint)
+        }
+        return date
     }
 
     /// One or more known values separated by commas.

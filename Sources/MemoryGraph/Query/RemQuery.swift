@@ -1,4 +1,6 @@
-/// A parsed REM query: the four ways to read a user's memory graph.
+import Foundation
+
+/// A parsed REM query: the ways to read a user's memory graph.
 ///
 /// ```swift
 /// let query = try RemQuery.parse("FUZZY sara chen LIMIT 3")
@@ -14,6 +16,9 @@ public enum RemQuery: Sendable, Equatable {
     case fuzzy(text: String, threshold: Double, limit: Int)
     /// `SEARCH <text> [IN types] [MIN m] [LIMIT n]`: nodes nearest to `text` by meaning.
     case search(text: String, contextTypes: Set<ContextType>, minSimilarity: Double, limit: Int)
+    /// `RECALL <text> [IN types] [MIN m] [LIMIT n] [SINCE t] [UNTIL t]`: the best answer memgraph has,
+    /// fused from meaning, words, names and the graph.
+    case recall(RecallQuery)
     /// `TRAVERSE <key> [DEPTH d] [TYPE types] [DIRECTION out|in|both]`: the graph around a node.
     case traverse(key: String, depth: Int, types: Set<RelationshipType>, direction: Direction)
 
@@ -67,6 +72,15 @@ extension RemQuery: CustomStringConvertible {
                 result += " IN " + ContextType.allCases.filter(contextTypes.contains).map(\.rawValue).joined(separator: ", ")
             }
             return result + " MIN \(minSimilarity) LIMIT \(limit)"
+        case .recall(let recall):
+            var result = "RECALL \(Self.literal(recall.text, verb: .recall))"
+            if !recall.contextTypes.isEmpty {
+                result += " IN " + ContextType.allCases.filter(recall.contextTypes.contains).map(\.rawValue).joined(separator: ", ")
+            }
+            result += " MIN \(recall.minSimilarity) LIMIT \(recall.limit)"
+            if let since = recall.since { result += " SINCE \(Self.formatTime(since))" }
+            if let until = recall.until { result += " UNTIL \(Self.formatTime(until))" }
+            return result
         case .traverse(let key, let depth, let types, let direction):
             var result = "TRAVERSE \(Self.literal(key, verb: .traverse)) DEPTH \(depth)"
             if !types.isEmpty {
@@ -94,5 +108,59 @@ extension RemQuery: CustomStringConvertible {
             }
         }
         return quoted + "\""
+    }
+}
+
+extension RemQuery {
+    /// A time of SINCE or UNTIL: a date (midnight UTC) or an ISO 8601 date and time with its zone.
+    static func parseTime(_ text: String) -> Date? {
+        let full = ISO8601DateFormatter()
+        full.formatOptions = [.withInternetDateTime]
+        if let date = full.date(from: text) { return date }
+        full.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = full.date(from: text) { return date }
+        guard text.utf8.count == 10 else { return nil }
+        let day = ISO8601DateFormatter()
+        day.formatOptions = [.withFullDate]
+        day.timeZone = TimeZone(identifier: "UTC")
+        // Only a real day: a lenient reading of 2024-02-30 as 1 March does not print back the same.
+        guard let date = day.date(from: text), day.string(from: date) == text else { return nil }
+        return date
+    }
+
+    /// A time as SINCE and UNTIL print it: ISO 8601 in UTC, to the second (or the millisecond).
+    static func formatTime(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = date.timeIntervalSince1970.rounded() == date.timeIntervalSince1970
+            ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}
+
+/// RECALL's text and filters (``RemQuery/recall(_:)``).
+public struct RecallQuery: Sendable, Equatable {
+    /// The question or statement to recall memories for.
+    public var text: String
+    /// Only nodes of these context types (empty: all).
+    public var contextTypes: Set<ContextType>
+    /// The least cosine similarity a node needs to come in through the vector arm.
+    public var minSimilarity: Double
+    /// The most nodes returned.
+    public var limit: Int
+    /// Only nodes created at or after this time.
+    public var since: Date?
+    /// Only nodes created before this time.
+    public var until: Date?
+
+    public init(
+        text: String, contextTypes: Set<ContextType> = [], minSimilarity: Double = RemQuery.defaultMinSimilarity,
+        limit: Int = RemQuery.defaultLimit, since: Date? = nil, until: Date? = nil
+    ) {
+        self.text = text
+        self.contextTypes = contextTypes
+        self.minSimilarity = minSimilarity
+        self.limit = limit
+        self.since = since
+        self.until = until
     }
 }

@@ -77,21 +77,27 @@ extension MemoryStore {
     public func search(
         _ user: UserID, text: String, contextTypes: Set<ContextType> = [], minSimilarity: Double = 0, limit: Int = 10
     ) async throws -> [ScoredNode] {
+        let (vector, model) = try await embedQuery(user, text, operation: "search")
+        return try await search(
+            user, vector: vector, model: model, contextTypes: contextTypes, minSimilarity: minSimilarity, limit: limit)
+    }
+
+    /// The store's embedding of a query text, and the model's name: for SEARCH and RECALL by text.
+    /// - Throws: `RepositoriesError` (`.invalidInput` when the store has no embedder or embedding fails).
+    func embedQuery(_ user: UserID, _ text: String, operation: String) async throws -> (vector: [Float], model: String) {
         guard let embedder else {
-            throw RepositoriesError(.invalidInput, "SEARCH by text needs an embedder; this store has none", operation: "search", user: user.rawValue)
+            throw RepositoriesError(
+                .invalidInput, "\(operation.uppercased()) by text needs an embedder; this store has none", operation: operation,
+                user: user.rawValue)
         }
-        let vector: [Float]
         do {
             guard let first = try await embedder.embed([text]).first else {
                 throw MemoryGraphError(code: .embeddingFailed, message: "the embedder returned no vector")
             }
-            vector = first
+            return (first, embedder.modelIdentifier)
         } catch let error as MemoryGraphError {
-            throw RepositoriesError(.invalidInput, "embedding the query failed: \(error.message)", operation: "search", user: user.rawValue)
+            throw RepositoriesError(.invalidInput, "embedding the query failed: \(error.message)", operation: operation, user: user.rawValue)
         }
-        return try await search(
-            user, vector: vector, model: embedder.modelIdentifier, contextTypes: contextTypes, minSimilarity: minSimilarity,
-            limit: limit)
     }
 
     /// Seed 004's text search: summary or content containing `text` (ILIKE), summary matches first, newest next.

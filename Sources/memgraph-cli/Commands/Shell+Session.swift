@@ -24,6 +24,9 @@ struct ShellSession {
         LOOKUP <key>                                   the node under a key
         FUZZY <text> [THRESHOLD t] [LIMIT n]           similar spelling
         SEARCH <text> [IN types] [MIN m] [LIMIT n]     similar meaning
+        RECALL <text> [IN types] [MIN m] [LIMIT n] [SINCE t] [UNTIL t]
+                                                       the best answer: meaning, words, names, graph
+        any other text         RECALL of that text ("who runs engineering at Acme?")
         TRAVERSE <key> [DEPTH d] [TYPE types] [DIRECTION out|in|both]
         open KEY | open #N     make a node current (#N: row N of the last table)
         neighbours [out|in|both]   the current node's neighbours (also: neighbors)
@@ -99,10 +102,11 @@ struct ShellSession {
             guard let previous = visited.popLast() else { throw ShellError("there is no node to go back to") }
             current = previous
             show(previous)
-        case "lookup", "fuzzy", "search", "traverse":
+        case "lookup", "fuzzy", "search", "recall", "traverse":
             try await query(line)
         default:
-            throw ShellError("unknown command \(JSONValue.string(command).jsonText()); type help")
+            // Plain text is a question: RECALL it, the query an agent should use by default.
+            try await run(.recall(RecallQuery(text: line)))
         }
     }
 
@@ -115,9 +119,13 @@ struct ShellSession {
             CLI.note("  " + line + "\n  " + String(repeating: " ", count: max(0, error.column - 1)) + "^")
             throw ShellError(error.description)
         }
+        try await run(parsed)
+    }
+
+    private mutating func run(_ parsed: RemQuery) async throws {
         let result = try await QueryResult.run(parsed, user: user, store: store)
         lastRows = result.rows.map(\.node)
-        if let note = result.emptyNote { CLI.note(note) } else { print(numbered(result.text)) }
+        if let note = result.emptyNote { CLI.note(note) } else { print(numbered(result.text())) }
     }
 
     private mutating func open(_ argument: String) async throws {

@@ -9,8 +9,10 @@ struct QueryResult: Sendable {
     var rows: [ScoredNode]
     /// TRAVERSE only: the edges walked.
     var edges: [Relationship]?
+    /// RECALL only: where each arm placed each row (`--explain`).
+    var evidence: [[RecallArm: RecallHit.Evidence]]?
 
-    /// Runs `query` for `user`. SEARCH embeds its text through ``CLI/makeEmbedder()``.
+    /// Runs `query` for `user`. SEARCH and RECALL embed their text through ``CLI/makeEmbedder()``.
     static func run(_ query: RemQuery, user: UserID, store: MemoryStore) async throws -> QueryResult {
         switch query {
         case .lookup(let key):
@@ -22,6 +24,10 @@ struct QueryResult: Sendable {
             let searcher = MemoryStore(database: store.database, embedder: try CLI.makeEmbedder())
             let rows = try await searcher.search(user, text: text, contextTypes: contextTypes, minSimilarity: minSimilarity, limit: limit)
             return QueryResult(query: query, rows: rows)
+        case .recall(let recall):
+            let hits = try await MemoryStore(database: store.database, embedder: try CLI.makeEmbedder()).recall(user, recall)
+            return QueryResult(
+                query: query, rows: hits.map { ScoredNode(node: $0.node, score: $0.score) }, evidence: hits.map(\.arms))
         case .traverse(let key, let depth, let types, let direction):
             guard let start = try await store.lookup(user, key: key) else {
                 return QueryResult(query: query, rows: [], edges: [])
@@ -47,14 +53,27 @@ struct QueryResult: Sendable {
             return "no node is similar enough (THRESHOLD \(threshold)); try a lower THRESHOLD"
         case .search(_, _, let minSimilarity, _):
             return "no node is near enough in meaning (MIN \(minSimilarity))"
+        case .recall:
+            return "no node matches in meaning, words, names or the graph"
         }
     }
 
-    /// `{"query": canonical REM, "results": [...], "edges": [...] (TRAVERSE)}`.
-    var json: JSONValue {
+    /// `{"query": canonical REM, "results": [...], "edges": [...] (TRAVERSE)}`. With `explain`, each
+    /// RECALL result also has `"arms": {"vector": {"rank", "score"}, …}` for the arms that found it.
+    func json(explain: Bool = false) -> JSONValue {
+        var results = rows.map { CLI.json($0.node, score: $0.score) }
+        if explain, let evidence {
+            for (index, arms) in evidence.enumerated() {
+                guard case .object(var fields) = results[index] else { continue }
+                fields["arms"] = .object(Dictionary(uniqueKeysWithValues: arms.map { arm, found in
+                    (arm.rawValue, JSONValue.object(["rank": .number(Double(found.rank)), "score": .number(found.score)]))
+                }))
+                results[index] = .object(fields)
+            }
+        }
         var document: [String: JSONValue] = [
             "query": .string(query.description),
-            "results": .array(rows.map { CLI.json($0.node, score: $0.score) }),
+            "results": .array(results),
         ]
         if let edges {
             let lookupKeys = Dictionary(
@@ -65,14 +84,22 @@ struct QueryResult: Sendable {
         return .object(document)
     }
 
-    /// An aligned table with scores (depths for TRAVERSE), then TRAVERSE's edges.
-    var text: String {
-        var table = TextTable(header: [isTraverse ? "DEPTH" : "SCORE", "KEY", "CONTEXT TYPE", "SUMMARY"])
-        for row in rows {
-            table.rows.append([
+    /// An aligned table with scores (depths for TRAVERSE), then TRAVERSE's edges. With `explain`,
+    /// RECALL's rows also show each arm's rank (`-` where the arm did not find the node).
+    func text(explain: Bool = false) -> String {
+        let arms = explain ? evidence : nil
+        var header = [isTraverse ? "DEPTH" : "SCORE", "KEY", "CONTEXT TYPE", "SUMMARY"]
+        if arms != nil { header.insert(contentsOf: RecallArm.allCases.map { $0.rawValue.uppercased() }, at: 1) }
+        var table = TextTable(header: header)
+        for (index, row) in rows.enumerated() {
+            var cells = [
                 isTraverse ? String(Int(row.score)) : CLI.decimal(row.score), CLI.label(row.node),
                 row.node.contextType.rawValue, CLI.shortened(row.node.summary, to: 80),
-            ])
+            ]
+            if let arms {
+                cells.insert(contentsOf: RecallArm.allCases.map { arms[index][$0].map { String($0.rank) } ?? "-" }, at: 1)
+            }
+            table.rows.append(cells)
         }
         var text = table.description
         if let edges, !edges.isEmpty {

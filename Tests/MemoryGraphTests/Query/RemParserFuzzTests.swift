@@ -5,7 +5,8 @@ import Testing
 struct RemParserFuzzTests {
 
     static let pieces = [
-        "LOOKUP", "FUZZY", "SEARCH", "TRAVERSE", "lookup", "fuzzy", "THRESHOLD", "LIMIT", "IN", "MIN", "DEPTH",
+        "LOOKUP", "FUZZY", "SEARCH", "TRAVERSE", "RECALL", "recall", "SINCE", "UNTIL", "2024-05-01",
+        "2024-05-01T09:30:00Z", "2024-13-01", "lookup", "fuzzy", "THRESHOLD", "LIMIT", "IN", "MIN", "DEPTH",
         "TYPE", "DIRECTION", "out", "in", "both", "domain_entity", "tool_output", "relates_to", "led_to",
         "0", "1", "0.5", ".5", "1e-3", "1e", "99999999999999999999", "-1", "nan", "10", "1000", "1001",
         "\"", "\\", "\\\"", "\\\\", "\\n", "\\q", ",", " ", "  ", "\t", "\n", "\r\n", "sarah-chen", "\"sarah chen\"",

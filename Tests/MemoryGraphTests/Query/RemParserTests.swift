@@ -1,3 +1,4 @@
+import Foundation
 import MemoryGraph
 import Testing
 
@@ -110,5 +111,41 @@ struct RemParserTests {
         #expect(try RemQuery.parse("search \"a b\" in domain_entity").description
             == "SEARCH \"a b\" IN domain_entity MIN 0.0 LIMIT 10")
         #expect(try RemQuery.parse("traverse k").description == "TRAVERSE k DEPTH 2 DIRECTION both")
+    }
+}
+
+@Suite("REM parser: RECALL", .timeLimit(.minutes(1)))
+struct RemRecallParserTests {
+    @Test("RECALL takes SEARCH's clauses and a time window, in any order, with SEARCH's defaults")
+    func recall() throws {
+        #expect(try RemQuery.parse("RECALL when did Maya adopt Pepper?") == .recall(RecallQuery(text: "when did Maya adopt Pepper?")))
+        let since = Date(timeIntervalSince1970: 1_714_521_600)  // 2024-05-01T00:00:00Z
+        let until = Date(timeIntervalSince1970: 1_714_556_200)  // 2024-05-01T09:36:40Z
+        let expected = RemQuery.recall(RecallQuery(
+            text: "renewal risk", contextTypes: [.conversationFact], minSimilarity: 0.2, limit: 5, since: since, until: until))
+        #expect(try RemQuery.parse("RECALL renewal risk IN conversation_fact MIN 0.2 LIMIT 5 SINCE 2024-05-01 UNTIL 2024-05-01T09:36:40Z") == expected)
+        #expect(try RemQuery.parse("recall \"renewal risk\" until 2024-05-01T11:36:40+02:00 limit 5 since 2024-05-01 min .2 in conversation_fact") == expected)
+        // The canonical text parses back to the same query.
+        #expect(try RemQuery.parse(expected.description) == expected)
+        #expect(expected.description == "RECALL \"renewal risk\" IN conversation_fact MIN 0.2 LIMIT 5 SINCE 2024-05-01T00:00:00Z UNTIL 2024-05-01T09:36:40Z")
+    }
+
+    @Test("a bad RECALL names the column and what was expected")
+    func errors() {
+        for (text, column, expected) in [
+            ("RECALL", 7, "text after RECALL"),
+            ("RECALL x SINCE yesterday", 16, "a date (2024-05-01) or a date and time"),
+            ("RECALL x SINCE 2024-02-30", 16, "a date (2024-05-01) or a date and time"),
+            ("RECALL x LIMIT 0", 16, "a whole number from 1"),
+            ("RECALL x UNTIL 2024-01-01 UNTIL 2024-02-01", 27, "at most one UNTIL clause"),
+        ] as [(String, Int, String?)] {
+            do {
+                _ = try RemParser.parse(text)
+                Issue.record("parsed: \(text)")
+            } catch {
+                #expect(error.column == column, "\(text): \(error)")
+                if let expected { #expect(error.description.contains(expected), "\(text): \(error)") }
+            }
+        }
     }
 }

@@ -1,9 +1,8 @@
 -- SEARCH: the user's nodes nearest to a query vector.
 -- Repeatable: the migrator re-applies this file whenever it changes (see docs/schema.md).
 
--- SEARCH in one round trip, planned once per connection: sets the user and the HNSW settings,
--- chooses by the user's live node count (kept by triggers in user_metadata), and returns the nodes
--- with their scores.
+-- The vector candidates of SEARCH and RECALL: the nodes nearest to p_query among the user's
+-- (memgraph.user_id, set by the caller), each with its smallest cosine distance over its fields.
 -- - Fewer than p_exact_below live nodes: an exact scan of the user's vectors, through (user_id, model).
 -- - Otherwise: the model's HNSW index (half precision) with pgvector's iterative scan, keeping each
 --   candidate's full-precision distance, which orders the candidates and is the score returned.
@@ -11,18 +10,20 @@
 --   candidates: p_candidates x (vectors / (2 x the user's live nodes)), at most 5 x p_candidates,
 --   the count of vectors being pg_class.reltuples (no scan). If the index yields fewer than
 --   p_candidates vectors, the exact scan runs instead, so a result is never cut short.
+-- - Filters (context types, a created_at window) apply inside the index scan, to each node as it
+--   comes, so the iterative scan goes on until enough nodes pass them: a rare type is not lost
+--   behind the candidates of the common ones. Without filters no node is read in the scan.
 -- Each model's HNSW index is partial on its name, so the approximate query names the model as a
--- constant: one branch per model (SEARCH checks the model in Swift first).
+-- constant: one branch per model (the store checks the model in Swift first).
 -- The cached plan is generic and knows no user's size: with sorts, sequential and bitmap scans off
 -- while the approximate query is planned, the HNSW index (which returns rows in distance order) is
 -- the only plan left. enable_sort is turned off for that query alone; the SET clause restores it
--- when the function returns.
-CREATE OR REPLACE FUNCTION memory.search_nodes(
-    p_user text, p_model text, p_query vector, p_types text[], p_min_similarity float8,
-    p_candidates integer, p_limit integer, p_ef_search integer, p_exact_below integer)
-RETURNS TABLE (
-    node_id uuid, node_key text, content jsonb, context_type text, summary text, created_at timestamptz,
-    last_accessed timestamptz, access_count int8, base_relevance float8, tags text[], metadata jsonb, score float8)
+-- when the function returns. Nodes are read by primary key in LIMIT 1 subqueries (the reason is
+-- in Store/MemoryStore+Search.swift).
+CREATE OR REPLACE FUNCTION memory.vector_candidates(
+    p_user text, p_model text, p_query vector, p_types text[], p_since timestamptz, p_until timestamptz,
+    p_candidates integer, p_ef_search integer, p_exact_below integer)
+RETURNS TABLE (node_id uuid, distance float8)
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 SET enable_seqscan = off
@@ -32,11 +33,11 @@ DECLARE
     live_nodes integer;
     stored_vectors float8;
     candidates integer := p_candidates;
+    filtered boolean := p_types IS NOT NULL OR p_since IS NOT NULL OR p_until IS NOT NULL;
     ids uuid[];
     distances float8[];
 BEGIN
-    PERFORM set_config('memgraph.user_id', p_user, true);
-    IF p_limit <= 0 THEN
+    IF p_candidates <= 0 OR p_query IS NULL THEN
         RETURN;
     END IF;
     SELECT u.total_nodes INTO live_nodes FROM memory.user_metadata u WHERE u.user_id = p_user;
@@ -51,13 +52,27 @@ BEGIN
                 set_config('hnsw.ef_search', p_ef_search::text, true),
                 set_config('hnsw.max_scan_tuples', '50000', true);
         PERFORM set_config('enable_sort', 'off', true);
-        IF p_model = 'sentence-transformers/all-MiniLM-L6-v2' THEN
+        IF p_model = 'sentence-transformers/all-MiniLM-L6-v2' AND NOT filtered THEN
             SELECT coalesce(array_agg(a.node_id ORDER BY a.distance), '{}'), coalesce(array_agg(a.distance ORDER BY a.distance), '{}')
             INTO ids, distances
             FROM (
                 SELECT e.node_id, e.embedding <=> p_query AS distance
                 FROM memory.embeddings e
                 WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2'
+                ORDER BY (e.embedding::halfvec(384)) <=> (p_query::halfvec(384))
+                LIMIT candidates
+            ) a;
+        ELSIF p_model = 'sentence-transformers/all-MiniLM-L6-v2' THEN
+            SELECT coalesce(array_agg(a.node_id ORDER BY a.distance), '{}'), coalesce(array_agg(a.distance ORDER BY a.distance), '{}')
+            INTO ids, distances
+            FROM (
+                SELECT e.node_id, e.embedding <=> p_query AS distance
+                FROM memory.embeddings e
+                CROSS JOIN LATERAL (
+                    SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = e.node_id LIMIT 1) m
+                WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2'
+                  AND m.deleted_at IS NULL AND (p_types IS NULL OR m.context_type = ANY(p_types))
+                  AND (p_since IS NULL OR m.created_at >= p_since) AND (p_until IS NULL OR m.created_at < p_until)
                 ORDER BY (e.embedding::halfvec(384)) <=> (p_query::halfvec(384))
                 LIMIT candidates
             ) a;
@@ -76,17 +91,40 @@ BEGIN
                 SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = e.node_id LIMIT 1) m
             WHERE e.user_id = p_user AND e.model = p_model
               AND m.deleted_at IS NULL AND (p_types IS NULL OR m.context_type = ANY(p_types))
+              AND (p_since IS NULL OR m.created_at >= p_since) AND (p_until IS NULL OR m.created_at < p_until)
             ORDER BY e.embedding <=> p_query
             LIMIT p_candidates
         ) x;
     END IF;
     RETURN QUERY
+        SELECT c.node_id, min(c.distance)::float8
+        FROM unnest(ids, distances) AS c(node_id, distance)
+        GROUP BY c.node_id;
+END $$;
+
+-- SEARCH in one round trip, planned once per connection: sets the user, takes the vector
+-- candidates (memory.vector_candidates) and returns their nodes with their scores (1 - distance).
+CREATE OR REPLACE FUNCTION memory.search_nodes(
+    p_user text, p_model text, p_query vector, p_types text[], p_min_similarity float8,
+    p_candidates integer, p_limit integer, p_ef_search integer, p_exact_below integer)
+RETURNS TABLE (
+    node_id uuid, node_key text, content jsonb, context_type text, summary text, created_at timestamptz,
+    last_accessed timestamptz, access_count int8, base_relevance float8, tags text[], metadata jsonb, score float8)
+LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+SET enable_bitmapscan = off
+SET enable_sort = on AS $$
+BEGIN
+    PERFORM set_config('memgraph.user_id', p_user, true);
+    IF p_limit <= 0 THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
         SELECT n.node_id, n.node_key, n.content, n.context_type, n.summary, n.created_at, n.last_accessed,
                n.access_count::int8, n.base_relevance::float8, n.tags, n.metadata, (1 - b.distance)::float8
-        FROM (
-            SELECT c.node_id, min(c.distance) AS distance
-            FROM unnest(ids, distances) AS c(node_id, distance) GROUP BY c.node_id
-        ) b
+        FROM memory.vector_candidates(
+            p_user, p_model, p_query, p_types, NULL, NULL, p_candidates, p_ef_search, p_exact_below) b
         CROSS JOIN LATERAL (
             SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = b.node_id LIMIT 1) n
         WHERE n.deleted_at IS NULL AND 1 - b.distance >= p_min_similarity

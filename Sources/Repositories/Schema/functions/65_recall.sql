@@ -1,0 +1,229 @@
+-- RECALL: the user's best memories for a question, fused from four arms (docs/schema.md, RECALL;
+-- docs/rem.md): vector (memory.vector_candidates, as SEARCH), lexical (full-text, BM25),
+-- name (keys the question names) and graph (one hop from the best of the others).
+-- Repeatable: the migrator re-applies this file whenever it changes (see docs/schema.md).
+
+-- Changes the text search configuration of the documents (the generated column is rebuilt, which
+-- rewrites the nodes table) and of the questions. Run by the migrating role when
+-- MEMGRAPH_TEXT_SEARCH_CONFIG differs from memory.text_search_config.
+CREATE OR REPLACE FUNCTION memory.set_text_search_config(p_config regconfig) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, memory AS $$
+BEGIN
+    EXECUTE format(
+        'ALTER TABLE memory.nodes ALTER COLUMN search_document SET EXPRESSION AS '
+        '(to_tsvector(%L::regconfig, memory.node_document(summary, content)))', p_config::text);
+    UPDATE memory.text_search_config SET config = p_config;
+END $$;
+REVOKE ALL ON FUNCTION memory.set_text_search_config(regconfig) FROM PUBLIC;
+
+-- The lexical candidates of the transaction's user (memory.current_user_id()): documents that hold
+-- any lexeme of p_text (OR: a question shares only some of its words with its answer), best first.
+-- p_ranking 'bm25' (the default of the store): BM25 with binary term frequency, k1 1.2, b 0.75,
+-- idf from the user's own document frequencies; a lexeme in p_common_cap or more of the user's
+-- documents is too common to rank by and is left out (counting stops there, so a common word
+-- costs at most that many index entries). 'cover_density': ts_rank_cd over the OR query, for
+-- comparison (docs/schema.md has both measured). Filters apply before the cut.
+-- SECURITY DEFINER as memory.fuzzy_candidates is: @@ is not leakproof, so under row-level security
+-- it could not drive the GIN index. The user is the transaction's setting, never a parameter.
+CREATE OR REPLACE FUNCTION memory.lexical_candidates(
+    p_text text, p_types text[], p_since timestamptz, p_until timestamptz, p_limit integer,
+    p_ranking text, p_common_cap integer)
+RETURNS TABLE (node_id uuid, score float8)
+ROWS 40
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, memory
+SET plan_cache_mode = force_generic_plan AS $$
+#variable_conflict use_column
+DECLARE
+    u text := memory.current_user_id();
+    cfg regconfig;
+    lexemes text[];
+    total float8;
+    q tsquery;
+BEGIN
+    IF u IS NULL OR p_limit <= 0 OR p_text IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT c.config INTO cfg FROM memory.text_search_config c;
+    lexemes := tsvector_to_array(to_tsvector(cfg, p_text));
+    IF cardinality(lexemes) = 0 THEN
+        RETURN;
+    END IF;
+    IF p_ranking = 'cover_density' THEN
+        q := array_to_string(ARRAY(SELECT quote_literal(l) FROM unnest(lexemes) l), ' | ')::tsquery;
+        RETURN QUERY
+            SELECT n.node_id, ts_rank_cd(n.search_document, q)::float8
+            FROM memory.nodes n
+            WHERE n.user_id = u AND n.deleted_at IS NULL AND n.search_document @@ q
+              AND (p_types IS NULL OR n.context_type = ANY(p_types))
+              AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until)
+            ORDER BY 2 DESC, 1
+            LIMIT p_limit;
+        RETURN;
+    END IF;
+    SELECT greatest(coalesce(max(m.total_nodes), 0), 1) INTO total FROM memory.user_metadata m WHERE m.user_id = u;
+    RETURN QUERY
+        WITH hits AS (
+            SELECT l.lexeme, h.node_id, h.len
+            FROM unnest(lexemes) AS l(lexeme)
+            CROSS JOIN LATERAL (
+                SELECT n.node_id, length(n.search_document)::float8 AS len
+                FROM memory.nodes n
+                WHERE n.user_id = u AND n.deleted_at IS NULL AND n.search_document @@ quote_literal(l.lexeme)::tsquery
+                  AND (p_types IS NULL OR n.context_type = ANY(p_types))
+                  AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until)
+                LIMIT p_common_cap
+            ) h
+        ), weights AS (
+            SELECT h.lexeme, ln(1 + (greatest(total, count(*)) - count(*) + 0.5) / (count(*) + 0.5)) AS idf
+            FROM hits h GROUP BY h.lexeme HAVING count(*) < p_common_cap
+        ), lengths AS (
+            SELECT greatest(avg(h.len), 1) AS average FROM hits h
+        )
+        SELECT h.node_id, sum(w.idf * 2.2 / (1 + 1.2 * (0.25 + 0.75 * h.len / a.average)))::float8 AS score
+        FROM hits h JOIN weights w ON w.lexeme = h.lexeme CROSS JOIN lengths a
+        GROUP BY h.node_id
+        ORDER BY 2 DESC, 1
+        LIMIT p_limit;
+END $$;
+
+-- The name candidates of the transaction's user: nodes whose LOOKUP key (given, or derived from an
+-- entity name) the text names. The names are the runs of one to three capitalised words of p_text
+-- ("Sarah Chen", "Acme Corp"), written as keys are ("sarah-chen"); a key matches a name by
+-- pg_trgm's word similarity (the name within the key, at least 0.6), scored by the mean of word
+-- similarity and similarity so that the whole name ranks above a part. SECURITY DEFINER for the
+-- trigram index, as memory.fuzzy_candidates; public is on its search_path for pg_trgm.
+CREATE OR REPLACE FUNCTION memory.name_candidates(
+    p_text text, p_types text[], p_since timestamptz, p_until timestamptz, p_limit integer)
+RETURNS TABLE (node_id uuid, score float8)
+ROWS 10
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, memory, public
+SET plan_cache_mode = force_generic_plan AS $$
+#variable_conflict use_column
+DECLARE
+    u text := memory.current_user_id();
+    names text[];
+BEGIN
+    IF u IS NULL OR p_limit <= 0 OR p_text IS NULL THEN
+        RETURN;
+    END IF;
+    names := ARRAY(
+        SELECT DISTINCT k FROM (
+            SELECT btrim(regexp_replace(lower(regexp_replace(m[1], '[''’]s\M', '', 'g')), '[^[:alnum:]]+', '-', 'g'), '-') AS k
+            FROM regexp_matches(p_text, '([[:upper:]][[:alnum:]''’]*(?:[[:space:]]+[[:upper:]][[:alnum:]''’]*){0,2})', 'g') AS m
+        ) s WHERE length(k) >= 3);
+    IF cardinality(names) = 0 THEN
+        RETURN;
+    END IF;
+    PERFORM set_config('pg_trgm.word_similarity_threshold', '0.6', true);
+    RETURN QUERY
+        SELECT c.node_id, max(c.score)::float8
+        FROM unnest(names) AS nm(name)
+        CROSS JOIN LATERAL (
+            SELECT kv.node_id, (word_similarity(nm.name, kv.entity_key) + similarity(nm.name, kv.entity_key)) / 2 AS score
+            FROM memory.kv_store kv
+            WHERE kv.user_id = u AND kv.entity_key %> nm.name
+            ORDER BY 2 DESC, 1
+            LIMIT p_limit
+        ) c
+        CROSS JOIN LATERAL (
+            SELECT * FROM memory.nodes x WHERE x.user_id = u AND x.node_id = c.node_id LIMIT 1) n
+        WHERE n.deleted_at IS NULL AND (p_types IS NULL OR n.context_type = ANY(p_types))
+          AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until)
+        GROUP BY c.node_id
+        ORDER BY 2 DESC, 1
+        LIMIT p_limit;
+END $$;
+
+REVOKE ALL ON FUNCTION memory.lexical_candidates(text, text[], timestamptz, timestamptz, integer, text, integer),
+    memory.name_candidates(text, text[], timestamptz, timestamptz, integer) FROM PUBLIC;
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'memgraph_app') THEN
+        GRANT EXECUTE ON FUNCTION memory.lexical_candidates(text, text[], timestamptz, timestamptz, integer, text, integer),
+            memory.name_candidates(text, text[], timestamptz, timestamptz, integer) TO memgraph_app;
+    END IF;
+END
+$$;
+
+-- RECALL in one round trip: sets the user, takes each arm's candidates (filters applied inside
+-- every arm), fuses them by weighted reciprocal rank, sum of p_weights[arm] / (p_rrf_k + rank),
+-- adds the graph arm (the neighbours, either way, of the p_graph_seeds best fused nodes, ranked by
+-- the seed's fused score times the relationship's strength), and returns the best p_limit nodes
+-- with the fused score and every arm's rank and score (null where the arm did not find the node).
+-- p_weights: vector, lexical, name, graph. A node no arm with weight found is not returned.
+CREATE OR REPLACE FUNCTION memory.recall_nodes(
+    p_user text, p_model text, p_query vector, p_text text, p_types text[], p_since timestamptz, p_until timestamptz,
+    p_min_similarity float8, p_limit integer, p_candidates integer, p_ef_search integer, p_exact_below integer,
+    p_weights float8[], p_rrf_k float8, p_graph_seeds integer, p_ranking text, p_common_cap integer)
+RETURNS TABLE (
+    node_id uuid, node_key text, content jsonb, context_type text, summary text, created_at timestamptz,
+    last_accessed timestamptz, access_count int8, base_relevance float8, tags text[], metadata jsonb, score float8,
+    vector_rank int8, vector_score float8, lexical_rank int8, lexical_score float8,
+    name_rank int8, name_score float8, graph_rank int8, graph_score float8)
+LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM set_config('memgraph.user_id', p_user, true);
+    IF p_limit <= 0 THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+        WITH vec AS (
+            SELECT v.node_id, 1 - v.distance AS s, row_number() OVER (ORDER BY v.distance, v.node_id) AS r
+            FROM memory.vector_candidates(
+                p_user, p_model, p_query, p_types, p_since, p_until, p_candidates, p_ef_search, p_exact_below) v
+            WHERE p_weights[1] > 0 AND 1 - v.distance >= p_min_similarity
+        ), lex AS (
+            SELECT l.node_id, l.score AS s, row_number() OVER (ORDER BY l.score DESC, l.node_id) AS r
+            FROM memory.lexical_candidates(p_text, p_types, p_since, p_until, p_candidates, p_ranking, p_common_cap) l
+            WHERE p_weights[2] > 0
+        ), nam AS (
+            SELECT m.node_id, m.score AS s, row_number() OVER (ORDER BY m.score DESC, m.node_id) AS r
+            FROM memory.name_candidates(p_text, p_types, p_since, p_until, p_candidates) m
+            WHERE p_weights[3] > 0
+        ), fused AS (
+            SELECT coalesce(v.node_id, l.node_id, m.node_id) AS node_id, v.r AS vr, v.s AS vs, l.r AS lr, l.s AS ls,
+                   m.r AS mr, m.s AS ms,
+                   coalesce(p_weights[1] / (p_rrf_k + v.r), 0) + coalesce(p_weights[2] / (p_rrf_k + l.r), 0)
+                     + coalesce(p_weights[3] / (p_rrf_k + m.r), 0) AS f
+            FROM vec v
+            FULL JOIN lex l ON l.node_id = v.node_id
+            FULL JOIN nam m ON m.node_id = coalesce(v.node_id, l.node_id)
+        ), seeds AS (
+            SELECT s.node_id, s.f FROM fused s WHERE p_weights[4] > 0 ORDER BY s.f DESC, s.node_id LIMIT p_graph_seeds
+        ), hop AS (
+            SELECT nb.node_id, max(s.f * nb.strength) AS gs
+            FROM seeds s
+            CROSS JOIN LATERAL (
+                SELECT r.to_node_id AS node_id, r.strength::float8 AS strength FROM memory.relationships r
+                WHERE r.user_id = p_user AND r.from_node_id = s.node_id
+                UNION ALL
+                SELECT r.from_node_id, r.strength::float8 FROM memory.relationships r
+                WHERE r.user_id = p_user AND r.to_node_id = s.node_id
+            ) nb
+            CROSS JOIN LATERAL (
+                SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = nb.node_id LIMIT 1) n
+            WHERE n.deleted_at IS NULL AND (p_types IS NULL OR n.context_type = ANY(p_types))
+              AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until)
+            GROUP BY nb.node_id
+        ), graph AS (
+            SELECT h.node_id, h.gs, row_number() OVER (ORDER BY h.gs DESC, h.node_id) AS r FROM hop h
+        ), total AS (
+            SELECT coalesce(f.node_id, g.node_id) AS node_id, f.vr, f.vs, f.lr, f.ls, f.mr, f.ms, g.r AS gr, g.gs,
+                   coalesce(f.f, 0) + coalesce(p_weights[4] / (p_rrf_k + g.r), 0) AS fs
+            FROM fused f FULL JOIN graph g ON g.node_id = f.node_id
+        )
+        SELECT n.node_id, n.node_key, n.content, n.context_type, n.summary, n.created_at, n.last_accessed,
+               n.access_count::int8, n.base_relevance::float8, n.tags, n.metadata, t.fs::float8,
+               t.vr::int8, t.vs::float8, t.lr::int8, t.ls::float8, t.mr::int8, t.ms::float8, t.gr::int8, t.gs::float8
+        FROM total t
+        CROSS JOIN LATERAL (
+            SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = t.node_id LIMIT 1) n
+        WHERE t.fs > 0 AND n.deleted_at IS NULL AND (p_types IS NULL OR n.context_type = ANY(p_types))
+          AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until)
+        ORDER BY t.fs DESC, n.node_id
+        LIMIT p_limit;
+END $$;

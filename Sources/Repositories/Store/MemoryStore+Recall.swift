@@ -1,0 +1,142 @@
+import Foundation
+import MemoryGraph
+import PostgresNIO
+
+/// One of RECALL's sources of evidence.
+public enum RecallArm: String, Sendable, CaseIterable, Codable {
+    /// Cosine similarity of MiniLM embeddings, exact or HNSW (SEARCH's candidates).
+    case vector
+    /// Full-text search over the node's summary and content (BM25 over the user's documents).
+    case lexical
+    /// LOOKUP keys that the text names ("Sarah Chen" → `sarah-chen`).
+    case name
+    /// One hop along relationships from the best nodes of the other arms.
+    case graph
+}
+
+/// How RECALL fuses its arms: weighted reciprocal-rank fusion, sum of weight / (k + rank).
+///
+/// The defaults were chosen on the development set `bench/recall/dev.json` with
+/// `memgraph bench recall --sweep`; docs/schema.md (RECALL) has the figures behind them.
+public struct RecallTuning: Sendable, Equatable {
+    /// How the lexical arm ranks the documents that share words with the question.
+    public enum LexicalRanking: String, Sendable, Equatable, CaseIterable {
+        /// BM25 (k1 1.2, b 0.75) with binary term frequency and the user's own document frequencies.
+        case bm25
+        /// `ts_rank_cd` (cover density) over an OR query of the question's lexemes.
+        case coverDensity = "cover_density"
+    }
+
+    /// Each arm's weight; 0 leaves the arm out.
+    public var weights: [RecallArm: Double]
+    /// k of reciprocal-rank fusion: smaller favours the first ranks of each arm more.
+    public var rrfK: Double
+    /// Candidates each arm contributes (nil: 4 × LIMIT, at least 40).
+    public var candidates: Int?
+    /// The best fused nodes whose neighbours the graph arm brings in.
+    public var graphSeeds: Int
+    public var lexicalRanking: LexicalRanking
+    /// A word in this many of the user's documents or more is too common for the lexical arm to rank by.
+    public var commonWordDocuments: Int
+
+    public init(
+        weights: [RecallArm: Double], rrfK: Double, candidates: Int? = nil, graphSeeds: Int,
+        lexicalRanking: LexicalRanking = .bm25, commonWordDocuments: Int = 2_000
+    ) {
+        self.weights = weights
+        self.rrfK = rrfK
+        self.candidates = candidates
+        self.graphSeeds = graphSeeds
+        self.lexicalRanking = lexicalRanking
+        self.commonWordDocuments = commonWordDocuments
+    }
+
+    /// The tuning RECALL uses unless told otherwise.
+    public static let standard = RecallTuning(
+        weights: [.vector: 1.0, .lexical: 1.0, .name: 1.0, .graph: 0.3], rrfK: 10, graphSeeds: 5)
+
+    /// This tuning with only `arms` weighted (as in ``standard``): to measure arms alone.
+    public func only(_ arms: Set<RecallArm>) -> RecallTuning {
+        var copy = self
+        copy.weights = weights.filter { arms.contains($0.key) }
+        return copy
+    }
+}
+
+/// A node RECALL returned: its fused score, and where each arm placed it.
+public struct RecallHit: Sendable, Equatable {
+    /// An arm's rank (1 = its best) and its own score for the node.
+    public struct Evidence: Sendable, Equatable {
+        public var rank: Int
+        public var score: Double
+    }
+
+    public var node: MemoryNode
+    /// The fused score, sum of weight / (k + rank) over the arms that found the node.
+    public var score: Double
+    /// The arms that found the node.
+    public var arms: [RecallArm: Evidence]
+}
+
+extension MemoryStore {
+    /// RECALL: the best nodes for `query` by every kind of evidence memgraph has (``RecallArm``),
+    /// fused. Embeds the text with the store's embedder, then one round trip to
+    /// `memory.recall_nodes`, which sets the user for row-level security. Filters (IN, SINCE, UNTIL)
+    /// apply inside every arm before its candidates are cut; MIN applies to the vector arm.
+    /// - Throws: `RepositoriesError` (`.invalidInput` without an embedder, or for SINCE after UNTIL).
+    public func recall(_ user: UserID, _ query: RecallQuery, tuning: RecallTuning = .standard) async throws -> [RecallHit] {
+        let (vector, model) = try await embedQuery(user, query.text, operation: "recall")
+        return try await recall(user, query, vector: vector, model: model, tuning: tuning)
+    }
+
+    /// RECALL with the query's vector already computed (by `model`).
+    /// - Throws: `RepositoriesError` (`.invalidInput` for a vector of the wrong size, an unknown model, or SINCE after UNTIL).
+    public func recall(
+        _ user: UserID, _ query: RecallQuery, vector: [Float], model: String = EmbeddingModels.miniLML6v2.name,
+        tuning: RecallTuning = .standard
+    ) async throws -> [RecallHit] {
+        let model = try EmbeddingModels.named(model)
+        guard vector.count == model.dimensions else {
+            throw RepositoriesError(
+                .invalidInput, "the query vector has \(vector.count) dimensions; \(model.name) has \(model.dimensions)",
+                operation: "recall", user: user.rawValue)
+        }
+        if let since = query.since, let until = query.until, since >= until {
+            throw RepositoriesError(.invalidInput, "SINCE must be before UNTIL", operation: "recall", user: user.rawValue)
+        }
+        let limit = min(max(query.limit, 0), RemQuery.limitRange.upperBound)
+        let breadth = Self.searchBreadth(limit: limit)
+        let candidates = min(max(tuning.candidates ?? breadth.candidates, 1), 4_000)
+        let weights = RecallArm.allCases.map { tuning.weights[$0] ?? 0 }
+        let types = query.contextTypes.isEmpty ? nil : query.contextTypes.map(\.rawValue).sorted()
+        let sql: PostgresQuery = """
+            SELECT * FROM memory.recall_nodes(
+                \(user.rawValue), \(model.name), \(PGVector(vector, oid: database.vectorTypes.vector)), \(query.text),
+                \(types)::text[], \(query.since)::timestamptz, \(query.until)::timestamptz, \(query.minSimilarity)::float8,
+                \(limit)::int4, \(candidates)::int4, \(breadth.efSearch)::int4, \(Self.exactSearchLimit)::int4,
+                \(weights)::float8[], \(tuning.rrfK)::float8, \(max(0, tuning.graphSeeds))::int4,
+                \(tuning.lexicalRanking.rawValue), \(max(1, tuning.commonWordDocuments))::int4)
+            """
+        do {
+            return try await database.client.withConnection { connection in
+                var hits: [RecallHit] = []
+                for try await row in try await connection.query(sql, logger: database.logger) {
+                    let node = try NodeRecord(row: row).node
+                    let columns = PostgresRandomAccessRow(row)
+                    var arms: [RecallArm: RecallHit.Evidence] = [:]
+                    for (index, arm) in RecallArm.allCases.enumerated() {
+                        if let rank = try columns[12 + 2 * index].decode(Int?.self, context: .default),
+                            let score = try columns[13 + 2 * index].decode(Double?.self, context: .default)
+                        {
+                            arms[arm] = .init(rank: rank, score: score)
+                        }
+                    }
+                    hits.append(RecallHit(node: node, score: try columns[11].decode(Double.self, context: .default), arms: arms))
+                }
+                return hits
+            }
+        } catch {
+            throw RepositoriesError.wrap(error, operation: "recall", user: user.rawValue)
+        }
+    }
+}

@@ -1,0 +1,667 @@
+#!/usr/bin/env python3
+"""Build (or check) bench/recall/dev.json, the memgraph recall development set.
+
+The conversations below are original text written for memgraph. They are not
+derived from any public benchmark. Each conversation is authored in a small
+line format and this script turns it into the JSON shape read by
+`memgraph bench recall --dataset FILE`.
+
+Line format inside a conversation block:
+
+    === conv-01 | Ingrid | Dev          new conversation: id and the two speakers
+    ## 10:12 am on 3 February, 2023     new session (its session_date)
+    I: text [photo: caption] {label}    a turn; the letter is the speaker's initial,
+                                        the photo and the label are optional
+    ?? category | question | answer | label, label
+                                        a question; evidence is given by labels.
+                                        The answer is for human review only and is
+                                        not written to the JSON.
+
+Usage:
+    python3 bench/recall/make_dev.py            write dev.json
+    python3 bench/recall/make_dev.py --check    validate dev.json and print counts
+Stdlib only; output is deterministic.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import sys
+from collections import Counter
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "dev.json")
+
+DESCRIPTION = ("Development set for conversational-memory recall: eight original "
+               "multi-session two-person chats written for memgraph, with questions "
+               "whose evidence is the turns that answer them.")
+
+CATEGORIES = ("single-hop", "multi-hop", "temporal", "rare-word", "paraphrase",
+              "adversarial-distractor")
+
+MIN_CONVERSATIONS = 8
+MIN_TURNS = 700
+MIN_QUESTIONS = 200
+
+DATE_RE = re.compile(
+    r"^(\d{1,2}):(\d{2}) (am|pm) on (\d{1,2}) (January|February|March|April|May|June|"
+    r"July|August|September|October|November|December), (\d{4})$")
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+KEY_RE = re.compile(r"^d([1-9]\d*)-([1-9]\d*)$")
+
+CONVERSATIONS = []  # raw text blocks, one per conversation (appended below)
+
+# ---------------------------------------------------------------------------
+# conv-01: Ingrid (seabed surveyor, Bergen) and Dev (pastry chef, Leicester)
+# ---------------------------------------------------------------------------
+CONVERSATIONS.append(r"""
+=== conv-01 | Ingrid | Dev
+## 10:12 am on 3 February, 2023
+I: Dev! Sorry I went quiet, I've been offshore for two weeks with no signal worth mentioning.
+D: Ingrid! I figured you were on the boat again. Where did they send you this time?
+I: Up near Florø, mapping the seabed for a new cable route. Twelve-hour shifts staring at sonar returns, it's less glamorous than it sounds. {job}
+D: Honestly it sounds amazing to me. Did you see anything cool down there?
+I: An uncharted shipwreck, actually! Probably an old herring boat. The multibeam picked up the ribs of the hull perfectly. [photo: a sonar image of a shipwreck outlined in orange and blue] {wreck}
+D: That's so cool. Meanwhile my big adventure this month was finding the perfect laminating butter.
+I: Haha, everyone has their own sea monsters. How's the bakery idea going?
+D: Moving faster than I expected. There's an empty unit on Queens Road, used to be a shoe repair shop, and the landlord is willing to talk. {unit}
+I: Dev that's huge! What does Rohan think?
+D: He's supportive but nervous, mostly about money. He teaches maths so he's built me a spreadsheet with about forty tabs. {rohan}
+I: Bless him. Brisket was furious with me when I got home by the way, he sat with his back to me for a whole evening. [photo: a ginger cat facing a wall on a sofa cushion] {brisket}
+D: Cats are so petty, I love it.
+## 7:45 pm on 19 February, 2023
+D: Guess who lost her first tooth at breakfast today? {tooth}
+I: No! Anika? Did the tooth fairy come through?
+D: She did, two pounds and a tiny note written in glitter pen. Anika is convinced the fairy has "very messy handwriting". [photo: a gap-toothed girl holding up a tiny envelope] {fairy}
+I: Haha, she's too sharp. How old is she now, seven?
+D: Seven in October. Also, I signed the lease on the Queens Road unit on Thursday! {lease}
+I: DEV. Congratulations!! That makes it real.
+D: Terrifyingly real. I have until early June to turn a shoe repair shop into a bakery.
+I: You'll do it. Speaking of plans, I booked flights to the Faroe Islands for May. I've wanted to go since I was a kid. {faroe_plan}
+D: The ones between Scotland and Iceland? What is there to do?
+I: Hike, mostly, and watch seabirds. I'm hoping to get out to Mykines to see the puffins if the ferry isn't cancelled by the weather. {mykines_plan}
+D: Take a thousand photos please. How's the climbing going?
+I: Good! I've been stuck on the same purple problem at the bouldering gym for three weeks, there's a crimpy move near the top that keeps spitting me off. {climb}
+D: I don't understand a single word of that but I'm rooting for you.
+## 8:30 am on 11 March, 2023
+I: Well. The purple problem won.
+D: Uh oh. What happened?
+I: I came off the top last Thursday, landed badly and sprained my left wrist. It's in a brace for at least four weeks. {sprain}
+D: Oh no, Ingrid! Are you ok? Can you still work?
+I: I'm on light duty, processing data in the office instead of going out on the boat. Typing one-handed is a nightmare. {light_duty}
+D: That's rough. Are you at least getting some rest?
+I: Reading a lot. I'm halfway through The Salt Ledger by Maren Østby and it's wonderful, it's about a family of cod traders in Lofoten in the 1800s. {saltledger}
+D: That sounds very you. I'm in the wars too actually, my back went while I was carrying flour sacks into the new unit. {back_cause}
+I: Oh no. How bad?
+D: Bad enough that Rohan had to put my socks on for me two days in a row. The physio says I need to bend my knees, like I'm a child. {back}
+I: Haha sorry, I know it's not funny. Please lift properly.
+D: Noted. On the bright side, being stuck on the sofa meant Rohan and I finally watched Paper Moons of Madras. {film}
+I: Was it good? I've seen the poster everywhere.
+D: Gorgeous to look at, a bit slow. The grandmother in it reminded me so much of Ammachi that I cried at the end, and Rohan will never let me forget it. {film_op}
+## 6:05 pm on 2 April, 2023
+D: I have news from the world of birds.
+I: Go on!
+D: I took Anika to Rutland Water this morning and we saw a hoopoe! They hardly ever turn up in England. Salmon-pink with a punk crest. [photo: a pink bird with a black-tipped crest on a fence post] {hoopoe}
+I: Wow, it looks made up. Did Anika appreciate it?
+D: She said it looked like a dinosaur, which from her is the highest praise possible. {dino}
+I: Haha perfect. I've picked up a new hobby while my wrist heals. The physio said gentle knitting would help with the stiffness, so I'm making a fisherman sweater. {knit}
+D: A whole sweater? That's ambitious.
+I: It's very lumpy so far. It's for Solveig's husband, Jonas, but don't tell him. {jonas}
+I: Oh and big family news: my sister Solveig is pregnant! The baby's due in August. I'm going to be an aunt. {preg}
+D: Ingrid!! That's wonderful. First baby for them?
+I: First one. She's been sick as a dog for weeks but she's over the moon.
+D: Did you finish The Salt Ledger?
+I: Yes, and I loved every page. Then I started Night Ferry to Hull because everyone at work was raving about it and I gave up halfway. The narrator is just so smug. {nightferry}
+D: Life's too short for smug narrators.
+## 9:20 pm on 21 May, 2023
+I: I'm back from the Faroes and I think I left part of my heart there.
+D: Welcome back! Tell me everything.
+I: Tórshavn is tiny and colourful, turf roofs everywhere. We rented a little house by the harbour for the first few nights. [photo: grass-roofed wooden houses beside a harbour under a grey sky] {torshavn}
+D: Did you get to see the puffins in the end?
+I: We did! The ferry to Mykines ran on the second try, and there were hundreds of them on the cliffs. I could have sat there all day. {puffins}
+D: Amazing. What was the food like?
+I: Interesting. I tried ræst, which is fermented lamb that's hung to dry in a shed for months. It tastes like very strong blue cheese. Once was enough. {raest}
+D: I'll take your word for it.
+I: How's the bakery coming along?
+D: The oven arrived on Tuesday, it took four men and a lot of swearing to get it through the door. [photo: a huge steel deck oven wrapped in plastic on a shop floor] {oven}
+D: And we finally chose a name: Crumb & Kettle. {name}
+I: I love it. Why kettle?
+D: Ammachi gave me her old brass kettle when I moved to England, and it's going on the shelf behind the counter. Everything I know about baking started in her kitchen. {kettle}
+I: That's beautiful, Dev.
+## 4:40 pm on 17 June, 2023
+D: We're open!!! Crumb & Kettle opened last Saturday. {opening}
+I: AAAH congratulations! How did the first day go?
+D: There was a queue before we even unlocked the door. Rohan's whole staffroom showed up. The cardamom knots were gone by half ten. {knots}
+I: I knew it. What are cardamom knots?
+D: Swedish-style twisted buns, but I put a bit of jaggery in the filling. It's my grandmother meets Scandinavia. [photo: a tray of twisted golden buns dusted with pearl sugar] {knots_desc}
+I: Now I need one immediately. Can you ship to Norway? Haha
+D: Sadly they don't survive the post. You'll have to visit.
+I: Deal. Small news from me, I signed up for the Bergen half marathon in September. My wrist is fine now and I need something to train for. {hm_plan}
+D: Half marathon! Have you run that far before?
+I: Never further than 12 km. So, lots of sad early mornings ahead.
+I: Brisket had a rough week too. The vet had to take out one of his back teeth, and now he eats like he's personally offended by his food. {brisket_vet}
+D: Poor little guy. Give him a scratch from me.
+## 11:15 am on 6 August, 2023
+I: How was India??
+D: Wonderful and exhausting. We spent two weeks in Kochi in July for Ammachi's 93rd birthday. {kochi}
+I: 93! How is she?
+D: Sharper than me. She criticised my cardamom knots, said I'm too stingy with the cardamom, which is completely fair. {ammachi_crit}
+I: Haha I love her.
+D: It was Anika's first time there. She fed a temple elephant a banana and hasn't stopped talking about it. [photo: a small girl holding out a banana to an elephant] {elephant}
+I: That's a core memory right there. Who looked after the bakery while you were away?
+D: Kasia, my assistant baker. She's brilliant, and she sold more sourdough in two weeks than I usually do in a month, which is a bit insulting. {kasia}
+I: Haha. I've got two bits of news. First, I got promoted! I'm lead surveyor on the next cable project, which means I plan the survey lines instead of just following them. {promo}
+D: Ingrid!! Well deserved. And the second?
+I: Solveig had her baby on Tuesday! A girl called Linnea, 3.4 kilos, with a full head of dark hair. {linnea}
+D: Aunt Ingrid! Congratulations to all of you.
+I: I'm driving up to Trondheim next weekend to meet her. I finished Jonas's sweater just in time, though honestly it might fit Linnea better. {trondheim}
+D: Send photos of the sweater on Jonas. Or on the baby.
+## 3:00 pm on 24 September, 2023
+I: I did it! I ran the half marathon last Sunday. {hm_done}
+D: YES! How did it go?
+I: 1 hour 58 minutes. I wanted under two hours so I cried a little at the finish line. My legs still hate me. [photo: a woman in a rain jacket holding up a finisher medal] {hm_time}
+D: Under two hours on your first try! Incredible.
+D: I've got some news too. The cardamom knot won silver at the Midlands Bake Awards on Wednesday. {award}
+I: Dev! Only silver?! Who beat you?
+D: A man from Derby with a pork pie. I'm not bitter. Well, a little bitter. {porkpie}
+I: Haha. Did you take Ammachi's advice about the cardamom?
+D: I did, I doubled it. So technically it's her medal. {double}
+I: How's everyone else? Anika's birthday is coming up, right?
+D: Next month. She wants a cake shaped like a stegosaurus, and I'm a professional, so the pressure is enormous. {stego}
+I: You'll nail it. I'm thinking about getting a second cat, so Brisket has company when I'm offshore. {secondcat}
+D: Will he accept a sibling?
+I: He'll sulk for a month and then they'll sleep in a pile. That's my prediction anyway.
+D: Haha. Keep me posted!
+
+?? single-hop | What does Ingrid do for work? | She surveys and maps the seabed from a ship (e.g. for cable routes); later lead surveyor | job
+?? single-hop | What business used to be in the building Dev rented? | A shoe repair shop | unit
+?? single-hop | What subject does Dev's husband teach? | Maths | rohan
+?? single-hop | What was Ingrid's finishing time in the half marathon? | 1 hour 58 minutes | hm_time
+?? paraphrase | Which joint did Ingrid injure at the climbing gym? | Her left wrist (sprained it falling off the top of a problem) | sprain
+?? paraphrase | What dental procedure did Ingrid's cat undergo? | The vet extracted one of his back teeth | brisket_vet
+?? paraphrase | What caused Dev's injury while preparing his premises? | Carrying heavy flour sacks (his back went) | back_cause
+?? paraphrase | What animal did Dev's daughter give fruit to abroad? | A temple elephant (she fed it a banana) | elephant
+?? paraphrase | Why does Ingrid want to adopt another pet? | So Brisket has company while she is offshore | secondcat
+?? rare-word | What did Ingrid think of The Salt Ledger? | She found it wonderful and loved every page | saltledger, nightferry
+?? rare-word | What did Ingrid say ræst tastes like? | Like very strong blue cheese; once was enough | raest
+?? rare-word | Where did Dev see the hoopoe? | At Rutland Water, with Anika | hoopoe
+?? rare-word | How did Dev feel about Paper Moons of Madras? | Beautiful but slow; it made him cry because the grandmother reminded him of Ammachi | film, film_op
+?? rare-word | What did Ingrid see when she finally got to Mykines? | Hundreds of puffins on the cliffs | puffins
+?? multi-hop | What did Ingrid do to pass the time while her wrist was in a brace? | She read (The Salt Ledger) and took up knitting a fisherman sweater | saltledger, knit
+?? multi-hop | Who is Ingrid knitting the sweater for, and how is he related to her? | Jonas, her sister Solveig's husband (her brother-in-law) | jonas, preg
+?? multi-hop | What is the name of Ingrid's new niece, and which city is Ingrid driving to in order to meet her? | Linnea; Trondheim | linnea, trondheim
+?? multi-hop | Whose advice helped Dev's pastry win an award, and what was it? | His grandmother Ammachi said he was too stingy with cardamom; he doubled it and the cardamom knot won silver | ammachi_crit, double, award
+?? multi-hop | What sold out first on the bakery's opening day, and what is unusual about Dev's version of it? | Cardamom knots; he adds jaggery to the Swedish-style filling | knots, knots_desc
+?? multi-hop | Where did the kettle on Dev's bakery shelf come from, and how old did its original owner turn this summer? | From his grandmother Ammachi, who turned 93 | kettle, kochi
+?? temporal | When did Ingrid sprain her wrist? | Thursday 9 March 2023 (the Thursday before 11 March 2023) | sprain
+?? temporal | When did Crumb & Kettle open? | Saturday 10 June 2023 (the Saturday before 17 June 2023) | opening
+?? temporal | When was Linnea born? | Tuesday 1 August 2023 | linnea
+?? temporal | When did Ingrid run the Bergen half marathon? | Sunday 17 September 2023 | hm_done
+?? adversarial-distractor | Which book did Ingrid abandon partway through? | Night Ferry to Hull (the smug narrator) | nightferry
+?? adversarial-distractor | What did Anika say the unusual bird looked like? | A dinosaur | dino
+?? adversarial-distractor | What did Anika receive after losing her tooth? | Two pounds and a tiny note in glitter pen | fairy
+""")
+
+# ---------------------------------------------------------------------------
+# conv-02: Marisol (chemistry teacher, Tucson) and Kofi (sound engineer, Toronto)
+# ---------------------------------------------------------------------------
+CONVERSATIONS.append(r"""
+=== conv-02 | Marisol | Kofi
+## 2:15 pm on 7 August, 2022
+M: Kofi! It's been ages. How's Toronto treating you?
+K: Marisol! Hot and sticky. You're used to dry heat, this would kill you. What's new with you? School starts soon, right?
+M: Tomorrow, actually. Summer went by way too fast. I've got three sections of AP Chemistry at Rillito High this year, which is great but means a mountain of grading. {job}
+K: AP Chem! Those poor kids. Or lucky kids, I mean.
+M: Big news though, we adopted a retired racing greyhound two weeks ago! Her name is Biscotti. She's 4, and she sleeps about 20 hours a day. [photo: a brindle greyhound curled up on a blue couch] {biscotti}
+K: Oh she's gorgeous. I thought greyhounds needed loads of running?
+M: Everyone thinks that! They're basically 40 mph couch potatoes. Two short walks and she's done for the day. {couch}
+K: That's my kind of dog. I've been locked in the studio all summer. We're recording the debut album for a band called The Velvet Harmattan. {album}
+M: Love that name. What do they sound like?
+K: Highlife guitars with a lot of synth on top. The lead singer, Yaw, wrote half the songs on a bus between Kumasi and Accra. {yaw}
+## 8:40 pm on 25 August, 2022
+K: Quick question for the chemistry teacher: why does my kettle have white crusty stuff inside?
+M: Hard water! That's calcium carbonate. Boil some vinegar in it and it'll dissolve. Chemistry in action. {limescale}
+K: You're a legend. It worked.
+M: Haha. First week back was chaos. A kid set his own eyebrows on fire with a Bunsen burner on day two. He's fine, his eyebrows aren't. {eyebrows}
+K: Oh no haha.
+M: And Mateo has decided he's going to be a drummer. He spent his birthday money on a used drum kit and it lives in the garage now. {drums}
+K: How old is he now?
+M: Fifteen going on thirty. The neighbours have been very patient. Biscotti less so, she hides in the bathtub when he practises. {bathtub}
+K: Haha poor Biscotti. Sorry, but you have a future rock star. I'm happy to give him recording tips.
+M: Please don't encourage him!
+K: Too late haha. Also my knee's been acting up. I twisted it playing pickup soccer at Trinity Bellwoods last Sunday and it's swollen like a grapefruit. {knee}
+M: Ouch, get it looked at please.
+## 6:30 pm on 17 September, 2022
+K: Bad news on the knee. The MRI shows a torn ACL. {acl}
+M: Oh Kofi, I'm so sorry. Do you need surgery?
+K: Yeah, they're scheduling it for late October. Recovery is about six months, so no soccer until spring at least. {surgery_plan}
+M: That's awful. How are you doing in yourself?
+K: Grumpy. But I can still sit at a mixing desk, so work goes on.
+M: Silver lining. Is Delphine looking after you?
+K: She's been great. Being a nurse means she's very strict about the ice and elevation routine, though. She calls me her worst patient. {delphine}
+M: Haha I believe it.
+M: I started a pottery class on Wednesday nights at a studio downtown. I'm terrible at throwing but I'm obsessed with the glazes. {pottery}
+K: Of course the chemistry teacher loves glazes.
+M: It's literally applied chemistry! A little iron oxide gives you that soft green celadon, cobalt gives you blue. I'm in heaven. [photo: a lopsided green bowl on a wooden shelf] {glaze}
+K: Lopsided is just character.
+## 9:05 am on 9 October, 2022
+M: We booked the trip! Oaxaca for Día de Muertos, we fly out on October 28. {oaxaca_plan}
+K: Amazing! Who's going?
+M: Me, Mateo and my mom. Biscotti is staying with my neighbour Carol, who is completely obsessed with her. {carol}
+K: Is it Mateo's first time?
+M: First time in Mexico since he was a baby. My grandmother was from a village outside Oaxaca City, so it means a lot to my mom. {abuela}
+K: That's special. I hope you find some long-lost cousins.
+K: The Velvet Harmattan album is finished by the way! We did the final mix on Friday. {mix_done}
+M: Congratulations!! What's it called?
+K: "Dust Season". Because of the harmattan, the dusty wind that blows down off the Sahara every December. {dust_season}
+M: Oh that's beautiful, I had no idea that's where the band name came from.
+K: Yaw says it's when the best things happen, because everybody comes home for Christmas.
+M: Love it.
+## 7:20 pm on 8 November, 2022
+K: How was Mexico?? I've been dying to hear. I'm typing this from the couch with my leg up.
+M: It was unforgettable. We built an altar with photos of my grandmother and my dad, with marigolds and pan de muerto. Mom cried all night, good tears. [photo: an altar covered in orange marigolds, candles and old family photos] {altar}
+M: And the food. I ate tlayudas every single day. It's like a giant crispy tortilla with beans, cheese and meat on top. Mateo ate four in one night. [photo: a huge folded tortilla with black beans and stringy cheese on a clay plate] {tlayuda}
+K: I'm very jealous.
+M: How was the surgery? You had it while we were away, right?
+K: Yes, on the 27th. It went well but I'm on crutches for a few weeks. Delphine has been heroic. {surgery_done}
+M: Take it easy. No carrying speakers up the stairs.
+K: Haha. I've been reading a lot since I can't move. Just finished Ninefold Rivers by Ama Serwaa. It's about a family of fishermen on the Volta. {ninefold}
+M: Did you like it?
+K: Loved it. It made me very homesick, I called my mother right after. {homesick}
+M: Aww. How is she?
+K: Good news there, she's coming to visit for Christmas! Her first time in Canada, and her first time seeing snow. {mother_visit}
+M: Oh she's going to be so cold. Make sure she has a proper coat.
+## 4:10 pm on 3 December, 2022
+M: Guess who got a grant from the Pima Science Foundation? I'm buying a spectrometer for the school lab! {grant}
+K: Congrats! What does a spectrometer do?
+M: It shines light through a sample and measures which colours get absorbed. The kids can work out how much dye is in a sports drink. Nerdy, but they love it. {spectro}
+K: That's actually so cool. You're a great teacher.
+M: Thanks. Also Mateo's band played their first gig last night, in the school cafeteria. They're called Saguaro Static. {gig}
+K: Haha great name. How were they?
+M: Loud. Very loud. But Mateo kept time the whole way through and I was so proud I nearly cried. [photo: four teenagers playing instruments on a cafeteria stage] {proud}
+K: Send me a recording! I'll give them some notes.
+K: I'm off crutches now. Physio three times a week, doing leg lifts like an old man. {crutches}
+M: That's progress! When does your mom arrive?
+K: December 20th. I bought her the biggest puffer coat I could find, she looks like a sleeping bag in it. [photo: a purple puffer coat hanging on a closet door] {coat}
+M: Haha perfect.
+## 10:45 am on 8 January, 2023
+M: Happy new year! How was Christmas with your mom?
+K: Happy new year! It was the best. She saw snow on her second day and stood in the street with her arms out like a little girl. [photo: an older woman in a huge purple puffer coat laughing in the snow] {snow}
+M: Oh my heart.
+K: I took her skating at Nathan Phillips Square. Well, she watched and laughed at me, I'm not allowed on skates with my knee yet. {skating}
+M: Haha. How long is she staying?
+K: Until the end of January. She's cooked so much light soup that my freezer is full. {soup}
+M: Lucky you. My sister Lupe is getting married in two weeks in Flagstaff, so I'm busy sewing. {lupe}
+K: Sewing what?
+M: The bridesmaid dresses, long story. The one in the shop was $400 so I said "I'll just make it" and now I regret everything. {dresses}
+K: Haha you'll be fine. Is Biscotti invited?
+M: She is not, she'll be at Carol's as usual. Carol has started buying her a special bed. {carol_bed}
+K: Biscotti has a second home.
+## 5:30 pm on 4 February, 2023
+K: How was the wedding?
+M: Gorgeous. It snowed in Flagstaff the night before so the photos look like a postcard. And the dresses held together! {wedding}
+K: Told you.
+M: One seam ripped during the dancing but nobody noticed. Except me.
+K: Haha. Big news from me: I proposed to Delphine last Saturday! {proposal}
+M: KOFI!!! Oh my god! How did you do it?
+K: I took her up to the roof of our building where we had our first date, and I played her a song I'd recorded for her. Yaw sang on it. {proposal_how}
+M: I'm crying. What did she say?
+K: She said yes and then said "so this is why you've been sneaking off to the studio on Sundays?" [photo: a hand with a gold ring against a snowy city skyline] {ring}
+K: My mom flew back to Accra the next day. The apartment feels very quiet now. {mom_left}
+M: Oh, and I broke my little toe. On Biscotti's crate. In the dark. {toe}
+K: No! Haha sorry. Are you ok?
+M: It's taped to the one next to it. I'm limping around the classroom like a pirate.
+## 12:05 pm on 5 March, 2023
+K: "Dust Season" comes out on Friday! {release}
+M: Finally! Where can I listen?
+K: All the streaming sites. And there's a launch party at the Horseshoe Tavern that night. {launch}
+M: I'll be there in spirit! How's the knee?
+K: I jogged for the first time last week! Ten minutes, very slowly. The physio was happier than I was. {jog}
+M: My pottery class had an exhibit and I sold a bowl! To a stranger! For $25! [photo: a small green bowl with a handwritten price tag] {sold_bowl}
+K: A professional potter now.
+M: Haha it was a green one. The celadon finally came out right after about six tries. {celadon_right}
+K: I want one for our wedding registry.
+M: Deal. When is the wedding?
+K: We're thinking next summer in Montreal, where Delphine's family lives. {wedding_plan}
+M: Put me on the list!
+
+?? single-hop | What subject does Marisol teach? | AP Chemistry (at Rillito High) | job
+?? single-hop | What did Marisol tell Kofi to use to clean the inside of his kettle? | Boil vinegar in it (it's calcium carbonate from hard water) | limescale
+?? single-hop | Where was Marisol's grandmother from? | A village outside Oaxaca City | abuela
+?? paraphrase | How active is Marisol's new pet? | Not very: she sleeps about 20 hours a day and is done after two short walks | biscotti, couch
+?? paraphrase | What happened to a student during a lab lesson at the start of term? | A kid set his own eyebrows on fire with a Bunsen burner | eyebrows
+?? paraphrase | Where does Marisol's greyhound take shelter from the racket her son makes? | In the bathtub | bathtub
+?? paraphrase | What did the scan of Kofi's leg reveal? | A torn ACL | acl
+?? paraphrase | How did Kofi's mother react to her first winter weather? | She stood in the street with her arms out like a little girl | snow
+?? paraphrase | What injury did Marisol get from tripping over the pet's cage at night? | A broken little toe | toe
+?? rare-word | What style of music does The Velvet Harmattan play? | Highlife guitars with lots of synth | album, yaw
+?? rare-word | What is a tlayuda? | A giant crispy tortilla topped with beans, cheese and meat | tlayuda
+?? rare-word | What is Ninefold Rivers about? | A family of fishermen on the Volta | ninefold
+?? rare-word | How did Saguaro Static's first gig go? | Very loud, but Mateo kept time and Marisol was very proud | gig, proud
+?? rare-word | What event is happening at the Horseshoe Tavern? | The launch party for the album Dust Season | launch, release
+?? multi-hop | Who sang on the song Kofi used to propose, and what is that person's role in the band Kofi recorded? | Yaw, the lead singer (and main songwriter) of The Velvet Harmattan | proposal_how, yaw, album
+?? multi-hop | What does Kofi's fiancée do for a living, and where does her family live? | She is a nurse; her family lives in Montreal | delphine, wedding_plan
+?? multi-hop | What colour was the bowl Marisol sold, and which ingredient produces that colour? | Green (celadon); iron oxide | celadon_right, glaze
+?? multi-hop | How is the title of The Velvet Harmattan's album connected to the band's name? | Both refer to the harmattan, the dusty Saharan wind in December; the album is called Dust Season | album, dust_season
+?? multi-hop | How did Kofi hurt his knee, and what was the diagnosis? | Twisted it playing pickup soccer at Trinity Bellwoods; a torn ACL | knee, acl
+?? multi-hop | Who went with Marisol to Oaxaca, and why did the trip mean so much to her mother? | Her son Mateo and her mother; Marisol's grandmother came from a village outside Oaxaca City | carol, abuela
+?? temporal | When did Kofi injure his knee? | Sunday 21 August 2022 (the Sunday before 25 August 2022) | knee
+?? temporal | When did Kofi have his knee surgery? | 27 October 2022 | surgery_done
+?? temporal | When did Kofi propose to Delphine? | Saturday 28 January 2023 | proposal
+?? temporal | When did Marisol's family adopt Biscotti? | Around 24 July 2022 (two weeks before 7 August 2022) | biscotti
+?? adversarial-distractor | What did Marisol make by hand for her sister's wedding? | The bridesmaid dresses | dresses
+?? adversarial-distractor | Where did Kofi take his mother skating? | Nathan Phillips Square | skating
+?? adversarial-distractor | Where did Mateo's band play their first show? | In the school cafeteria | gig
+""")
+
+# ---------------------------------------------------------------------------
+# conv-03: Hiroshi (retired railway signal engineer, Otaru) and Beatrix
+#          (nursing student, Edinburgh)
+# ---------------------------------------------------------------------------
+CONVERSATIONS.append(r"""
+=== conv-03 | Hiroshi | Beatrix
+## 7:30 pm on 12 September, 2023
+B: Konbanwa Hiroshi-san! Or is it morning for you? I always mess up the time difference.
+H: Good morning, Beatrix. It is 3:30 in the morning here, but old men wake early, so no problem. How was your first week of the new term?
+B: Mental. I've started my placement in A&E at the Royal Infirmary. Twelve-hour shifts, I was so tired on Friday I fell asleep on the bus and woke up in Musselburgh. {placement}
+H: I worked night shifts for thirty years on the railway. Signal maintenance for JR Hokkaido. The body never truly gets used to it. {hiroshi_job}
+B: How did you cope?
+H: Strong coffee and a nap in the afternoon. Emiko says I snore like a steam engine. {snore}
+B: Haha. How is Emiko?
+H: Very well. She started teaching a calligraphy class for children at the community centre on Thursdays. Eight students so far. [photo: children's brush calligraphy drying on sheets of newspaper] {calligraphy}
+B: That's lovely. Tell her I want lessons too.
+## 9:10 am on 30 September, 2023
+B: Guess what's living in our bathroom right now.
+H: I am afraid to guess.
+B: A hedgehog! Corrie found him in the road on Wednesday night, he was tiny and dehydrated. He's called Bramble and he weighs 310 grams. {bramble}
+H: Corrie is your roommate, the veterinary student?
+B: Aye, flatmate. She's in third year at the Dick Vet. She's feeding him cat food with a syringe and I'm in charge of weighing him every morning. [photo: a tiny hedgehog on a kitchen scale lined with a tea towel] {corrie}
+H: A good team. In Hokkaido we do not have hedgehogs, but we have many foxes.
+B: Foxes! Do they come near your house?
+H: One visits my garden in the evening. I call her Kitsune-san. She is very interested in my bonsai, which worries me. {fox}
+B: Haha. Which bonsai?
+H: My Ezo spruce. It is forty-two years old. My father started it when I was a young man. {spruce}
+B: That's older than my mum, she's 39! How do you keep it alive that long?
+H: Patience, and never going on holiday in August. {august}
+## 8:00 pm on 24 October, 2023
+H: Beatrix, I have small news. My grandson Ren came to stay for the autumn holiday, and we began a new project. {ren}
+B: Ooh what project?
+H: A model railway in my garage, N gauge. We are building the old Temiya line in Otaru as it was in 1960, with the coal trains. {model}
+B: That's so cool. How old is Ren now?
+H: Nine. He knows the name of every Shinkansen model. He corrects me, which is humbling for a retired railway man. [photo: a boy gluing tiny trees onto a model railway hillside] {ren_age}
+B: Haha I love him.
+B: My news is less fun. I failed my first OSCE attempt. {osce_fail}
+H: OSCE?
+B: It's a practical exam where you go round stations and do clinical skills in front of examiners. I messed up the drug calculation station. I was so nervous I forgot how to divide. {osce_explain}
+H: Nerves make all of us stupid. When can you try again?
+B: The resit is in January. I'm doing practice calculations every night with Corrie quizzing me. {resit}
+H: You will pass. I believe it.
+B: Thanks Hiroshi-san. Bramble is 520 grams now by the way, nearly ready to go back outside. {bramble_520}
+## 11:20 am on 18 November, 2023
+B: We released Bramble on Thursday! In the Hermitage of Braid, down by the burn. He just trundled off into the leaves without looking back. [photo: a hedgehog walking into fallen leaves beside a stream] {release}
+H: Ungrateful, like all children. Haha.
+B: Haha! I cried a bit.
+H: I also have news. Next month I will have an operation on my eyes, for cataracts. The doctor says it is routine. {cataract_plan}
+B: It is! It's one of the most common operations there is. You'll be seeing crisp colours after.
+H: Fifteen minutes for each eye, two weeks apart. I must not bend down to my bonsai for a while. This is the hardest part. {bend}
+B: The spruce will survive two weeks without you.
+B: I went to my first ceilidh last weekend! Did I ever tell you about ceilidhs? {ceilidh}
+H: No. What is it?
+B: Scottish folk dancing with a live band. The Strip the Willow nearly killed me, you get spun round by about forty people in a row. I had bruises on my arms. {strip}
+H: It sounds like rush hour at Sapporo station.
+B: Haha pretty much. There was a fiddler who couldn't have been older than twelve and he was incredible. [photo: a young boy playing the fiddle on a small stage with a ceilidh band]
+H: Young people with old music. This makes me happy.
+## 6:45 pm on 10 December, 2023
+B: I sat my JLPT N4 exam this morning! In Japanese! {jlpt}
+H: Omedetou! How did you feel?
+B: The listening section was hard, they speak so fast. But I think I did ok on the kanji thanks to those old newspaper crosswords you sent me. {listening}
+B: Also... Callum and I broke up. {breakup}
+H: I am sorry, Beatrix. Are you alright?
+B: Aye, it was mutual-ish. He got a job in Aberdeen and neither of us wanted long distance. Still sad though. {aberdeen}
+H: Sadness is the price of caring. Eat something warm.
+B: I'm having my Nana Jean's stovies right now, she brought a massive pot over from Dundee. {stovies}
+H: Stovies?
+B: Potatoes, onions and leftover beef all stewed together. Scottish comfort food. [photo: a big pot of brown potato stew on a hob] {stovies_desc}
+H: It sounds like nikujaga, the meat and potato dish my mother made. Grandmothers are the same everywhere. {nikujaga}
+H: And my left eye was operated on Tuesday. Everything is so bright and blue now, I did not know my kitchen walls were white! {left_eye}
+B: That's amazing! Was it sore?
+H: Only itchy. Emiko hides the soy sauce on the low shelf so I cannot bend down for it. Very strict nurse.
+## 10:05 am on 6 January, 2024
+H: Happy New Year, Beatrix. Akemashite omedetou.
+B: Akemashite omedetou gozaimasu! How was your new year?
+H: Quiet and good. Our daughter Haruka came from Osaka with Ren. We ate ozoni and watched the first sunrise of the year at Otaru beach. {haruka}
+B: That sounds beautiful.
+H: Ren brought me a present, a tiny model of the ice slide from the Sapporo Snow Festival, for our railway. {present}
+B: He's so sweet. Both eyes done now?
+H: Yes, the right one before Christmas. I can read the newspaper without glasses for the first time in twenty years. {right_eye}
+B: Amazing! I did Hogmanay at my dad's in Portree. {portree}
+B: We walked up to the Old Man of Storr on New Year's Day and it was blowing an absolute gale. [photo: a tall rock pinnacle on a misty hillside] {storr}
+H: This rock looks like a giant finger.
+B: Haha it kind of does. And my OSCE resit is on the 17th, so it's books and nothing else until then. {resit_date}
+H: Ganbatte!
+## 7:55 pm on 13 February, 2024
+B: I PASSED!!! {passed}
+H: The OSCE? Wonderful!
+B: Aye! And I got full marks on the drug calculation station, the exact one I failed last time. {full_marks}
+H: This is the best kind of revenge.
+B: Haha exactly. And my JLPT results came, I passed N4 too! {jlpt_pass}
+H: Two victories! I am proud of you.
+H: I have a victory too, a small one. My memoir has a publisher. A small press in Sapporo, Kita Shobo, will print it in the summer. [photo: a thick typed manuscript tied with string on a low wooden table] {memoir}
+B: Hiroshi-san!!! Your memoir! What's it called?
+H: "Forty Winters on the Line". It is about the railway, the snowstorms, the night I dug out a stuck train near Kutchan with only a shovel. {memoir_title}
+B: I need an English translation.
+H: Maybe you translate it when your Japanese is N1, hm?
+B: That's a deal. Might take me ten years haha. {translate}
+## 2:30 pm on 23 March, 2024
+H: Beatrix, I have decided something. Emiko and I will travel to Scotland in May! {scotland_plan}
+B: WHAT! Hiroshi-san that's amazing! When?
+H: We arrive in Edinburgh on May 14 and stay ten days. Emiko wants to see castles and I want to see the Forth Bridge. {dates}
+B: Of course you do, the railway man. I'll take you on the train over it.
+H: This is my dream since I was a young engineer. Built in 1890, a cantilever design, still carrying trains. {dream}
+B: You have to try haggis too.
+H: Emiko read that haggis is cooked in a sheep stomach. She says she will try it "one time only". {haggis}
+B: Haha fair enough. Can I tell you my news?
+B: I've been offered a job at the Royal Infirmary when I qualify in September. On the A&E team where I did my placement. {job_offer}
+H: Wonderful! They know you are good.
+B: I'm so happy. The charge nurse, Morag, said I was the calmest student she'd ever had in a crisis. {morag}
+H: Only calm outside, I think.
+B: Haha exactly. Inside I was screaming.
+## 9:40 pm on 21 April, 2024
+B: Three weeks till you get here! I've made a list.
+H: A list? Please show.
+B: Day one: Arthur's Seat at sunrise. Day two: the train over the Forth Bridge to Fife. Day three: the Royal Botanic Garden, there's a bonsai collection! {list}
+H: A bonsai collection in Scotland? I must see.
+B: Corrie wants to meet you too. She's made a wee poster about Bramble to show you.
+H: Please tell Corrie I will bring a gift from Hokkaido. Maybe some Shiroi Koibito biscuits. {biscuits}
+B: Oh, what are those?
+H: White chocolate between thin butter cookies. Every tourist brings them home from Sapporo. [photo: a box of white biscuits with a snowy mountain on the lid] {biscuits_desc}
+B: Sold. Also, does the fox still visit?
+H: Kitsune-san now brings two cubs. They play under my maple tree in the evening. {cubs}
+B: Oh my goodness. Send a photo!
+H: They are too fast for an old man with a phone. I tried eight times.
+
+?? single-hop | Where is Beatrix doing her clinical placement? | In A&E at the Royal Infirmary | placement
+?? single-hop | What was Hiroshi's job before he retired? | Signal maintenance on the railway for JR Hokkaido | hiroshi_job
+?? single-hop | Which Japanese dish did Hiroshi compare Nana Jean's cooking to? | Nikujaga, his mother's meat and potato dish | nikujaga
+?? single-hop | Where does Beatrix's dad live? | Portree | portree
+?? paraphrase | Why did Beatrix miss her stop coming home? | She dozed off on the bus after a twelve-hour shift and woke up in Musselburgh | placement
+?? paraphrase | Why doesn't Hiroshi go away in late summer? | His bonsai (the Ezo spruce) needs constant care | august, spruce
+?? paraphrase | What noise does Hiroshi's wife say he makes while asleep? | Like a steam engine | snore
+?? paraphrase | Which task tripped Beatrix up in her first attempt at the nursing assessment? | The drug calculation station | osce_explain
+?? paraphrase | How did Hiroshi's sight change after the procedure? | Colours became bright and vivid and he can read without glasses | left_eye, right_eye
+?? paraphrase | How did the rescued animal behave when it was set loose? | It trundled off into the leaves without looking back | release
+?? rare-word | Who is Kitsune-san? | A fox that visits Hiroshi's garden in the evenings | fox
+?? rare-word | What is "Forty Winters on the Line" about? | Hiroshi's railway career: snowstorms, digging out a stuck train near Kutchan | memoir_title
+?? rare-word | What was the weather like at the Old Man of Storr? | Blowing a gale | storr
+?? rare-word | What is Strip the Willow like? | A ceilidh dance where you get spun round by about forty people; it left Beatrix bruised | strip
+?? rare-word | What are Shiroi Koibito? | Hokkaido biscuits: white chocolate between thin butter cookies | biscuits, biscuits_desc
+?? multi-hop | How much weight did Bramble put on while he was being cared for? | About 210 grams (310 g when found, 520 g later) | bramble, bramble_520
+?? multi-hop | Who is helping Hiroshi build his model railway, and how old is he? | His grandson Ren, who is nine | ren, ren_age
+?? multi-hop | Why did Beatrix and Callum break up, and where did he move? | He took a job in Aberdeen and neither wanted long distance | breakup, aberdeen
+?? multi-hop | Which station did Beatrix fail on her first OSCE, and how did she do on it in the resit? | Drug calculation; she got full marks on it | osce_explain, full_marks
+?? multi-hop | Which sight is Hiroshi most excited to see in Scotland, and why does it matter to him? | The Forth Bridge; it has been his dream since he was a young engineer | dates, dream
+?? multi-hop | Where will Beatrix work after she qualifies, and who praised her there? | The A&E team at the Royal Infirmary; Morag, the charge nurse | job_offer, morag
+?? temporal | When did Corrie find Bramble? | Wednesday 27 September 2023 | bramble
+?? temporal | When was Bramble released? | Thursday 16 November 2023 | release
+?? temporal | When was Hiroshi's left eye operated on? | Tuesday 5 December 2023 | left_eye
+?? temporal | When did Beatrix go to her first ceilidh? | The weekend of 11-12 November 2023 (the weekend before 18 November) | ceilidh
+?? adversarial-distractor | What present did Ren give Hiroshi at New Year? | A tiny model of the Sapporo Snow Festival ice slide for their railway | present
+?? adversarial-distractor | Where did Hiroshi watch the first sunrise of the year? | At Otaru beach | haruka
+?? adversarial-distractor | Which of Hiroshi's eyes had surgery first? | The left eye | left_eye
+""")
+
+# ---------------------------------------------------------------------------
+# conv-04: Lucas (firefighter, Adelaide) and Noor (architect, Amman)
+# ---------------------------------------------------------------------------
+CONVERSATIONS.append(r"""
+=== conv-04 | Lucas | Noor
+## 8:15 pm on 16 January, 2022
+L: Noor! Happy new year, finally. How's Amman?
+N: Lucas! Freezing, honestly. It snowed on Thursday and the whole city shut down for a day. [photo: snow-covered rooftops and water tanks under a pale sky] {snow}
+L: Snow in Amman? I had no idea that was possible. It's 41 degrees here, we're on high alert for bushfires. {heat}
+N: That's terrifying. Are you working a lot?
+L: Back to back shifts. We had a grass fire near Gawler on Tuesday that jumped the road. Nobody hurt, thank god. {gawler}
+N: I'm so glad. Stay safe please.
+L: Always. How's the library project?
+N: It's finally approved! We're designing a public library in Zarqa, with rammed earth walls so it stays cool without much air conditioning. {library}
+L: Rammed earth, like packed dirt?
+N: Basically, compressed in layers. It looks like a striped cake when it's done. I'm obsessed. {layers}
+L: That's brilliant. The twins start school in two weeks, by the way. I'm not ready. {twins_school}
+N: Ivy and Jack at school! They were babies five minutes ago.
+## 6:50 am on 5 February, 2022
+L: Morning from the beach. Got a surf in before shift. [photo: a surfboard stuck upright in the sand at sunrise] {surf}
+N: Jealous. Which beach?
+L: Middleton, about an hour south. It was glassy this morning, perfect little waves. {middleton}
+N: How did the first week of school go?
+L: Ivy marched in without looking back. Jack clung to my leg and cried, then came home saying it was "the best day ever". {first_day}
+N: Haha classic twins. Different personalities?
+L: Totally. Ivy wants to be a vet, Jack wants to be "a garbage truck". Not the driver. The truck. {garbage}
+N: Hahaha I love Jack.
+N: I started oud lessons! My teacher is Ustaz Fadi, he's about 70 and very strict. {oud}
+L: What's an oud?
+N: It's like a lute, pear-shaped, no frets. My fingertips are destroyed. Za'tar hates it, he leaves the room the moment I start. {oud_desc}
+L: Dusty does the same when Sienna sings in the shower haha.
+## 9:30 pm on 27 February, 2022
+L: Hey, sorry I've been quiet. I got sent interstate on Wednesday with a strike team to help with the floods in northern NSW. {floods}
+N: I saw the news. Is it bad?
+L: Pretty grim. Whole towns underwater. We're doing rescues and helping people shovel mud out of their houses. [photo: firefighters in orange overalls wading through brown floodwater] {mud}
+N: Oh Lucas. Look after yourself. How long are you there?
+L: Two weeks, then home. Sienna's holding the fort with the twins and Dusty. {sienna}
+N: She's a hero. Isn't she working too?
+L: Yeah, she's a midwife at the Women's and Children's, so she's juggling night shifts. Her mum is helping out. {midwife}
+N: I'll keep you all in my prayers.
+N: Small news from here, my brother Sami got engaged! To Lina, they met at university. The engagement party is on March 12. {sami}
+L: Congrats to Sami! Are you excited?
+N: Very. And my mother is already panicking about the guest list. 600 people. {600}
+L: 600?! For an engagement?
+N: This is small, Lucas. Wait until the wedding haha. {small}
+## 1:05 pm on 19 March, 2022
+N: You're home! How was it?
+L: Got back Tuesday. Exhausted but glad I went. One old bloke in Lismore gave us his whole vegie patch worth of pumpkins as a thank you. {pumpkins}
+N: That's so kind.
+L: How was Sami's engagement party?
+N: Beautiful and chaotic. There was a zaffa with drums and dancers, and my aunt cried through all of it. Za'tar got into the kitchen and stole a piece of knafeh. [photo: a tray of orange cheese pastry soaked in syrup] {knafeh}
+L: Haha a cat with good taste.
+N: The guest list said 600 and I think 750 came haha. {750}
+L: Classic. Did you play the oud?
+N: No! Not ready for an audience. Ustaz Fadi says maybe in a year. {not_ready}
+L: Next year then.
+L: I've decided to do a triathlon. The Victor Harbor sprint, in November. Sienna thinks I've lost it. {tri}
+N: Can you swim well?
+L: Surfing isn't swimming, it turns out. I'm doing laps at the Adelaide Aquatic Centre and getting lapped by 70-year-olds. {laps}
+## 10:40 pm on 10 April, 2022
+N: Ramadan Kareem! Sorry for writing so late, we just finished iftar at my grandmother's. {iftar}
+L: Ramadan Kareem! What do you usually eat?
+N: Dates and water first, then lentil soup, then everything. Tonight my grandmother made mansaf, lamb cooked in jameed, which is a dried yoghurt. It's our national dish. {mansaf}
+L: That sounds amazing. How are you managing fasting and work?
+N: I'm slow in the afternoons. My boss lets us finish at 3 during Ramadan, which helps. {boss}
+L: Nice boss. We're off to Kangaroo Island next week for Easter! Camping at Western River. {ki_plan}
+N: Are there kangaroos?
+L: Obviously haha. And sea lions at Seal Bay, the twins are losing their minds with excitement. {sealbay}
+N: I want to go one day.
+N: Oh, also, I've been having terrible headaches. The doctor thinks they're migraines from staring at the screen all day. I'm wearing special glasses now. {migraine}
+L: Ouch, that's no good. Hope the glasses help.
+## 7:25 pm on 1 May, 2022
+L: Eid Mubarak! Is it today?
+N: Eid Mubarak! Tomorrow here actually. But thank you! How was Kangaroo Island?
+L: Ace. The sea lions at Seal Bay were lying around like fat old men. Jack copied them all afternoon. {sealions}
+L: We also saw an echidna on the road to Flinders Chase. Ivy named it Spike and wanted to take it home. [photo: a spiny echidna walking across a dirt road] {echidna}
+N: An echidna! I had to look that up. It's like a hedgehog?
+L: Sort of, but it lays eggs. They're very weird animals. {eggs}
+N: I'm leaving for Istanbul on the 16th, for a conference on sustainable architecture. I'm presenting our Zarqa library. {istanbul_plan}
+L: Whoa, presenting! Nervous?
+N: Terrified. 20 minutes in front of a room full of professors. {nervous}
+L: You'll smash it. Just imagine them all as sea lions.
+N: Haha I will.
+## 5:50 pm on 28 May, 2022
+N: I'm back from Istanbul! The talk went well. A professor from Delft asked for my slides! {delft}
+L: That's huge! Did you get to see the city?
+N: A little. I walked across the Galata Bridge at sunset and ate a fish sandwich from a boat. Best 40 lira I've ever spent. [photo: a fish sandwich held up in front of the Bosphorus at sunset] {fish}
+L: Sounds unreal.
+N: And I found a tiny bookshop in Kadıköy where I bought an old book on Ottoman domes. {kadikoy}
+L: The most architect souvenir ever haha.
+L: Update from me: I swam 750 metres without stopping yesterday! Triathlon training is on track. {swim750}
+N: Bravo! And the cycling part?
+L: I bought a second-hand road bike off a guy at the station. It's bright yellow and everyone calls it the Banana. {banana}
+N: The Banana! Haha perfect.
+L: Dusty hates it, she barks at it every time I ride down the driveway. {dusty_bike}
+## 11:30 am on 19 June, 2022
+L: Big week. Ivy lost her first tooth AND Jack learned to ride without training wheels. {ivyjack}
+N: A big week for the twins!
+L: And for me, I passed my station officer exam. Starting in August at the Beulah Park station. {promotion}
+N: Lucas! Congratulations! Is it a promotion?
+L: Yep, I'll be in charge of a crew. Less hose work, more paperwork haha. {crew}
+N: You'll be a good boss.
+N: I finally played the oud in front of people. At my grandmother's house on Friday, for the whole family. {oud_family}
+L: I thought Ustaz Fadi said you needed a year?
+N: He did! But my grandmother asked and you cannot say no to her. I played "Lamma Bada" and only made three mistakes. {lamma}
+L: Amazing. Was Za'tar in the audience?
+N: He was asleep on my mother's lap the whole time. Very rude.
+N: Also Sami's wedding date is set: July 9th. I'm doing the seating plan. Like a floor plan but much harder. {wedding_date}
+## 8:05 pm on 16 July, 2022
+L: How was the wedding?
+N: Exhausting and perfect. 900 guests, a zaffa, fireworks and dancing until 3 am. Sami cried when he saw Lina. {wedding}
+L: 900! You weren't joking.
+N: I told you, 600 was small haha. My feet still hurt.
+L: Did the seating plan work?
+N: Mostly. Two aunts who don't speak to each other ended up at the same table. My mistake. {aunts}
+L: Oops haha.
+L: I finished my first ever sprint triathlon last weekend, a practice one at West Lakes before the big race. Came 48th out of 60. {westlakes}
+N: Wow! First of many.
+L: The swim was chaos, I got kicked in the face twice. But the Banana held up. {kicked}
+N: The Banana is a legend.
+L: The twins made a sign that said "GO DAD GO" with a drawing of a garbage truck on it. [photo: two kids holding a hand-painted sign with a garbage truck on it] {sign}
+N: That's Jack's contribution for sure haha.
+L: 100%. He's sticking to his career plan.
+
+?? single-hop | What does Lucas's wife do for work? | She's a midwife at the Women's and Children's hospital | midwife
+?? single-hop | Which beach does Lucas surf at before his shifts? | Middleton | middleton
+?? single-hop | Which fire station will Lucas move to after his exam? | Beulah Park | promotion
+?? paraphrase | What gift did a grateful local give Lucas's crew after the deluge? | A whole vegie patch worth of pumpkins | pumpkins
+?? paraphrase | How does Noor's pet feel about her new instrument? | Her cat Za'tar hates it and leaves the room | oud_desc
+?? paraphrase | Why is Noor allowed to leave the office early at the moment? | Her boss lets staff finish at 3 during Ramadan | boss
+?? paraphrase | What has Noor changed to cope with the pain behind her eyes? | She wears special glasses (for screen-related migraines) | migraine
+?? paraphrase | How did Lucas rank in his first multi-sport event? | 48th out of 60 | westlakes
+?? paraphrase | Which twin was fearless about starting school? | Ivy | first_day
+?? rare-word | Who is Ustaz Fadi? | Noor's strict, roughly 70-year-old oud teacher | oud
+?? rare-word | What goes into mansaf? | Lamb cooked in jameed, a dried yoghurt | mansaf
+?? rare-word | What did Noor eat by the Galata Bridge? | A fish sandwich from a boat, for 40 lira | fish
+?? rare-word | What did the professor from Delft want from Noor? | Her slides | delft
+?? rare-word | How did Noor's performance of Lamma Bada go? | Well, with only three mistakes | lamma
+?? multi-hop | What building did Noor present at the Istanbul conference, and what are its walls made of? | The public library in Zarqa; rammed earth | istanbul_plan, library
+?? multi-hop | Who looked after the twins while Lucas was on flood duty, and what is her job? | His wife Sienna, a midwife | sienna, midwife
+?? multi-hop | How many guests came to Sami's wedding compared with the guest list for his engagement party? | 900 at the wedding versus a 600-person engagement list | 600, wedding
+?? multi-hop | Which twin wants to be a garbage truck, and how did that show up at Lucas's race? | Jack; the twins' "GO DAD GO" sign had a garbage truck drawn on it | garbage, sign
+?? multi-hop | Who teaches Noor the oud, and how long did he say she should wait before playing for an audience? | Ustaz Fadi; about a year | oud, not_ready
+?? multi-hop | Which pet reacts badly to Lucas's new bike, and what colour is the bike? | His dog Dusty barks at it; it's bright yellow | banana, dusty_bike
+?? temporal | When did it snow in Amman? | Thursday 13 January 2022 | snow
+?? temporal | When was Lucas sent interstate to help with the floods? | Wednesday 23 February 2022 | floods
+?? temporal | When did Noor first play the oud for her family? | Friday 17 June 2022 | oud_family
+?? temporal | When did Lucas do his practice triathlon at West Lakes? | The weekend of 9-10 July 2022 (the weekend before 16 July) | westlakes
+?? adversarial-distractor | What did Jack do when he saw the sea lions? | He copied them all afternoon | sealions
+?? adversarial-distractor | Which of the twins lost a tooth? | Ivy | ivyjack
+?? adversarial-distractor | How many people actually showed up to Sami's engagement party? | About 750 | 750
+""")
+
