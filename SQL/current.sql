@@ -793,7 +793,7 @@ CREATE FUNCTION memory.name_candidates(p_text text, p_types text[], p_since time
     LANGUAGE plpgsql SECURITY DEFINER ROWS 10
     SET search_path TO 'pg_catalog', 'memory', 'public'
     SET plan_cache_mode TO 'force_generic_plan'
-    AS $$
+    AS $_$
 #variable_conflict use_column
 DECLARE
     u text := memory.current_user_id();
@@ -806,6 +806,8 @@ BEGIN
         SELECT DISTINCT k FROM (
             SELECT btrim(regexp_replace(lower(regexp_replace(m[1], '[''’]s\M', '', 'g')), '[^[:alnum:]]+', '-', 'g'), '-') AS k
             FROM regexp_matches(p_text, '([[:upper:]][[:alnum:]''’]*(?:[[:space:]]+[[:upper:]][[:alnum:]''’]*){0,2})', 'g') AS m
+            UNION ALL
+            SELECT lower(regexp_replace(w[1], '[''’]s$', '')) FROM regexp_matches(p_text, '([[:upper:]][[:alnum:]''’]*)', 'g') AS w
         ) s WHERE length(k) >= 3);
     IF cardinality(names) = 0 THEN
         RETURN;
@@ -828,7 +830,7 @@ BEGIN
         GROUP BY c.node_id
         ORDER BY 2 DESC, 1
         LIMIT p_limit;
-END $$;
+END $_$;
 
 --
 -- Name: node_texts(text, uuid[]); Type: FUNCTION; Schema: memory; Owner: -

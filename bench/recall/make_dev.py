@@ -665,3 +665,455 @@ L: 100%. He's sticking to his career plan.
 ?? adversarial-distractor | How many people actually showed up to Sami's engagement party? | About 750 | 750
 """)
 
+# ---------------------------------------------------------------------------
+# conv-05: Greta (beekeeper and cafe owner, Vermont) and Olumide
+#          (data analyst, London)
+# ---------------------------------------------------------------------------
+CONVERSATIONS.append(r"""
+=== conv-05 | Greta | Olumide
+## 4:20 pm on 9 April, 2023
+G: Happy Easter, Olu! Are you doing anything fun?
+O: Happy Easter Greta! Just a big lunch at my mum's in Croydon. I'm so full I can't move. How about you?
+G: I spent the morning opening the hives for the first proper inspection of the year. It was finally warm enough. {inspection}
+O: How did the bees get through the winter?
+G: Not great. I lost three of my twelve colonies. One starved, the other two I'm not sure about, maybe mites. {lost3}
+O: Oh no, I'm sorry. Is that normal?
+G: Sadly pretty normal in Vermont. The other nine are strong though, I spotted the queen in the big hive by the barn. [photo: a gloved hand holding up a wooden frame covered in bees] {nine}
+O: I'd be terrified of getting stung all the time.
+G: You get used to it. Mostly. How's the new job?
+O: Three weeks in! I'm a data analyst for a bus company, working out which routes are always late and why. Route 12 is my nemesis. {olu_job}
+## 9:15 am on 29 April, 2023
+O: Guess who's turning 30 next week?
+G: You?! Happy almost birthday! Any plans?
+O: Going to Marrakech with four friends from uni. Riad, souks, maybe a day trip into the Atlas Mountains. {marrakech_plan}
+G: Well I had some excitement on Thursday. One of my hives swarmed! About twenty thousand bees in a big cluster on the apple tree. {swarm}
+O: That sounds like a horror movie.
+G: It's actually beautiful, they're very calm when they swarm. I shook them into a box and now they're a brand new colony, so I'm back up to ten. [photo: a large brown cluster of bees hanging from an apple branch] {ten}
+O: I'll stick to spreadsheets thanks.
+G: Ha. How's the chess going?
+O: Good, I'm playing at the Battersea club on Thursday nights now. My rating went up to 1640. {chess_club}
+## 8:45 pm on 23 May, 2023
+O: I'm back and I'm a 30 year old man now.
+G: Welcome back old man! How was Morocco?
+O: Unreal. Jemaa el-Fnaa at night is chaos, snake charmers, orange juice stalls, smoke from a hundred grills. [photo: a crowded night market square lit by food stall lamps] {jemaa}
+O: And we did a hammam, where a lady scrubbed me so hard I think I lost a layer of skin. {hammam}
+G: Ha! That's what it's for.
+O: The best part was the Atlas day trip, we had lunch in a Berber village with a tagine cooked over charcoal. {atlas}
+O: I haggled terribly though. I paid way too much for a leather bag and my friend Tunde got the same bag for half price. {bag}
+G: Ha, classic. Things have been a bit scary here actually.
+G: I got stung on the neck on Saturday and my throat started swelling. My neighbour drove me to the ER in Lebanon. {sting}
+O: Greta! Are you ok??
+G: I'm ok now. They gave me epinephrine and kept me for a few hours. I have to carry an EpiPen from now on, which is a strange thing after twenty years of beekeeping. {epipen}
+O: That's so scary. Please be careful.
+G: I will. Full suit from now on, no more shorts and a veil.
+## 7:10 pm on 17 June, 2023
+G: A bear got into the hives on Tuesday night. {bear}
+O: A BEAR?
+G: A young black bear. He knocked over two hives and ate a lot of the brood and honey. The bees were furious. [photo: two toppled white beehive boxes in tall grass] {toppled}
+O: What do you even do about that?
+G: Electric fence. My friend Dale helped me put one up around the apiary. Apparently bears hate a shock on the nose. {fence}
+O: I can't believe this is your life haha. Mine is so boring in comparison. Well, except I did win the rapid tournament at the chess club last Sunday. {tournament}
+G: Olu! Congratulations!
+O: Thanks! And, um, I met someone there. Her name's Hannah, she beat me in a blitz game and then asked me out for coffee. {hannah}
+G: Oh I love this. Are you seeing her again?
+O: We're going to see a film at the BFI next week. {bfi}
+G: Report back please.
+O: My asthma's been bad with all the pollen though. I've had to start using my brown inhaler again every morning. {asthma}
+G: Oh no. Take care of those lungs.
+## 1:30 pm on 9 July, 2023
+G: How was the date at the BFI?
+O: Really good. We saw Quiet Harbour, a Danish film about a lighthouse keeper. Very slow, no dialogue for the first twenty minutes. Hannah loved it. I pretended to love it. {quiet_harbour}
+G: Ha! That's the spirit of a second date.
+O: Family news: my sister Funmi got a job at a hospital in Lagos, she's moving back in September. {funmi}
+G: Big move! Is she a doctor?
+O: Paediatrician. My mum is thrilled, half the family is back there. And Mum turns 60 in August so we're all flying out for a big party. {mum60}
+G: How lovely.
+G: My daughter Astrid is home from college for the summer and working in the café. The customers love her. {astrid}
+O: What does she study?
+G: Forestry at UVM. She wants to work for the Forest Service. She already knows the name of every tree on the property. {forestry}
+O: She gets the nature thing from you.
+G: And the stubbornness. It's been raining for days here, the river is very high.
+## 10:00 am on 5 August, 2023
+O: Greta, I saw the flooding in Vermont on the news. Are you ok?
+G: We're ok. The café isn't. The Ottauquechee came over its banks and we had three feet of water in the basement and an inch in the dining room. {flood}
+O: Oh no. I'm so sorry.
+G: We lost the walk-in fridge and the espresso machine. But the whole town showed up with shovels. Strangers hauling mud out of my kitchen. {town}
+O: That's incredible. Will you be able to reopen?
+G: We're aiming for the start of September. Insurance is a nightmare, but at least the bees are fine, they're up the hill. {reopen_plan}
+O: If there's a fundraiser I want to help.
+G: You're sweet. Astrid set one up online, and one of our regulars, a retired carpenter called Walt, is rebuilding the counter for free. {walt}
+O: People are amazing.
+O: I'm off to Lagos on Wednesday for Mum's 60th. Funmi and I are matching in aso ebi. {lagos_plan}
+G: What's aso ebi?
+O: Matching outfits in the same fabric that family and friends wear to a party. Mum picked purple and gold. {aso_ebi}
+G: Take pictures!
+## 6:30 pm on 2 September, 2023
+O: I'm back from Lagos. Still recovering.
+G: How was the party?
+O: Massive. About 300 people, a live band playing juju music, and my mum danced for three hours straight at 60. [photo: a woman in a purple and gold head wrap dancing in a crowd] {party}
+G: Ha, amazing. What did you give her?
+O: Funmi and I paid for her to go on a trip to Ghana with her friends. She cried. {gift}
+G: That's lovely Olu.
+O: How's the café?
+G: We reopened on Thursday! The counter Walt built is gorgeous, all reclaimed barn wood. {reopened}
+O: Yes!!! So happy for you.
+G: And the honey harvest was great despite the bear. Almost 400 pounds, mostly basswood honey this year, very light and a little minty. {harvest}
+O: Basswood?
+G: The American linden tree. It blooms in July and the bees go crazy for it. [photo: rows of honey jars glowing on a windowsill] {basswood}
+## 8:20 pm on 15 October, 2023
+O: I ran the Royal Parks Half last Sunday! {half}
+G: Congratulations! How long did it take?
+O: 1:49! Way under my goal. The Peckham Pacers were cheering at mile 10, it carried me home. [photo: a finisher medal lying on a crumpled race bib] {time_149}
+G: Is that your running club?
+O: Yes, we run Tuesday nights from Peckham Rye. Hannah came to watch with a sign that said "RUN LIKE YOUR ROOK IS HANGING". {sign}
+G: Ha, I don't understand it but I love it.
+O: It's a chess joke. A hanging piece is one that's about to be captured.
+G: I've started rehearsals with the community choir. We're doing Handel's Messiah in December at the Congregational church. {messiah}
+O: Are you a soprano?
+G: Alto. The Hallelujah chorus is harder than it sounds. {alto}
+O: Will your family come?
+G: My son Henrik is flying in from Colorado for Christmas, so he'll be there. He's a ski patroller in Breckenridge, so he can never get away before Christmas. {henrik}
+O: Ski patrol sounds like a cool job.
+## 11:05 am on 4 November, 2023
+O: News! I got promoted to senior analyst. {promotion}
+G: Olu! Only eight months in! Congratulations!
+O: Thanks! The lateness model I built for Route 12 is now used for the whole south London network. {model}
+G: Your nemesis made you famous, ha.
+G: I've been putting the bees to bed for winter. I wrap each hive in black insulation so they stay warm. [photo: beehives wrapped in black insulation boards in a snowy field] {wrap}
+O: Do the bees sleep?
+G: Not exactly. They cluster together and shiver to make heat, and the queen stays in the middle. {cluster}
+O: That's kind of beautiful.
+G: Astrid's back at UVM. She's just been on a field trip measuring old hemlocks in the Green Mountains. [photo: a young woman wrapping a tape measure around a huge hemlock trunk] {hemlock}
+O: Very on brand.
+O: Hannah and I are going to Edinburgh for a long weekend in December. {edinburgh}
+G: Oh how romantic!
+O: There's a chess café there she's been desperate to try haha.
+
+?? single-hop | How many bee colonies did Greta have going into the winter? | Twelve | lost3
+?? single-hop | Where does Olu play chess? | At the Battersea club, on Thursday nights | chess_club
+?? single-hop | What does Greta's son do for a living? | He is a ski patroller in Breckenridge, Colorado | henrik
+?? paraphrase | How did Greta end up in hospital in the spring? | A sting on the neck made her throat swell; a neighbour drove her to the ER | sting
+?? paraphrase | What happened to Olu at the Moroccan bathhouse? | He was scrubbed so hard he felt he lost a layer of skin | hammam
+?? paraphrase | What keeps wild animals away from Greta's bee yard now? | An electric fence | fence
+?? paraphrase | Did Olu genuinely enjoy the picture he watched with his new girlfriend? | No, he only pretended to love it | quiet_harbour
+?? paraphrase | How did Greta's neighbours respond after the disaster? | The whole town came with shovels and hauled mud out of her kitchen | town
+?? paraphrase | How do the insects survive the cold months without hibernating? | They cluster and shiver to make heat, with the queen in the middle | cluster
+?? rare-word | What did Olu see at Jemaa el-Fnaa? | Snake charmers, orange juice stalls and smoke from grills | jemaa
+?? rare-word | What is aso ebi? | Matching outfits from the same fabric worn by family and friends at a party | lagos_plan, aso_ebi
+?? rare-word | What is basswood honey like? | Very light and a little minty | harvest, basswood
+?? rare-word | Who are the Peckham Pacers? | Olu's running club, which runs on Tuesday nights from Peckham Rye | time_149, sign
+?? rare-word | Who is Walt? | A retired carpenter and café regular who rebuilt Greta's counter for free | walt
+?? multi-hop | How many colonies did Greta have once the swarm was boxed, and how many had she lost over the winter? | Ten after the swarm; she had lost three of twelve | lost3, ten
+?? multi-hop | Where did Olu meet Hannah, and what had he just won there? | At the chess club; the rapid tournament | tournament, hannah
+?? multi-hop | Who built the new counter at Greta's café, and what is it made from? | Walt, a retired carpenter; reclaimed barn wood | walt, reopened
+?? multi-hop | What present did Olu and his sister give their mother, and what is the sister's job? | A trip to Ghana with her friends; Funmi is a paediatrician | gift, funmi
+?? multi-hop | How did the bus route Olu struggled with at work end up helping his career? | His lateness model for Route 12 was adopted across south London and he was promoted to senior analyst | olu_job, model, promotion
+?? multi-hop | What damaged Greta's hives in June, and who helped her protect them afterwards? | A young black bear; her friend Dale helped build an electric fence | bear, fence
+?? temporal | When did Greta's hive swarm? | Thursday 27 April 2023 | swarm
+?? temporal | When was Greta stung and taken to the ER? | Saturday 20 May 2023 | sting
+?? temporal | When did Greta's café reopen after the flood? | Thursday 31 August 2023 | reopened
+?? temporal | When did Olu run the Royal Parks Half? | Sunday 8 October 2023 | half
+?? adversarial-distractor | What did Olu overpay for in Marrakech? | A leather bag | bag
+?? adversarial-distractor | What is Greta's daughter studying? | Forestry at UVM | forestry
+?? adversarial-distractor | Where are Olu and Hannah going in December? | Edinburgh, for a long weekend | edinburgh
+""")
+
+# ---------------------------------------------------------------------------
+# conv-06: Saoirse (seagrass ecologist, Galway) and Anton (violin maker, Brno)
+# ---------------------------------------------------------------------------
+CONVERSATIONS.append(r"""
+=== conv-06 | Saoirse | Anton
+## 7:05 pm on 14 January, 2024
+S: Happy new year Anton! Did you survive the holidays?
+A: Saoirse! Just barely. Too much cukroví, the little Christmas biscuits. Petra baked eleven kinds. {cukrovi}
+S: Eleven! That's commitment.
+A: It's a competition between her and her mother. Every year. How was your Christmas?
+S: Lovely. I did the Christmas Day swim at the Salthill diving tower, the water was 9 degrees. Then straight to Niamh's parents for dinner. [photo: swimmers in Santa hats jumping off a concrete diving tower into grey water] {xmas_swim}
+A: Nine degrees! You Irish are mad.
+S: Haha it's very good for the soul. What are you working on in the workshop?
+A: A viola. It's for the Mittenwald competition in September, my first competition in six years. {viola}
+S: Exciting! What makes a good viola?
+A: The wood, mostly. The top is spruce from the Val di Fiemme in Italy, the back is Bosnian maple with a beautiful flame. [photo: a pale unvarnished viola back with rippling flame patterns] {wood}
+S: It's gorgeous already.
+A: Thank you. Nine more months of work. How is the seagrass?
+S: Funding came through! Three years to replant seagrass meadows in Galway Bay. We start collecting seeds in the summer. {funding}
+A: Congratulations. I have to admit I don't really know what seagrass does.
+S: It's a nursery for baby fish and it stores loads of carbon. Ireland's lost most of it to dredging and pollution. {seagrass}
+## 12:40 pm on 3 February, 2024
+A: I did something stupid this week.
+S: Uh oh.
+A: I slipped with a gouge on Tuesday and cut my thumb. Six stitches. {thumb}
+S: Ouch! Can you still work?
+A: Only simple things. Klára has been helping me sand the viola ribs. She's very serious about it. {klara_help}
+S: That's sweet. How old is she now?
+A: Twelve. She plays cello, so she is very critical of my work. {klara_cello}
+S: A tough customer haha.
+S: We got the keys to the cottage in Spiddal yesterday! {keys}
+A: The one by the sea?
+S: Yes! It needs a new roof, new windows, new everything. Niamh is already picking paint colours. [photo: a whitewashed stone cottage with a sagging roof facing the sea] {cottage}
+A: Old houses are like old instruments, they need patience.
+S: That's going on a fridge magnet.
+## 9:20 pm on 25 February, 2024
+S: Camogie season has started and I'm already bruised.
+A: Camogie?
+S: It's the women's version of hurling. Sticks, a small hard ball, lots of running. I play for Bearna. {camogie}
+A: It sounds dangerous.
+S: It's grand. Mostly. I took a sliotar to the knee at training on Thursday and it's purple now. {sliotar}
+A: What is a sliotar?
+S: The ball! Leather, a bit like a small cricket ball. [photo: a bruised knee next to a white leather ball on grass] {sliotar_photo}
+A: Ouch. I prefer violins.
+A: Knedlík went to the vet on Friday. He's too fat, the vet says. Klára feeds him under the table. {knedlik}
+S: Haha is he the dachshund? I remember the photo.
+A: Yes. Now he's on a diet and he looks at me like I'm a criminal. {diet}
+S: Poor guy. Niamh and I are thinking of getting a dog for the cottage.
+A: Get a dachshund. Small dog, big personality.
+S: I'll suggest it haha.
+## 6:15 pm on 16 March, 2024
+S: Happy almost Paddy's day! My brother Cathal got his visa for Canada, he's moving to Vancouver in May. {cathal}
+A: Big move! What will he do there?
+S: He's an electrician, there's loads of work over there apparently. Mam is heartbroken though. {electrician}
+A: My brother moved to Toronto twenty years ago. My mother still sets a place for him at Christmas. {anton_brother}
+S: Oh that's sad.
+A: I finished the book you recommended, The Cartographer's Widow. {cartographer}
+S: Well??
+A: Beautiful. The chapter where she burns the maps of the island made me stop reading for a day. {maps}
+S: I know! I cried on a train over that chapter.
+A: My thumb is healed. The stitches came out on Monday. {stitches}
+S: Back to proper carving?
+A: Yes, I am carving the scroll of the viola now. The hardest part, very small cuts. [photo: a half-carved spiral viola scroll held in a vice] {scroll}
+S: Mind your thumbs!
+## 8:30 am on 13 April, 2024
+S: I'm off the diving for a month. Ear infection. {ear}
+A: Oh no, from the sea?
+S: Probably. The GP says no water until it clears. It's killing me, the water's just getting nice. {gp}
+A: What do you do instead?
+S: Lab work. I'm counting seagrass seeds under a microscope, they look like tiny brown rice grains. {seeds}
+A: I know this kind of patience.
+A: Klára had her cello recital at the conservatory on Wednesday. She played the Elgar, the slow movement. {recital}
+S: Oh wow. How did she do?
+A: Perfect. I was shaking more than her. Petra recorded it on her phone and has watched it maybe a hundred times. [photo: a girl in a black dress playing cello on a stage] {hundred}
+S: Proud parents. Did she play on a cello you made?
+A: No, she refuses. She says my cellos are "for customers". {customers}
+S: Haha ruthless.
+## 5:45 pm on 5 May, 2024
+A: We just got back from four days in the Tatras. Klára, Petra, me and Knedlík. {tatras}
+S: The mountains in Slovakia?
+A: Yes. We walked up to Popradské pleso, a mountain lake. Knedlík walked the whole way, thanks to his diet! [photo: a small dachshund on a rocky path beside a mountain lake] {pleso}
+S: Go Knedlík! The diet is working.
+A: He lost one kilo. Big success for a small dog. {kilo}
+S: That's like a person losing 10 kilos!
+S: Cathal's going-away party was last night. The whole family in Tigh Giblin till 2 am. {party}
+A: Tigh?
+S: Irish for "house". Giblin's house. It's a pub in Spiddal, down the road from the cottage. {tigh}
+A: I like this language.
+S: Me too. Niamh and I are trying to speak more Irish at home since we live in the Gaeltacht now. {gaeltacht}
+A: Gaeltacht?
+S: An area where Irish is still the main community language. Spiddal's one of them. {spiddal_g}
+## 10:10 pm on 1 June, 2024
+S: Back in the water! Ear's all clear. {back_water}
+A: Wonderful. And the seeds?
+S: We planted the first test plot last Thursday, off Inis Mór. 2,000 seeds in hessian bags on the seabed. {plot}
+A: Hessian bags?
+S: They rot away and the seeds stay put. Clever, right? We'll check on them in the autumn. {hessian}
+A: Very clever.
+A: My viola is almost finished. The varnish is on, now it dries in the sun for weeks. [photo: a glossy amber viola hanging in a sunny window] {varnish}
+S: Oh that colour!
+A: I make the varnish myself, from a 200-year-old recipe with propolis from beehives. {propolis}
+S: Propolis? The bee glue?
+A: Yes! It makes the colour warm and golden.
+S: Niamh said yes to the dog by the way. We're going to a rescue in Oughterard next Saturday. {rescue}
+## 3:35 pm on 29 June, 2024
+S: Meet Tadhg! {tadhg}
+A: Who is Tadhg?
+S: Our new dog! He's a lurcher, about three, from the rescue in Oughterard. Very long legs and he sleeps on the windowsill. [photo: a grey shaggy lurcher stretched out on a cottage windowsill] {lurcher}
+A: Not a dachshund then haha.
+S: Sorry Knedlík. He's a gentle giant though.
+A: My news: I played the viola for the first time yesterday. It sings. {played}
+S: Anton!! Congratulations. How does it sound?
+A: Dark and warm in the low strings, like chocolate. I am happy. Now I send it to Mittenwald in August. {chocolate}
+S: Fingers crossed.
+A: And my father turns 70 next week. We are making him a party in the garden in Třebíč. {father}
+S: Happy birthday to him! Is he still making things?
+A: He's a retired carpenter. He still makes chairs for everyone, even people who do not need chairs. {chairs}
+S: Haha so that's where you get it from.
+
+?? single-hop | What does Saoirse's brother do for work? | He's an electrician | electrician
+?? single-hop | What wood is the back of Anton's viola made from? | Bosnian maple with a flame figure | wood
+?? single-hop | What was Anton's father's trade? | Carpentry; he's a retired carpenter who still makes chairs | chairs
+?? paraphrase | How cold was it when Saoirse went in for her festive dip? | 9 degrees | xmas_swim
+?? paraphrase | What is the ecological value of the plants Saoirse studies? | They are nurseries for young fish and store a lot of carbon | seagrass
+?? paraphrase | How did Anton injure his hand at his bench? | He slipped with a gouge and cut his thumb, needing six stitches | thumb
+?? paraphrase | Why is Anton's pet being made to eat less? | The vet said he's overweight because Klára feeds him under the table | knedlik
+?? paraphrase | Why did Saoirse have to stay on dry land for several weeks? | She had an ear infection and the GP said no water | ear
+?? paraphrase | Why won't Anton's daughter perform on instruments her dad builds? | She says his cellos are "for customers" | customers
+?? rare-word | What is a sliotar? | The leather ball used in hurling and camogie, like a small cricket ball | sliotar, sliotar_photo
+?? rare-word | What did Anton think of The Cartographer's Widow? | Beautiful; the chapter where she burns the maps stopped him reading for a day | cartographer, maps
+?? rare-word | How did Knedlík manage on the walk to Popradské pleso? | He walked the whole way, thanks to his diet | pleso
+?? rare-word | What does Anton use propolis for? | In his home-made varnish, from a 200-year-old recipe, to make it warm and golden | propolis
+?? rare-word | What is Tigh Giblin? | A pub in Spiddal near Saoirse's cottage, where Cathal's farewell was held | party, tigh
+?? multi-hop | What kind of dog did Saoirse adopt, and where did she go to get him? | A lurcher, from a rescue in Oughterard | rescue, lurcher
+?? multi-hop | Who helped Anton in the workshop after his accident, and which instrument does she play? | His daughter Klára; the cello | thumb, klara_help, klara_cello
+?? multi-hop | Where is Saoirse's cottage, and why are she and Niamh trying to speak more Irish there? | In Spiddal, which is in the Gaeltacht where Irish is the main community language | keys, gaeltacht, spiddal_g
+?? multi-hop | Where does the wood for the viola's top come from, and how does the finished instrument sound? | Spruce from the Val di Fiemme; dark and warm in the low strings, like chocolate | wood, chocolate
+?? multi-hop | Where was Cathal's farewell party, and where is he emigrating to? | Tigh Giblin, a pub in Spiddal; Vancouver | party, cathal
+?? multi-hop | Which part of the viola was Anton carving once his hand healed, and what competition is the instrument for? | The scroll; the Mittenwald competition | scroll, viola
+?? temporal | When did Anton cut his thumb? | Tuesday 30 January 2024 | thumb
+?? temporal | When did Saoirse and Niamh get the keys to the cottage? | Friday 2 February 2024 | keys
+?? temporal | When was Klára's cello recital? | Wednesday 10 April 2024 | recital
+?? temporal | When was the first seagrass test plot planted off Inis Mór? | Thursday 30 May 2024 | plot
+?? adversarial-distractor | Which instrument is Anton entering in the competition? | A viola | viola
+?? adversarial-distractor | Which city is Saoirse's brother moving to? | Vancouver | cathal
+?? adversarial-distractor | How much weight did the dachshund lose? | One kilo | kilo
+""")
+
+# ---------------------------------------------------------------------------
+# conv-07: Rafael (Brazilian food-truck owner, Austin) and Wren (librarian and
+#          novelist, Duluth)
+# ---------------------------------------------------------------------------
+CONVERSATIONS.append(r"""
+=== conv-07 | Rafael | Wren
+## 6:20 pm on 2 October, 2022
+W: Rafa! How's truck life? I saw your post about the line around the block.
+R: Wren! It's been crazy. Since the Austin Chronicle wrote about us, people wait 40 minutes for a picanha sandwich. {chronicle}
+W: That's amazing! What's picanha?
+R: It's the top cut of the rump, with the fat cap left on. In Brazil it's the king of the churrasco. I grill it over post oak. [photo: slices of pink grilled beef with a thick fat cap on a wooden board] {picanha}
+W: I'm drooling and I literally just ate dinner.
+R: Haha. What about you, how's Duluth?
+W: Getting cold already. The leaves along Skyline Parkway are peak orange this week. {skyline}
+R: I miss real autumn. Texas just goes from hot to slightly less hot.
+W: Ha. Big news on my side, I finished the first draft of my novel last night! {draft}
+R: WREN! The mystery one?
+W: Yes, The Lantern Keeper. A lighthouse keeper's daughter on Lake Superior finds a body in the fog, 1905. 94,000 words. {lantern}
+R: I need to read it. When does it come out?
+W: Ha, slow down. Now I revise it for a year and then beg agents to read it. {revise}
+## 8:05 pm on 29 October, 2022
+R: Cacau learned a new word and it's a problem. {cacau_word}
+W: Oh no. What did he learn?
+R: He heard Marcus yelling at a football game on TV and now he screams "FLAG! FLAG!" every time the doorbell rings. {flag}
+W: Hahaha. Cacau is the parrot, right?
+R: Yes, my blue-fronted amazon. He's 22 and he came with me from Brazil. Older than some of my customers haha. {amazon}
+W: Birds live so long!
+R: He'll probably outlive me. Marcus says he's in the will.
+W: How is Marcus? Football season must be intense.
+R: He coaches the JV team at a high school in Round Rock, so every Friday night is a game. They're 6 and 1! {marcus}
+W: Go team! Felix started hockey this week, he's so excited. {felix_hockey}
+R: How old is Felix now?
+W: Ten. He skates better than he walks. His first game is in two weeks at the Heritage Center. [photo: a small hockey player in a huge helmet on an ice rink] {felix_age}
+R: A future NHL star.
+## 7:40 am on 26 November, 2022
+W: Happy belated Thanksgiving! Did you work?
+R: Yes, we did a Brazilian-Texan Thanksgiving menu on the truck, smoked turkey with farofa. Sold out by 2. {farofa}
+W: Farofa?
+R: Toasted cassava flour with bacon and onion. Brazilians put it on everything. {farofa_desc}
+W: I need to try that. I did Thanksgiving at my mom's with Felix. I brought eggs from the girls.
+R: The girls?? Wait, you have chickens now?
+W: Three hens, since August. Emily, Sylvia and Mary, all named after poets. [photo: three brown hens in a snowy backyard coop] {hens}
+R: That's so you.
+W: Sylvia is the boss. She pecks my boots every single morning. {sylvia}
+R: I've got a health thing, actually. My doctor says my blood pressure is too high. 150 over 95. {bp}
+W: Oh Rafa. Are you ok?
+R: I'm ok, but I have to cut salt and stress. Which is funny when you own a food truck. Marcus has started hiding the salt. {salt}
+W: Good man. Take care of yourself.
+R: I'm going back to capoeira twice a week too. Nothing clears my head like getting kicked at by my mestre. {capoeira}
+## 9:55 pm on 8 January, 2023
+W: Happy new year from a hospital bed. Well, my couch now.
+R: WHAT? What happened?
+W: Gallbladder. I had an attack on New Year's Eve, and they took it out on the 3rd. Keyhole surgery, four tiny holes. {gallbladder}
+R: Oh no! Are you ok?
+W: I'm ok! Sore, but apparently I can eat whatever I want in a few weeks. My mom is staying to help with Felix.
+R: Rest please. No shovelling snow.
+W: Ha, my neighbour Arvid has been doing my driveway. He's 78 and does it faster than I ever could. {arvid}
+R: Respect to Arvid.
+R: My news is happier. I'm going home for Carnaval in February! Two weeks in Salvador. {carnaval_plan}
+W: Amazing! Will you see your brother?
+R: Tiago, yes! My twin. We haven't been together at Carnaval since we were 25. He plays in a bloco, an afro drumming group. {tiago}
+W: That sounds incredible. Who's running the truck while you're away?
+R: My cook Dani. She's been with me three years, she's the real boss. {dani}
+W: Every good business has a Dani.
+## 5:15 pm on 4 February, 2023
+W: I volunteered at the Beargrease last weekend! {beargrease}
+R: The what?
+W: The John Beargrease sled dog marathon. 300 miles along the North Shore. I was at a checkpoint handing out hot cocoa to mushers at 3 am. [photo: sled dogs in booties resting on straw under floodlights] {mushers}
+R: That is the most Minnesota sentence I've ever read.
+W: Ha. It was -24 and I loved every minute. {minus24}
+R: I fly to Salvador in 10 days. Cacau is staying with Marcus. {fly}
+W: Will Cacau be ok?
+R: He'll be fine, he loves Marcus more than me. He does a little dance when Marcus comes home. {dance}
+W: Traitor bird.
+W: Oh, book news! I sent The Lantern Keeper to a friend from my writing group, she's going to do a full critique. {critique}
+R: Nervous?
+W: Terrified. She's a retired English teacher. She will find every comma.
+R: Better her than an agent.
+## 11:30 am on 5 March, 2023
+R: I'm back from Salvador! My ears are still ringing.
+W: How was Carnaval?!
+R: Insane. Five days of drums. Tiago's bloco played in Pelourinho and I marched with them. I cried when they started. [photo: drummers in white and yellow filling a narrow cobbled street] {pelourinho}
+W: That gave me chills.
+R: And my mom made moqueca every other day. Fish stew with coconut milk and dendê oil. I gained 3 kg. {moqueca}
+W: Worth it.
+R: The doctor won't agree haha. Oh, and SXSW starts Friday, our busiest week of the year. {sxsw_start}
+W: Isn't that a music festival?
+R: Music, film, tech, everything. Hundreds of thousands of people downtown and they're all hungry. {sxsw}
+W: I went to Santa Fe last week to see my sister June. {santafe}
+R: How was it?
+W: Bright and dry and wonderful. We hiked near Abiquiú where Georgia O'Keeffe painted. Felix found a lizard and named it Gerald. {gerald}
+R: Gerald the lizard haha.
+## 7:00 pm on 1 April, 2023
+R: SXSW was a disaster and a success at the same time.
+W: Tell me.
+R: The generator on the truck died on the first Saturday, the busiest day. We lost the whole lunch rush. {generator}
+W: Oh no!!
+R: But then a guy from the bar next door ran an extension cable across the alley and we were back by 5pm. We gave his staff free pão de queijo all week. {cable}
+W: What's pão de queijo?
+R: Cheese bread, little chewy balls made with tapioca flour. Addictive. [photo: a basket of small golden cheese bread rolls] {paodequeijo}
+W: The kindness of strangers.
+W: My friend finished the critique. 14 pages of notes. {notes}
+R: 14 pages!
+W: She says the middle sags and the detective is "too nice". But she loved the ending. {sags}
+R: Is that good?
+W: Honestly yes. I'm rewriting the middle now, every morning before work at 5 am. {5am}
+## 2:45 pm on 7 May, 2023
+W: I have to tell someone. I got an agent! {agent}
+R: WREN!!!! For The Lantern Keeper?
+W: Yes! Her name is Priya Raman, she's in New York. She read the new version in a weekend and called me on Thursday. {priya}
+R: I'm so proud of you. What happens now?
+W: More edits, then she sends it out to publishers in the fall. Fingers crossed. {fall}
+R: Champagne time.
+W: Felix made me a card with a lighthouse on it. I'm framing it. [photo: a child's crayon drawing of a lighthouse with a yellow beam] {card}
+R: That's the best part.
+R: Our news: we signed the lease for a real restaurant! On East Cesar Chavez. Brasa Verde is getting walls. {restaurant}
+W: RAFA! From a truck to a restaurant!
+R: Opening in the fall if the permits go through. Marcus already wants to do the playlist. {permits}
+W: And your blood pressure?
+R: 128 over 82 at the last check. Less salt, more capoeira. {bp_down}
+
+?? single-hop | What does Rafael's partner do for work? | He coaches a high school JV football team in Round Rock | marcus
+?? single-hop | Who runs Rafael's food truck when he is away? | Dani, his cook of three years | dani
+?? single-hop | How old is Wren's son? | Ten | felix_age
+?? paraphrase | What made customers start queueing so long at Rafael's truck? | A write-up in the Austin Chronicle | chronicle
+?? paraphrase | What does Rafael's pet shout when someone is at the door? | "FLAG! FLAG!" | flag
+?? paraphrase | What is Rafael's boyfriend doing to help with his health? | Hiding the salt | salt
+?? paraphrase | Which organ did Wren have removed? | Her gallbladder | gallbladder
+?? paraphrase | How did Rafael's team get power back during the festival? | The bar next door ran an extension cable across the alley | cable
+?? paraphrase | What criticism did Wren's manuscript receive? | The middle sags and the detective is too nice (though the ending was loved) | sags
+?? rare-word | What is The Lantern Keeper about? | A lighthouse keeper's daughter on Lake Superior who finds a body in the fog in 1905 | lantern
+?? rare-word | What is farofa? | Toasted cassava flour with bacon and onion | farofa, farofa_desc
+?? rare-word | What did Wren do at the Beargrease? | She handed out hot cocoa to mushers at a checkpoint at 3 am | beargrease, mushers
+?? rare-word | What did Felix find near Abiquiú? | A lizard, which he named Gerald | gerald
+?? rare-word | Who is Priya Raman? | Wren's new literary agent, based in New York | priya
+?? multi-hop | Who is Tiago, and where did his drumming group play during Carnaval? | Rafael's twin brother; in Pelourinho | tiago, pelourinho
+?? multi-hop | Who looked after Cacau while Rafael was in Brazil, and how does the bird behave around him? | Marcus; Cacau does a little dance when he comes home | fly, dance
+?? multi-hop | What is Wren's novel called, and who is representing it? | The Lantern Keeper; agent Priya Raman | lantern, priya
+?? multi-hop | How has Rafael's blood pressure changed since his doctor's warning? | From 150/95 down to 128/82 | bp, bp_down
+?? multi-hop | What kind of bird is Cacau, and what did he learn to shout? | A blue-fronted amazon parrot; "FLAG! FLAG!" | amazon, flag
+?? multi-hop | What are Wren's hens called, and which one is in charge? | Emily, Sylvia and Mary; Sylvia is the boss | hens, sylvia
+?? temporal | When did Wren finish the first draft of her novel? | Saturday 1 October 2022 (the night before 2 October) | draft
+?? temporal | When did Wren have her gallbladder removed? | 3 January 2023 | gallbladder
+?? temporal | When did Wren volunteer at the Beargrease? | The weekend of 28-29 January 2023 | beargrease
+?? temporal | When did the generator on Rafael's truck break down? | Saturday 11 March 2023, the first Saturday of SXSW (which started Friday 10 March) | generator, sxsw_start
+?? temporal | When did Priya Raman call Wren? | Thursday 4 May 2023 | priya
+?? adversarial-distractor | What did Rafael give the bar staff next door? | Free pão de queijo all week | cable
+?? adversarial-distractor | Where does Wren's sister live? | Santa Fe | santafe
+?? adversarial-distractor | What did Rafael serve on the truck for Thanksgiving? | Smoked turkey with farofa | farofa
+""")
+

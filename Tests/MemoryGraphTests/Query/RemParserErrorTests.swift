@@ -19,9 +19,9 @@ struct RemParserErrorTests {
 
     static let cases: [Case] = [
         // Verbs
-        Case("", 1, "expected LOOKUP, FUZZY, SEARCH or TRAVERSE, found end of query"),
+        Case("", 1, "expected LOOKUP, FUZZY, SEARCH, RECALL or TRAVERSE, found end of query"),
         Case("   ", 4, "found end of query"),
-        Case("FIND x", 1, #"expected LOOKUP, FUZZY, SEARCH or TRAVERSE, found "FIND""#),
+        Case("FIND x", 1, #"expected LOOKUP, FUZZY, SEARCH, RECALL or TRAVERSE, found "FIND""#),
         Case("\"LOOKUP\" x", 1, "expected LOOKUP"),
         Case(", x", 1, #"found ",""#),
         // Keys and text

@@ -89,7 +89,8 @@ END $$;
 
 -- The name candidates of the transaction's user: nodes whose LOOKUP key (given, or derived from an
 -- entity name) the text names. The names are the runs of one to three capitalised words of p_text
--- ("Sarah Chen", "Acme Corp"), written as keys are ("sarah-chen"); a key matches a name by
+-- ("Sarah Chen", "Acme Corp"), and each capitalised word alone, written as keys are ("sarah-chen",
+-- "sarah"); a key matches a name by
 -- pg_trgm's word similarity (the name within the key, at least 0.6), scored by the mean of word
 -- similarity and similarity so that the whole name ranks above a part. SECURITY DEFINER for the
 -- trigram index, as memory.fuzzy_candidates; public is on its search_path for pg_trgm.
@@ -112,6 +113,8 @@ BEGIN
         SELECT DISTINCT k FROM (
             SELECT btrim(regexp_replace(lower(regexp_replace(m[1], '[''’]s\M', '', 'g')), '[^[:alnum:]]+', '-', 'g'), '-') AS k
             FROM regexp_matches(p_text, '([[:upper:]][[:alnum:]''’]*(?:[[:space:]]+[[:upper:]][[:alnum:]''’]*){0,2})', 'g') AS m
+            UNION ALL
+            SELECT lower(regexp_replace(w[1], '[''’]s$', '')) FROM regexp_matches(p_text, '([[:upper:]][[:alnum:]''’]*)', 'g') AS w
         ) s WHERE length(k) >= 3);
     IF cardinality(names) = 0 THEN
         RETURN;

@@ -1,0 +1,185 @@
+import Foundation
+import MemoryGraph
+import PostgresNIO
+import Testing
+@testable import Repositories
+
+@Suite("RECALL: lexical, vector, name and graph evidence fused", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
+struct RecallTests {
+    /// Stores `nodes` for `user` with the given summary vectors; returns their ids.
+    static func store(_ store: MemoryStore, _ user: UserID, _ nodes: [(MemoryNode, [Float])]) async throws -> [UUID] {
+        let ids = try await store.remember(user, nodes.map(\.0)).map(\.nodeID)
+        try await store.storeEmbeddings(user, zip(ids, nodes).map {
+            EmbeddingRecord(nodeID: $0, field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [0], vector: $1.1)
+        })
+        return ids
+    }
+
+    static func fact(_ key: String, _ summary: String, _ type: ContextType = .conversationFact) -> MemoryNode {
+        MemoryNode(key: key, contextType: type, summary: summary)
+    }
+
+    /// Six nodes near the query vector (one of them, "near-0", nearest), one far from it whose
+    /// summary holds the rare word "zamboni".
+    static func rareWordGraph(_ user: UserID, seed: UInt64) async throws -> (store: MemoryStore, query: [Float]) {
+        let store = try await TestDatabase.store()
+        let query = unitVector(seed: seed)
+        let away = unitVector(seed: seed + 1)
+        var nodes = (0..<6).map { i in
+            (fact("near-\(i)", "the weekly sync about quarterly planning number \(i)"), blend(query, away, Float(i) * 0.05))
+        }
+        nodes.append((fact("rare", "Tomas drove the zamboni at the ice rink on Saturday"), blend(query, away, 0.9)))
+        _ = try await Self.store(store, user, nodes)
+        return (store, query)
+    }
+
+    @Test("the lexical arm finds a rare word that the vector arm ranks last, and RECALL puts it first")
+    func rareWord() async throws {
+        let user = freshUser("recall")
+        let (store, query) = try await Self.rareWordGraph(user, seed: 9_100)
+        let text = "who drove the zamboni?"
+        let vectorOnly = try await store.recall(user, RecallQuery(text: text), vector: query, tuning: RecallTuning.standard.only([.vector]))
+        #expect(vectorOnly.first?.node.key == "near-0")
+        #expect(vectorOnly.firstIndex { $0.node.key == "rare" } == vectorOnly.count - 1)
+        let lexicalOnly = try await store.recall(user, RecallQuery(text: text), vector: query, tuning: RecallTuning.standard.only([.lexical]))
+        #expect(lexicalOnly.map { $0.node.key } == ["rare"])
+        let hits = try await store.recall(user, RecallQuery(text: text), vector: query)
+        #expect(hits.first?.node.key == "rare")
+        #expect(hits.first?.arms[.lexical]?.rank == 1)
+        #expect(hits.first?.arms[.vector]?.rank == 7)
+    }
+
+    @Test("a node two arms found ranks above one that only one arm found first")
+    func twoArmsBeatOne() async throws {
+        let user = freshUser("recall")
+        let store = try await TestDatabase.store()
+        let query = unitVector(seed: 9_200)
+        let away = unitVector(seed: 9_201)
+        _ = try await Self.store(store, user, [
+            (Self.fact("vector-only", "an unrelated note about the weather"), query),
+            (Self.fact("both", "the renewal of the Northwind contract is due in March"), blend(query, away, 0.1)),
+            (Self.fact("far", "a recipe for lentil soup"), away),
+        ])
+        // MIN keeps the far node out of the vector arm; the lexical arm finds only "both".
+        let hits = try await store.recall(user, RecallQuery(text: "when is the Northwind renewal due?", minSimilarity: 0.5), vector: query)
+        #expect(hits.map { $0.node.key } == ["both", "vector-only"])
+        #expect(hits[0].arms[.vector]?.rank == 2 && hits[0].arms[.lexical]?.rank == 1)
+        #expect(hits[1].arms[.vector]?.rank == 1 && hits[1].arms[.lexical] == nil)
+        #expect(hits[0].score > hits[1].score)
+    }
+
+    @Test("the graph arm brings in a neighbour of the best hit that no other arm found")
+    func graphNeighbour() async throws {
+        let user = freshUser("recall")
+        let store = try await TestDatabase.store()
+        let query = unitVector(seed: 9_300)
+        let away = unitVector(seed: 9_301)
+        let ids = try await Self.store(store, user, [
+            (Self.fact("d1-1", "Maya: guess what, I adopted a dog last weekend!"), query),
+            (Self.fact("d1-2", "Maya: a beagle, her name is Pepper"), away),
+            (Self.fact("d2-1", "Tomas: my sister visits in June"), blend(away, query, 0.1)),
+        ])
+        _ = try await store.relate(user, from: ids[0], to: ids[1], type: .ledTo, strength: 0.5)
+        let question = RecallQuery(text: "did anyone adopt a pet?", minSimilarity: 0.5)
+        let without = try await store.recall(user, question, vector: query, tuning: RecallTuning.standard.only([.vector, .lexical, .name]))
+        #expect(!without.contains { $0.node.key == "d1-2" })
+        let hits = try await store.recall(user, question, vector: query)
+        let neighbour = try #require(hits.first { $0.node.key == "d1-2" })
+        #expect(neighbour.arms.keys.sorted { $0.rawValue < $1.rawValue } == [.graph])
+        #expect(neighbour.arms[.graph]?.rank == 1)
+        #expect(!hits.contains { $0.node.key == "d2-1" })
+    }
+
+    @Test("the name arm finds the node whose key the question names")
+    func names() async throws {
+        let user = freshUser("recall")
+        let store = try await TestDatabase.store()
+        let query = unitVector(seed: 9_400)
+        let away = unitVector(seed: 9_401)
+        _ = try await Self.store(store, user, [
+            (entity("crm", "C-1", name: "Ingrid Halvorsen", summary: "a contact at a logistics firm"), away),
+            (entity("crm", "C-2", name: "Ingrid Berg", summary: "a contact at a bakery"), blend(away, query, 0.2)),
+            (Self.fact("other", "nothing to do with anyone"), query),
+        ])
+        let hits = try await store.recall(
+            user, RecallQuery(text: "what do we know about Ingrid Halvorsen?"), vector: query, tuning: RecallTuning.standard.only([.name]))
+        #expect(hits.first?.node.lookupKey == "ingrid-halvorsen")
+        #expect(hits.first?.arms[.name]?.rank == 1)
+        // "Ingrid" alone names a part of both keys: the whole name ranked above the part.
+        #expect(hits.map { $0.node.lookupKey } == ["ingrid-halvorsen", "ingrid-berg"])
+    }
+
+    @Test("IN, SINCE and UNTIL hold in every arm, alone and fused")
+    func filters() async throws {
+        let user = freshUser("recall")
+        let store = try await TestDatabase.store()
+        let query = unitVector(seed: 9_500)
+        let ids = try await Self.store(store, user, [
+            (Self.fact("fact", "Ingrid Halvorsen mentioned the zamboni"), query),
+            (Self.fact("tool", "the zamboni report for Ingrid Halvorsen", .toolOutput), blend(query, unitVector(seed: 9_501), 0.1)),
+            (entity("crm", "C-9", name: "Ingrid Halvorsen", summary: "Ingrid Halvorsen drives the zamboni"), query),
+        ])
+        _ = try await store.relate(user, from: ids[0], to: ids[1], type: .relatesTo, strength: 1)
+        _ = try await store.relate(user, from: ids[2], to: ids[1], type: .relatesTo, strength: 1)
+        let text = "Ingrid Halvorsen zamboni"
+        let tunings = [RecallTuning.standard] + RecallArm.allCases.filter { $0 != .graph }.map { RecallTuning.standard.only([$0]) }
+        for tuning in tunings {
+            let typed = try await store.recall(user, RecallQuery(text: text, contextTypes: [.toolOutput]), vector: query, tuning: tuning)
+            #expect(typed.allSatisfy { $0.node.contextType == .toolOutput }, "\(tuning.weights.keys)")
+            let future = try await store.recall(user, RecallQuery(text: text, since: Date().addingTimeInterval(3_600)), vector: query, tuning: tuning)
+            #expect(future.isEmpty, "\(tuning.weights.keys)")
+            let past = try await store.recall(user, RecallQuery(text: text, until: Date().addingTimeInterval(-3_600)), vector: query, tuning: tuning)
+            #expect(past.isEmpty, "\(tuning.weights.keys)")
+            let window = RecallQuery(text: text, since: Date().addingTimeInterval(-3_600), until: Date().addingTimeInterval(3_600))
+            #expect(try await !store.recall(user, window, vector: query, tuning: tuning).isEmpty, "\(tuning.weights.keys)")
+        }
+        // The graph arm's neighbour is of the filtered-out type: not brought in.
+        let facts = try await store.recall(user, RecallQuery(text: text, contextTypes: [.conversationFact]), vector: query)
+        #expect(facts.map { $0.node.key } == ["fact"])
+        await #expect(throws: RepositoriesError.self) {
+            try await store.recall(user, RecallQuery(text: text, since: Date(), until: Date().addingTimeInterval(-1)), vector: query)
+        }
+    }
+
+    @Test("a user never sees another user's node through any arm")
+    func isolation() async throws {
+        let owner = freshUser("recall-a")
+        let other = freshUser("recall-b")
+        let (store, query) = try await Self.rareWordGraph(owner, seed: 9_600)
+        _ = try await Self.store(store, owner, [(entity("crm", "C-1", name: "Ingrid Halvorsen"), query)])
+        let ids = try await store.remember(other, [Self.fact("mine", "something of my own")]).map(\.nodeID)
+        let text = "Ingrid Halvorsen and the zamboni at the weekly sync"
+        let tunings = [RecallTuning.standard] + RecallArm.allCases.map { RecallTuning.standard.only([$0]) }
+        for tuning in tunings {
+            let seen = try await store.recall(other, RecallQuery(text: text), vector: query, tuning: tuning)
+            #expect(seen.allSatisfy { $0.node.id == ids[0] }, "\(tuning.weights.keys): \(seen.map(\.node.key))")
+        }
+        // And the owner does find its own, through each arm that can.
+        #expect(try await !store.recall(owner, RecallQuery(text: text), vector: query, tuning: RecallTuning.standard.only([.name])).isEmpty)
+        #expect(try await !store.recall(owner, RecallQuery(text: text), vector: query, tuning: RecallTuning.standard.only([.lexical])).isEmpty)
+    }
+
+    @Test("SEARCH IN a rare type finds it for a user past the exact-scan limit (the HNSW path filters inside the scan)")
+    func searchRareTypeLargeUser() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser("rare-type")
+        let seed = UInt64.random(in: 0..<(1 << 40)) * 1_000_000
+        let center = unitVector(seed: seed)
+        let count = MemoryStore.exactSearchLimit + 200
+        var nodes: [(MemoryNode, [Float])] = (0..<count).map { i in
+            (MemoryNode(contextType: .toolOutput, summary: "tool run \(i)"), blend(center, unitVector(seed: seed + 1 + UInt64(i)), 0.3))
+        }
+        // Five facts, further from the query than every tool output.
+        for i in 0..<5 {
+            nodes.append((MemoryNode(key: "rare-\(i)", contextType: .conversationFact, summary: "fact \(i)"),
+                          blend(center, unitVector(seed: seed + 900_000 + UInt64(i)), 0.8)))
+        }
+        _ = try await Self.store(store, user, nodes)
+        let hits = try await store.search(user, vector: center, contextTypes: [.conversationFact], limit: 5)
+        #expect(hits.count == 5)
+        #expect(hits.allSatisfy { $0.node.contextType == .conversationFact })
+        let recalled = try await store.recall(user, RecallQuery(text: "fact", contextTypes: [.conversationFact], limit: 5), vector: center)
+        #expect(recalled.count == 5 && recalled.allSatisfy { $0.node.contextType == .conversationFact })
+        _ = try await store.cleanup(user, olderThan: .zero)
+    }
+}
