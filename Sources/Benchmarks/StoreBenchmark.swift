@@ -74,7 +74,7 @@ public struct StoreBenchmark: Sendable {
                 let embedStart = clock.now
                 let vectors = try await Self.storeSummaryEmbeddings(store, user, ids: ids, nodes: batch, embedder: embedder)
                 let embeddingTime = clock.now - embedStart
-                // The queries: random contacts, each asked about in the five ways.
+                // The queries: random contacts, each asked about in the six ways.
                 var generator = SplitMix64(seed: 42)
                 let targets = (0..<queryCount).map { _ in Int(generator.next() % UInt64(count / 2)) * 2 }
                 // The questions' vectors, for SEARCH's recall and the ef_search sweep: the timed
@@ -120,7 +120,7 @@ public struct StoreBenchmark: Sendable {
                 }
                 // SEARCH by vector: a paraphrase of the contact's summary, embedded before the timing.
                 let paraphrases = try await embedder.embed(targets.map(Self.paraphrase))
-                var fuzzyHits = 0, fuzzyFirsts = 0
+                var fuzzyHits = 0, fuzzyFirsts = 0, recallHits = 0
                 // The first pass's SEARCH results, scored after the timing: the exact scan behind
                 // recall reads every one of the user's vectors (150 MB for 100,000), and between
                 // two timed calls it would leave the next one cold caches that no caller of
@@ -156,6 +156,11 @@ public struct StoreBenchmark: Sendable {
                     case .embedQuery:
                         _ = try await embedder.embed([Self.question(name)])
                         return clock.now - t
+                    case .recall:
+                        let hits = try await store.recall(user, RecallQuery(text: Self.question(name)))
+                        let elapsed = clock.now - t
+                        if firstPass, hits.contains(where: { $0.node.id == ids[i] }) { recallHits += 1 }
+                        return elapsed
                     case .vectorSearch:
                         let query = paraphrases[q]
                         let hits = try await store.search(user, vector: query, limit: 10)
@@ -164,7 +169,7 @@ public struct StoreBenchmark: Sendable {
                         return elapsed
                     }
                 }
-                // Each kind in a run of its own, as latencies are usually quoted; then the five
+                // Each kind in a run of its own, as latencies are usually quoted; then the six
                 // interleaved, as an agent's turn mixes them (each query then meets caches the
                 // one before it has cooled: the "mixed" figures).
                 var separate: [QueryKind: [Duration]] = [:], mixed: [QueryKind: [Duration]] = [:]
@@ -208,6 +213,8 @@ public struct StoreBenchmark: Sendable {
                     "search_with_query_embedding": figures(separate[.search]!),
                     "search_vector_only": figures(separate[.vectorSearch]!),
                     "search_query_embedding_alone": figures(separate[.embedQuery]!),
+                    "recall_with_query_embedding": figures(separate[.recall]!),
+                    "recall_hit_rate_at_10": .number(Double(recallHits) / Double(queryCount)),
                     "search_recall_at_10": .number(recall / Double(queryCount)),
                     "search_with_query_embedding_recall_at_10": .number(questionRecall / Double(queryCount)),
                     "search_ef_search_sweep": .array(sweep),
@@ -218,6 +225,7 @@ public struct StoreBenchmark: Sendable {
                         "search_with_query_embedding": figures(mixed[.search]!),
                         "search_vector_only": figures(mixed[.vectorSearch]!),
                         "search_query_embedding_alone": figures(mixed[.embedQuery]!),
+                        "recall_with_query_embedding": figures(mixed[.recall]!),
                     ],
                 ]) { $1 }))
             } else {
@@ -243,8 +251,8 @@ public struct StoreBenchmark: Sendable {
         }
     }
 
-    /// The five timed queries, in the order a mixed round runs them.
-    enum QueryKind: CaseIterable { case lookup, fuzzy, search, vectorSearch, embedQuery }
+    /// The six timed queries, in the order a mixed round runs them.
+    enum QueryKind: CaseIterable { case lookup, fuzzy, search, vectorSearch, embedQuery, recall }
 
     /// SEARCH's question about a contact.
     /// The ef_search values SEARCH's recall and time are measured at, after the main figures.

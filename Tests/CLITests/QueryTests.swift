@@ -121,5 +121,21 @@ struct SearchTests {
         let results = try QueryTests.results(run)
         #expect(results.first?["key"] == "sarah-chen", "\(run)")
         #expect((results.first?["score"]?.doubleValue ?? 0) > 0.4)
+
+        // RECALL with --explain: each result says where each arm ranked it.
+        let recall = try await Memgraph.run(
+            ["query", #"RECALL "What did Sarah Chen say about status updates?" LIMIT 3"#, "--user", user.rawValue, "--json", "--explain"])
+        #expect(recall.status == 0, "\(recall)")
+        let hits = try QueryTests.results(recall)
+        #expect(hits.count == 3)
+        let fact = try #require(hits.first { $0["key"] == "fact-sarah-async" }, "\(recall)")
+        for arm in ["vector", "lexical"] {
+            #expect(fact["arms"]?[arm]?["rank"]?.doubleValue != nil, "\(arm): \(recall)")
+        }
+        let table = try await Memgraph.run(["query", "RECALL status updates", "--user", user.rawValue, "--explain"])
+        #expect(table.status == 0 && table.stdout.contains("LEXICAL") && table.stdout.contains("GRAPH"), "\(table)")
+        // --explain belongs to RECALL.
+        let misuse = try await Memgraph.run(["query", "LOOKUP sarah-chen", "--user", user.rawValue, "--explain"])
+        #expect(misuse.status == 2 && misuse.stderr.contains("--explain"), "\(misuse)")
     }
 }

@@ -1056,7 +1056,7 @@ W: Isn't that a music festival?
 R: Music, film, tech, everything. Hundreds of thousands of people downtown and they're all hungry. {sxsw}
 W: I went to Santa Fe last week to see my sister June. {santafe}
 R: How was it?
-W: Bright and dry and wonderful. We hiked near Abiquiú where Georgia O'Keeffe painted. Felix found a lizard and named it Gerald. {gerald}
+W: Bright and dry and wonderful. We hiked near Abiquiú where Georgia O'Keeffe painted. Felix found a lizard and named it Gerald. [photo: a boy crouching over a tiny lizard on a red rock] {gerald}
 R: Gerald the lizard haha.
 ## 7:00 pm on 1 April, 2023
 R: SXSW was a disaster and a success at the same time.
@@ -1081,7 +1081,7 @@ W: More edits, then she sends it out to publishers in the fall. Fingers crossed.
 R: Champagne time.
 W: Felix made me a card with a lighthouse on it. I'm framing it. [photo: a child's crayon drawing of a lighthouse with a yellow beam] {card}
 R: That's the best part.
-R: Our news: we signed the lease for a real restaurant! On East Cesar Chavez. Brasa Verde is getting walls. {restaurant}
+R: Our news: we signed the lease for a real restaurant! On East Cesar Chavez. Brasa Verde is getting walls. [photo: an empty brick storefront with a hand-drawn sign taped to the window] {restaurant}
 W: RAFA! From a truck to a restaurant!
 R: Opening in the fall if the permits go through. Marcus already wants to do the playlist. {permits}
 W: And your blood pressure?
@@ -1094,7 +1094,7 @@ R: 128 over 82 at the last check. Less salt, more capoeira. {bp_down}
 ?? paraphrase | What does Rafael's pet shout when someone is at the door? | "FLAG! FLAG!" | flag
 ?? paraphrase | What is Rafael's boyfriend doing to help with his health? | Hiding the salt | salt
 ?? paraphrase | Which organ did Wren have removed? | Her gallbladder | gallbladder
-?? paraphrase | How did Rafael's team get power back during the festival? | The bar next door ran an extension cable across the alley | cable
+?? paraphrase | How did Rafael's team restore electricity during the festival? | The bar next door ran an extension cable across the alley | cable
 ?? paraphrase | What criticism did Wren's manuscript receive? | The middle sags and the detective is too nice (though the ending was loved) | sags
 ?? rare-word | What is The Lantern Keeper about? | A lighthouse keeper's daughter on Lake Superior who finds a body in the fog in 1905 | lantern
 ?? rare-word | What is farofa? | Toasted cassava flour with bacon and onion | farofa, farofa_desc
@@ -1115,5 +1115,161 @@ R: 128 over 82 at the last check. Less salt, more capoeira. {bp_down}
 ?? adversarial-distractor | What did Rafael give the bar staff next door? | Free pão de queijo all week | cable
 ?? adversarial-distractor | Where does Wren's sister live? | Santa Fe | santafe
 ?? adversarial-distractor | What did Rafael serve on the truck for Thanksgiving? | Smoked turkey with farofa | farofa
+""")
+
+# ---------------------------------------------------------------------------
+# conv-08: Amara (astrophysics PhD student, Cape Town) and Lev (physiotherapist
+#          and motorcycle restorer, Montreal)
+# ---------------------------------------------------------------------------
+CONVERSATIONS.append(r"""
+=== conv-08 | Amara | Lev
+## 9:30 pm on 8 October, 2023
+A: Lev! Sorry for the silence, I've been in the Karoo all week. {karoo}
+L: Amara! Observing again? At the big telescope?
+A: Yes, five nights at SALT in Sutherland. Clear skies every night, which never happens. I got all the data I need for the last chapter of my thesis. {salt}
+L: Wonderful. What were you looking at?
+A: A pulsating white dwarf, a dead star that flickers every few minutes. Mine has a weird wobble in its rhythm that nobody can explain yet. {dwarf}
+L: A flickering dead star. Sounds like a Russian poem.
+A: Haha. How are things in Montreal?
+L: Autumn is here. And I have a new project. I bought a 1972 Jawa 350 that was sitting in a barn in the Eastern Townships for thirty years. [photo: a rusty red vintage motorcycle in a hay-filled barn] {jawa}
+A: Is that a motorbike?
+L: A Czechoslovak motorcycle. My father had the same model in Leningrad when I was a boy. He took me to school on it. {father_jawa}
+A: That's so special. Does it run?
+L: Not yet. Mice were living in the air filter. It will be a long winter in the garage. {mice}
+## 7:15 am on 28 October, 2023
+L: Good morning from Montreal. Or is it afternoon for you?
+A: Afternoon, 1:15. Themba and I just got back from the lobola negotiations! {lobola}
+L: Lobola? I don't know this word.
+A: It's the bride price talks between the two families before a traditional wedding. Themba's uncles came to my family home with gifts, and my uncles negotiated. They talked for six hours. {lobola_desc}
+L: Six hours! What was the result?
+A: Agreed! Eleven cows, paid in cash these days, don't worry. Nobody brought actual cows to Cape Town haha. {cows}
+L: Haha I was imagining cows in the street.
+A: So the wedding is officially on. We're thinking April, after I submit my thesis. {wedding_april}
+L: Congratulations! Irina will want to send a gift.
+L: Misha called yesterday. He's decided to switch from mechanical engineering to physics. {misha_physics}
+A: Ooh, a physicist! Good choice.
+L: He says it is your fault. He read your article about white dwarfs. {your_fault}
+A: Haha I'll take that.
+## 10:50 pm on 19 November, 2023
+A: Load-shedding is going to make me lose my mind. {loadshedding}
+L: What is load-shedding?
+A: Scheduled power cuts. The grid can't keep up, so they switch off each area for a few hours, sometimes twice a day. We're on stage 4 right now. {stage4}
+L: How do you work?
+A: I bought a power bank the size of a brick and I work at the campus library, it has a generator. My laptop died in the middle of a simulation yesterday and I lost two days of work. {lost_sim}
+L: Oh no. That is painful.
+L: I had a bad week too. Kidney stone. I thought I was dying, Irina drove me to the Jewish General at 3 am on Tuesday. {kidney}
+A: Lev! Are you ok now?
+L: Yes, it passed on its own after two days. The doctor says drink more water and less tea. I am Russian, I cannot drink less tea. {tea}
+A: Haha you'll have to try. Please look after yourself.
+L: Gogol was very worried about me. Well, no. Gogol does not notice anything. {gogol}
+A: Who is Gogol?
+L: My tortoise! He is 41 years old. My mother bought him in Leningrad before I was born and I brought him to Canada. [photo: an old tortoise eating a strawberry on a kitchen floor] {tortoise}
+A: You brought a tortoise across the world?
+L: With papers! Mostly. It is a long story.
+## 6:40 pm on 16 December, 2023
+A: I have tick bite fever. {tick}
+L: A what?
+A: From hiking in the Cederberg last weekend. A tick bit me on the ankle and now I've got a fever, a rash and a black spot where it bit. The doctor gave me antibiotics. {cederberg}
+L: I am sorry. You must rest, physiotherapist's orders.
+A: I'm resting. Mostly. I'm writing the thesis in bed. [photo: a laptop on a duvet surrounded by printed graphs and tissues] {bed}
+L: That is not resting.
+A: Haha. What's new with the motorbike?
+L: The engine runs! I cleaned the carburettor and it started on the third kick. The whole street heard it. {engine}
+A: Yes!!! Did you ride it?
+L: Only to the end of the street. Irina watched from the window. She says I looked 20 years younger and 20 years more stupid. {irina}
+A: Haha I love her.
+L: She is playing a piano concert on the 22nd, Christmas music with her students. {concert}
+## 8:25 pm on 20 January, 2024
+L: Happy new year! I have been ice fishing on Lac Saint-Jean with my friend Gilles. {icefish}
+A: Ice fishing? On a frozen lake?
+L: Yes, in a little wooden hut on the ice, with a hole in the floor and a heater. We caught ouananiche, a landlocked salmon. {ouananiche}
+A: That sounds cold. How thick was the ice?
+L: 60 centimetres. You could drive a truck on it. Gilles did, actually. [photo: small colourful wooden huts on a frozen white lake] {huts}
+A: Madness.
+A: I'm fully recovered from the tick fever. And the first full draft of my thesis is done, 212 pages. {draft}
+L: Bravo, Amara!
+A: My supervisor Professor Naidoo is reading it now. She is very thorough, I'm expecting red ink everywhere. {naidoo}
+L: This is normal. Red ink means she cares.
+A: That's what I tell myself.
+## 5:05 pm on 18 February, 2024
+A: Red ink everywhere, as predicted. But she says it's nearly ready to submit! {red_ink}
+L: Wonderful! When?
+A: End of March, if I survive. Themba is cooking every night so I can work. His umngqusho is getting very good. {themba_cook}
+L: What is that?
+A: Samp and beans, slow cooked. Nelson Mandela's favourite, apparently. {samp}
+A: Oh and a baboon stole my sandwich at Cape Point yesterday. Right out of my hand. {baboon}
+L: Haha what! Were you hurt?
+A: Only my pride. He sat on the wall and ate it in front of me. [photo: a baboon sitting on a stone wall eating a sandwich] {baboon_photo}
+L: I am going to Iceland in March! Irina and I, for our 25th anniversary. {iceland_plan}
+A: Oh you have to see the aurora!
+L: That is the plan. Can you tell me how to find it?
+A: Check the Kp index forecast, get away from city lights, and look north. If it's 4 or more you have a good chance. {kp}
+## 9:00 pm on 23 March, 2024
+L: Amara, we saw it! The aurora! {aurora}
+A: NO WAY! Tell me everything!
+L: On our third night, near Vík. Kp was 5, like you said. Green curtains moving across the sky, sometimes pink at the bottom. Irina cried. [photo: green and pink aurora over a black sand beach] {vik}
+A: I'm so happy. That's on my list too.
+L: An astrophysicist who has never seen the aurora?
+A: I live in Cape Town! Wrong hemisphere for the northern lights. I've seen the southern ones once, very faintly, from a research ship. {southern}
+L: How is the thesis?
+A: I submitted it yesterday!!! {submitted}
+L: Congratulations, doctor!
+A: Not yet doctor haha. I have to defend it first, in June probably. {defense}
+L: Then I will wait until June to call you doctor.
+## 1:20 pm on 20 April, 2024
+A: I'm married!!! {married}
+L: Congratulations!!! When?
+A: Last Saturday. The traditional ceremony in Mthatha at my grandmother's house. The white wedding in Cape Town is still to come, next month. {mthatha}
+L: Two weddings! How was the first?
+A: Beautiful. I wore an isiXhosa dress in ochre and white with beadwork, and my grandmother danced. Themba's family brought a sheep, an actual sheep this time. [photo: a bride in an ochre and white traditional dress with beadwork] {ochre}
+L: Haha after the cows joke.
+A: Exactly!
+L: I have small news. Misha is coming home for the summer and he wants to help me finish the Jawa. {misha_help}
+A: A father-son project!
+L: Yes. He says physics will help. I say a wrench will help. {wrench}
+A: Haha you're both right.
+L: And Gogol woke up from hibernation last week. He ate a whole strawberry. {gogol_wake}
+## 4:45 pm on 19 May, 2024
+A: The white wedding was perfect, by the way. We did it at a vineyard in Stellenbosch. {stellenbosch}
+L: And the first dance?
+A: Themba stepped on my dress twice. Nobody noticed except the photographer. {dance}
+L: Ha. And the defence?
+A: Set for June 14. I'm practising my presentation to Themba and the cat every night. {june14}
+L: You have a cat?
+A: Themba's cat, Biko. He came with the husband. Very judgemental audience. {biko}
+L: The Jawa is finished! Misha and I rode it around Mont Royal yesterday, with Misha on the back. {ride}
+A: Lev!! After all those months!
+L: Like my father took me to school. The same motorcycle, fifty years later. I was not crying, there was wind in my eyes. [photo: a restored red motorcycle gleaming in a city park] {wind}
+A: That's the most beautiful thing. Completely full circle.
+L: Now you defend your thesis, and then I call you doctor.
+
+?? single-hop | What instrument does Lev's wife play? | The piano (she gave a Christmas concert with her students) | concert
+?? single-hop | Who is supervising Amara's thesis? | Professor Naidoo | naidoo
+?? single-hop | How thick was the ice on the lake where Lev went fishing? | 60 centimetres | huts
+?? paraphrase | How did Lev get to lessons when he was little? | On his father's Jawa motorcycle | father_jawa
+?? paraphrase | Why are there so many outages in Amara's city? | Scheduled power cuts because the grid can't keep up | stage4
+?? paraphrase | What medical emergency sent Lev to hospital in the middle of the night? | A kidney stone | kidney
+?? paraphrase | Which habit is Lev unwilling to give up for his health? | Drinking tea | tea
+?? paraphrase | What did a wild animal snatch from Amara on the coast? | Her sandwich (a baboon at Cape Point) | baboon
+?? paraphrase | How did Lev's partner react when they saw the northern lights? | Irina cried | vik
+?? rare-word | What happens during lobola negotiations? | The two families' uncles negotiate the bride price with gifts before a traditional wedding; it took six hours | lobola, lobola_desc
+?? rare-word | What is ouananiche? | A landlocked salmon | ouananiche
+?? rare-word | What did Amara pick up while hiking in the Cederberg? | Tick bite fever, from a tick on her ankle | tick, cederberg
+?? rare-word | Where did Lev find the Jawa 350? | In a barn in the Eastern Townships, where it had sat for thirty years | jawa
+?? rare-word | Who is Biko? | Themba's cat | biko
+?? multi-hop | How did Amara's tip help Lev see the aurora, and where did he see it? | She told him to check the Kp index (4 or more), avoid city lights and look north; he saw it near Vík when Kp was 5 | kp, vik
+?? multi-hop | Why did Misha change his degree, and what is he helping his father with this summer? | He switched to physics after reading Amara's article on white dwarfs; he is helping finish the Jawa | misha_physics, your_fault, misha_help
+?? multi-hop | Why does the Jawa mean so much to Lev, and who rode on it with him once it was finished? | His father rode him to school on the same model in Leningrad; his son Misha rode on the back | father_jawa, ride
+?? multi-hop | How old is Gogol, and what did he eat when he woke from hibernation? | 41; a whole strawberry | tortoise, gogol_wake
+?? multi-hop | How many cows were agreed in the lobola, and what animal did Themba's family bring to the traditional ceremony? | Eleven (paid in cash); a sheep | cows, ochre
+?? multi-hop | What set Amara's thesis work back in November, and when did she finally submit it? | A power cut killed a simulation and she lost two days of work; she submitted on 22 March 2024 | lost_sim, submitted
+?? temporal | When did Lev go to hospital with a kidney stone? | Tuesday 14 November 2023, at 3 am | kidney
+?? temporal | When was Amara bitten by the tick? | The weekend of 9-10 December 2023 | cederberg
+?? temporal | When did Amara submit her thesis? | Friday 22 March 2024 | submitted
+?? temporal | When was Amara's traditional wedding in Mthatha? | Saturday 13 April 2024 | mthatha
+?? temporal | When did Lev and Misha first ride the finished Jawa? | Saturday 18 May 2024 | ride
+?? adversarial-distractor | What kind of star is Amara's thesis about? | A pulsating white dwarf | dwarf
+?? adversarial-distractor | Has Amara ever seen an aurora herself? | Yes, the southern lights once, very faintly, from a research ship | southern
+?? adversarial-distractor | Where was Amara's white wedding held? | At a vineyard in Stellenbosch | stellenbosch
 """)
 
