@@ -182,4 +182,36 @@ struct RecallTests {
         #expect(recalled.count == 5 && recalled.allSatisfy { $0.node.contextType == .conversationFact })
         _ = try await store.cleanup(user, olderThan: .zero)
     }
+
+    @Test("MEMGRAPH_TEXT_SEARCH_CONFIG rebuilds the documents at start-up: simple does not stem; an unknown one is refused")
+    func textSearchConfig() async throws {
+        try await TestDatabase.withScratch { name, configuration in
+            let user = freshUser("recall")
+            let query = unitVector(seed: 9_700)
+            let lexical = RecallTuning.standard.only([.lexical])
+            func found(_ configuration: DatabaseConfiguration) async throws -> [String?] {
+                try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+                    try await MemoryStore(database: database).recall(user, RecallQuery(text: "adopt"), vector: query, tuning: lexical)
+                        .map(\.node.key)
+                }
+            }
+            try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+                _ = try await Self.store(MemoryStore(database: database), user, [(Self.fact("dog", "Maya adopted a beagle"), query)])
+            }
+            #expect(try await found(configuration) == ["dog"])
+            var simple = configuration
+            simple.textSearchConfig = "simple"
+            #expect(try await found(simple) == [])
+            #expect(try await found(configuration) == ["dog"])
+            var unknown = configuration
+            unknown.textSearchConfig = "klingon"
+            do {
+                _ = try await found(unknown)
+                Issue.record("an unknown text search configuration was accepted")
+            } catch let error as RepositoriesError {
+                #expect(error.code == .configuration && error.description.contains("klingon"), "\(error) \(error.code) \(error.sqlState ?? "")")
+            }
+            _ = name
+        }
+    }
 }

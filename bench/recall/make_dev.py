@@ -80,7 +80,7 @@ D: Seven in October. Also, I signed the lease on the Queens Road unit on Thursda
 I: DEV. Congratulations!! That makes it real.
 D: Terrifyingly real. I have until early June to turn a shoe repair shop into a bakery.
 I: You'll do it. Speaking of plans, I booked flights to the Faroe Islands for May. I've wanted to go since I was a kid. {faroe_plan}
-D: The ones between Scotland and Iceland? What is there to do?
+D: The islands way up past Shetland? What is there to do?
 I: Hike, mostly, and watch seabirds. I'm hoping to get out to Mykines to see the puffins if the ferry isn't cancelled by the weather. {mykines_plan}
 D: Take a thousand photos please. How's the climbing going?
 I: Good! I've been stuck on the same purple problem at the bouldering gym for three weeks, there's a crimpy move near the top that keeps spitting me off. {climb}
@@ -120,7 +120,7 @@ I: I'm back from the Faroes and I think I left part of my heart there.
 D: Welcome back! Tell me everything.
 I: Tórshavn is tiny and colourful, turf roofs everywhere. We rented a little house by the harbour for the first few nights. [photo: grass-roofed wooden houses beside a harbour under a grey sky] {torshavn}
 D: Did you get to see the puffins in the end?
-I: We did! The ferry to Mykines ran on the second try, and there were hundreds of them on the cliffs. I could have sat there all day. {puffins}
+I: We did! The ferry to Mykines ran on the second try, and there were hundreds of puffins on the cliffs. I could have sat there all day. {puffins}
 D: Amazing. What was the food like?
 I: Interesting. I tried ræst, which is fermented lamb that's hung to dry in a shed for months. It tastes like very strong blue cheese. Once was enough. {raest}
 D: I'll take your word for it.
@@ -143,6 +143,7 @@ D: Half marathon! Have you run that far before?
 I: Never further than 12 km. So, lots of sad early mornings ahead.
 I: Brisket had a rough week too. The vet had to take out one of his back teeth, and now he eats like he's personally offended by his food. {brisket_vet}
 D: Poor little guy. Give him a scratch from me.
+D: Oh, and we're off to India for a couple of weeks in July, so expect a flood of photos. {india_plan}
 ## 11:15 am on 6 August, 2023
 I: How was India??
 D: Wonderful and exhausting. We spent two weeks in Kochi in July for Ammachi's 93rd birthday. {kochi}
@@ -221,8 +222,8 @@ K: That's my kind of dog. I've been locked in the studio all summer. We're recor
 M: Love that name. What do they sound like?
 K: Highlife guitars with a lot of synth on top. The lead singer, Yaw, wrote half the songs on a bus between Kumasi and Accra. {yaw}
 ## 8:40 pm on 25 August, 2022
-K: Quick question for the chemistry teacher: why does my kettle have white crusty stuff inside?
-M: Hard water! That's calcium carbonate. Boil some vinegar in it and it'll dissolve. Chemistry in action. {limescale}
+K: Quick question for the chemistry teacher: why is my shower head covered in white crusty stuff?
+M: Hard water! That's calcium carbonate. Soak it in vinegar overnight and it'll dissolve. Chemistry in action. {limescale}
 K: You're a legend. It worked.
 M: Haha. First week back was chaos. A kid set his own eyebrows on fire with a Bunsen burner on day two. He's fine, his eyebrows aren't. {eyebrows}
 K: Oh no haha.
@@ -247,7 +248,7 @@ K: Of course the chemistry teacher loves glazes.
 M: It's literally applied chemistry! A little iron oxide gives you that soft green celadon, cobalt gives you blue. I'm in heaven. [photo: a lopsided green bowl on a wooden shelf] {glaze}
 K: Lopsided is just character.
 ## 9:05 am on 9 October, 2022
-M: We booked the trip! Oaxaca for Día de Muertos, we fly out on October 28. {oaxaca_plan}
+M: We booked the trip! Oaxaca for Día de Muertos, we fly out on October 26. {oaxaca_plan}
 K: Amazing! Who's going?
 M: Me, Mateo and my mom. Biscotti is staying with my neighbour Carol, who is completely obsessed with her. {carol}
 K: Is it Mateo's first time?
@@ -324,11 +325,11 @@ K: A professional potter now.
 M: Haha it was a green one. The celadon finally came out right after about six tries. {celadon_right}
 K: I want one for our wedding registry.
 M: Deal. When is the wedding?
-K: We're thinking next summer in Montreal, where Delphine's family lives. {wedding_plan}
+K: We're thinking next summer in Quebec City, where Delphine's family lives. {wedding_plan}
 M: Put me on the list!
 
 ?? single-hop | What subject does Marisol teach? | AP Chemistry (at Rillito High) | job
-?? single-hop | What did Marisol tell Kofi to use to clean the inside of his kettle? | Boil vinegar in it (it's calcium carbonate from hard water) | limescale
+?? single-hop | How did Marisol tell Kofi to clean his shower head? | Soak it in vinegar overnight (the crust is calcium carbonate from hard water) | limescale
 ?? single-hop | Where was Marisol's grandmother from? | A village outside Oaxaca City | abuela
 ?? paraphrase | How active is Marisol's new pet? | Not very: she sleeps about 20 hours a day and is done after two short walks | biscotti, couch
 ?? paraphrase | What happened to a student during a lab lesson at the start of term? | A kid set his own eyebrows on fire with a Bunsen burner | eyebrows
@@ -342,7 +343,7 @@ M: Put me on the list!
 ?? rare-word | How did Saguaro Static's first gig go? | Very loud, but Mateo kept time and Marisol was very proud | gig, proud
 ?? rare-word | What event is happening at the Horseshoe Tavern? | The launch party for the album Dust Season | launch, release
 ?? multi-hop | Who sang on the song Kofi used to propose, and what is that person's role in the band Kofi recorded? | Yaw, the lead singer (and main songwriter) of The Velvet Harmattan | proposal_how, yaw, album
-?? multi-hop | What does Kofi's fiancée do for a living, and where does her family live? | She is a nurse; her family lives in Montreal | delphine, wedding_plan
+?? multi-hop | What does Kofi's fiancée do for a living, and where does her family live? | She is a nurse; her family lives in Quebec City | delphine, wedding_plan
 ?? multi-hop | What colour was the bowl Marisol sold, and which ingredient produces that colour? | Green (celadon); iron oxide | celadon_right, glaze
 ?? multi-hop | How is the title of The Velvet Harmattan's album connected to the band's name? | Both refer to the harmattan, the dusty Saharan wind in December; the album is called Dust Season | album, dust_season
 ?? multi-hop | How did Kofi hurt his knee, and what was the diagnosis? | Twisted it playing pickup soccer at Trinity Bellwoods; a torn ACL | knee, acl
@@ -498,7 +499,7 @@ H: They are too fast for an old man with a phone. I tried eight times.
 ?? rare-word | What is Strip the Willow like? | A ceilidh dance where you get spun round by about forty people; it left Beatrix bruised | strip
 ?? rare-word | What are Shiroi Koibito? | Hokkaido biscuits: white chocolate between thin butter cookies | biscuits, biscuits_desc
 ?? multi-hop | How much weight did Bramble put on while he was being cared for? | About 210 grams (310 g when found, 520 g later) | bramble, bramble_520
-?? multi-hop | Who is helping Hiroshi build his model railway, and how old is he? | His grandson Ren, who is nine | ren, ren_age
+?? multi-hop | Who is helping Hiroshi build his model railway, and how old is he? | His grandson Ren, who is nine | ren, model, ren_age
 ?? multi-hop | Why did Beatrix and Callum break up, and where did he move? | He took a job in Aberdeen and neither wanted long distance | breakup, aberdeen
 ?? multi-hop | Which station did Beatrix fail on her first OSCE, and how did she do on it in the resit? | Drug calculation; she got full marks on it | osce_explain, full_marks
 ?? multi-hop | Which sight is Hiroshi most excited to see in Scotland, and why does it matter to him? | The Forth Bridge; it has been his dream since he was a young engineer | dates, dream
@@ -542,7 +543,7 @@ N: Hahaha I love Jack.
 N: I started oud lessons! My teacher is Ustaz Fadi, he's about 70 and very strict. {oud}
 L: What's an oud?
 N: It's like a lute, pear-shaped, no frets. My fingertips are destroyed. Za'tar hates it, he leaves the room the moment I start. {oud_desc}
-L: Dusty does the same when Sienna sings in the shower haha.
+L: Dusty does the same when Sienna sings in the shower haha. Smartest kelpie in Adelaide, harshest music critic. {kelpie}
 ## 9:30 pm on 27 February, 2022
 L: Hey, sorry I've been quiet. I got sent interstate on Wednesday with a strike team to help with the floods in northern NSW. {floods}
 N: I saw the news. Is it bad?
@@ -752,7 +753,7 @@ O: I'm back from Lagos. Still recovering.
 G: How was the party?
 O: Massive. About 300 people, a live band playing juju music, and my mum danced for three hours straight at 60. [photo: a woman in a purple and gold head wrap dancing in a crowd] {party}
 G: Ha, amazing. What did you give her?
-O: Funmi and I paid for her to go on a trip to Ghana with her friends. She cried. {gift}
+O: Funmi and I paid for her to go on a trip to Zanzibar with her friends. She cried. {gift}
 G: That's lovely Olu.
 O: How's the café?
 G: We reopened on Thursday! The counter Walt built is gorgeous, all reclaimed barn wood. {reopened}
@@ -785,7 +786,7 @@ G: Not exactly. They cluster together and shiver to make heat, and the queen sta
 O: That's kind of beautiful.
 G: Astrid's back at UVM. She's just been on a field trip measuring old hemlocks in the Green Mountains. [photo: a young woman wrapping a tape measure around a huge hemlock trunk] {hemlock}
 O: Very on brand.
-O: Hannah and I are going to Edinburgh for a long weekend in December. {edinburgh}
+O: Hannah and I are going to Lisbon for a long weekend in December. {lisbon}
 G: Oh how romantic!
 O: There's a chess café there she's been desperate to try haha.
 
@@ -806,7 +807,7 @@ O: There's a chess café there she's been desperate to try haha.
 ?? multi-hop | How many colonies did Greta have once the swarm was boxed, and how many had she lost over the winter? | Ten after the swarm; she had lost three of twelve | lost3, ten
 ?? multi-hop | Where did Olu meet Hannah, and what had he just won there? | At the chess club; the rapid tournament | tournament, hannah
 ?? multi-hop | Who built the new counter at Greta's café, and what is it made from? | Walt, a retired carpenter; reclaimed barn wood | walt, reopened
-?? multi-hop | What present did Olu and his sister give their mother, and what is the sister's job? | A trip to Ghana with her friends; Funmi is a paediatrician | gift, funmi
+?? multi-hop | What present did Olu and his sister give their mother, and what is the sister's job? | A trip to Zanzibar with her friends; Funmi is a paediatrician | gift, funmi
 ?? multi-hop | How did the bus route Olu struggled with at work end up helping his career? | His lateness model for Route 12 was adopted across south London and he was promoted to senior analyst | olu_job, model, promotion
 ?? multi-hop | What damaged Greta's hives in June, and who helped her protect them afterwards? | A young black bear; her friend Dale helped build an electric fence | bear, fence
 ?? temporal | When did Greta's hive swarm? | Thursday 27 April 2023 | swarm
@@ -815,7 +816,7 @@ O: There's a chess café there she's been desperate to try haha.
 ?? temporal | When did Olu run the Royal Parks Half? | Sunday 8 October 2023 | half
 ?? adversarial-distractor | What did Olu overpay for in Marrakech? | A leather bag | bag
 ?? adversarial-distractor | What is Greta's daughter studying? | Forestry at UVM | forestry
-?? adversarial-distractor | Where are Olu and Hannah going in December? | Edinburgh, for a long weekend | edinburgh
+?? adversarial-distractor | Where are Olu and Hannah going in December? | Lisbon, for a long weekend | lisbon
 """)
 
 # ---------------------------------------------------------------------------
@@ -872,7 +873,7 @@ S: I'll suggest it haha.
 S: Happy almost Paddy's day! My brother Cathal got his visa for Canada, he's moving to Vancouver in May. {cathal}
 A: Big move! What will he do there?
 S: He's an electrician, there's loads of work over there apparently. Mam is heartbroken though. {electrician}
-A: My brother moved to Toronto twenty years ago. My mother still sets a place for him at Christmas. {anton_brother}
+A: My brother moved to Chicago twenty years ago. My mother still sets a place for him at Christmas. {anton_brother}
 S: Oh that's sad.
 A: I finished the book you recommended, The Cartographer's Widow. {cartographer}
 S: Well??
@@ -997,7 +998,7 @@ R: He'll probably outlive me. Marcus says he's in the will.
 W: How is Marcus? Football season must be intense.
 R: He coaches the JV team at a high school in Round Rock, so every Friday night is a game. They're 6 and 1! {marcus}
 W: Go team! Felix started hockey this week, he's so excited. {felix_hockey}
-R: How old is Felix now?
+R: How old is your boy now?
 W: Ten. He skates better than he walks. His first game is in two weeks at the Heritage Center. [photo: a small hockey player in a huge helmet on an ice rink] {felix_age}
 R: A future NHL star.
 ## 7:40 am on 26 November, 2022
@@ -1089,7 +1090,7 @@ R: 128 over 82 at the last check. Less salt, more capoeira. {bp_down}
 
 ?? single-hop | What does Rafael's partner do for work? | He coaches a high school JV football team in Round Rock | marcus
 ?? single-hop | Who runs Rafael's food truck when he is away? | Dani, his cook of three years | dani
-?? single-hop | How old is Wren's son? | Ten | felix_age
+?? single-hop | How old is Wren's son Felix? | Ten | felix_age
 ?? paraphrase | What made customers start queueing so long at Rafael's truck? | A write-up in the Austin Chronicle | chronicle
 ?? paraphrase | What does Rafael's pet shout when someone is at the door? | "FLAG! FLAG!" | flag
 ?? paraphrase | What is Rafael's boyfriend doing to help with his health? | Hiding the salt | salt
@@ -1145,7 +1146,7 @@ L: Six hours! What was the result?
 A: Agreed! Eleven cows, paid in cash these days, don't worry. Nobody brought actual cows to Cape Town haha. {cows}
 L: Haha I was imagining cows in the street.
 A: So the wedding is officially on. We're thinking April, after I submit my thesis. {wedding_april}
-L: Congratulations! Irina will want to send a gift.
+L: Congratulations! My wife Irina will want to send a gift.
 L: Misha called yesterday. He's decided to switch from mechanical engineering to physics. {misha_physics}
 A: Ooh, a physicist! Good choice.
 L: He says it is your fault. He read your article about white dwarfs. {your_fault}
@@ -1178,7 +1179,7 @@ L: The engine runs! I cleaned the carburettor and it started on the third kick. 
 A: Yes!!! Did you ride it?
 L: Only to the end of the street. Irina watched from the window. She says I looked 20 years younger and 20 years more stupid. {irina}
 A: Haha I love her.
-L: She is playing a piano concert on the 22nd, Christmas music with her students. {concert}
+L: Irina is playing a piano concert on the 22nd, Christmas music with her students. {concert}
 ## 8:25 pm on 20 January, 2024
 L: Happy new year! I have been ice fishing on Lac Saint-Jean with my friend Gilles. {icefish}
 A: Ice fishing? On a frozen lake?
@@ -1219,7 +1220,7 @@ L: Then I will wait until June to call you doctor.
 ## 1:20 pm on 20 April, 2024
 A: I'm married!!! {married}
 L: Congratulations!!! When?
-A: Last Saturday. The traditional ceremony in Mthatha at my grandmother's house. The white wedding in Cape Town is still to come, next month. {mthatha}
+A: Last Saturday. The traditional ceremony in Mthatha at my grandmother's house. The white wedding is still to come, next month. {mthatha}
 L: Two weddings! How was the first?
 A: Beautiful. I wore an isiXhosa dress in ochre and white with beadwork, and my grandmother danced. Themba's family brought a sheep, an actual sheep this time. [photo: a bride in an ochre and white traditional dress with beadwork] {ochre}
 L: Haha after the cows joke.
@@ -1273,3 +1274,379 @@ L: Now you defend your thesis, and then I call you doctor.
 ?? adversarial-distractor | Where was Amara's white wedding held? | At a vineyard in Stellenbosch | stellenbosch
 """)
 
+
+# ---------------------------------------------------------------------------
+# Parsing and generation
+# ---------------------------------------------------------------------------
+TURN_RE = re.compile(r"^([A-Z]): (.+)$")
+LABEL_RE = re.compile(r"\s*\{([a-z0-9_]+)\}\s*$")
+PHOTO_RE = re.compile(r"\s*\[photo: ([^\]]+)\]\s*$")
+
+
+class FormatError(Exception):
+    pass
+
+
+def parse_date(text):
+    m = DATE_RE.match(text)
+    if not m:
+        raise FormatError("bad session date %r" % text)
+    hour, minute, ampm, day, month, year = m.groups()
+    hour = int(hour) % 12 + (12 if ampm == "pm" else 0)
+    return datetime.datetime(int(year), MONTHS.index(month) + 1, int(day), hour, int(minute))
+
+
+def parse_block(block):
+    conv = None
+    initials = {}
+    labels = {}
+    raw_questions = []
+    session = 0
+    turn = 0
+    for lineno, line in enumerate(block.strip("\n").splitlines(), 1):
+        line = line.strip()
+        if not line:
+            continue
+        where = "line %d" % lineno
+        if line.startswith("=== "):
+            parts = [p.strip() for p in line[4:].split("|")]
+            if conv is not None or len(parts) != 3:
+                raise FormatError("%s: bad conversation header" % where)
+            conv = {"id": parts[0], "speakers": parts[1:], "nodes": [],
+                    "relationships": [], "questions": []}
+            for name in conv["speakers"]:
+                if name[0] in initials:
+                    raise FormatError("%s: speakers share an initial" % where)
+                initials[name[0]] = name
+            continue
+        if conv is None:
+            raise FormatError("%s: text before the conversation header" % where)
+        where = "%s %s" % (conv["id"], where)
+        if line.startswith("## "):
+            session += 1
+            turn = 0
+            date = line[3:].strip()
+            parse_date(date)
+            current_date = date
+            continue
+        if line.startswith("?? "):
+            parts = [p.strip() for p in line[3:].split("|")]
+            if len(parts) != 4:
+                raise FormatError("%s: question needs 4 fields" % where)
+            raw_questions.append((where, parts))
+            continue
+        m = TURN_RE.match(line)
+        if not m:
+            raise FormatError("%s: cannot parse %r" % (where, line))
+        if session == 0:
+            raise FormatError("%s: turn before the first session" % where)
+        initial, text = m.groups()
+        if initial not in initials:
+            raise FormatError("%s: unknown speaker initial %r" % (where, initial))
+        label = None
+        lm = LABEL_RE.search(text)
+        if lm:
+            label = lm.group(1)
+            text = text[:lm.start()]
+        photo = None
+        pm = PHOTO_RE.search(text)
+        if pm:
+            photo = pm.group(1).strip()
+            text = text[:pm.start()]
+        text = text.strip()
+        if "{" in text or "[photo" in text:
+            raise FormatError("%s: stray markup in %r" % (where, text))
+        turn += 1
+        key = "d%d-%d" % (session, turn)
+        summary = "%s: %s" % (initials[initial], text)
+        if photo:
+            summary += " [shares a photo of %s]" % photo
+        conv["nodes"].append({"key": key, "context_type": "conversation_fact",
+                              "summary": summary,
+                              "metadata": {"session_date": current_date}})
+        if turn > 1:
+            conv["relationships"].append({"from": "d%d-%d" % (session, turn - 1),
+                                          "to": key, "type": "led_to", "strength": 0.5})
+        if label:
+            if label in labels:
+                raise FormatError("%s: duplicate label %r" % (where, label))
+            labels[label] = key
+    for where, (category, question, answer, refs) in raw_questions:
+        if category not in CATEGORIES:
+            raise FormatError("%s: unknown category %r" % (where, category))
+        if not answer:
+            raise FormatError("%s: question without an answer" % where)
+        evidence = []
+        for ref in [r.strip() for r in refs.split(",") if r.strip()]:
+            if ref not in labels:
+                raise FormatError("%s: unknown label %r" % (where, ref))
+            evidence.append(labels[ref])
+        conv["questions"].append({"question": question, "evidence": evidence,
+                                  "category": category})
+    return conv
+
+
+def build():
+    return {"description": DESCRIPTION,
+            "conversations": [parse_block(b) for b in CONVERSATIONS]}
+
+
+def dump(data):
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Validation
+# ---------------------------------------------------------------------------
+STOPWORDS = set("""
+a about above after again against all also am an and any are as at be because been
+before being between both but by can could did do does doing down during each few for
+from further had has have having he her here hers herself him himself his how i if in
+into is it its itself just me more most my myself no nor not now of off on once only or
+other our ours out over own same she should so some such than that the their theirs them
+then there these they this those through to too under until up very was we were what
+when where which while who whom why will with would you your yours yourself
+didn't doesn't don't i'm it's that's he's she's what's i've i'll i'd we're you're
+get got say said says tell told think thought kind sort one two first last new
+much many way thing things something anything really actually still even well ok
+""".split())
+
+
+def tokens(text, drop):
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.lower())
+    out = set()
+    for w in words:
+        w = re.sub(r"'s$", "", w)
+        if len(w) < 3 or w in STOPWORDS or w in drop:
+            continue
+        out.add(w)
+    return out
+
+
+def stem(word):
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[:-len(suffix)]
+    return word
+
+
+def check(path):
+    errors = []
+    warnings = []
+
+    def err(msg):
+        errors.append(msg)
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        print("cannot read %s: %s" % (path, e))
+        return 1
+    if not isinstance(data, dict) or set(data) != {"description", "conversations"}:
+        err("top level must be an object with exactly description and conversations")
+        data = data if isinstance(data, dict) else {}
+    if not isinstance(data.get("description"), str) or not data.get("description"):
+        err("description must be a non-empty string")
+    convs = data.get("conversations")
+    if not isinstance(convs, list):
+        err("conversations must be a list")
+        convs = []
+    n_turns = 0
+    n_photos = 0
+    cats = Counter()
+    conv_ids = set()
+    for ci, conv in enumerate(convs):
+        cid = conv.get("id", "#%d" % ci) if isinstance(conv, dict) else "#%d" % ci
+        if not isinstance(conv, dict) or set(conv) != {"id", "speakers", "nodes",
+                                                        "relationships", "questions"}:
+            err("%s: conversation must have exactly id, speakers, nodes, relationships, questions" % cid)
+            continue
+        if cid in conv_ids:
+            err("%s: duplicate conversation id" % cid)
+        conv_ids.add(cid)
+        speakers = conv["speakers"]
+        if (not isinstance(speakers, list) or len(speakers) != 2
+                or not all(isinstance(s, str) and s for s in speakers)
+                or speakers[0] == speakers[1]):
+            err("%s: speakers must be two distinct names" % cid)
+            speakers = ["\0", "\0"]
+        keys = {}
+        sessions = {}
+        for node in conv["nodes"]:
+            if not isinstance(node, dict) or set(node) != {"key", "context_type", "summary", "metadata"}:
+                err("%s: node must have exactly key, context_type, summary, metadata: %r" % (cid, node))
+                continue
+            key = node["key"]
+            m = KEY_RE.match(key) if isinstance(key, str) else None
+            if not m:
+                err("%s: bad key %r" % (cid, key))
+                continue
+            if key in keys:
+                err("%s: duplicate key %s" % (cid, key))
+            keys[key] = node
+            if node["context_type"] != "conversation_fact":
+                err("%s %s: context_type must be conversation_fact" % (cid, key))
+            summary = node["summary"]
+            if not isinstance(summary, str) or not any(
+                    summary.startswith(s + ": ") and len(summary) > len(s) + 2 for s in speakers):
+                err("%s %s: summary must start with a speaker name and ': '" % (cid, key))
+            elif "[shares a photo of " in summary:
+                n_photos += 1
+                if not re.search(r" \[shares a photo of [^\]]+\]$", summary):
+                    err("%s %s: photo caption must end the summary" % (cid, key))
+            meta = node["metadata"]
+            if not isinstance(meta, dict) or set(meta) != {"session_date"}:
+                err("%s %s: metadata must hold exactly session_date" % (cid, key))
+                continue
+            try:
+                when = parse_date(meta["session_date"])
+            except (FormatError, TypeError):
+                err("%s %s: bad session_date %r" % (cid, key, meta.get("session_date")))
+                continue
+            s, t = int(m.group(1)), int(m.group(2))
+            sessions.setdefault(s, {})[t] = when
+        n_turns += len(keys)
+        # sessions 1..N, turns 1..T, one date per session, dates increasing
+        if sorted(sessions) != list(range(1, len(sessions) + 1)):
+            err("%s: sessions are not numbered 1..N" % cid)
+        if not 6 <= len(sessions) <= 10:
+            warnings.append("%s: %d sessions (expected 6-10)" % (cid, len(sessions)))
+        previous = None
+        for s in sorted(sessions):
+            turns = sessions[s]
+            if sorted(turns) != list(range(1, len(turns) + 1)):
+                err("%s: turns of session %d are not numbered 1..T" % (cid, s))
+            if not 8 <= len(turns) <= 18:
+                warnings.append("%s: session %d has %d turns (expected 8-18)" % (cid, s, len(turns)))
+            dates = set(turns.values())
+            if len(dates) != 1:
+                err("%s: session %d has more than one session_date" % (cid, s))
+                continue
+            when = dates.pop()
+            if previous is not None and when <= previous:
+                err("%s: session %d date does not increase" % (cid, s))
+            previous = when
+        # relationships: led_to 0.5 between consecutive turns of one session, exactly
+        expected = set()
+        for s, turns in sessions.items():
+            for t in turns:
+                if t + 1 in turns:
+                    expected.add(("d%d-%d" % (s, t), "d%d-%d" % (s, t + 1)))
+        seen = set()
+        for rel in conv["relationships"]:
+            if not isinstance(rel, dict) or set(rel) != {"from", "to", "type", "strength"}:
+                err("%s: relationship must have exactly from, to, type, strength" % cid)
+                continue
+            pair = (rel["from"], rel["to"])
+            for end in pair:
+                if end not in keys:
+                    err("%s: relationship endpoint %r does not exist" % (cid, end))
+            if rel["type"] != "led_to" or rel["strength"] != 0.5:
+                err("%s: relationship %r must be led_to with strength 0.5" % (cid, pair))
+            if pair not in expected:
+                err("%s: relationship %r is not between consecutive turns of a session" % (cid, pair))
+            if pair in seen:
+                err("%s: duplicate relationship %r" % (cid, pair))
+            seen.add(pair)
+        if expected - seen:
+            err("%s: %d consecutive-turn relationships missing" % (cid, len(expected - seen)))
+        # questions
+        drop = {w.lower() for s in speakers for w in s.split()}
+        doc_freq = Counter()
+        turn_tokens = {}
+        for key, node in keys.items():
+            turn_tokens[key] = tokens(node["summary"], drop)
+            doc_freq.update(turn_tokens[key])
+        texts = set()
+        for q in conv["questions"]:
+            if not isinstance(q, dict) or set(q) != {"question", "evidence", "category"}:
+                err("%s: question must have exactly question, evidence, category" % cid)
+                continue
+            text, evidence, category = q["question"], q["evidence"], q["category"]
+            if not isinstance(text, str) or not text.strip():
+                err("%s: empty question" % cid)
+                continue
+            if text in texts:
+                err("%s: duplicate question %r" % (cid, text))
+            texts.add(text)
+            if category not in CATEGORIES:
+                err("%s: unknown category %r" % (cid, category))
+            cats[category] += 1
+            if (not isinstance(evidence, list) or not 1 <= len(evidence) <= 3
+                    or len(set(evidence)) != len(evidence)):
+                err("%s: evidence must be 1-3 distinct keys: %r" % (cid, text))
+                continue
+            missing = [k for k in evidence if k not in keys]
+            if missing:
+                err("%s: evidence %r does not exist (%r)" % (cid, missing, text))
+                continue
+            if re.search(r"\bd\d+-\d+\b", text):
+                err("%s: question quotes a key: %r" % (cid, text))
+            # Lexical lint (warnings only).
+            qtok = tokens(text, drop)
+            etok = set().union(*(turn_tokens[k] for k in evidence))
+            if category == "paraphrase":
+                shared = {w for w in qtok
+                          if stem(w) in {stem(e) for e in etok}}
+                if shared:
+                    warnings.append("%s paraphrase shares %s: %r" % (cid, sorted(shared), text))
+            if category == "rare-word":
+                estems = {stem(e) for e in etok}
+                rare = {w for w in qtok if stem(w) in estems
+                        and sum(doc_freq[e] for e in etok if stem(e) == stem(w)) <= 3}
+                if not rare:
+                    warnings.append("%s rare-word shares no rare term: %r" % (cid, text))
+            if category == "multi-hop" and len(evidence) < 2:
+                warnings.append("%s multi-hop with one evidence turn: %r" % (cid, text))
+    if len(convs) < MIN_CONVERSATIONS:
+        err("only %d conversations (need %d)" % (len(convs), MIN_CONVERSATIONS))
+    if n_turns < MIN_TURNS:
+        err("only %d turns (need %d)" % (n_turns, MIN_TURNS))
+    n_questions = sum(cats.values())
+    if n_questions < MIN_QUESTIONS:
+        err("only %d questions (need %d)" % (n_questions, MIN_QUESTIONS))
+    # Is the file what this script would write now?
+    try:
+        if dump(build()) != open(path, encoding="utf-8").read():
+            warnings.append("%s differs from what make_dev.py generates; rerun it" % path)
+    except FormatError as e:
+        warnings.append("authored content does not parse: %s" % e)
+
+    for w in warnings:
+        print("warning: " + w)
+    for e in errors:
+        print("error: " + e)
+    print("conversations: %d" % len(convs))
+    print("turns: %d (photo turns: %d)" % (n_turns, n_photos))
+    print("questions: %d" % n_questions)
+    for c in CATEGORIES:
+        share = 100.0 * cats[c] / n_questions if n_questions else 0.0
+        print("  %-24s %4d  (%4.1f%%)" % (c, cats[c], share))
+    print("check: %s" % ("FAILED (%d errors)" % len(errors) if errors else "ok"))
+    return 1 if errors else 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--check", action="store_true", help="validate the file instead of writing it")
+    ap.add_argument("--out", default=OUT, help="path of dev.json (default: next to this script)")
+    args = ap.parse_args()
+    if args.check:
+        return check(args.out)
+    try:
+        data = build()
+    except FormatError as e:
+        print("error: %s" % e)
+        return 1
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write(dump(data))
+    n = sum(len(c["nodes"]) for c in data["conversations"])
+    q = sum(len(c["questions"]) for c in data["conversations"])
+    print("wrote %s: %d conversations, %d turns, %d questions"
+          % (args.out, len(data["conversations"]), n, q))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

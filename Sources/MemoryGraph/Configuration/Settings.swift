@@ -45,6 +45,7 @@ public struct Settings: Sendable, Equatable {
         .init("MEMGRAPH_CONNECT_TIMEOUT", "2", nil, "seconds to wait for a connection"),
         .init("MEMGRAPH_HOME", nil, "./.memgraph", "data directory: the embedded cluster, sessions, config file"),
         .init("MEMGRAPH_CONFIG", nil, "$MEMGRAPH_HOME/config.json or config.yaml", "the config file"),
+        .init("MEMGRAPH_TEXT_SEARCH_CONFIG", "english", nil, "PostgreSQL text search configuration of RECALL's words (simple: not English)"),
         .init("MEMGRAPH_PG_PORT", nil, "a free port", "port of a new embedded cluster (chosen at creation)"),
         .init("MEMGRAPH_PG_OS_USER", "postgres", nil, "the unprivileged user postgres runs as when memgraph runs as root"),
         .init("MEMGRAPH_VENDOR_DIR", nil, ".memgraph/vendor", "where scripts/setup put the PostgreSQL binaries and the model"),

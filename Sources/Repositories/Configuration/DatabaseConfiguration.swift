@@ -46,11 +46,16 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     public var poolSize: Int
     /// How long to wait for a connection (`MEMGRAPH_CONNECT_TIMEOUT`, seconds, default 2).
     public var connectTimeout: Duration
+    /// The PostgreSQL text search configuration of RECALL's lexical arm (`MEMGRAPH_TEXT_SEARCH_CONFIG`,
+    /// default `english`; `simple` for text that is not English). Changing it rebuilds every node's
+    /// document once, at the next start-up.
+    public var textSearchConfig: String
 
-    public init(target: Target, poolSize: Int = 20, connectTimeout: Duration = .seconds(2)) {
+    public init(target: Target, poolSize: Int = 20, connectTimeout: Duration = .seconds(2), textSearchConfig: String = "english") {
         self.target = target
         self.poolSize = poolSize
         self.connectTimeout = connectTimeout
+        self.textSearchConfig = textSearchConfig
     }
 
     /// Reads the configuration from ``Settings``.
@@ -100,7 +105,11 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         } else {
             target = .embedded(MemgraphHome(environment: settings))
         }
-        return DatabaseConfiguration(target: target, poolSize: poolSize, connectTimeout: .seconds(timeout))
+        let textSearch = setting(settings, "MEMGRAPH_TEXT_SEARCH_CONFIG").lowercased()
+        guard textSearch.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil else {
+            throw RepositoriesError(.configuration, "MEMGRAPH_TEXT_SEARCH_CONFIG must name a text search configuration, such as english or simple")
+        }
+        return DatabaseConfiguration(target: target, poolSize: poolSize, connectTimeout: .seconds(timeout), textSearchConfig: textSearch)
     }
 
     /// Parses `postgres://user:password@host:port/database?sslmode=…`.

@@ -166,7 +166,8 @@ extension MemoryStore {
             }
         }
         let seconds = (clock.now - start).seconds
-        try await connection.query("SELECT memory.record_search_index_build(\(model.name), \(Int64(state.vectors)))", logger: logger)
+        _ = try await connection.query(
+            "SELECT memory.record_search_index_build(\(model.name), \(Int64(state.vectors)))", logger: logger).collect()
         return .rebuilt(state, seconds: seconds, droppedLeftovers: dropped)
     }
 

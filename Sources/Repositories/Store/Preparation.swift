@@ -13,7 +13,9 @@ enum Preparation {
 
     private struct State {
         var version: Int
-        /// Every function file of this build is applied as it is.
+        /// The text search configuration of the nodes' documents.
+        var textSearchConfig: String?
+        /// Every function file of this build is applied as it is, and the text search configuration is the one configured.
         var functionsCurrent: Bool
         var vectorTypes: VectorTypes?
         var rebuilt: Int
@@ -26,7 +28,7 @@ enum Preparation {
         let migrator = try Migrator()
         var applied: [Int] = []
         do {
-            if let result = try await checkAsApp(endpoints, migrator: migrator, logger: logger) {
+            if let result = try await checkAsApp(endpoints, migrator: migrator, textSearchConfig: configuration.textSearchConfig, logger: logger) {
                 return result
             }
         } catch let error as RepositoriesError where error.sqlState.map(repairable.contains) == true {
@@ -37,12 +39,14 @@ enum Preparation {
         }
         do {
             applied = try await endpoints.admin.withConnection(timeout: endpoints.connectTimeout, logger: logger) { connection in
-                try await migrator.migrate(on: connection, logger: logger)
+                let applied = try await migrator.migrate(on: connection, logger: logger)
+                try await applyTextSearchConfig(configuration.textSearchConfig, on: connection, logger: logger)
+                return applied
             }
         } catch {
             throw describe(error, server: endpoints.admin, operation: "migrate")
         }
-        guard var result = try await checkAsApp(endpoints, migrator: migrator, logger: logger) else {
+        guard var result = try await checkAsApp(endpoints, migrator: migrator, textSearchConfig: configuration.textSearchConfig, logger: logger) else {
             throw RepositoriesError(
                 .migration,
                 "the schema is still not current after migrating; check that the role \(endpoints.app.username) may read schema memory")
@@ -52,7 +56,9 @@ enum Preparation {
     }
 
     /// Returns nil when the schema is behind this code.
-    private static func checkAsApp(_ endpoints: Endpoints, migrator: Migrator, logger: Logger) async throws -> Result? {
+    private static func checkAsApp(
+        _ endpoints: Endpoints, migrator: Migrator, textSearchConfig: String, logger: Logger
+    ) async throws -> Result? {
         let state: State
         do {
             state = try await endpoints.app.withConnection(timeout: endpoints.connectTimeout, logger: logger) { connection in
@@ -62,14 +68,17 @@ enum Preparation {
                            coalesce(to_regtype('vector')::oid, 0)::int8,
                            coalesce(to_regtype('vector[]')::oid, 0)::int8,
                            (SELECT coalesce(string_agg(name || '=' || checksum, ',' ORDER BY name COLLATE "C"), '')
-                              FROM memory.schema_functions)
+                              FROM memory.schema_functions),
+                           (SELECT config::text FROM memory.text_search_config)
                     """, logger: logger)
                 var version = 0
                 var types: VectorTypes?
                 var functions = ""
-                for try await (v, vectorOID, arrayOID, fingerprint) in rows.decode((Int, Int, Int, String).self) {
+                var textSearch: String?
+                for try await (v, vectorOID, arrayOID, fingerprint, config) in rows.decode((Int, Int, Int, String, String?).self) {
                     version = v
                     functions = fingerprint
+                    textSearch = config
                     if vectorOID != 0, arrayOID != 0 {
                         types = VectorTypes(
                             vector: PostgresDataType(UInt32(vectorOID)), vectorArray: PostgresDataType(UInt32(arrayOID)))
@@ -77,7 +86,7 @@ enum Preparation {
                 }
                 var rebuilt = 0
                 // A function file that changed is applied by the migrator, as a new version is.
-                let functionsCurrent = functions == migrator.functionsFingerprint
+                let functionsCurrent = functions == migrator.functionsFingerprint && textSearch == textSearchConfig
                 if version == migrator.latestVersion, functionsCurrent {
                     // After a crash Postgres empties UNLOGGED tables: refill kv_store from nodes.
                     for try await count in try await connection.query(
@@ -87,7 +96,8 @@ enum Preparation {
                     }
                     if rebuilt > 0 { logger.notice("rebuilt kv_store", metadata: ["entries": "\(rebuilt)"]) }
                 }
-                return State(version: version, functionsCurrent: functionsCurrent, vectorTypes: types, rebuilt: rebuilt)
+                return State(
+                    version: version, textSearchConfig: textSearch, functionsCurrent: functionsCurrent, vectorTypes: types, rebuilt: rebuilt)
             }
         } catch {
             throw describe(error, server: endpoints.app, operation: "connect")
@@ -100,6 +110,23 @@ enum Preparation {
             throw RepositoriesError(.missingExtension, "the extension \"vector\" is not installed in \(endpoints.app.displayName): run memgraph migrate")
         }
         return Result(applied: [], rebuilt: state.rebuilt, version: state.version, vectorTypes: types)
+    }
+
+    /// Rebuilds the nodes' documents with `config` when they were built with another (a rewrite of
+    /// the nodes table, once per change of MEMGRAPH_TEXT_SEARCH_CONFIG).
+    private static func applyTextSearchConfig(_ config: String, on connection: PostgresConnection, logger: Logger) async throws {
+        let current = try await connection.query("SELECT config::text FROM memory.text_search_config", logger: logger)
+            .collect().first?.decode(String.self)
+        guard current != config else { return }
+        logger.notice("rebuilding the nodes' full-text documents", metadata: ["from": "\(current ?? "none")", "to": "\(config)"])
+        do {
+            // Read the result: an error raised while the statement runs arrives with its rows.
+            _ = try await connection.query("SELECT memory.set_text_search_config(\(config)::regconfig)", logger: logger).collect()
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "42704" {
+            throw RepositoriesError(
+                .configuration,
+                "MEMGRAPH_TEXT_SEARCH_CONFIG: the server has no text search configuration '\(config)'; use english, simple or another of pg_ts_config")
+        }
     }
 
     /// Creates the memgraph database and the login role of the app (idempotent).
