@@ -731,10 +731,10 @@ BEGIN
     SELECT greatest(coalesce(max(m.total_nodes), 0), 1) INTO total FROM memory.user_metadata m WHERE m.user_id = u;
     RETURN QUERY
         WITH hits AS (
-            SELECT l.lexeme, h.node_id, h.len
+            SELECT l.lexeme, h.node_id
             FROM unnest(lexemes) AS l(lexeme)
             CROSS JOIN LATERAL (
-                SELECT n.node_id, length(n.search_document)::float8 AS len
+                SELECT n.node_id
                 FROM memory.nodes n
                 WHERE n.user_id = u AND n.deleted_at IS NULL AND n.search_document @@ quote_literal(l.lexeme)::tsquery
                   AND (p_types IS NULL OR n.context_type = ANY(p_types))
@@ -744,11 +744,9 @@ BEGIN
         ), weights AS (
             SELECT h.lexeme, ln(1 + (greatest(total, count(*)) - count(*) + 0.5) / (count(*) + 0.5)) AS idf
             FROM hits h GROUP BY h.lexeme HAVING count(*) < p_common_cap
-        ), lengths AS (
-            SELECT greatest(avg(h.len), 1) AS average FROM hits h
         )
-        SELECT h.node_id, sum(w.idf * 2.2 / (1 + 1.2 * (0.25 + 0.75 * h.len / a.average)))::float8 AS score
-        FROM hits h JOIN weights w ON w.lexeme = h.lexeme CROSS JOIN lengths a
+        SELECT h.node_id, sum(w.idf)::float8 AS score
+        FROM hits h JOIN weights w ON w.lexeme = h.lexeme
         GROUP BY h.node_id
         ORDER BY 2 DESC, 1
         LIMIT p_limit;

@@ -139,10 +139,10 @@ public struct RecallBenchmark: Sendable {
     /// A grid of fusion constants around ``RecallTuning/standard``, best recall@10 first (the top 10).
     static func sweep(_ store: MemoryStore, _ asked: [(user: UserID, question: Question, vector: [Float])]) async throws -> JSONValue {
         var results: [(tuning: RecallTuning, summary: JSONValue, at10: Double, at5: Double)] = []
-        for k in [5.0, 10, 20, 60] {
-            for lexical in [0.5, 1.0, 1.5, 2.0] {
-                for graph in [0.0, 0.2, 0.5] {
-                    for seeds in graph == 0 ? [0] : [3, 5, 10] {
+        for k in [5.0, 10, 20] {
+            for lexical in [0.5, 0.8, 1.0, 1.3] {
+                for graph in [0.0, 0.3, 0.5] {
+                    for seeds in graph == 0 ? [0] : [5, 10] {
                         let tuning = RecallTuning(
                             weights: [.vector: 1, .lexical: lexical, .name: 1, .graph: graph], rrfK: k, graphSeeds: seeds)
                         var scores: [RankScores] = []

@@ -18,11 +18,13 @@ REVOKE ALL ON FUNCTION memory.set_text_search_config(regconfig) FROM PUBLIC;
 
 -- The lexical candidates of the transaction's user (memory.current_user_id()): documents that hold
 -- any lexeme of p_text (OR: a question shares only some of its words with its answer), best first.
--- p_ranking 'bm25' (the default of the store): BM25 with binary term frequency, k1 1.2, b 0.75,
--- idf from the user's own document frequencies; a lexeme in p_common_cap or more of the user's
--- documents is too common to rank by and is left out (counting stops there, so a common word
--- costs at most that many index entries). 'cover_density': ts_rank_cd over the OR query, for
--- comparison (docs/schema.md has both measured). Filters apply before the cut.
+-- p_ranking 'bm25' (the store's default): BM25 with binary term frequency and no length
+-- normalisation (b = 0), which is the sum of the idf of the lexemes a document holds, idf from the
+-- user's own document frequencies: rare words and several matches count most. A lexeme in
+-- p_common_cap or more of the user's documents is too common to rank by and is left out (counting
+-- stops there, so a common word costs at most that many index entries). 'cover_density':
+-- ts_rank_cd over the OR query, for comparison. docs/schema.md (RECALL) has both measured, and why
+-- b = 0. Filters apply before the cut.
 -- SECURITY DEFINER as memory.fuzzy_candidates is: @@ is not leakproof, so under row-level security
 -- it could not drive the GIN index. The user is the transaction's setting, never a parameter.
 CREATE OR REPLACE FUNCTION memory.lexical_candidates(
@@ -64,10 +66,10 @@ BEGIN
     SELECT greatest(coalesce(max(m.total_nodes), 0), 1) INTO total FROM memory.user_metadata m WHERE m.user_id = u;
     RETURN QUERY
         WITH hits AS (
-            SELECT l.lexeme, h.node_id, h.len
+            SELECT l.lexeme, h.node_id
             FROM unnest(lexemes) AS l(lexeme)
             CROSS JOIN LATERAL (
-                SELECT n.node_id, length(n.search_document)::float8 AS len
+                SELECT n.node_id
                 FROM memory.nodes n
                 WHERE n.user_id = u AND n.deleted_at IS NULL AND n.search_document @@ quote_literal(l.lexeme)::tsquery
                   AND (p_types IS NULL OR n.context_type = ANY(p_types))
@@ -77,11 +79,9 @@ BEGIN
         ), weights AS (
             SELECT h.lexeme, ln(1 + (greatest(total, count(*)) - count(*) + 0.5) / (count(*) + 0.5)) AS idf
             FROM hits h GROUP BY h.lexeme HAVING count(*) < p_common_cap
-        ), lengths AS (
-            SELECT greatest(avg(h.len), 1) AS average FROM hits h
         )
-        SELECT h.node_id, sum(w.idf * 2.2 / (1 + 1.2 * (0.25 + 0.75 * h.len / a.average)))::float8 AS score
-        FROM hits h JOIN weights w ON w.lexeme = h.lexeme CROSS JOIN lengths a
+        SELECT h.node_id, sum(w.idf)::float8 AS score
+        FROM hits h JOIN weights w ON w.lexeme = h.lexeme
         GROUP BY h.node_id
         ORDER BY 2 DESC, 1
         LIMIT p_limit;
