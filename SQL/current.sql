@@ -692,10 +692,10 @@ BEGIN
 END $$;
 
 --
--- Name: lexical_candidates(text, text[], timestamp with time zone, timestamp with time zone, integer, text, integer); Type: FUNCTION; Schema: memory; Owner: -
+-- Name: lexical_candidates(text, text[], timestamp with time zone, timestamp with time zone, integer, text, integer, double precision); Type: FUNCTION; Schema: memory; Owner: -
 --
 
-CREATE FUNCTION memory.lexical_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer, p_ranking text, p_common_cap integer) RETURNS TABLE(node_id uuid, score double precision)
+CREATE FUNCTION memory.lexical_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer, p_ranking text, p_common_cap integer, p_floor double precision) RETURNS TABLE(node_id uuid, score double precision)
     LANGUAGE plpgsql SECURITY DEFINER ROWS 40
     SET search_path TO 'pg_catalog', 'memory'
     SET plan_cache_mode TO 'force_generic_plan'
@@ -731,10 +731,10 @@ BEGIN
     SELECT greatest(coalesce(max(m.total_nodes), 0), 1) INTO total FROM memory.user_metadata m WHERE m.user_id = u;
     RETURN QUERY
         WITH hits AS (
-            SELECT l.lexeme, h.node_id
+            SELECT l.lexeme, h.node_id, h.len
             FROM unnest(lexemes) AS l(lexeme)
             CROSS JOIN LATERAL (
-                SELECT n.node_id
+                SELECT n.node_id, length(n.search_document) AS len
                 FROM memory.nodes n
                 WHERE n.user_id = u AND n.deleted_at IS NULL AND n.search_document @@ quote_literal(l.lexeme)::tsquery
                   AND (p_types IS NULL OR n.context_type = ANY(p_types))
@@ -744,11 +744,15 @@ BEGIN
         ), weights AS (
             SELECT h.lexeme, ln(1 + (greatest(total, count(*)) - count(*) + 0.5) / (count(*) + 0.5)) AS idf
             FROM hits h GROUP BY h.lexeme HAVING count(*) < p_common_cap
+        ), scored AS (
+            SELECT h.node_id, sum(w.idf) AS score, min(h.len) AS len
+            FROM hits h JOIN weights w ON w.lexeme = h.lexeme
+            GROUP BY h.node_id
         )
-        SELECT h.node_id, sum(w.idf)::float8 AS score
-        FROM hits h JOIN weights w ON w.lexeme = h.lexeme
-        GROUP BY h.node_id
-        ORDER BY 2 DESC, 1
+        SELECT c.node_id, c.score::float8
+        FROM scored c
+        WHERE c.score >= p_floor * (SELECT max(x.score) FROM scored x)
+        ORDER BY c.score DESC, c.len, c.node_id
         LIMIT p_limit;
 END $$;
 
@@ -916,10 +920,10 @@ BEGIN
 END $$;
 
 --
--- Name: recall_nodes(text, text, public.vector, text, text[], timestamp with time zone, timestamp with time zone, double precision, integer, integer, integer, integer, double precision[], double precision, integer, text, integer); Type: FUNCTION; Schema: memory; Owner: -
+-- Name: recall_nodes(text, text, public.vector, text, text[], timestamp with time zone, timestamp with time zone, double precision, integer, integer, integer, integer, double precision[], double precision, integer, text, integer, double precision); Type: FUNCTION; Schema: memory; Owner: -
 --
 
-CREATE FUNCTION memory.recall_nodes(p_user text, p_model text, p_query public.vector, p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_min_similarity double precision, p_limit integer, p_candidates integer, p_ef_search integer, p_exact_below integer, p_weights double precision[], p_rrf_k double precision, p_graph_seeds integer, p_ranking text, p_common_cap integer) RETURNS TABLE(node_id uuid, node_key text, content jsonb, context_type text, summary text, created_at timestamp with time zone, last_accessed timestamp with time zone, access_count bigint, base_relevance double precision, tags text[], metadata jsonb, score double precision, vector_rank bigint, vector_score double precision, lexical_rank bigint, lexical_score double precision, name_rank bigint, name_score double precision, graph_rank bigint, graph_score double precision)
+CREATE FUNCTION memory.recall_nodes(p_user text, p_model text, p_query public.vector, p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_min_similarity double precision, p_limit integer, p_candidates integer, p_ef_search integer, p_exact_below integer, p_weights double precision[], p_rrf_k double precision, p_graph_seeds integer, p_ranking text, p_common_cap integer, p_lexical_floor double precision) RETURNS TABLE(node_id uuid, node_key text, content jsonb, context_type text, summary text, created_at timestamp with time zone, last_accessed timestamp with time zone, access_count bigint, base_relevance double precision, tags text[], metadata jsonb, score double precision, vector_rank bigint, vector_score double precision, lexical_rank bigint, lexical_score double precision, name_rank bigint, name_score double precision, graph_rank bigint, graph_score double precision)
     LANGUAGE plpgsql
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
@@ -937,7 +941,8 @@ BEGIN
             WHERE p_weights[1] > 0 AND 1 - v.distance >= p_min_similarity
         ), lex AS (
             SELECT l.node_id, l.score AS s, row_number() OVER (ORDER BY l.score DESC, l.node_id) AS r
-            FROM memory.lexical_candidates(p_text, p_types, p_since, p_until, p_candidates, p_ranking, p_common_cap) l
+            FROM memory.lexical_candidates(
+                p_text, p_types, p_since, p_until, p_candidates, p_ranking, p_common_cap, p_lexical_floor) l
             WHERE p_weights[2] > 0
         ), nam AS (
             SELECT m.node_id, m.score AS s, row_number() OVER (ORDER BY m.score DESC, m.node_id) AS r
@@ -2026,11 +2031,11 @@ GRANT ALL ON FUNCTION memory.kv_track_insert() TO memgraph_app;
 GRANT ALL ON FUNCTION memory.kv_track_update() TO memgraph_app;
 
 --
--- Name: FUNCTION lexical_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer, p_ranking text, p_common_cap integer); Type: ACL; Schema: memory; Owner: -
+-- Name: FUNCTION lexical_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer, p_ranking text, p_common_cap integer, p_floor double precision); Type: ACL; Schema: memory; Owner: -
 --
 
-REVOKE ALL ON FUNCTION memory.lexical_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer, p_ranking text, p_common_cap integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION memory.lexical_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer, p_ranking text, p_common_cap integer) TO memgraph_app;
+REVOKE ALL ON FUNCTION memory.lexical_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer, p_ranking text, p_common_cap integer, p_floor double precision) FROM PUBLIC;
+GRANT ALL ON FUNCTION memory.lexical_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer, p_ranking text, p_common_cap integer, p_floor double precision) TO memgraph_app;
 
 --
 -- Name: FUNCTION lookup_node(p_user text, p_key text); Type: ACL; Schema: memory; Owner: -

@@ -39,10 +39,12 @@ public struct RecallTuning: Sendable, Equatable {
     public var lexicalRanking: LexicalRanking
     /// A word in this many of the user's documents or more is too common for the lexical arm to rank by.
     public var commonWordDocuments: Int
+    /// The lexical arm keeps only documents scoring at least this share of its best (BM25 only).
+    public var lexicalFloor: Double
 
     public init(
         weights: [RecallArm: Double], rrfK: Double, candidates: Int? = nil, graphSeeds: Int,
-        lexicalRanking: LexicalRanking = .bm25, commonWordDocuments: Int = 2_000
+        lexicalRanking: LexicalRanking = .bm25, commonWordDocuments: Int = 2_000, lexicalFloor: Double = 0.5
     ) {
         self.weights = weights
         self.rrfK = rrfK
@@ -50,6 +52,7 @@ public struct RecallTuning: Sendable, Equatable {
         self.graphSeeds = graphSeeds
         self.lexicalRanking = lexicalRanking
         self.commonWordDocuments = commonWordDocuments
+        self.lexicalFloor = lexicalFloor
     }
 
     /// The tuning RECALL uses unless told otherwise.
@@ -122,7 +125,8 @@ extension MemoryStore {
                 \(types)::text[], \(query.since)::timestamptz, \(query.until)::timestamptz, \(query.minSimilarity)::float8,
                 \(limit)::int4, \(candidates)::int4, \(breadth.efSearch)::int4, \(Self.exactSearchLimit)::int4,
                 \(weights)::float8[], \(tuning.rrfK)::float8, \(max(0, tuning.graphSeeds))::int4,
-                \(tuning.lexicalRanking.rawValue), \(max(1, tuning.commonWordDocuments))::int4)
+                \(tuning.lexicalRanking.rawValue), \(max(1, tuning.commonWordDocuments))::int4,
+                \(min(max(tuning.lexicalFloor, 0), 1))::float8)
             """
         do {
             return try await database.client.withConnection { connection in

@@ -24,12 +24,14 @@ REVOKE ALL ON FUNCTION memory.set_text_search_config(regconfig) FROM PUBLIC;
 -- p_common_cap or more of the user's documents is too common to rank by and is left out (counting
 -- stops there, so a common word costs at most that many index entries). 'cover_density':
 -- ts_rank_cd over the OR query, for comparison. docs/schema.md (RECALL) has both measured, and why
--- b = 0. Filters apply before the cut.
+-- b = 0. Only documents scoring at least p_floor times the best score are candidates: a question
+-- that shares only a common word (a speaker's name) with most documents gives no list of ties.
+-- Ties go to the shorter document. Filters apply before the cut.
 -- SECURITY DEFINER as memory.fuzzy_candidates is: @@ is not leakproof, so under row-level security
 -- it could not drive the GIN index. The user is the transaction's setting, never a parameter.
 CREATE OR REPLACE FUNCTION memory.lexical_candidates(
     p_text text, p_types text[], p_since timestamptz, p_until timestamptz, p_limit integer,
-    p_ranking text, p_common_cap integer)
+    p_ranking text, p_common_cap integer, p_floor float8)
 RETURNS TABLE (node_id uuid, score float8)
 ROWS 40
 LANGUAGE plpgsql SECURITY DEFINER
@@ -66,10 +68,10 @@ BEGIN
     SELECT greatest(coalesce(max(m.total_nodes), 0), 1) INTO total FROM memory.user_metadata m WHERE m.user_id = u;
     RETURN QUERY
         WITH hits AS (
-            SELECT l.lexeme, h.node_id
+            SELECT l.lexeme, h.node_id, h.len
             FROM unnest(lexemes) AS l(lexeme)
             CROSS JOIN LATERAL (
-                SELECT n.node_id
+                SELECT n.node_id, length(n.search_document) AS len
                 FROM memory.nodes n
                 WHERE n.user_id = u AND n.deleted_at IS NULL AND n.search_document @@ quote_literal(l.lexeme)::tsquery
                   AND (p_types IS NULL OR n.context_type = ANY(p_types))
@@ -79,11 +81,15 @@ BEGIN
         ), weights AS (
             SELECT h.lexeme, ln(1 + (greatest(total, count(*)) - count(*) + 0.5) / (count(*) + 0.5)) AS idf
             FROM hits h GROUP BY h.lexeme HAVING count(*) < p_common_cap
+        ), scored AS (
+            SELECT h.node_id, sum(w.idf) AS score, min(h.len) AS len
+            FROM hits h JOIN weights w ON w.lexeme = h.lexeme
+            GROUP BY h.node_id
         )
-        SELECT h.node_id, sum(w.idf)::float8 AS score
-        FROM hits h JOIN weights w ON w.lexeme = h.lexeme
-        GROUP BY h.node_id
-        ORDER BY 2 DESC, 1
+        SELECT c.node_id, c.score::float8
+        FROM scored c
+        WHERE c.score >= p_floor * (SELECT max(x.score) FROM scored x)
+        ORDER BY c.score DESC, c.len, c.node_id
         LIMIT p_limit;
 END $$;
 
@@ -139,12 +145,12 @@ BEGIN
         LIMIT p_limit;
 END $$;
 
-REVOKE ALL ON FUNCTION memory.lexical_candidates(text, text[], timestamptz, timestamptz, integer, text, integer),
+REVOKE ALL ON FUNCTION memory.lexical_candidates(text, text[], timestamptz, timestamptz, integer, text, integer, float8),
     memory.name_candidates(text, text[], timestamptz, timestamptz, integer) FROM PUBLIC;
 DO $$
 BEGIN
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'memgraph_app') THEN
-        GRANT EXECUTE ON FUNCTION memory.lexical_candidates(text, text[], timestamptz, timestamptz, integer, text, integer),
+        GRANT EXECUTE ON FUNCTION memory.lexical_candidates(text, text[], timestamptz, timestamptz, integer, text, integer, float8),
             memory.name_candidates(text, text[], timestamptz, timestamptz, integer) TO memgraph_app;
     END IF;
 END
@@ -159,7 +165,8 @@ $$;
 CREATE OR REPLACE FUNCTION memory.recall_nodes(
     p_user text, p_model text, p_query vector, p_text text, p_types text[], p_since timestamptz, p_until timestamptz,
     p_min_similarity float8, p_limit integer, p_candidates integer, p_ef_search integer, p_exact_below integer,
-    p_weights float8[], p_rrf_k float8, p_graph_seeds integer, p_ranking text, p_common_cap integer)
+    p_weights float8[], p_rrf_k float8, p_graph_seeds integer, p_ranking text, p_common_cap integer,
+    p_lexical_floor float8)
 RETURNS TABLE (
     node_id uuid, node_key text, content jsonb, context_type text, summary text, created_at timestamptz,
     last_accessed timestamptz, access_count int8, base_relevance float8, tags text[], metadata jsonb, score float8,
@@ -181,7 +188,8 @@ BEGIN
             WHERE p_weights[1] > 0 AND 1 - v.distance >= p_min_similarity
         ), lex AS (
             SELECT l.node_id, l.score AS s, row_number() OVER (ORDER BY l.score DESC, l.node_id) AS r
-            FROM memory.lexical_candidates(p_text, p_types, p_since, p_until, p_candidates, p_ranking, p_common_cap) l
+            FROM memory.lexical_candidates(
+                p_text, p_types, p_since, p_until, p_candidates, p_ranking, p_common_cap, p_lexical_floor) l
             WHERE p_weights[2] > 0
         ), nam AS (
             SELECT m.node_id, m.score AS s, row_number() OVER (ORDER BY m.score DESC, m.node_id) AS r
