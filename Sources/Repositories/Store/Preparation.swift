@@ -13,8 +13,6 @@ enum Preparation {
 
     private struct State {
         var version: Int
-        /// The text search configuration of the nodes' documents.
-        var textSearchConfig: String?
         /// Every function file of this build is applied as it is, and the text search configuration is the one configured.
         var functionsCurrent: Bool
         var vectorTypes: VectorTypes?
@@ -96,8 +94,7 @@ enum Preparation {
                     }
                     if rebuilt > 0 { logger.notice("rebuilt kv_store", metadata: ["entries": "\(rebuilt)"]) }
                 }
-                return State(
-                    version: version, textSearchConfig: textSearch, functionsCurrent: functionsCurrent, vectorTypes: types, rebuilt: rebuilt)
+                return State(version: version, functionsCurrent: functionsCurrent, vectorTypes: types, rebuilt: rebuilt)
             }
         } catch {
             throw describe(error, server: endpoints.app, operation: "connect")
