@@ -6,7 +6,8 @@
 -- pending lists of those tables (a manual ANALYZE does not; every search scans a pending list).
 -- 'nodes' stands for the nodes and kv_store (which their triggers write); unknown names are an
 -- error. Only the columns whose statistics a new user's rows change the most are analyzed: the
--- user's share (user_id) and the columns the user's queries filter on with it. Autovacuum still
+-- user's share (user_id), the columns the user's queries filter on with it, and the full-text
+-- documents (RECALL's lexical arm reads which words are common from them). Autovacuum still
 -- analyzes every column of every table once enough rows changed. SECURITY DEFINER: only the owner
 -- may do either. It reads or changes no rows.
 CREATE OR REPLACE FUNCTION memory.refresh_statistics(p_tables text[]) RETURNS void
@@ -29,7 +30,7 @@ BEGIN
         WHERE x = ANY(tables) ORDER BY n)
     LOOP
         EXECUTE CASE t
-            WHEN 'nodes' THEN 'ANALYZE memory.nodes (user_id, context_type, deleted_at)'
+            WHEN 'nodes' THEN 'ANALYZE memory.nodes (user_id, context_type, deleted_at, search_document)'
             WHEN 'kv_store' THEN 'ANALYZE memory.kv_store (user_id)'
             WHEN 'embeddings' THEN 'ANALYZE memory.embeddings (user_id, model)'
             WHEN 'relationships' THEN 'ANALYZE memory.relationships (user_id, relationship_type)'
