@@ -422,15 +422,8 @@ END $$;
 CREATE FUNCTION memory.node_document(summary text, content jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-    SELECT concat_ws(' ',
-        coalesce(summary, CASE WHEN jsonb_typeof(content->'summary') = 'string' THEN content->>'summary' END),
-        CASE WHEN jsonb_typeof(content->'content') = 'string' THEN content->>'content' END,
-        CASE WHEN jsonb_typeof(content->'description') = 'string' THEN content->>'description' END,
-        CASE WHEN jsonb_typeof(content->'text') = 'string' THEN content->>'text' END,
-        CASE WHEN jsonb_typeof(content->'body') = 'string' THEN content->>'body' END,
-        CASE WHEN jsonb_typeof(content->'message') = 'string' THEN content->>'message' END,
-        CASE WHEN jsonb_typeof(content->'notes') = 'string' THEN content->>'notes' END,
-        CASE WHEN jsonb_typeof(content->'entity_name') = 'string' THEN content->>'entity_name' END)
+    SELECT concat_ws(' ', coalesce(summary, content->>'summary'), content->>'content', content->>'description',
+                     content->>'text', content->>'body', content->>'message', content->>'notes', content->>'entity_name')
 $$;
 
 --

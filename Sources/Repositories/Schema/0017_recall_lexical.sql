@@ -2,19 +2,14 @@
 -- (docs/schema.md, RECALL). Its functions are in functions/65_recall.sql.
 
 -- The text a node is found by in full-text search: its summary and the content fields that are
--- embedded by default (memory.embedded_fields' rows at release), strings only, as memory.field_text
--- reads them. Here, not in functions/, because the generated column below is built from it.
+-- embedded by default (memory.embedded_fields' rows at release), each read as text: a field that
+-- holds no string adds its JSON text. Checking each field's type first, as memory.field_text does,
+-- took 5.4 µs a node against 0.75 µs without (100,000 nodes), and an import pays it for every node.
+-- Here, not in functions/, because the generated column below is built from it.
 CREATE FUNCTION memory.node_document(summary text, content jsonb) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT concat_ws(' ',
-        coalesce(summary, CASE WHEN jsonb_typeof(content->'summary') = 'string' THEN content->>'summary' END),
-        CASE WHEN jsonb_typeof(content->'content') = 'string' THEN content->>'content' END,
-        CASE WHEN jsonb_typeof(content->'description') = 'string' THEN content->>'description' END,
-        CASE WHEN jsonb_typeof(content->'text') = 'string' THEN content->>'text' END,
-        CASE WHEN jsonb_typeof(content->'body') = 'string' THEN content->>'body' END,
-        CASE WHEN jsonb_typeof(content->'message') = 'string' THEN content->>'message' END,
-        CASE WHEN jsonb_typeof(content->'notes') = 'string' THEN content->>'notes' END,
-        CASE WHEN jsonb_typeof(content->'entity_name') = 'string' THEN content->>'entity_name' END)
+    SELECT concat_ws(' ', coalesce(summary, content->>'summary'), content->>'content', content->>'description',
+                     content->>'text', content->>'body', content->>'message', content->>'notes', content->>'entity_name')
 $$;
 
 -- The text search configuration the documents are built with, and questions parsed with:

@@ -26,4 +26,16 @@ public enum EmbeddingModels {
         }
         return model
     }
+
+    /// The model with this name, checked against a query vector's size.
+    /// - Throws: `RepositoriesError` (`.invalidInput`) for a model with no index or a vector of another size.
+    static func model(named name: String, for vector: [Float], operation: String, user: UserID) throws -> Model {
+        let model = try named(name)
+        guard vector.count == model.dimensions else {
+            throw RepositoriesError(
+                .invalidInput, "the query vector has \(vector.count) dimensions; \(model.name) has \(model.dimensions)",
+                operation: operation, user: user.rawValue)
+        }
+        return model
+    }
 }

@@ -103,12 +103,7 @@ extension MemoryStore {
         _ user: UserID, _ query: RecallQuery, vector: [Float], model: String = EmbeddingModels.miniLML6v2.name,
         tuning: RecallTuning = .standard
     ) async throws -> [RecallHit] {
-        let model = try EmbeddingModels.named(model)
-        guard vector.count == model.dimensions else {
-            throw RepositoriesError(
-                .invalidInput, "the query vector has \(vector.count) dimensions; \(model.name) has \(model.dimensions)",
-                operation: "recall", user: user.rawValue)
-        }
+        let model = try EmbeddingModels.model(named: model, for: vector, operation: "recall", user: user)
         if let since = query.since, let until = query.until, since >= until {
             throw RepositoriesError(.invalidInput, "SINCE must be before UNTIL", operation: "recall", user: user.rawValue)
         }

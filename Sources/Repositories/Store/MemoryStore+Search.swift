@@ -32,12 +32,7 @@ extension MemoryStore {
         _ user: UserID, vector: [Float], model: String = EmbeddingModels.miniLML6v2.name,
         contextTypes: Set<ContextType> = [], minSimilarity: Double = 0, limit: Int = 10, efSearch: Int? = nil
     ) async throws -> [ScoredNode] {
-        let model = try EmbeddingModels.named(model)
-        guard vector.count == model.dimensions else {
-            throw RepositoriesError(
-                .invalidInput, "the query vector has \(vector.count) dimensions; \(model.name) has \(model.dimensions)",
-                operation: "search", user: user.rawValue)
-        }
+        let model = try EmbeddingModels.model(named: model, for: vector, operation: "search", user: user)
         let query = Self.searchQuery(
             user: user, model: model, vector: PGVector(vector, oid: database.vectorTypes.vector),
             types: contextTypes.isEmpty ? nil : contextTypes.map(\.rawValue).sorted(), minSimilarity: minSimilarity,
