@@ -153,9 +153,10 @@ struct PlanTests {
                 user, (0..<MemoryStore.statisticsRefreshRows).map { MemoryNode(key: "bulk-\($0)", contextType: .toolOutput, summary: "bulk \($0)") })
             #expect(try await reltuples("nodes") >= Double(MemoryStore.statisticsRefreshRows))
             #expect(try await reltuples("kv_store") >= 0)
-            // The columns a new user's rows change the plans of; the wide ones (content, summary) wait for autovacuum.
+            // The columns a new user's rows change the plans of, and the full-text documents (RECALL's
+            // lexical arm reads which words are common from them); content and summary wait for autovacuum.
             let nodeColumns = try await analyzedColumns("nodes"), kvColumns = try await analyzedColumns("kv_store")
-            #expect(nodeColumns == ["user_id", "context_type", "deleted_at"], "\(nodeColumns)")
+            #expect(nodeColumns == ["user_id", "context_type", "deleted_at", "search_document"], "\(nodeColumns)")
             #expect(kvColumns == ["user_id"], "\(kvColumns)")
             #expect(try await reltuples("embedding_jobs") < 0, "the node write analyzed the embedding queue")
             #expect(try await reltuples("embeddings") < 0, "the node write analyzed the embeddings")

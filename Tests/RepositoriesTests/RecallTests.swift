@@ -103,10 +103,12 @@ struct RecallTests {
         ])
         let hits = try await store.recall(
             user, RecallQuery(text: "what do we know about Ingrid Halvorsen?"), vector: query, tuning: RecallTuning.standard.only([.name]))
-        #expect(hits.first?.node.lookupKey == "ingrid-halvorsen")
+        #expect(hits.map { $0.node.lookupKey } == ["ingrid-halvorsen"])
         #expect(hits.first?.arms[.name]?.rank == 1)
-        // "Ingrid" alone names a part of both keys: the whole name ranked above the part.
-        #expect(hits.map { $0.node.lookupKey } == ["ingrid-halvorsen", "ingrid-berg"])
+        // "Ingrid" alone names a part of both keys; "What" is a stop word, not a name.
+        let first = try await store.recall(
+            user, RecallQuery(text: "What did Ingrid say?"), vector: query, tuning: RecallTuning.standard.only([.name]))
+        #expect(Set(first.compactMap(\.node.lookupKey)) == ["ingrid-halvorsen", "ingrid-berg"])
     }
 
     @Test("IN, SINCE and UNTIL hold in every arm, alone and fused")
