@@ -80,11 +80,7 @@ public struct RecallBenchmark: Sendable {
             var methods: [String: JSONValue] = [:]
             var byCategory: [String: JSONValue] = [:]
             for (name, tuning) in Self.methods() {
-                var scores: [RankScores] = []
-                for item in asked {
-                    let keys = try await Self.keys(store, item.user, item.question.text, item.vector, tuning: tuning)
-                    scores.append(RankScores(keys: keys, evidence: item.question.evidence))
-                }
+                let scores = try await Self.scores(store, asked, tuning: tuning)
                 methods[name] = RankScores.summary(scores)
                 if name == "search" || name == "recall" {
                     let categories = Dictionary(grouping: zip(asked, scores), by: { $0.0.question.category })
@@ -113,6 +109,18 @@ public struct RecallBenchmark: Sendable {
         }
         if !keep { try await StoreBenchmark.remove(users, from: store, after: measured, note: note) }
         return try measured.get()
+    }
+
+    /// How one method (a RECALL tuning; nil: SEARCH) ranks each question's evidence.
+    static func scores(
+        _ store: MemoryStore, _ asked: [(user: UserID, question: Question, vector: [Float])], tuning: RecallTuning?
+    ) async throws -> [RankScores] {
+        var scores: [RankScores] = []
+        for item in asked {
+            let keys = try await keys(store, item.user, item.question.text, item.vector, tuning: tuning)
+            scores.append(RankScores(keys: keys, evidence: item.question.evidence))
+        }
+        return scores
     }
 
     /// The keys of the top 10 of one method.
@@ -145,11 +153,7 @@ public struct RecallBenchmark: Sendable {
                     for seeds in graph == 0 ? [0] : [5, 10] {
                         let tuning = RecallTuning(
                             weights: [.vector: 1, .lexical: lexical, .name: 1, .graph: graph], rrfK: k, graphSeeds: seeds)
-                        var scores: [RankScores] = []
-                        for item in asked {
-                            let keys = try await keys(store, item.user, item.question.text, item.vector, tuning: tuning)
-                            scores.append(RankScores(keys: keys, evidence: item.question.evidence))
-                        }
+                        let scores = try await scores(store, asked, tuning: tuning)
                         let at10 = scores.reduce(0) { $0 + $1.recall(at: 10) } / Double(max(1, scores.count))
                         let at5 = scores.reduce(0) { $0 + $1.recall(at: 5) } / Double(max(1, scores.count))
                         results.append((tuning, RankScores.summary(scores), at10, at5))

@@ -187,7 +187,7 @@ struct RecallTests {
 
     @Test("MEMGRAPH_TEXT_SEARCH_CONFIG rebuilds the documents at start-up: simple does not stem; an unknown one is refused")
     func textSearchConfig() async throws {
-        try await TestDatabase.withScratch { name, configuration in
+        try await TestDatabase.withScratch { _, configuration in
             let user = freshUser("recall")
             let query = unitVector(seed: 9_700)
             let lexical = RecallTuning.standard.only([.lexical])
@@ -213,7 +213,6 @@ struct RecallTests {
             } catch let error as RepositoriesError {
                 #expect(error.code == .configuration && error.description.contains("klingon"), "\(error) \(error.code) \(error.sqlState ?? "")")
             }
-            _ = name
         }
     }
 }
