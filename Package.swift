@@ -32,6 +32,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // Serving (issue 25): the HTTP API, user tokens, the MCP server, Prometheus text.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.5.2"..<"5.0.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // cblas from OpenBLAS on Linux; Accelerate is used instead on Apple platforms.
@@ -84,6 +91,37 @@ let package = Package(
             resources: [.copy("Schema")],
             swiftSettings: swiftSettings
         ),
+        // The operations layer: every operation the CLI, HTTP and MCP offer, implemented once, and
+        // the documents they answer with.
+        .target(
+            name: "Operations",
+            dependencies: [
+                "MemoryGraph",
+                "Repositories",
+                "Sessions",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `memgraph serve` and `memgraph mcp`: HTTP and MCP adapters over Operations.
+        .target(
+            name: "Server",
+            dependencies: [
+                "MemoryGraph",
+                "Operations",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
         // `memgraph bench`: the figures' workloads, so that the CLI only parses and wires.
         .target(
             name: "Benchmarks",
@@ -97,6 +135,8 @@ let package = Package(
                 "Encoder",
                 "Sessions",
                 "Repositories",
+                "Operations",
+                "Server",
                 "Benchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,6 +167,20 @@ let package = Package(
                 "MemoryGraph",
                 "Sessions",
                 "Repositories",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A real `memgraph serve` on loopback, called through AsyncHTTPClient, and the MCP server
+        // through the official Python client.
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "MemoryGraph",
+                "Operations",
+                "Repositories",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings

@@ -155,6 +155,22 @@ public final class SessionStore: Sendable {
         }
     }
 
+    /// Deletes everything of `user` in SQLite, in one transaction: sessions (with their working
+    /// memory, nodes and cache) and outbox entries, whatever their state. `dryRun` counts only.
+    /// - Returns: the sessions and outbox entries deleted (or that would be).
+    @discardableResult
+    public func erase(user: UserID, dryRun: Bool = false) async throws -> (sessions: Int, outbox: Int) {
+        try await write("erase user") { db in
+            let sessions = try Int.fetchOne(db, sql: "SELECT count(*) FROM sessions WHERE user_id = ?", arguments: [user.rawValue]) ?? 0
+            let outbox = try Int.fetchOne(db, sql: "SELECT count(*) FROM outbox WHERE user_id = ?", arguments: [user.rawValue]) ?? 0
+            if !dryRun {
+                try db.execute(sql: "DELETE FROM outbox WHERE user_id = ?", arguments: [user.rawValue])
+                try db.execute(sql: "DELETE FROM sessions WHERE user_id = ?", arguments: [user.rawValue])
+            }
+            return (sessions, outbox)
+        }
+    }
+
     /// The live sessions of `user` (or of every user), newest first.
     public func list(user: UserID?) async throws -> [SessionInfo] {
         try await write("list sessions") { db in

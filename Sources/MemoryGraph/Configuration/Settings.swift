@@ -58,6 +58,11 @@ public struct Settings: Sendable, Equatable {
         .init("MEMGRAPH_SESSION_RETRY_AFTER", "2", nil, "seconds writes queue without trying Postgres after it was unreachable"),
         .init("MEMGRAPH_SESSION_TTL", "86400", nil, "seconds of inactivity before a session expires"),
         .init("MEMGRAPH_SESSION_CACHE_SIZE", "1000", nil, "memories loaded into a session's cache at start"),
+        .init("MEMGRAPH_JWT_SECRET", nil, "unset (user tokens refused)", "the HS256 secret user tokens are signed with (32 bytes or more)", secret: true),
+        .init("MEMGRAPH_JWT_SECRET_FILE", nil, "unset", "a file holding that secret (instead of MEMGRAPH_JWT_SECRET)"),
+        .init("MEMGRAPH_USER", nil, "unset", "the user `memgraph mcp` over stdio acts for (instead of --user)"),
+        .init("MEMGRAPH_MAX_BODY_BYTES", "16777216", nil, "largest HTTP request body `memgraph serve` reads (413 above)"),
+        .init("MEMGRAPH_REQUEST_TIMEOUT", "30", nil, "seconds an HTTP or MCP request may take before it is answered 503"),
     ]
 
     /// The setting names.

@@ -1,10 +1,13 @@
+import Foundation
 /// Turns parsed fixture JSON into records, collecting every problem with its location.
 ///
 /// A record with a problem is reported and left out; decoding goes on so that one run lists as
 /// many problems as it can (up to `limit`).
 struct FixtureDecoder {
     static let graphFields: Set<String> = ["$schema", "user_id", "nodes", "relationships"]
-    static let nodeFields: Set<String> = ["key", "context_type", "summary", "content", "tags", "metadata", "base_relevance"]
+    static let nodeFields: Set<String> = [
+        "key", "context_type", "summary", "content", "tags", "metadata", "base_relevance", "created_at",
+    ]
     static let relationshipFields: Set<String> = ["from", "to", "type", "strength", "metadata"]
     /// Content members whose type the store relies on.
     static let entityStringFields = ["entity_system", "entity_id", "entity_type", "entity_name"]
@@ -107,10 +110,16 @@ struct FixtureDecoder {
         if let relevance, !(0...1).contains(relevance) {
             report(location.appending(".base_relevance"), "expected a number from 0 to 1, found \(JSONValue.number(relevance).jsonText())")
         }
+        let createdText = field("created_at", of: members, at: location, expected: "an ISO 8601 date-time string", { $0.stringValue })
+        let createdAt = createdText.flatMap(Self.dateTime)
+        if let createdText, createdAt == nil {
+            report(location.appending(".created_at"),
+                   "expected an ISO 8601 date-time such as 2026-05-08T13:56:00Z, found \(JSONValue.string(String(createdText.prefix(40))).jsonText())")
+        }
         guard problems.count == before, let contextType else { return }
         let node = MemoryNode(
             key: key, contextType: contextType, summary: summary, content: content, tags: tags, metadata: metadata,
-            baseRelevance: relevance ?? 0.5)
+            baseRelevance: relevance ?? 0.5, createdAt: createdAt)
         do {
             try node.validate()
             nodes.append(FixtureNode(node: node, location: location))
@@ -242,6 +251,12 @@ struct FixtureDecoder {
     /// The sentence of a validation error; these come from the model and never hold content.
     static func message(of error: any Error) -> String {
         (error as? MemoryGraphError)?.message ?? "this record is not valid"
+    }
+
+    /// An ISO 8601 date-time, with or without fractional seconds (what `memgraph export` writes).
+    static func dateTime(_ text: String) -> Date? {
+        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
+            ?? (try? Date.ISO8601FormatStyle().parse(text))
     }
 }
 

@@ -48,9 +48,14 @@ public enum FixtureLoader {
     /// - Parameter name: how locations name the document, such as `stdin`.
     /// - Throws: `MemoryGraphError` (`.invalidInput`), as ``load(paths:)``.
     public static func load(data: Data, name: String, format: Format) throws -> FixtureSet {
+        try checked(validate(data: data, name: name, format: format))
+    }
+
+    /// Validates one document held in memory without throwing, as ``validate(paths:)``.
+    public static func validate(data: Data, name: String, format: Format) -> (set: FixtureSet, problems: [FixtureProblem]) {
         var decoder = FixtureDecoder(limit: maximumProblems)
         decode(Array(data), file: name, format: format, into: &decoder)
-        return try checked(finish(decoder, files: [name], skipped: []))
+        return finish(decoder, files: [name], skipped: [])
     }
 
     /// Validates without throwing: the set (holding only the records that passed) and every

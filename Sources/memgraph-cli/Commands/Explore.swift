@@ -47,11 +47,7 @@ extension Memgraph {
 
         func run() async throws {
             let (user, key, depth) = (user.userID, key, depth)
-            let renderer = try await CLI.withStore(connection) { store in
-                let root = try await CLI.node(store, user, key: key)
-                let graph = try await store.traverse(user, from: root.id!, depth: depth)
-                return GraphRenderer(graph: graph, root: root.id!)
-            }
+            let renderer = try await CLI.withService(connection) { service in try await service.explore(user, .key(key), depth: depth) }
             let data: Data
             switch format {
             case .text: data = Data((renderer.text + "\n").utf8)

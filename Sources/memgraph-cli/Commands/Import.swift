@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryGraph
+import Operations
 import Repositories
 import Sessions
 
@@ -64,32 +65,15 @@ extension Memgraph {
             let owner = try Self.owner(user, graph)
             let dryRun = dryRun
             let progress = Self.progressPrinter(total: graph.nodes.count + graph.relationships.count)
-            let wait = wait && !dryRun
-            let embedder = wait ? try CLI.makeEmbedder() : nil
-            let summary = try await CLI.withStore(connection) { store in
-                let summary = try await store.importGraph(owner, graph, dryRun: dryRun, progress: progress)
-                if let embedder, summary.embeddingsQueued > 0 {
-                    CLI.note("memgraph: embedding \(summary.embeddingsQueued) field(s)…")
-                    let pipeline = EmbeddingPipeline(
-                        source: PostgresEmbeddingJobSource(database: store.database, onlyUser: owner), embedder: embedder,
-                        configuration: .init(sweepInterval: .milliseconds(200)), logger: CLI.logger)
-                    try await pipeline.runUntilDrained {
-                        let counts = try await store.jobCounts(owner)
-                        return (counts["pending"] ?? 0) + (counts["processing"] ?? 0) == 0
-                    }
-                    // As the worker would: a load that doubled SEARCH's index gets its one-pass build.
-                    do {
-                        if case .rebuilt(let state, let seconds, _) = try await store.maintainSearchIndex() {
-                            CLI.note("memgraph: rebuilt the search index over \(state.vectors) vectors in \(Int(seconds.rounded())) s")
-                        }
-                    } catch {
-                        CLI.note("memgraph: warning: the import stands, but rebuilding the search index failed (memgraph reindex retries it): \(error)")
-                    }
-                }
-                return summary
+            let wait = wait
+            if wait, !dryRun { _ = try CLI.makeEmbedder() }  // a missing model fails before anything is written
+            let report = try await CLI.withService(connection) { service in
+                try await service.importGraph(owner, graph, dryRun: dryRun, wait: wait, progress: progress)
             }
             if progress != nil { CLI.note("") }
-            Self.report(summary, user: owner, files: graph.files, json: output.json)
+            if let vectors = report.rebuiltIndexVectors { CLI.note("memgraph: rebuilt the search index over \(vectors) vectors") }
+            if let warning = report.indexWarning { CLI.note("memgraph: warning: \(warning)") }
+            Self.report(report, files: graph.files, json: output.json)
         }
 
         /// The import as one operation of the session's outbox.
@@ -101,7 +85,7 @@ extension Memgraph {
             }
             let write = try await CLI.withSessionMemory(connection) { memory in try await memory.importGraph(session, graph) }
             if case .imported(let summary)? = write.outcome {
-                Self.report(summary, user: owner, files: graph.files, json: output.json)
+                Self.report(MemoryService.ImportReport(user: owner, summary: summary), files: graph.files, json: output.json)
                 return
             }
             let operation = write.operationID?.uuidString.lowercased() ?? ""
@@ -153,17 +137,10 @@ extension Memgraph {
             }
         }
 
-        static func report(_ summary: ImportSummary, user: UserID, files: [String], json: Bool) {
+        static func report(_ report: MemoryService.ImportReport, files: [String], json: Bool) {
+            let (summary, user) = (report.summary, report.user)
             if json {
-                CLI.printJSON([
-                    "user": .string(user.rawValue), "files": .array(files.map(JSONValue.string)),
-                    "dry_run": .bool(summary.dryRun),
-                    "inserted": .number(Double(summary.inserted)), "merged": .number(Double(summary.merged)),
-                    "relationships": .number(Double(summary.relationships)),
-                    "relationships_inserted": .number(Double(summary.relationshipsInserted)),
-                    "kv_entries": .number(Double(summary.kvEntries)),
-                    "embeddings_queued": .number(Double(summary.embeddingsQueued)),
-                ])
+                CLI.printJSON(Documents.imported(report, files: files))
             } else {
                 let verb = summary.dryRun ? "would import" : "imported"
                 print("""

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryGraph
+import Operations
 import Repositories
 
 extension Memgraph {
@@ -35,20 +36,20 @@ extension Memgraph.Node {
 
         func run() async throws {
             let (user, key) = (user.userID, key)
-            let node = try await CLI.withStore(connection) { store in try await CLI.node(store, user, key: key) }
+            let node = try await CLI.withService(connection) { service in try await service.node(user, .key(key)) }
             if output.json {
-                CLI.printJSON(CLI.fullJSON(node))
+                CLI.printJSON(Documents.fullJSON(node))
                 return
             }
-            var table = TextTable(header: ["key", CLI.label(node)])
+            var table = TextTable(header: ["key", Documents.label(node)])
             table.rows = [
                 ["node_id", node.id?.uuidString.lowercased() ?? "?"],
                 ["context_type", node.contextType.rawValue],
                 ["summary", node.summary ?? ""],
                 ["tags", node.tags.joined(separator: ", ")],
-                ["base_relevance", CLI.decimal(node.baseRelevance)],
-                ["created_at", node.createdAt.map(CLI.timestamp) ?? ""],
-                ["last_accessed", node.lastAccessed.map(CLI.timestamp) ?? ""],
+                ["base_relevance", Documents.decimal(node.baseRelevance)],
+                ["created_at", node.createdAt.map(Documents.timestamp) ?? ""],
+                ["last_accessed", node.lastAccessed.map(Documents.timestamp) ?? ""],
                 ["access_count", node.accessCount.map(String.init) ?? ""],
             ]
             print(table.description)
@@ -78,14 +79,10 @@ extension Memgraph.Node {
 
         func run() async throws {
             let (user, key, hard) = (user.userID, key, hard)
-            let node = try await CLI.withStore(connection) { store in
-                let node = try await CLI.node(store, user, key: key)
-                try await store.forget(user, id: node.id!, hard: hard)
-                return node
-            }
+            let node = try await CLI.withService(connection) { service in try await service.forget(user, .key(key), hard: hard) }
             let id = node.id!.uuidString.lowercased()
             if output.json {
-                CLI.printJSON(["removed": .bool(true), "hard": .bool(hard), "node_id": .string(id), "key": .string(key)])
+                CLI.printJSON(Documents.forgotten(node, hard: hard))
             } else {
                 print("removed \(key) (node \(id))\(hard ? " for good" : "")")
             }

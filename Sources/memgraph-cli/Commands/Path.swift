@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryGraph
+import Operations
 import Repositories
 
 extension Memgraph {
@@ -38,25 +39,11 @@ extension Memgraph {
 
         func run() async throws {
             let (user, from, to, maxDepth, direction, types) = (user.userID, from, to, maxDepth, direction, Set(types))
-            let path = try await CLI.withStore(connection) { store in
-                let start = try await CLI.node(store, user, key: from)
-                let goal = try await CLI.node(store, user, key: to)
-                return try await store.shortestPath(
-                    user, from: start.id!, to: goal.id!, maxDepth: maxDepth, types: types, direction: direction)
-            }
-            guard let path else {
-                throw MemoryGraphError(
-                    code: .notFound,
-                    message: "no path from \(from) to \(to) within \(maxDepth) edges; try a larger --max-depth or --direction both")
+            let path = try await CLI.withService(connection) { service in
+                try await service.path(user, from: .key(from), to: .key(to), maxDepth: maxDepth, types: types, direction: direction)
             }
             if output.json {
-                let keys = Dictionary(
-                    path.nodes.compactMap { node in node.lookupKey.map { (node.id!, $0) } }, uniquingKeysWith: { first, _ in first })
-                CLI.printJSON([
-                    "length": .number(Double(path.length)),
-                    "nodes": .array(path.nodes.map { CLI.json($0) }),
-                    "edges": .array(path.edges.map { CLI.json($0, keys: keys) }),
-                ])
+                CLI.printJSON(Documents.path(path))
             } else {
                 print(Self.text(path))
             }
@@ -64,15 +51,15 @@ extension Memgraph {
 
         /// `sarah-chen -[belongs_to 0.80]-> acme-corp <-[relates_to 0.70]- deal`, then one line per node.
         static func text(_ path: GraphPath) -> String {
-            var line = CLI.label(path.nodes[0])
+            var line = Documents.label(path.nodes[0])
             for (edge, node) in zip(path.edges, path.nodes.dropFirst()) {
-                let label = "\(edge.type.rawValue) \(CLI.decimal(edge.strength))"
+                let label = "\(edge.type.rawValue) \(Documents.decimal(edge.strength))"
                 line += edge.to == node.id ? " -[\(label)]-> " : " <-[\(label)]- "
-                line += CLI.label(node)
+                line += Documents.label(node)
             }
             var table = TextTable(header: ["STEP", "KEY", "CONTEXT TYPE", "SUMMARY"])
             for (step, node) in path.nodes.enumerated() {
-                table.rows.append([String(step), CLI.label(node), node.contextType.rawValue, CLI.shortened(node.summary, to: 80)])
+                table.rows.append([String(step), Documents.label(node), node.contextType.rawValue, Documents.shortened(node.summary, to: 80)])
             }
             return "\(line)\n(\(path.length) edge\(path.length == 1 ? "" : "s"))\n\n\(table.description)"
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryGraph
+import Operations
 import Repositories
 
 extension Memgraph {
@@ -58,9 +59,7 @@ extension Memgraph {
         func run() async throws {
             let query = try parsed()
             let user = user.userID
-            let result = try await CLI.withStore(connection) { store in
-                try await QueryResult.run(query, user: user, store: store)
-            }
+            let result = try await CLI.withService(connection) { service in try await service.run(query, for: user) }
             if let note = result.emptyNote { CLI.note("memgraph: \(note)") }
             if output.json {
                 CLI.printJSON(result.json(explain: explain))

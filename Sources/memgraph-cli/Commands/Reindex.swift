@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryGraph
+import Operations
 import Repositories
 
 extension Memgraph {
@@ -82,10 +83,10 @@ extension Memgraph {
         static func stateFields(_ state: SearchIndexState) -> [String: JSONValue] {
             [
                 "vectors": .number(Double(state.vectors)), "vectors_at_last_build": .number(Double(state.vectorsAtBuild)),
-                "last_built_at": state.builtAt.map { .string(CLI.timestamp($0)) } ?? .null,
+                "last_built_at": state.builtAt.map { .string(Documents.timestamp($0)) } ?? .null,
             ]
         }
 
-        static func when(_ date: Date?) -> String { date.map { " at \(CLI.timestamp($0))" } ?? "" }
+        static func when(_ date: Date?) -> String { date.map { " at \(Documents.timestamp($0))" } ?? "" }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryGraph
+import Operations
 import Repositories
 
 extension Memgraph {
@@ -33,18 +34,13 @@ extension Memgraph {
 
         func run() async throws {
             let (user, from, to, type, strength) = (user.userID, from, to, type, strength)
-            let outcome = try await CLI.withStore(connection) { store in
-                let start = try await CLI.node(store, user, key: from)
-                let end = try await CLI.node(store, user, key: to)
-                return try await store.relate(user, from: start.id!, to: end.id!, type: type, strength: strength)
+            let outcome = try await CLI.withService(connection) { service in
+                try await service.relate(user, from: .key(from), to: .key(to), type: type, strength: strength)
             }
             if output.json {
-                CLI.printJSON([
-                    "relationship_id": .string(outcome.id.uuidString.lowercased()), "inserted": .bool(outcome.inserted),
-                    "from_key": .string(from), "to_key": .string(to), "type": .string(type.rawValue), "strength": .number(strength),
-                ])
+                CLI.printJSON(Documents.related(outcome.relationship, inserted: outcome.inserted, from: outcome.from, to: outcome.to))
             } else {
-                print("\(from) -[\(type.rawValue) \(CLI.decimal(strength))]-> \(to) (\(outcome.inserted ? "new" : "updated"))")
+                print("\(from) -[\(type.rawValue) \(Documents.decimal(strength))]-> \(to) (\(outcome.inserted ? "new" : "updated"))")
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryGraph
+import Operations
 import Repositories
 import Sessions
 
@@ -103,7 +104,7 @@ extension Memgraph.Session {
             }
             if sessions.isEmpty { CLI.note("memgraph: no live sessions") }
             for session in sessions {
-                print("\(session.id)  \(session.user)  started \(CLI.timestamp(session.startedAt))  active \(CLI.timestamp(session.lastActive))  \(session.cachedNodes) cached")
+                print("\(session.id)  \(session.user)  started \(Documents.timestamp(session.startedAt))  active \(Documents.timestamp(session.lastActive))  \(session.cachedNodes) cached")
             }
         }
     }
@@ -216,9 +217,9 @@ extension Memgraph.Session {
                 throw MemoryGraphError.notFound("no node has the key \(key)")
             }
             if output.json {
-                CLI.printJSON(CLI.fullJSON(node))
+                CLI.printJSON(Documents.fullJSON(node))
             } else {
-                print("\(CLI.label(node))  \(node.summary ?? "")")
+                print("\(Documents.label(node))  \(node.summary ?? "")")
             }
         }
     }
@@ -276,7 +277,7 @@ extension Memgraph.Session {
                     "database": .string(store.path.path), "sessions": .number(Double(status.sessions)),
                     "cached_nodes": .number(Double(status.cachedNodes)), "temporary_nodes": .number(Double(status.temporaryNodes)),
                     "outbox_depth": .number(Double(status.outboxDepth)), "outbox_failed": .number(Double(status.outboxFailed)),
-                    "last_flush_at": status.lastFlushAt.map { .string(CLI.timestamp($0)) } ?? .null,
+                    "last_flush_at": status.lastFlushAt.map { .string(Documents.timestamp($0)) } ?? .null,
                     "last_flush_error": status.lastFlushError.map(JSONValue.string) ?? .null,
                 ])
                 return
@@ -288,7 +289,7 @@ extension Memgraph.Session {
                 temporary nodes   \(status.temporaryNodes)
                 outbox depth      \(status.outboxDepth)
                 outbox failed     \(status.outboxFailed)
-                last flush        \(status.lastFlushAt.map(CLI.timestamp) ?? "never")
+                last flush        \(status.lastFlushAt.map(Documents.timestamp) ?? "never")
                 last flush error  \(status.lastFlushError ?? "none")
                 """)
         }
@@ -326,7 +327,7 @@ extension CLI {
     static func json(_ session: SessionInfo) -> JSONValue {
         [
             "session_id": .string(session.id.rawValue), "user": .string(session.user.rawValue),
-            "started_at": .string(timestamp(session.startedAt)), "last_active": .string(timestamp(session.lastActive)),
+            "started_at": .string(Documents.timestamp(session.startedAt)), "last_active": .string(Documents.timestamp(session.lastActive)),
             "idle_ttl_seconds": .number(session.idleTTL), "cached_nodes": .number(Double(session.cachedNodes)),
             "cache_error": session.cacheError.map(JSONValue.string) ?? .null,
         ]

@@ -1,11 +1,12 @@
 import Foundation
 import MemoryGraph
+import Operations
 import Repositories
 
 /// The state of one `memgraph shell`: the current node, the nodes visited before it, the last
 /// table's rows and the session's history. Results go to stdout; prompts, notes and errors to stderr.
 struct ShellSession {
-    let store: MemoryStore
+    let service: MemoryService
     let user: UserID
     let interactive: Bool
 
@@ -14,8 +15,8 @@ struct ShellSession {
     private var lastRows: [MemoryNode] = []
     private var history: [String] = []
 
-    init(store: MemoryStore, user: UserID, interactive: Bool) {
-        self.store = store
+    init(service: MemoryService, user: UserID, interactive: Bool) {
+        self.service = service
         self.user = user
         self.interactive = interactive
     }
@@ -77,7 +78,7 @@ struct ShellSession {
     }
 
     private func prompt() {
-        let name = current.map { ":" + CLI.label($0) } ?? ""
+        let name = current.map { ":" + Documents.label($0) } ?? ""
         FileHandle.standardError.write(Data("memgraph\(name)> ".utf8))
     }
 
@@ -123,7 +124,7 @@ struct ShellSession {
     }
 
     private mutating func run(_ parsed: RemQuery) async throws {
-        let result = try await QueryResult.run(parsed, user: user, store: store)
+        let result = try await service.run(parsed, for: user)
         lastRows = result.rows.map(\.node)
         if let note = result.emptyNote { CLI.note(note) } else { print(numbered(result.text())) }
     }
@@ -137,7 +138,7 @@ struct ShellSession {
             }
             node = lastRows[row - 1]
         } else {
-            node = try await CLI.node(store, user, key: argument)
+            node = try await service.node(user, .key(argument))
         }
         if let current, current.id != node.id { visited.append(current) }
         current = node
@@ -154,25 +155,25 @@ struct ShellSession {
         } else {
             throw ShellError("neighbours takes out, in or both")
         }
-        let found = try await store.neighbours(user, of: current.id!, direction: direction)
+        let found = try await service.store.neighbours(user, of: current.id!, direction: direction)
         lastRows = found.map(\.node)
         guard !found.isEmpty else {
-            CLI.note("\(CLI.label(current)) has no neighbours")
+            CLI.note("\(Documents.label(current)) has no neighbours")
             return
         }
         var table = TextTable(header: ["#", "EDGE", "STRENGTH", "KEY", "CONTEXT TYPE", "SUMMARY"])
         for (index, (edge, node)) in found.enumerated() {
             let arrow = edge.from == current.id ? "-> \(edge.type.rawValue)" : "<- \(edge.type.rawValue)"
             table.rows.append([
-                "#\(index + 1)", arrow, CLI.decimal(edge.strength), CLI.label(node), node.contextType.rawValue,
-                CLI.shortened(node.summary, to: 60),
+                "#\(index + 1)", arrow, Documents.decimal(edge.strength), Documents.label(node), node.contextType.rawValue,
+                Documents.shortened(node.summary, to: 60),
             ])
         }
         print(table.description)
     }
 
     private func show(_ node: MemoryNode) {
-        print("\(CLI.label(node)) [\(node.contextType.rawValue)]\n  \(node.summary ?? "")")
+        print("\(Documents.label(node)) [\(node.contextType.rawValue)]\n  \(node.summary ?? "")")
     }
 
     /// A result table with `#N` before each row, so that `open #N` can name it.

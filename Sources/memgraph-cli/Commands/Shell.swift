@@ -30,8 +30,8 @@ extension Memgraph {
         func run() async throws {
             let user = user.userID
             let interactive = CLI.isTerminal(0)
-            let (failed, total) = try await CLI.withStore(connection) { store in
-                var session = ShellSession(store: store, user: user, interactive: interactive)
+            let (failed, total) = try await CLI.withService(connection) { service in
+                var session = ShellSession(service: service, user: user, interactive: interactive)
                 return await session.run()
             }
             if failed > 0, !interactive {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryGraph
+import Operations
 import Repositories
 
 extension Memgraph {
@@ -20,23 +21,9 @@ extension Memgraph {
 
         func run() async throws {
             let user = user.userID
-            let (stats, jobs) = try await CLI.withStore(connection) { store in
-                (try await store.stats(user), try await store.jobCounts(user))
-            }
+            let (stats, jobs) = try await CLI.withService(connection) { service in try await service.stats(user) }
             if output.json {
-                CLI.printJSON([
-                    "user": .string(user.rawValue),
-                    "total_nodes": .number(Double(stats.totalNodes)),
-                    "nodes_by_context_type": .object(stats.nodesByContextType.mapValues { .number(Double($0)) }),
-                    "entities": .number(Double(stats.entities)),
-                    "relationships": .number(Double(stats.relationships)),
-                    "embeddings": .number(Double(stats.embeddings)),
-                    "embedding_jobs": [
-                        "pending": .number(Double((jobs["pending"] ?? 0) + (jobs["processing"] ?? 0))),
-                        "failed": .number(Double(jobs["failed"] ?? 0)),
-                    ],
-                    "last_activity": stats.lastActivity.map { .string(CLI.timestamp($0)) } ?? .null,
-                ])
+                CLI.printJSON(Documents.stats(user, stats, jobs: jobs))
             } else {
                 var table = TextTable(header: ["user", user.rawValue])
                 table.rows.append(["nodes", String(stats.totalNodes)])
@@ -48,7 +35,7 @@ extension Memgraph {
                 table.rows.append(["embeddings", String(stats.embeddings)])
                 table.rows.append(["embedding jobs pending", String((jobs["pending"] ?? 0) + (jobs["processing"] ?? 0))])
                 table.rows.append(["embedding jobs failed", String(jobs["failed"] ?? 0)])
-                table.rows.append(["last activity", stats.lastActivity.map(CLI.timestamp) ?? "never"])
+                table.rows.append(["last activity", stats.lastActivity.map(Documents.timestamp) ?? "never"])
                 print(table.description)
             }
         }

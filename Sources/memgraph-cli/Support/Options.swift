@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MemoryGraph
+import Operations
 import Repositories
 
 /// Where the database is. Flags win over the environment, which wins over the config file.
@@ -79,6 +80,17 @@ enum CLI {
         let configuration = try connection.load()
         return try await Database.withDatabase(configuration, logger: logger) { database in
             try await body(MemoryStore(database: database))
+        }
+    }
+
+    /// Opens the database and the session store for `body`, with the operations layer over them
+    /// (SEARCH, RECALL and `--wait` load the model on first use).
+    static func withService<T: Sendable>(
+        _ connection: ConnectionOptions, _ body: @Sendable (MemoryService) async throws -> T
+    ) async throws -> T {
+        let sessions = try sessionStore(connection)
+        return try await withStore(connection) { store in
+            try await body(MemoryService(database: store.database, sessions: sessions, logger: logger, embedder: makeEmbedder))
         }
     }
 

@@ -2,9 +2,9 @@ import Foundation
 import MemoryGraph
 
 /// Draws a subgraph around a root node as an indented tree, JSON, Graphviz DOT or Mermaid.
-struct GraphRenderer {
-    var graph: Subgraph
-    var root: UUID
+public struct GraphRenderer: Sendable {
+    public var graph: Subgraph
+    public var root: UUID
 
     private var nodes: [UUID: MemoryNode] {
         Dictionary(graph.nodes.map { ($0.node.id!, $0.node) }, uniquingKeysWith: { first, _ in first })
@@ -15,7 +15,7 @@ struct GraphRenderer {
     /// The root, then each node under the node it was first reached from (breadth first), with the
     /// edge's type, strength and direction (`->` away from the parent, `<-` towards it). Edges
     /// that are not part of that tree are listed after it.
-    var text: String {
+    public var text: String {
         let nodes = nodes
         let depth = Dictionary(graph.nodes.map { ($0.node.id!, $0.depth) }, uniquingKeysWith: { first, _ in first })
         var children: [UUID: [(edge: Relationship, child: UUID)]] = [:]
@@ -40,7 +40,7 @@ struct GraphRenderer {
                 let arrow = item.edge.from == parent ? "->" : "<-"
                 lines.append(
                     prefix + (last ? "└─ " : "├─ ")
-                        + "\(arrow) \(item.edge.type.rawValue) \(CLI.decimal(item.edge.strength))  \(Self.describe(nodes[item.child]))")
+                        + "\(arrow) \(item.edge.type.rawValue) \(Documents.decimal(item.edge.strength))  \(Self.describe(nodes[item.child]))")
                 walk(item.child, prefix: prefix + (last ? "   " : "│  "))
             }
         }
@@ -50,9 +50,9 @@ struct GraphRenderer {
             lines.append("")
             lines.append("also:")
             for edge in others {
-                let from = nodes[edge.from].map(CLI.label) ?? "?"
-                let to = nodes[edge.to].map(CLI.label) ?? "?"
-                lines.append("  \(from) -[\(edge.type.rawValue) \(CLI.decimal(edge.strength))]-> \(to)")
+                let from = nodes[edge.from].map(Documents.label) ?? "?"
+                let to = nodes[edge.to].map(Documents.label) ?? "?"
+                lines.append("  \(from) -[\(edge.type.rawValue) \(Documents.decimal(edge.strength))]-> \(to)")
             }
         }
         return lines.joined(separator: "\n")
@@ -60,24 +60,24 @@ struct GraphRenderer {
 
     private static func describe(_ node: MemoryNode?) -> String {
         guard let node else { return "?" }
-        return "\(CLI.label(node)) [\(node.contextType.rawValue)] \(CLI.shortened(node.summary, to: 70))"
+        return "\(Documents.label(node)) [\(node.contextType.rawValue)] \(Documents.shortened(node.summary, to: 70))"
     }
 
     // MARK: JSON
 
     /// `{"root": id, "nodes": [... with "depth"], "edges": [...]}`.
-    var json: JSONValue {
+    public var json: JSONValue {
         let keys = Dictionary(
             graph.nodes.compactMap { entry in entry.node.lookupKey.map { (entry.node.id!, $0) } },
             uniquingKeysWith: { first, _ in first })
         return [
             "root": .string(root.uuidString.lowercased()),
             "nodes": .array(graph.nodes.map { entry in
-                guard case .object(var object) = CLI.json(entry.node) else { return .null }
+                guard case .object(var object) = Documents.json(entry.node) else { return .null }
                 object["depth"] = .number(Double(entry.depth))
                 return .object(object)
             }),
-            "edges": .array(graph.edges.map { CLI.json($0, keys: keys) }),
+            "edges": .array(graph.edges.map { Documents.json($0, keys: keys) }),
         ]
     }
 
@@ -91,7 +91,7 @@ struct GraphRenderer {
     }
 
     /// Graphviz DOT: boxes labelled with key, context type and the start of the summary.
-    var dot: String {
+    public var dot: String {
         let names = names
         var lines = [
             "digraph memgraph {", "  rankdir=LR;",
@@ -100,13 +100,13 @@ struct GraphRenderer {
         ]
         for entry in graph.nodes {
             let node = entry.node
-            let label = "\(CLI.label(node))\n\(node.contextType.rawValue)\n\(CLI.shortened(node.summary, to: 40))"
+            let label = "\(Documents.label(node))\n\(node.contextType.rawValue)\n\(Documents.shortened(node.summary, to: 40))"
             let extra = node.id == root ? ", penwidth=2, fillcolor=\"#dbe9ff\"" : ""
             lines.append("  \(names[node.id!]!) [label=\(Self.dotString(label))\(extra)];")
         }
         for edge in graph.edges {
             guard let from = names[edge.from], let to = names[edge.to] else { continue }
-            lines.append("  \(from) -> \(to) [label=\(Self.dotString("\(edge.type.rawValue) \(CLI.decimal(edge.strength))"))];")
+            lines.append("  \(from) -> \(to) [label=\(Self.dotString("\(edge.type.rawValue) \(Documents.decimal(edge.strength))"))];")
         }
         lines.append("}")
         return lines.joined(separator: "\n")
@@ -128,17 +128,17 @@ struct GraphRenderer {
     }
 
     /// A Mermaid flowchart, left to right.
-    var mermaid: String {
+    public var mermaid: String {
         let names = names
         var lines = ["flowchart LR"]
         for entry in graph.nodes {
             let node = entry.node
-            let label = "\(CLI.label(node))<br/>\(node.contextType.rawValue)<br/>\(CLI.shortened(node.summary, to: 40))"
+            let label = "\(Documents.label(node))<br/>\(node.contextType.rawValue)<br/>\(Documents.shortened(node.summary, to: 40))"
             lines.append("  \(names[node.id!]!)[\"\(Self.mermaidText(label))\"]")
         }
         for edge in graph.edges {
             guard let from = names[edge.from], let to = names[edge.to] else { continue }
-            lines.append("  \(from) -->|\"\(edge.type.rawValue) \(CLI.decimal(edge.strength))\"| \(to)")
+            lines.append("  \(from) -->|\"\(edge.type.rawValue) \(Documents.decimal(edge.strength))\"| \(to)")
         }
         if let rootName = names[root] { lines.append("  style \(rootName) stroke-width:3px") }
         return lines.joined(separator: "\n")

@@ -1,0 +1,69 @@
+import Foundation
+import MemoryGraph
+import Repositories
+
+/// The answer to one REM query: `memgraph query`, `memgraph shell`, the HTTP query endpoint and MCP.
+public struct QueryResult: Sendable {
+    public var query: RemQuery
+    /// Best first. The score is the similarity for FUZZY and SEARCH, 1 for LOOKUP, the depth for TRAVERSE.
+    public var rows: [ScoredNode]
+    /// TRAVERSE only: the edges walked.
+    public var edges: [Relationship]?
+    /// RECALL only: where each arm placed each row (`--explain`).
+    public var evidence: [[RecallArm: RecallHit.Evidence]]?
+
+    public init(
+        query: RemQuery, rows: [ScoredNode], edges: [Relationship]? = nil, evidence: [[RecallArm: RecallHit.Evidence]]? = nil
+    ) {
+        self.query = query
+        self.rows = rows
+        self.edges = edges
+        self.evidence = evidence
+    }
+
+    public var isTraverse: Bool {
+        if case .traverse = query { return true }
+        return false
+    }
+
+    /// A sentence for stderr when nothing was found, naming what was looked for.
+    public var emptyNote: String? {
+        guard rows.isEmpty else { return nil }
+        switch query {
+        case .lookup(let key), .traverse(let key, _, _, _):
+            return "no node has the key \(JSONValue.string(key).jsonText())"
+        case .fuzzy(_, let threshold, _):
+            return "no node is similar enough (THRESHOLD \(threshold)); try a lower THRESHOLD"
+        case .search(_, _, let minSimilarity, _):
+            return "no node is near enough in meaning (MIN \(minSimilarity))"
+        case .recall:
+            return "no node matches in meaning, words, names or the graph"
+        }
+    }
+
+    /// `{"query": canonical REM, "results": [...], "edges": [...] (TRAVERSE)}`. With `explain`, each
+    /// RECALL result also has `"arms": {"vector": {"rank", "score"}, …}` for the arms that found it.
+    public func json(explain: Bool = false) -> JSONValue {
+        var results = rows.map { Documents.json($0.node, score: $0.score) }
+        if explain, let evidence {
+            for (index, arms) in evidence.enumerated() {
+                guard case .object(var fields) = results[index] else { continue }
+                fields["arms"] = .object(Dictionary(uniqueKeysWithValues: arms.map { arm, found in
+                    (arm.rawValue, JSONValue.object(["rank": .number(Double(found.rank)), "score": .number(found.score)]))
+                }))
+                results[index] = .object(fields)
+            }
+        }
+        var document: [String: JSONValue] = [
+            "query": .string(query.description),
+            "results": .array(results),
+        ]
+        if let edges {
+            let lookupKeys = Dictionary(
+                rows.compactMap { row in row.node.id.flatMap { id in row.node.lookupKey.map { (id, $0) } } },
+                uniquingKeysWith: { first, _ in first })
+            document["edges"] = .array(edges.map { Documents.json($0, keys: lookupKeys) })
+        }
+        return .object(document)
+    }
+}
