@@ -38,13 +38,13 @@ public final class Credentials: Sendable {
     /// The shortest HS256 secret accepted.
     public static let minimumSecretBytes = 32
 
-    let keys: APIKeyStore
+    let store: APIKeyStore?
     let tokens: JWTKeyCollection?
 
     /// - Parameter jwtSecret: the HS256 secret; nil refuses user tokens.
     /// - Throws: `Failure` (400) for a secret shorter than ``minimumSecretBytes``.
-    public init(database: Database, jwtSecret: String?) async throws {
-        self.keys = APIKeyStore(database: database)
+    public init(database: Database?, jwtSecret: String?) async throws {
+        self.store = database.map(APIKeyStore.init)
         if let jwtSecret {
             guard jwtSecret.utf8.count >= Self.minimumSecretBytes else {
                 throw MemoryGraphError.invalidInput(
@@ -56,6 +56,18 @@ public final class Credentials: Sendable {
             tokens = keys
         } else {
             tokens = nil
+        }
+    }
+
+    /// Credentials that only sign and check user tokens (no database: API keys are refused).
+    public static func signer(secret: String) async throws -> Credentials {
+        try await Credentials(database: nil, jwtSecret: secret)
+    }
+
+    var keys: APIKeyStore {
+        get throws {
+            guard let store else { throw MemoryGraphError(code: .unavailable, message: "API keys need the database", operation: "keys") }
+            return store
         }
     }
 

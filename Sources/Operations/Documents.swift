@@ -1,5 +1,6 @@
 import Foundation
 import MemoryGraph
+import Sessions
 
 /// The shapes every front-end answers with: the CLI's `--json`, the HTTP API's bodies and the MCP
 /// tools' structured results are built here, once.
@@ -177,6 +178,16 @@ public enum Documents {
             "length": .number(Double(path.length)),
             "nodes": .array(path.nodes.map { json($0) }),
             "edges": .array(path.edges.map { json($0, keys: keys) }),
+        ]
+    }
+
+    /// A session: id, user, times, cache.
+    public static func session(_ session: SessionInfo) -> JSONValue {
+        [
+            "session_id": .string(session.id.rawValue), "user": .string(session.user.rawValue),
+            "started_at": .string(timestamp(session.startedAt)), "last_active": .string(timestamp(session.lastActive)),
+            "idle_ttl_seconds": .number(session.idleTTL), "cached_nodes": .number(Double(session.cachedNodes)),
+            "cache_error": session.cacheError.map(JSONValue.string) ?? .null,
         ]
     }
 }

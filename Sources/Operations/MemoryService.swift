@@ -36,6 +36,24 @@ public final class MemoryService: Sendable {
         self.loadEmbedder = embedder
     }
 
+    /// Prepares the database, waiting for it: a worker started before Postgres, or while it
+    /// restarts, retries the connection with backoff (250 ms doubling to 10 s) and says so on
+    /// stderr each time, instead of exiting. Any other error (credentials, schema, extensions) ends it.
+    public static func prepareWhenReachable(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> Database {
+        var delay = Duration.milliseconds(250)
+        while true {
+            do {
+                return try await Database.prepare(configuration, logger: logger)
+            } catch let error as RepositoriesError where error.code == .connection {
+                logger.warning(
+                    "database unreachable; memgraph retries",
+                    metadata: ["error": "\(error)", "retry_in_ms": "\(Int(delay.milliseconds))"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(10))
+            }
+        }
+    }
+
     /// The store for reads and asynchronous writes.
     public var store: MemoryStore { MemoryStore(database: database) }
 
@@ -199,6 +217,17 @@ public final class MemoryService: Sendable {
     }
 
     // MARK: - Stats and health
+
+    /// Whether the user has anything stored: reads of an unknown user are answered 404 over HTTP.
+    public func userExists(_ user: UserID) async throws -> Bool {
+        try await store.userExists(user)
+    }
+
+    /// The database answers, and its schema is the one this build knows.
+    public func readiness() async throws -> (schemaVersion: Int, schemaCurrent: Bool) {
+        let version = try await database.schemaVersion()
+        return (version, version == (try Migrator().latestVersion))
+    }
 
     /// The user's counts and queue.
     public func stats(_ user: UserID) async throws -> (stats: UserStats, jobs: [String: Int]) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryGraph
+import Operations
 import Repositories
 
 @main
@@ -20,10 +21,12 @@ struct Memgraph: AsyncParsableCommand {
               memgraph query 'FUZZY sara chen' --user demo-consultant
               memgraph explore acme-corp --user demo-consultant --depth 1
               memgraph shell --user demo-consultant
+              memgraph serve                       # the HTTP API and MCP at http://127.0.0.1:8420
               source <(memgraph --generate-completion-script bash)
             """,
         subcommands: [
             Query.self, Import.self, Explore.self, Path.self, Shell.self, Stats.self, Node.self, Relate.self,
+            Serve.self, MCPCommand.self, Keys.self, Token.self, Export.self, Erase.self,
             Cleanup.self, Demo.self, Config.self, DB.self, Migrate.self, Reindex.self, Worker.self, Jobs.self, Health.self, Embed.self, Bench.self, Session.self,
         ]
     )
@@ -44,7 +47,7 @@ struct Memgraph: AsyncParsableCommand {
                 Foundation.exit(0)
             }
             // Our own errors are one sentence already; ArgumentParser's get its formatting.
-            let message = (error is RepositoriesError || error is MemoryGraphError)
+            let message = (error is RepositoriesError || error is MemoryGraphError || error is Failure || error is FixtureProblems)
                 ? "error: \(error)" : fullMessage(for: error)
             FileHandle.standardError.write(Data(("memgraph: " + message + "\n").utf8))
             Foundation.exit(code == .validationFailure ? 2 : 1)

@@ -62,3 +62,32 @@ extension MemoryStore {
         return bindings
     }
 }
+
+extension MemoryStore {
+    /// Whether `user` has any row in Postgres (a node, live or soft-deleted, or a counter row).
+    public func userExists(_ user: UserID) async throws -> Bool {
+        try await database.withUser(user, operation: "find user") { connection in
+            var exists = false
+            let rows = try await connection.query(
+                """
+                SELECT EXISTS (SELECT FROM memory.user_metadata WHERE user_id = \(user.rawValue))
+                    OR EXISTS (SELECT FROM memory.nodes WHERE user_id = \(user.rawValue))
+                """, logger: database.logger)
+            for try await row in rows { exists = try row.decode(Bool.self) }
+            return exists
+        }
+    }
+}
+
+extension Database {
+    /// The schema version the database is at, read now (one round trip: also proves it reachable).
+    public func schemaVersion() async throws -> Int {
+        try await withConnection(operation: "readiness") { connection in
+            var version = 0
+            let rows = try await connection.query(
+                "SELECT coalesce((SELECT max(version) FROM memory.schema_migrations), 0)::int8", logger: logger)
+            for try await row in rows { version = try row.decode(Int.self) }
+            return version
+        }
+    }
+}

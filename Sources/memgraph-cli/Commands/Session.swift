@@ -72,7 +72,7 @@ extension Memgraph.Session {
             }
             if let problem = info.cacheError { CLI.note("memgraph: session started with an empty cache: \(problem)") }
             if output.json {
-                CLI.printJSON(CLI.json(info))
+                CLI.printJSON(Documents.session(info))
             } else {
                 print(info.id.rawValue)
             }
@@ -99,7 +99,7 @@ extension Memgraph.Session {
         func run() async throws {
             let sessions = try await CLI.sessionStore(connection).list(user: try user.map(UserID.init))
             if output.json {
-                CLI.printJSON(["sessions": .array(sessions.map(CLI.json))])
+                CLI.printJSON(["sessions": .array(sessions.map(Documents.session))])
                 return
             }
             if sessions.isEmpty { CLI.note("memgraph: no live sessions") }
@@ -324,12 +324,4 @@ extension CLI {
         }
     }
 
-    static func json(_ session: SessionInfo) -> JSONValue {
-        [
-            "session_id": .string(session.id.rawValue), "user": .string(session.user.rawValue),
-            "started_at": .string(Documents.timestamp(session.startedAt)), "last_active": .string(Documents.timestamp(session.lastActive)),
-            "idle_ttl_seconds": .number(session.idleTTL), "cached_nodes": .number(Double(session.cachedNodes)),
-            "cache_error": session.cacheError.map(JSONValue.string) ?? .null,
-        ]
-    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MemoryGraph
+import Operations
 import Repositories
 import ServiceLifecycle
 import Sessions
@@ -76,25 +77,10 @@ extension Memgraph {
 
         func run() async throws {
             let logger = CLI.logger
-            let database = try await Self.prepareWhenReachable(try connection.load(), logger: logger)
-            let embedder = try CLI.makeEmbedder()
-            let service = EmbeddingPipeline(
-                source: PostgresEmbeddingJobSource(database: database), embedder: embedder,
-                configuration: pipeline.configuration, logger: logger)
-            // Session outboxes drain here too, so writes queued while Postgres was away land without a manual flush.
-            let flusher = OutboxFlusher(
-                memory: SessionMemory(store: try CLI.sessionStore(connection), longTerm: MemoryStore(database: database)),
-                logger: logger)
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-                .init(service: database),
-                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: flusher, successTerminationBehavior: .gracefullyShutdownGroup),
-            ]
-            if indexCheckInterval > 0 {
-                let maintainer = SearchIndexMaintainer(
-                    store: MemoryStore(database: database), interval: .milliseconds(Int(indexCheckInterval * 1000)), logger: logger)
-                services.append(.init(service: maintainer, successTerminationBehavior: .gracefullyShutdownGroup))
-            }
+            let database = try await MemoryService.prepareWhenReachable(try connection.load(), logger: logger)
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: database)]
+            services += try Self.backgroundServices(
+                database: database, connection: connection, pipeline: pipeline, indexCheckInterval: indexCheckInterval)
             var configuration = ServiceGroupConfiguration(
                 services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
@@ -109,26 +95,33 @@ extension Memgraph {
             try await group.run()
         }
 
+        /// The embedding pipeline, the session outbox flusher and (unless `indexCheckInterval` is 0) the
+        /// search index maintainer: what `worker` runs, and `serve` runs beside its HTTP server.
+        static func backgroundServices(
+            database: Database, connection: ConnectionOptions, pipeline: PipelineOptions, indexCheckInterval: Double
+        ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
+            let logger = CLI.logger
+            let service = EmbeddingPipeline(
+                source: PostgresEmbeddingJobSource(database: database), embedder: try CLI.makeEmbedder(),
+                configuration: pipeline.configuration, logger: logger)
+            // Session outboxes drain here too, so writes queued while Postgres was away land without a manual flush.
+            let flusher = OutboxFlusher(
+                memory: SessionMemory(store: try CLI.sessionStore(connection), longTerm: MemoryStore(database: database)),
+                logger: logger)
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: flusher, successTerminationBehavior: .gracefullyShutdownGroup),
+            ]
+            if indexCheckInterval > 0 {
+                let maintainer = SearchIndexMaintainer(
+                    store: MemoryStore(database: database), interval: .milliseconds(Int(indexCheckInterval * 1000)), logger: logger)
+                services.append(.init(service: maintainer, successTerminationBehavior: .gracefullyShutdownGroup))
+            }
+            return services
+        }
+
         /// How long SIGTERM waits for the batch in flight before cancelling, and cancellation for
         /// the tasks to end before the process stops regardless.
         static let shutdownGrace = Duration.seconds(10)
-
-        /// Prepares the database, waiting for it: a worker started before Postgres, or while it
-        /// restarts, retries the connection with backoff (250 ms doubling to 10 s) and says so on
-        /// stderr each time, instead of exiting. Any other error (credentials, schema, extensions) ends it.
-        static func prepareWhenReachable(_ configuration: DatabaseConfiguration, logger: Logger) async throws -> Database {
-            var delay = Duration.milliseconds(250)
-            while true {
-                do {
-                    return try await Database.prepare(configuration, logger: logger)
-                } catch let error as RepositoriesError where error.code == .connection {
-                    logger.warning(
-                        "database unreachable; the worker retries",
-                        metadata: ["error": "\(error)", "retry_in_ms": "\(Int(delay.milliseconds))"])
-                    try await Task.sleep(for: delay)
-                    delay = min(delay * 2, .seconds(10))
-                }
-            }
-        }
     }
 }

@@ -1,0 +1,79 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import MemoryGraph
+import NIOCore
+import Operations
+
+/// The outermost middleware: every error becomes `{"error": {"code", "message", "path"}}` with the
+/// status ``Failure`` gives it, so that no route answers an error in another shape.
+struct FailureMiddleware: RouterMiddleware {
+    typealias Context = ServerContext
+    let bodyLimit: Int
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let failure = failure(for: error)
+            if failure.status >= 500 {
+                context.logger.error("request failed", metadata: ["status": "\(failure.status)", "error": "\(failure.message)"])
+            }
+            return HTTPAPI.json(HTTPResponse.Status(code: failure.status), HTTPAPI.errorDocument(failure))
+        }
+    }
+
+    func failure(for error: any Error) -> Failure {
+        switch error {
+        case is NIOTooManyBytesError:
+            return Failure(status: 413, code: "too_large", message: "the body is larger than \(bodyLimit) bytes (MEMGRAPH_MAX_BODY_BYTES)")
+        case let error as HTTPError:
+            return Failure(status: Int(error.status.code), code: error.status == .notFound ? "not_found" : "http_\(error.status.code)",
+                           message: error.body ?? error.status.reasonPhrase)
+        default:
+            return Failure(error)
+        }
+    }
+}
+
+/// Gives every request a deadline: past it, the handler is cancelled and the answer is 503.
+struct DeadlineMiddleware: RouterMiddleware {
+    typealias Context = ServerContext
+    let timeout: Duration
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try await withoutActuallyEscaping(next) { next in
+            let handler = UncheckedBox(value: next)
+            return try await withThrowingTaskGroup(of: Response.self) { group in
+                group.addTask { try await handler.value(request, context) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw Failure(
+                        status: 503, code: "deadline",
+                        message: "the request took longer than \(Int(timeout.components.seconds)) s (MEMGRAPH_REQUEST_TIMEOUT) and was cancelled")
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+        }
+    }
+}
+
+/// `next` is not Sendable; the task group above awaits it before returning, so it never outlives the call.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+}
+
+/// Checks the credential of every request but `/healthz`: 401 without a valid one.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = ServerContext
+    let credentials: Credentials
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path == "/healthz" { return try await next(request, context) }
+        var context = context
+        context.principal = try await credentials.authenticate(authorization: request.headers[.authorization])
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,230 @@
+import Foundation
+import Logging
+import MCP
+import MemoryGraph
+import Operations
+
+/// The MCP tools, bound to one user: the user comes from `--user` (stdio) or the credential (HTTP),
+/// never from a tool argument. Each call is one ``MemoryService`` operation; its error comes back as
+/// a tool error with the CLI's message.
+struct MCPTools: Sendable {
+    let service: MemoryService
+    let user: UserID
+
+    static let serverName = "memgraph"
+
+    /// A server with the tools registered, ready for a transport.
+    func makeServer() async -> Server {
+        let server = Server(
+            name: Self.serverName, version: "1.0",
+            instructions: """
+                Long-term memory for this user. Call recall with the user's question before answering \
+                from memory; call remember for facts worth keeping (a memory is searchable when remember returns).
+                """,
+            capabilities: .init(tools: .init(listChanged: false)))
+        let tools = self
+        await server.withMethodHandler(ListTools.self) { _ in .init(tools: Self.definitions) }
+        await server.withMethodHandler(CallTool.self) { params in
+            await tools.call(params.name, arguments: params.arguments ?? [:])
+        }
+        return server
+    }
+
+    func call(_ name: String, arguments: [String: Value]) async -> CallTool.Result {
+        do {
+            let result = try await run(name, Fields(object: try Self.object(arguments), path: "$"))
+            return CallTool.Result(
+                content: [.text(text: Documents.line(result), annotations: nil, _meta: nil)],
+                structuredContent: Optional<Value>.some(Self.value(result)), isError: false)
+        } catch {
+            let failure = Failure(error)
+            service.logger.debug("mcp tool failed", metadata: ["tool": "\(name)", "status": "\(failure.status)"])
+            return CallTool.Result(content: [.text(text: failure.message, annotations: nil, _meta: nil)], isError: true)
+        }
+    }
+
+    func run(_ name: String, _ fields: Fields) async throws -> JSONValue {
+        switch name {
+        case "remember":
+            try fields.rejectUnknown(["summary", "context_type", "key", "content", "tags", "metadata", "wait"])
+            _ = try fields.requiredString("summary")
+            var node = fields.object
+            node["wait"] = nil
+            let wait = try fields.bool("wait") ?? true
+            let nodes = try MemoryInput.nodes(.object(node), defaultContextType: .conversationFact)
+            let results = try await service.remember(user, nodes, wait: wait ? .embedded : .stored)
+            guard case .array(let memories)? = Documents.remembered(results, nodes: nodes, wait: wait ? .embedded : .stored)
+                .objectValue?["memories"], let first = memories.first else { return .null }
+            return first
+        case "recall", "search":
+            try fields.rejectUnknown(["query", "limit", "context_types"])
+            var structured = fields.object
+            structured["text"] = structured.removeValue(forKey: "query")
+            structured["verb"] = .string(name)
+            let request = try QueryRequest(json: .object(structured))
+            return try await service.run(request.query, for: user).json()
+        case "lookup":
+            try fields.rejectUnknown(["key"])
+            return Documents.fullJSON(try await service.node(user, .init(try fields.requiredString("key"))))
+        case "relate":
+            try fields.rejectUnknown(["from", "to", "type", "strength"])
+            let typeName = try fields.requiredString("type")
+            guard let type = RelationshipType(rawValue: typeName) else {
+                throw Failure.invalidInput(
+                    "unknown relationship type \(JSONValue.string(typeName).jsonText()) (expected one of: \(RelationshipType.allCases.map(\.rawValue).joined(separator: ", ")))",
+                    path: "$.type")
+            }
+            let outcome = try await service.relate(
+                user, from: .init(try fields.requiredString("from")), to: .init(try fields.requiredString("to")), type: type,
+                strength: try fields.number("strength", in: 0...1) ?? 1)
+            return Documents.related(outcome.relationship, inserted: outcome.inserted, from: outcome.from, to: outcome.to)
+        case "forget":
+            try fields.rejectUnknown(["key", "hard"])
+            let hard = try fields.bool("hard") ?? false
+            return Documents.forgotten(try await service.forget(user, .init(try fields.requiredString("key")), hard: hard), hard: hard)
+        case "explore":
+            try fields.rejectUnknown(["key", "depth"])
+            let depth = try fields.integer("depth", in: RemQuery.depthRange) ?? 1
+            return try await service.explore(user, .init(try fields.requiredString("key")), depth: depth).json
+        default:
+            throw Failure.invalidInput("unknown tool \(JSONValue.string(name).jsonText()); the tools are \(Self.definitions.map(\.name).joined(separator: ", "))")
+        }
+    }
+
+    // MARK: - Definitions
+
+    static let contextTypes: Value = .array(ContextType.allCases.filter { $0 != .temporaryState }.map { .string($0.rawValue) })
+    static let relationshipTypes: Value = .array(RelationshipType.allCases.map { .string($0.rawValue) })
+
+    static let resultNode: Value = [
+        "type": "object",
+        "properties": [
+            "node_id": ["type": ["string", "null"]], "key": ["type": ["string", "null"]], "context_type": ["type": "string"],
+            "summary": ["type": ["string", "null"]], "score": ["type": "number"],
+        ],
+    ]
+    static let queryOutput: Value = [
+        "type": "object",
+        "properties": ["query": ["type": "string"], "results": ["type": "array", "items": resultNode]],
+        "required": ["query", "results"],
+    ]
+
+    static let definitions: [Tool] = [
+        Tool(
+            name: "remember",
+            description: "Store a memory for this user. It is searchable when the call returns (wait: false returns sooner and embeds it in the background). An entity (content with entity_system and entity_id) merges into the user's node for it; a key upserts.",
+            inputSchema: [
+                "type": "object",
+                "properties": [
+                    "summary": ["type": "string", "description": "The memory as a sentence a person would write; it is what recall and search match."],
+                    "context_type": ["type": "string", "enum": contextTypes, "default": "conversation_fact"],
+                    "key": ["type": "string", "description": "A natural key to look it up by, such as sarah-chen."],
+                    "content": ["type": "object", "description": "Free JSON; entity_system, entity_id, entity_type, entity_name, entity_data for an entity."],
+                    "tags": ["type": "array", "items": ["type": "string"]],
+                    "metadata": ["type": "object"],
+                    "wait": ["type": "boolean", "default": true, "description": "Return once the memory is embedded (searchable)."],
+                ],
+                "required": ["summary"],
+            ],
+            outputSchema: [
+                "type": "object",
+                "properties": ["node_id": ["type": "string"], "inserted": ["type": "boolean"], "key": ["type": ["string", "null"]]],
+                "required": ["node_id", "inserted"],
+            ]),
+        Tool(
+            name: "recall",
+            description: "The best answer memgraph can give for natural text: meaning, words, names and the graph fused. Use it before answering from memory.",
+            inputSchema: [
+                "type": "object",
+                "properties": [
+                    "query": ["type": "string", "description": "The question or topic, in plain words."],
+                    "limit": ["type": "integer", "minimum": 1, "maximum": 1000, "default": 10],
+                    "context_types": ["type": "array", "items": ["type": "string", "enum": contextTypes]],
+                ],
+                "required": ["query"],
+            ],
+            outputSchema: queryOutput),
+        Tool(
+            name: "search",
+            description: "Memories near in meaning only (vector search). recall is usually better; search suits paraphrases with no shared words.",
+            inputSchema: [
+                "type": "object",
+                "properties": [
+                    "query": ["type": "string"],
+                    "limit": ["type": "integer", "minimum": 1, "maximum": 1000, "default": 10],
+                    "context_types": ["type": "array", "items": ["type": "string", "enum": contextTypes]],
+                ],
+                "required": ["query"],
+            ],
+            outputSchema: queryOutput),
+        Tool(
+            name: "lookup",
+            description: "The memory under an exact key (such as sarah-chen), with its content, tags and metadata.",
+            inputSchema: ["type": "object", "properties": ["key": ["type": "string"]], "required": ["key"]],
+            outputSchema: ["type": "object", "properties": ["node_id": ["type": "string"], "summary": ["type": ["string", "null"]]]]),
+        Tool(
+            name: "relate",
+            description: "Link two memories by their keys with a typed relationship (again: updates its strength).",
+            inputSchema: [
+                "type": "object",
+                "properties": [
+                    "from": ["type": "string"], "to": ["type": "string"], "type": ["type": "string", "enum": relationshipTypes],
+                    "strength": ["type": "number", "minimum": 0, "maximum": 1, "default": 1],
+                ],
+                "required": ["from", "to", "type"],
+            ],
+            outputSchema: ["type": "object", "properties": ["inserted": ["type": "boolean"], "type": ["type": "string"]]]),
+        Tool(
+            name: "forget",
+            description: "Remove a memory by key: hidden from every read, or deleted for good with hard: true.",
+            inputSchema: [
+                "type": "object",
+                "properties": ["key": ["type": "string"], "hard": ["type": "boolean", "default": false]],
+                "required": ["key"],
+            ],
+            outputSchema: ["type": "object", "properties": ["removed": ["type": "boolean"], "node_id": ["type": "string"]]]),
+        Tool(
+            name: "explore",
+            description: "The memories linked to one, up to depth relationships away, with the relationships.",
+            inputSchema: [
+                "type": "object",
+                "properties": ["key": ["type": "string"], "depth": ["type": "integer", "minimum": 1, "maximum": 10, "default": 1]],
+                "required": ["key"],
+            ],
+            outputSchema: ["type": "object", "properties": ["nodes": ["type": "array"], "edges": ["type": "array"]]]),
+    ]
+
+    // MARK: - Values
+
+    /// MCP's JSON as memgraph's.
+    static func json(_ value: Value) throws -> JSONValue {
+        switch value {
+        case .null: return .null
+        case .bool(let bool): return .bool(bool)
+        case .int(let int): return .number(Double(int))
+        case .double(let double): return .number(double)
+        case .string(let string): return .string(string)
+        case .data: throw Failure.invalidInput("binary data is not accepted; send text")
+        case .array(let array): return .array(try array.map(json))
+        case .object(let object): return .object(try object.mapValues(json))
+        }
+    }
+
+    static func object(_ arguments: [String: Value]) throws -> [String: JSONValue] {
+        try arguments.mapValues(json)
+    }
+
+    /// memgraph's JSON as MCP's.
+    static func value(_ json: JSONValue) -> Value {
+        switch json {
+        case .null: return .null
+        case .bool(let bool): return .bool(bool)
+        case .number(let number):
+            if number == number.rounded(), abs(number) < 1e15 { return .int(Int(number)) }
+            return .double(number)
+        case .string(let string): return .string(string)
+        case .array(let array): return .array(array.map(value))
+        case .object(let object): return .object(object.mapValues(value))
+        }
+    }
+}
