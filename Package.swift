@@ -183,12 +183,15 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "MemoryGraph",
-                "Operations",
                 "Repositories",
+                "Sessions",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            exclude: ["Resources"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

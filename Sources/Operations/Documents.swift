@@ -45,8 +45,11 @@ public enum Documents {
         ]
     }
 
+    /// ISO 8601 in UTC to the millisecond, rounded (the format style truncates, and a parsed
+    /// `…11.647Z` is a hair below .647 as a Double: without the half millisecond an export and
+    /// re-import would step a date back by a millisecond each round).
     public static func timestamp(_ date: Date) -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date.addingTimeInterval(0.0005))
     }
 
     /// `text` cut to `limit` characters, with an ellipsis, on one line.

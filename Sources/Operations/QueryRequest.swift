@@ -120,7 +120,13 @@ public struct Fields: Sendable {
     func at(_ name: String) -> String { "\(path).\(name)" }
 
     func wrong(_ name: String, _ expected: String) -> Failure {
-        Failure.invalidInput("\(at(name)): expected \(expected), found \(object[name].map(Self.typeName) ?? "nothing")", path: at(name))
+        let found: String
+        switch object[name] {
+        case .number(let number)?: found = JSONValue.number(number).jsonText()
+        case let value?: found = Self.typeName(value)
+        case nil: found = "nothing"
+        }
+        return Failure.invalidInput("\(at(name)): expected \(expected), found \(found)", path: at(name))
     }
 
     public func rejectUnknown(_ allowed: Set<String>) throws {

@@ -220,9 +220,7 @@ public struct HTTPAPI: Sendable {
         let format: FixtureLoader.Format = type.contains("ndjson") || type.contains("jsonl") || request.uri.queryParameters.get("format") == "jsonl"
             ? .jsonl : .json
         let graph = try MemoryInput.fixture(data, name: "body", format: format)
-        if let owner = graph.userID, owner != user {
-            throw Failure.invalidInput("the body's user_id \(owner) is not the user of the path, \(user)", path: "$.user_id")
-        }
+        // The path's user wins over the body's user_id, as --user does on the command line.
         let report = try await service.importGraph(user, graph, dryRun: dryRun, wait: wait)
         return Self.json(dryRun ? .ok : .created, Documents.imported(report, files: []))
     }

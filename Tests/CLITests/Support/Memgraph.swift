@@ -49,6 +49,13 @@ enum Memgraph {
     }
 
     private static func runNow(_ arguments: [String], input: String?, environment: [String: String]) async throws -> Run {
+        try await runProgram(binary.path, arguments, input: input, environment: environment)
+    }
+
+    /// Runs any program in the package root, as ``run(_:input:environment:)`` runs memgraph.
+    static func runProgram(
+        _ program: String, _ arguments: [String], input: String? = nil, environment: [String: String] = [:]
+    ) async throws -> Run {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -61,7 +68,7 @@ enum Memgraph {
         let inp = try FileHandle(forReadingFrom: inURL)
 
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         process.currentDirectoryURL = root
         if !environment.isEmpty {

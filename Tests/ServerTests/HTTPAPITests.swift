@@ -1,0 +1,293 @@
+import Foundation
+import MemoryGraph
+import NIOHTTP1
+import Testing
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}
+
+/// `memgraph serve` over loopback, called as a runtime would: AsyncHTTPClient, real Postgres.
+@Suite(.tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(5)))
+struct HTTPAPITests {
+    /// Imports the CRM fixture for a fresh user through the API and returns the user.
+    func crmUser(_ server: TestServer, prefix: String = "http") async throws -> UserID {
+        let user = freshUser(prefix)
+        let fixture = try String(contentsOf: Memgraph.root.appendingPathComponent("fixtures/crm.json"), encoding: .utf8)
+        let answer = try await server.request(.POST, "/v1/users/\(user)/import", token: server.serviceKey, body: fixture)
+        #expect(answer.status == 201, "\(answer)")
+        return user
+    }
+
+    @Test func healthNeedsNoCredentialButEverythingElseDoes() async throws {
+        let server = try await TestServer.shared()
+        let health = try await server.request(.GET, "/healthz", token: nil)
+        #expect(health.status == 200)
+        for path in ["/readyz", "/metrics", "/openapi.yaml", "/v1/users/anyone/stats"] {
+            let answer = try await server.request(.GET, path, token: nil)
+            #expect(answer.status == 401, "\(path): \(answer)")
+            #expect(answer.errorCode == "unauthorized")
+        }
+        let ready = try await server.request(.GET, "/readyz", token: server.serviceKey)
+        #expect(ready.status == 200, "\(ready)")
+        #expect(try ready.json().objectValue?["model"]?.stringValue == "loaded")
+        let document = try await server.request(.GET, "/openapi.yaml", token: server.serviceKey)
+        #expect(document.status == 200 && document.body.hasPrefix("openapi: 3.1"), "\(document)")
+        let metrics = try await server.request(.GET, "/metrics", token: server.serviceKey)
+        #expect(metrics.status == 200 && metrics.body.contains("hb_requests"), "\(metrics)")
+    }
+
+    @Test func rememberThenQueryAnswersTheCLIsDocument() async throws {
+        let server = try await TestServer.shared()
+        let user = freshUser("http")
+        let remembered = try await server.request(
+            .POST, "/v1/users/\(user)/memories?wait=embedded", token: server.serviceKey,
+            body: #"[{"context_type": "conversation_fact", "summary": "Ana moved to Lisbon in May to work on tide gauges.", "key": "ana-move"},"# +
+                #" {"context_type": "conversation_fact", "summary": "Bruno keeps bees on his roof.", "key": "bruno-bees"}]"#)
+        #expect(remembered.status == 201, "\(remembered)")
+        #expect(try remembered.json().objectValue?["memories"]?.arrayValue?.count == 2)
+
+        // Searchable on return: RECALL and SEARCH find it at once.
+        for query in [#"RECALL "who works on tide gauges""#, #"SEARCH "tide gauges in Lisbon" LIMIT 1"#, "LOOKUP ana-move"] {
+            let body = String(decoding: try JSONEncoder().encode(["query": query]), as: UTF8.self)
+            let answer = try await server.request(.POST, "/v1/users/\(user)/query", token: server.serviceKey, body: body)
+            #expect(answer.status == 200, "\(answer)")
+            let keys = try answer.json().objectValue?["results"]?.arrayValue?.compactMap { $0.objectValue?["key"]?.stringValue }
+            #expect(keys?.first == "ana-move", "\(query): \(answer)")
+            // The same document as `memgraph query --json`, field for field.
+            let cli = try await Memgraph.run(["query", query, "--user", user.rawValue, "--json"])
+            #expect(cli.status == 0, "\(cli)")
+            #expect(try cli.json() == answer.json(), "\(query)")
+        }
+        // Plain text is RECALLed: the query an agent should use by default.
+        let plain = try await server.request(.POST, "/v1/users/\(user)/query", token: server.serviceKey, body: #"{"query": "bees on a roof"}"#)
+        #expect(try plain.json().objectValue?["query"]?.stringValue?.hasPrefix("RECALL") == true, "\(plain)")
+        #expect(try plain.json().objectValue?["results"]?.arrayValue?.first?.objectValue?["key"]?.stringValue == "bruno-bees")
+
+        // GET by key and by id, DELETE.
+        let node = try await server.request(.GET, "/v1/users/\(user)/memories/bruno-bees", token: server.serviceKey)
+        let id = try #require(try node.json().objectValue?["node_id"]?.stringValue)
+        let byID = try await server.request(.GET, "/v1/users/\(user)/memories/\(id)", token: server.serviceKey)
+        #expect(byID.status == 200)
+        #expect(try byID.json() == node.json())
+        let removed = try await server.request(.DELETE, "/v1/users/\(user)/memories/bruno-bees", token: server.serviceKey)
+        #expect(removed.status == 200, "\(removed)")
+        let gone = try await server.request(.GET, "/v1/users/\(user)/memories/bruno-bees", token: server.serviceKey)
+        #expect(gone.status == 404 && gone.errorCode == "not_found", "\(gone)")
+    }
+
+    @Test func relationshipsGraphPathAndSessions() async throws {
+        let server = try await TestServer.shared()
+        let user = try await crmUser(server)
+        let related = try await server.request(
+            .POST, "/v1/users/\(user)/relationships", token: server.serviceKey,
+            body: #"{"from": "sarah-chen", "to": "acme-corp", "type": "relates_to", "strength": 0.4}"#)
+        #expect(related.status == 201, "\(related)")
+        let graph = try await server.request(.GET, "/v1/users/\(user)/graph?root=acme-corp&depth=1", token: server.serviceKey)
+        #expect(graph.status == 200 && graph.body.contains("sarah-chen"), "\(graph)")
+        let dot = try await server.request(.GET, "/v1/users/\(user)/graph?root=acme-corp&depth=1&format=dot", token: server.serviceKey)
+        #expect(dot.status == 200 && dot.body.hasPrefix("digraph"), "\(dot)")
+        let mermaid = try await server.request(.GET, "/v1/users/\(user)/graph?root=acme-corp&depth=1&format=mermaid", token: server.serviceKey)
+        #expect(mermaid.status == 200 && mermaid.body.hasPrefix("flowchart"), "\(mermaid)")
+        let path = try await server.request(.GET, "/v1/users/\(user)/path?from=sarah-chen&to=acme-corp", token: server.serviceKey)
+        #expect(path.status == 200, "\(path)")
+        #expect(try path.json().objectValue?["length"]?.doubleValue == 1, "\(path)")
+
+        let started = try await server.request(.POST, "/v1/users/\(user)/sessions", token: server.serviceKey, body: #"{"idle_ttl_seconds": 600}"#)
+        #expect(started.status == 201, "\(started)")
+        let session = try #require(try started.json().objectValue?["session_id"]?.stringValue)
+        let base = "/v1/users/\(user)/sessions/\(session)/memory"
+        let set = try await server.request(.PUT, "\(base)/draft", token: server.serviceKey, body: #"{"step": 2}"#)
+        #expect(set.status == 200, "\(set)")
+        let value = try await server.request(.GET, "\(base)/draft", token: server.serviceKey)
+        #expect(try value.json().objectValue?["value"] == ["step": 2], "\(value)")
+        let all = try await server.request(.GET, base, token: server.serviceKey)
+        #expect(try all.json().objectValue?["values"]?.objectValue?.keys.sorted() == ["draft"])
+        // Another user's token cannot see the session, even by its id.
+        let other = try await server.request(.GET, "/v1/users/\(user)/sessions/\(session)", token: try await TestServer.token(for: freshUser()))
+        #expect(other.status == 403, "\(other)")
+        let ended = try await server.request(.DELETE, "/v1/users/\(user)/sessions/\(session)", token: server.serviceKey)
+        #expect(ended.status == 200, "\(ended)")
+        let after = try await server.request(.GET, "\(base)/draft", token: server.serviceKey)
+        #expect(after.status == 404, "\(after)")
+    }
+
+    /// A user token for A, against every endpoint of B: 403, and B's rows are unchanged.
+    @Test func isolationMatrix() async throws {
+        let server = try await TestServer.shared()
+        let bob = try await crmUser(server, prefix: "bob")
+        let alice = freshUser("alice")
+        let aliceToken = try await TestServer.token(for: alice)
+        let before = try await Snapshot.of(bob)
+        let endpoints: [(HTTPMethod, String, String?)] = [
+            (.POST, "/memories", #"{"context_type": "conversation_fact", "summary": "planted"}"#),
+            (.GET, "/memories/acme-corp", nil), (.DELETE, "/memories/acme-corp", nil),
+            (.POST, "/query", #"{"query": "LOOKUP acme-corp"}"#),
+            (.POST, "/relationships", #"{"from": "sarah-chen", "to": "acme-corp", "type": "led_to"}"#),
+            (.GET, "/graph?root=acme-corp", nil), (.GET, "/path?from=sarah-chen&to=acme-corp", nil),
+            (.POST, "/import", #"{"nodes": [{"context_type": "conversation_fact", "summary": "planted"}]}"#),
+            (.GET, "/export", nil), (.GET, "/stats", nil), (.POST, "/sessions", "{}"),
+            (.POST, "/mcp", #"{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}"#), (.DELETE, "", nil),
+        ]
+        for (method, suffix, body) in endpoints {
+            let answer = try await server.request(method, "/v1/users/\(bob)\(suffix)", token: aliceToken, body: body)
+            #expect(answer.status == 403, "\(method) \(suffix): \(answer)")
+            #expect(answer.errorCode == "forbidden", "\(method) \(suffix)")
+        }
+        #expect(try await Snapshot.of(bob) == before)
+
+        // Alice's token works on her own path, and a service key on anyone's.
+        let own = try await server.request(.POST, "/v1/users/\(alice)/memories", token: aliceToken,
+                                           body: #"{"context_type": "conversation_fact", "summary": "mine"}"#)
+        #expect(own.status == 201, "\(own)")
+        let service = try await server.request(.GET, "/v1/users/\(bob)/stats", token: server.serviceKey)
+        #expect(service.status == 200, "\(service)")
+
+        // Expired, forged and absent credentials: 401.
+        let expired = try await TestServer.token(for: bob, expiresIn: -60)
+        for token in [expired, aliceToken.dropLast(3) + "abc", "mgk_not-a-key", ""] {
+            let answer = try await server.request(.GET, "/v1/users/\(bob)/stats", token: token.isEmpty ? nil : String(token))
+            #expect(answer.status == 401, "\(answer)")
+        }
+        // A user-scoped key is bound to its user.
+        let scoped = try await Memgraph.run(["keys", "create", "--name", "alice-\(UUID().uuidString.prefix(8))", "--scope", "user:\(alice)", "--json"])
+        let scopedKey = try #require(try scoped.json().objectValue?["secret"]?.stringValue)
+        #expect(try await server.request(.GET, "/v1/users/\(alice)/stats", token: scopedKey).status == 200)
+        #expect(try await server.request(.GET, "/v1/users/\(bob)/stats", token: scopedKey).status == 403)
+        // A revoked key stops working at once.
+        let name = try #require(try scoped.json().objectValue?["name"]?.stringValue)
+        let revoke = try await Memgraph.run(["keys", "revoke", name])
+        #expect(revoke.status == 0, "\(revoke)")
+        let revoked = try await server.request(.GET, "/v1/users/\(alice)/stats", token: scopedKey)
+        #expect(revoked.status == 401 && revoked.body.contains("revoked"), "\(revoked)")
+        #expect(try await Snapshot.of(bob) == before)
+    }
+
+    @Test func exportThenImportAsAnotherUserGivesTheSameGraph() async throws {
+        let server = try await TestServer.shared()
+        let source = try await crmUser(server, prefix: "export")
+        // A keyless node linked to a keyed one (exported with the key node-<id>), and a removed node (left out).
+        let lunch = try await server.request(.POST, "/v1/users/\(source)/memories", token: server.serviceKey,
+                                             body: #"{"context_type": "conversation_fact", "summary": "Lunch with Sarah went well."}"#)
+        let lunchID = try #require(try lunch.json().objectValue?["memories"]?.arrayValue?.first?.objectValue?["node_id"]?.stringValue)
+        let link = try await server.request(.POST, "/v1/users/\(source)/relationships", token: server.serviceKey,
+                                            body: #"{"from": "\#(lunchID)", "to": "sarah-chen", "type": "relates_to", "strength": 0.3}"#)
+        #expect(link.status == 201, "\(link)")
+        _ = try await server.request(.DELETE, "/v1/users/\(source)/memories/search-erp-vendors", token: server.serviceKey)
+        let exported = try await server.request(.GET, "/v1/users/\(source)/export", token: server.serviceKey)
+        #expect(exported.status == 200 && exported.contentType == "application/x-ndjson", "\(exported)")
+        let target = freshUser("import")
+        let imported = try await server.request(
+            .POST, "/v1/users/\(target)/import", token: server.serviceKey, body: exported.body.replacingOccurrences(of: source.rawValue, with: target.rawValue),
+            headers: [("Content-Type", "application/x-ndjson")])
+        #expect(imported.status == 201, "\(imported)")
+        let again = try await server.request(.GET, "/v1/users/\(target)/export", token: server.serviceKey)
+        let lines = { (text: String) in try Self.graphLines(text) }
+        #expect(exported.body.contains("\"key\":\"node-\(lunchID)\""), "the keyless linked node gets a key")
+        #expect(!exported.body.contains("search-erp-vendors"), "a removed node is left out")
+        #expect(try lines(exported.body).count > 90)
+        try Self.expectSame(lines(again.body), lines(exported.body))
+        // The same through the CLI: export to a file, import it for a third user.
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let cliExport = try await Memgraph.run(["export", "--user", source.rawValue, "--output", file.path])
+        #expect(cliExport.status == 0, "\(cliExport)")
+        let third = freshUser("cli-import")
+        let cliImport = try await Memgraph.run(["import", file.path, "--user", third.rawValue])
+        #expect(cliImport.status == 0, "\(cliImport)")
+        let thirdExport = try await server.request(.GET, "/v1/users/\(third)/export", token: server.serviceKey)
+        try Self.expectSame(lines(thirdExport.body), lines(exported.body))
+    }
+
+    /// An export's node and relationship lines, without the user line and without the two content
+    /// fields the store writes itself on every import of an entity (`last_updated`, `update_count`).
+    static func graphLines(_ text: String) throws -> Set<String> {
+        Set(try text.split(separator: "\n").compactMap { line -> String? in
+            guard case .object(var record) = try JSONValue.parse(String(line)), record["kind"] != "user" else { return nil }
+            if case .object(var content)? = record["content"] {
+                content["last_updated"] = nil
+                content["update_count"] = nil
+                record["content"] = .object(content)
+            }
+            return String(decoding: try JSONEncoder.sorted.encode(JSONValue.object(record)), as: UTF8.self)
+        })
+    }
+
+    /// Equal sets, and on a difference only a few of the lines that differ.
+    static func expectSame(_ actual: Set<String>, _ expected: Set<String>, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(actual.count == expected.count, sourceLocation: sourceLocation)
+        let missing = expected.subtracting(actual), extra = actual.subtracting(expected)
+        #expect(missing.isEmpty && extra.isEmpty, "missing: \(missing.prefix(2)) extra: \(extra.prefix(2))", sourceLocation: sourceLocation)
+    }
+
+    @Test func eraseDeletesEveryRowOfTheUserAndNothingElse() async throws {
+        let server = try await TestServer.shared()
+        let doomed = try await crmUser(server, prefix: "erase")
+        let bystander = try await crmUser(server, prefix: "keep")
+        _ = try await server.request(.POST, "/v1/users/\(doomed)/memories?wait=embedded", token: server.serviceKey,
+                                     body: #"{"context_type": "conversation_fact", "summary": "to be erased"}"#)
+        let session = try await server.request(.POST, "/v1/users/\(doomed)/sessions", token: server.serviceKey, body: "{}")
+        let id = try #require(try session.json().objectValue?["session_id"]?.stringValue)
+        _ = try await server.request(.PUT, "/v1/users/\(doomed)/sessions/\(id)/memory/k", token: server.serviceKey, body: "1")
+        let bystanderBefore = try await Snapshot.of(bystander)
+
+        // A dry run counts and changes nothing.
+        let before = try await Snapshot.of(doomed)
+        let dry = try await server.request(.DELETE, "/v1/users/\(doomed)?dry_run=true", token: server.serviceKey)
+        #expect(dry.status == 200, "\(dry)")
+        #expect(try dry.json().objectValue?["erased"] == .bool(false), "\(dry)")
+        #expect(try await Snapshot.of(doomed) == before)
+
+        let erased = try await server.request(.DELETE, "/v1/users/\(doomed)", token: server.serviceKey)
+        #expect(erased.status == 200, "\(erased)")
+        #expect(try erased.json().objectValue?["sessions"]?.doubleValue == 1)
+        for table in ["nodes", "relationships", "kv_store", "embeddings", "embedding_jobs", "embedding_batches", "applied_operations", "user_metadata"] {
+            #expect(try await Superuser.count(table, user: doomed) == 0, "memory.\(table)")
+        }
+        let gone = try await server.request(.GET, "/v1/users/\(doomed)/sessions/\(id)", token: server.serviceKey)
+        #expect(gone.status == 404, "\(gone)")
+        let sessions = try await Memgraph.run(["session", "list", "--user", doomed.rawValue, "--json"])
+        #expect(try sessions.json().objectValue?["sessions"]?.arrayValue?.isEmpty == true, "\(sessions)")
+        #expect(try await Snapshot.of(bystander) == bystanderBefore)
+        // The user is unknown now.
+        let stats = try await server.request(.GET, "/v1/users/\(doomed)/stats", token: server.serviceKey)
+        #expect(stats.status == 404 && stats.errorCode == "unknown_user", "\(stats)")
+    }
+
+    @Test func badInputIsAnsweredWithItsCodeAndChangesNothing() async throws {
+        let server = try await TestServer.shared()
+        let user = try await crmUser(server, prefix: "bad")
+        let before = try await Snapshot.of(user)
+        let cases: [(String, HTTPMethod, String, String?, Int, String?)] = [
+            ("malformed JSON", .POST, "/memories", #"{"context_type": "conversation_fact", "summary": }"#, 400, "$"),
+            ("fixture problem", .POST, "/memories", #"[{"context_type": "conversation_fact"}, {"context_type": "meeting", "summary": "x"}]"#, 400, "$[1].context_type"),
+            ("unknown field", .POST, "/memories", #"{"context_type": "conversation_fact", "sumary": "x"}"#, 400, "$.sumary"),
+            ("import problem", .POST, "/import", #"{"nodes": [{"context_type": "domain_entity", "summary": "x"}], "relationships": [{"from": "a", "to": "b", "type": "nope"}]}"#, 400, "$.relationships[0].type"),
+            ("REM error", .POST, "/query", #"{"query": "FUZZY sara THRESHOLD abc"}"#, 400, "column 22"),
+            ("unknown key", .GET, "/memories/no-such-key", nil, 404, nil),
+            ("unknown relationship end", .POST, "/relationships", #"{"from": "sarah-chen", "to": "nobody", "type": "led_to"}"#, 404, nil),
+        ]
+        for (name, method, suffix, body, status, path) in cases {
+            let answer = try await server.request(method, "/v1/users/\(user)\(suffix)", token: server.serviceKey, body: body)
+            #expect(answer.status == status, "\(name): \(answer)")
+            #expect(answer.errorPath == path, "\(name): \(answer)")
+            #expect(try answer.json().objectValue?["error"]?.objectValue?["message"]?.stringValue?.isEmpty == false, "\(name)")
+        }
+        // Over the limit: 413, for a declared length and for a streamed body alike.
+        let large = "[" + String(repeating: #"{"context_type": "conversation_fact", "summary": "padding padding padding"},"#, count: 20_000) + "{}]"
+        let tooLarge = try await server.request(.POST, "/v1/users/\(user)/memories", token: server.serviceKey, body: large)
+        #expect(tooLarge.status == 413 && tooLarge.errorCode == "too_large", "\(tooLarge)")
+        #expect(try await Snapshot.of(user) == before)
+        // An unknown user: 404 on reads.
+        let unknown = freshUser("nobody")
+        for path in ["/stats", "/export"] {
+            #expect(try await server.request(.GET, "/v1/users/\(unknown)\(path)", token: server.serviceKey).status == 404, "\(path)")
+        }
+        let query = try await server.request(.POST, "/v1/users/\(unknown)/query", token: server.serviceKey, body: #"{"query": "LOOKUP x"}"#)
+        #expect(query.status == 404 && query.errorCode == "unknown_user", "\(query)")
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import MemoryGraph
+import Testing
+
+/// The MCP server, driven by a client no one here wrote: the official Python `mcp` package, which
+/// scripts/setup installs into .memgraph/vendor/python-mcp. The script (Resources/mcp_check.py)
+/// lists the tools, remembers, recalls in the next call, looks up, and provokes tool errors.
+@Suite(.tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(5)))
+struct MCPTests {
+    static var vendor: String {
+        ProcessInfo.processInfo.environment["MEMGRAPH_VENDOR_DIR"] ?? Memgraph.root.appendingPathComponent(".memgraph/vendor").path
+    }
+
+    /// Runs the check script; returns what it printed, parsed, once it says ok.
+    func check(_ arguments: [String]) async throws -> [String: JSONValue] {
+        let script = Memgraph.root.appendingPathComponent("Tests/ServerTests/Resources/mcp_check.py").path
+        let run = try await Memgraph.runProgram(
+            "/usr/bin/env", ["python3", script] + arguments, environment: ["PYTHONPATH": "\(Self.vendor)/python-mcp"])
+        let line = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let result = try JSONValue.parse(line.isEmpty ? "{}" : line).objectValue ?? [:]
+        #expect(run.status == 0 && result["ok"] == .bool(true), "\(run)")
+        return result
+    }
+
+    @Test func stdioServerWorksWithTheOfficialClient() async throws {
+        let user = freshUser("mcp-stdio")
+        let result = try await check(["stdio", Memgraph.binary.path, user.rawValue])
+        #expect(result["tools"]?.arrayValue?.count == 7)
+        // What the tools stored belongs to --user, and to no one else.
+        let stats = try await Memgraph.run(["stats", "--user", user.rawValue, "--json"])
+        #expect(try stats.json().objectValue?["total_nodes"]?.doubleValue == 1, "\(stats)")
+    }
+
+    @Test func httpServerWorksWithTheOfficialClient() async throws {
+        let server = try await TestServer.shared()
+        let user = freshUser("mcp-http")
+        let token = try await TestServer.token(for: user)
+        let result = try await check(["http", server.url + "/mcp", token])
+        #expect(result["recall_keys"]?.arrayValue?.isEmpty == false)
+        let stats = try await server.request(.GET, "/v1/users/\(user)/stats", token: token)
+        #expect(try stats.json().objectValue?["total_nodes"]?.doubleValue == 1, "\(stats)")
+        // A service key has no user of its own: /mcp refuses it, /v1/users/{user}/mcp takes the path's.
+        let refused = try await server.request(.POST, "/mcp", token: server.serviceKey, body: #"{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}"#)
+        #expect(refused.status == 403, "\(refused)")
+        let listed = try await server.request(
+            .POST, "/v1/users/\(user)/mcp", token: server.serviceKey, body: #"{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}"#,
+            headers: [("Accept", "application/json, text/event-stream"), ("MCP-Protocol-Version", "2025-06-18")])
+        #expect(listed.status == 200 && listed.body.contains("recall"), "\(listed)")
+    }
+}

@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+import Foundation
+import JWTKit
+import MemoryGraph
+import NIOCore
+import NIOHTTP1
+
+/// A real `memgraph serve` on loopback, against the test cluster, shared by the tests of this
+/// process. It runs under `setpriv --pdeathsig TERM`, so it stops when the test process ends.
+final class TestServer: Sendable {
+    /// The HS256 secret the server checks user tokens with (test only).
+    static let jwtSecret = "memgraph-tests-secret-0123456789abcdef0123456789"
+    /// The body limit the server is started with: small, so that a 413 is cheap to provoke.
+    static let bodyLimit = 1 << 20
+
+    let url: String
+    let serviceKey: String
+    let process: Process
+    let client: HTTPClient
+
+    private init(url: String, serviceKey: String, process: Process) {
+        self.url = url
+        self.serviceKey = serviceKey
+        self.process = process
+        client = HTTPClient(eventLoopGroupProvider: .singleton)
+    }
+
+    private static let started = Task<TestServer, any Error> {
+        let keyRun = try await Memgraph.run(["keys", "create", "--name", "server-tests-\(UUID().uuidString.prefix(8))", "--json"])
+        guard keyRun.status == 0, case .string(let secret)? = try keyRun.json().objectValue?["secret"] else {
+            throw TestServerError("memgraph keys create failed: \(keyRun)")
+        }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-serve-\(UUID().uuidString).log")
+        try Data().write(to: log)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--pdeathsig", "TERM", "--", Memgraph.binary.path, "serve", "--port", "0"]
+        process.currentDirectoryURL = Memgraph.root
+        process.environment = ProcessInfo.processInfo.environment.merging([
+            "MEMGRAPH_JWT_SECRET": jwtSecret, "MEMGRAPH_MAX_BODY_BYTES": String(bodyLimit), "MEMGRAPH_LOG_LEVEL": "notice",
+        ]) { _, new in new }
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: log)
+        try process.run()
+        // The server prints "serving on http://127.0.0.1:PORT" once it listens.
+        for _ in 0..<600 {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
+                return TestServer(url: String(text[range]), serviceKey: secret, process: process)
+            }
+            guard process.isRunning else { throw TestServerError("memgraph serve exited: \(text)") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestServerError("memgraph serve did not start within 60 s")
+    }
+
+    static func shared() async throws -> TestServer { try await started.value }
+
+    /// A user token for `user`, signed with the server's secret.
+    static func token(for user: UserID, expiresIn seconds: Double = 600) async throws -> String {
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: jwtSecret), digestAlgorithm: .sha256)
+        return try await keys.sign(TestToken(sub: .init(value: user.rawValue), exp: .init(value: Date().addingTimeInterval(seconds))))
+    }
+
+    /// One request; the body is read whole.
+    func request(
+        _ method: HTTPMethod, _ path: String, token: String?, body: String? = nil, headers: [(String, String)] = []
+    ) async throws -> HTTPAnswer {
+        var request = HTTPClientRequest(url: url + path)
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await client.execute(request, timeout: .seconds(60))
+        let data = try await response.body.collect(upTo: 64 << 20)
+        return HTTPAnswer(status: Int(response.status.code), body: String(buffer: data), contentType: response.headers.first(name: "Content-Type"))
+    }
+}
+
+/// What the server answered.
+struct HTTPAnswer: CustomStringConvertible {
+    var status: Int
+    var body: String
+    var contentType: String?
+
+    func json() throws -> JSONValue { try JSONValue.parse(body) }
+
+    /// `error.code` of an error answer.
+    var errorCode: String? { (try? json())?.objectValue?["error"]?.objectValue?["code"]?.stringValue }
+    var errorPath: String? { (try? json())?.objectValue?["error"]?.objectValue?["path"]?.stringValue }
+
+    var description: String { "HTTP \(status): \(body.prefix(600))" }
+}
+
+struct TestToken: JWTPayload {
+    var sub: SubjectClaim
+    var exp: ExpirationClaim
+    func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+struct TestServerError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
