@@ -131,7 +131,12 @@ let package = Package(
         // `memgraph bench`: the figures' workloads, so that the CLI only parses and wires.
         .target(
             name: "Benchmarks",
-            dependencies: ["MemoryGraph", "Encoder", "Repositories"],
+            dependencies: [
+                "MemoryGraph", "Encoder", "Repositories", "Operations",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -183,7 +188,9 @@ let package = Package(
             name: "ServerTests",
             dependencies: [
                 "MemoryGraph",
+                "Operations",
                 "Repositories",
+                "Server",
                 "Sessions",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),

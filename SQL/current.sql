@@ -1286,6 +1286,22 @@ BEGIN
 END $$;
 
 --
+-- Name: api_keys; Type: TABLE; Schema: memory; Owner: -
+--
+
+CREATE TABLE memory.api_keys (
+    key_id uuid DEFAULT uuidv7() NOT NULL,
+    name text NOT NULL,
+    secret_hash bytea NOT NULL,
+    scope_user text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    revoked_at timestamp with time zone,
+    CONSTRAINT api_keys_name_check CHECK (((length(name) >= 1) AND (length(name) <= 100))),
+    CONSTRAINT api_keys_scope_user_check CHECK (((scope_user IS NULL) OR ((length(scope_user) >= 1) AND (length(scope_user) <= 255)))),
+    CONSTRAINT api_keys_secret_hash_check CHECK ((length(secret_hash) = 32))
+);
+
+--
 -- Name: applied_operations; Type: TABLE; Schema: memory; Owner: -
 --
 
@@ -1454,6 +1470,27 @@ CREATE TABLE memory.user_metadata (
     total_relationships integer DEFAULT 0 NOT NULL,
     metadata jsonb DEFAULT '{}'::jsonb NOT NULL
 );
+
+--
+-- Name: api_keys api_keys_name_key; Type: CONSTRAINT; Schema: memory; Owner: -
+--
+
+ALTER TABLE ONLY memory.api_keys
+    ADD CONSTRAINT api_keys_name_key UNIQUE (name);
+
+--
+-- Name: api_keys api_keys_pkey; Type: CONSTRAINT; Schema: memory; Owner: -
+--
+
+ALTER TABLE ONLY memory.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (key_id);
+
+--
+-- Name: api_keys api_keys_secret_hash_key; Type: CONSTRAINT; Schema: memory; Owner: -
+--
+
+ALTER TABLE ONLY memory.api_keys
+    ADD CONSTRAINT api_keys_secret_hash_key UNIQUE (secret_hash);
 
 --
 -- Name: applied_operations applied_operations_pkey; Type: CONSTRAINT; Schema: memory; Owner: -
@@ -2167,6 +2204,12 @@ REVOKE ALL ON FUNCTION memory.set_text_search_config(p_config regconfig) FROM PU
 --
 
 GRANT ALL ON FUNCTION memory.update_last_accessed() TO memgraph_app;
+
+--
+-- Name: TABLE api_keys; Type: ACL; Schema: memory; Owner: -
+--
+
+GRANT SELECT,INSERT,UPDATE ON TABLE memory.api_keys TO memgraph_app;
 
 --
 -- Name: TABLE applied_operations; Type: ACL; Schema: memory; Owner: -

@@ -210,7 +210,7 @@ public final class MemoryService: Sendable {
         else {
             throw MemoryGraphError(
                 code: .notFound,
-                message: "no path from \(from) to \(to) within \(maxDepth) edges; try a larger --max-depth or --direction both",
+                message: "no path from \(Documents.label(start)) to \(Documents.label(goal)) within \(maxDepth) edges; try a larger --max-depth or --direction both",
                 user: user)
         }
         return path

@@ -10,7 +10,7 @@ extension Memgraph {
                 Use a release build (swift build -c release) for figures worth quoting. The machine may be \
                 shared and noisy: compare ratios within one run.
                 """,
-            subcommands: [Encoder.self, Store.self, Pipeline.self, Recall.self]
+            subcommands: [Encoder.self, Store.self, Pipeline.self, Recall.self, Serve.self]
         )
     }
 }

@@ -15,7 +15,6 @@ struct Snapshot: Equatable, CustomStringConvertible {
     private static let tables: [(name: String, order: String)] = [
         ("memory.nodes", "node_id"), ("memory.relationships", "relationship_id"), ("memory.kv_store", "entity_key"),
         ("memory.user_metadata", "user_id"), ("memory.embeddings", "node_id, field, model"),
-        ("memory.embedding_jobs", "node_id, field"), ("memory.embedding_batches", "batch_id"),
         ("memory.applied_operations", "operation_id"),
     ]
 

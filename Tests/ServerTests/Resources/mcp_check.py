@@ -64,6 +64,11 @@ async def check(client):
     assert missing.is_error, "a lookup of a missing key should be a tool error"
     assert "no node has the key" in text_of(missing), text_of(missing)
 
+    # The user is the server's (--user, or the credential's): no argument can name another.
+    other = await client.call_tool("lookup", {"key": key, "user_id": "someone-else"})
+    seen["other_user_error"] = text_of(other)
+    assert other.is_error and "unknown field" in text_of(other), text_of(other)
+
     bad = await client.call_tool("recall", {"query": "x", "limit": 0})
     seen["bad_error"] = text_of(bad)
     assert bad.is_error and "limit" in text_of(bad), text_of(bad)

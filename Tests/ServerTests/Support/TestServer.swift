@@ -6,7 +6,8 @@ import NIOCore
 import NIOHTTP1
 
 /// A real `memgraph serve` on loopback, against the test cluster, shared by the tests of this
-/// process. It runs under `setpriv --pdeathsig TERM`, so it stops when the test process ends.
+/// process. Without its embedding worker: other suites store vectors of their own and count jobs,
+/// which a worker embedding every user's queue would change under them (writes here use wait=embedded). It runs under `setpriv --pdeathsig TERM`, so it stops when the test process ends.
 final class TestServer: Sendable {
     /// The HS256 secret the server checks user tokens with (test only).
     static let jwtSecret = "memgraph-tests-secret-0123456789abcdef0123456789"
@@ -34,7 +35,7 @@ final class TestServer: Sendable {
         try Data().write(to: log)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--pdeathsig", "TERM", "--", Memgraph.binary.path, "serve", "--port", "0"]
+        process.arguments = ["--pdeathsig", "TERM", "--", Memgraph.binary.path, "serve", "--port", "0", "--no-worker"]
         process.currentDirectoryURL = Memgraph.root
         process.environment = ProcessInfo.processInfo.environment.merging([
             "MEMGRAPH_JWT_SECRET": jwtSecret, "MEMGRAPH_MAX_BODY_BYTES": String(bodyLimit), "MEMGRAPH_LOG_LEVEL": "notice",

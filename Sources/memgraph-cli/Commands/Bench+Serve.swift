@@ -1,0 +1,62 @@
+import ArgumentParser
+import Benchmarks
+import Foundation
+import MemoryGraph
+import Repositories
+
+extension Memgraph.Bench {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "memgraph serve under concurrent clients over loopback, and MCP recall over stdio.",
+            discussion: """
+                Starts this binary's `memgraph serve --port 0` (with its embedding worker) against the \
+                configured database, makes a service key, and loads a user with --nodes conversation \
+                facts chained by led_to (imported with wait=embedded). Then --clients clients call it \
+                for --seconds, each picking remember with wait=embedded (15%), LOOKUP (35%), SEARCH with \
+                its query embedded (30%) or TRAVERSE DEPTH 2 (20%). It reports each operation's rate, \
+                p50/p95/p99 and errors, the server's peak resident memory (VmHWM), and the most Postgres \
+                connections the server held (sampled every 100 ms, against --pool-size). Last, it runs \
+                `memgraph mcp --user` and times --mcp-calls recall calls over stdio. The user and the key's \
+                rows are erased afterwards (the key is left, revoked: memgraph keys list).
+
+                targets: the issue's goals on a 2-core machine (0 errors, connections within the pool, \
+                LOOKUP p50 <= 1 ms, SEARCH p50 <= 10 ms, sync remember >= 150/s, RSS <= 300 MB, MCP \
+                recall p50 <= 15 ms).
+
+                Examples:
+                  swift build -c release --product memgraph && .build/release/memgraph bench serve
+                  memgraph bench serve --seconds 10 --nodes 500 --json
+                """)
+        @Option(help: "Concurrent clients.") var clients = 16
+        @Option(help: "Seconds of load.") var seconds = 60
+        @Option(help: "Memories of the measured user before the load.") var nodes = 2_000
+        @Option(help: "MCP recall calls timed over stdio.") var mcpCalls = 200
+        @Option(help: "The server's connection pool (POSTGRES_POOL_SIZE; default: the configured size).") var poolSize: Int?
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var connection: ConnectionOptions
+
+        func validate() throws {
+            guard (1...256).contains(clients) else { throw ValidationError("--clients must be from 1 to 256") }
+            guard (1...3600).contains(seconds) else { throw ValidationError("--seconds must be from 1 to 3600") }
+            guard (1...1_000_000).contains(nodes) else { throw ValidationError("--nodes must be from 1 to 1000000") }
+            guard (1...100_000).contains(mcpCalls) else { throw ValidationError("--mcp-calls must be from 1 to 100000") }
+        }
+
+        func run() async throws {
+            let configured = try connection.load()
+            var configuration = ServeBenchmark.Configuration(
+                binary: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(),
+                poolSize: poolSize ?? configured.poolSize)
+            configuration.clients = clients
+            configuration.duration = .seconds(seconds)
+            configuration.nodes = nodes
+            configuration.mcpCalls = mcpCalls
+            let settings = configuration
+            let report = try await CLI.withStore(connection) { store in
+                try await ServeBenchmark(configuration: settings, database: store.database, logger: CLI.logger)
+                    .run { CLI.note("memgraph: bench serve: \($0)") }
+            }
+            if output.json { CLI.printJSON(report) } else { print(BenchText.render(report)) }
+        }
+    }
+}
