@@ -11,7 +11,11 @@ extension HTTPAPI {
         sessions.post { request, context in
             let user = try authorized(context)
             var ttl: Duration?
-            if request.headers[.contentLength].flatMap(Int.init) ?? 1 > 0, case .object(let object) = try await body(request) {
+            let data = try await bodyData(request)
+            if !data.isEmpty {
+                guard case .object(let object) = try await body(data) else {
+                    throw Failure.invalidInput("expected nothing, or {\"idle_ttl_seconds\": N}", path: "$")
+                }
                 let fields = Fields(object: object, path: "$")
                 try fields.rejectUnknown(["idle_ttl_seconds"])
                 ttl = try fields.number("idle_ttl_seconds", in: 1...31_536_000).map { .milliseconds(Int64($0 * 1000)) }
@@ -34,20 +38,25 @@ extension HTTPAPI {
         }
         sessions.get(":session/memory/:key") { _, context in
             let (user, session) = try sessionOf(context)
-            let key = try context.parameters.require("key")
+            let key = try Self.parameter(context, "key")
             return Self.json(.ok, ["key": .string(key), "value": try await service.workingValue(user, session, key: key)])
         }
         sessions.put(":session/memory/:key") { request, context in
             let (user, session) = try sessionOf(context)
-            let key = try context.parameters.require("key")
+            let key = try Self.parameter(context, "key")
             let value = try await body(request)
-            let ttl = try Self.integer(request, "ttl").map { Duration.seconds($0) }
+            let ttl = try Self.integer(request, "ttl").map { seconds in
+                guard (1...31_536_000).contains(seconds) else {
+                    throw Failure.invalidInput("?ttl= takes 1 to 31536000 seconds", path: "ttl")
+                }
+                return Duration.seconds(seconds)
+            }
             try await service.setWorkingValue(user, session, key: key, value: value, ttl: ttl)
             return Self.json(.ok, ["key": .string(key), "value": value])
         }
         sessions.delete(":session/memory/:key") { _, context in
             let (user, session) = try sessionOf(context)
-            let key = try context.parameters.require("key")
+            let key = try Self.parameter(context, "key")
             try await service.deleteWorkingValue(user, session, key: key)
             return Self.json(.ok, ["deleted": true, "key": .string(key)])
         }
@@ -56,7 +65,7 @@ extension HTTPAPI {
     func sessionOf(_ context: ServerContext) throws -> (UserID, SessionID) {
         let user = try authorized(context)
         do {
-            return (user, try SessionID(try context.parameters.require("session")))
+            return (user, try SessionID(try Self.parameter(context, "session")))
         } catch {
             throw Failure(status: 404, code: "not_found", message: "no such session: \(error)")
         }

@@ -197,9 +197,8 @@ public struct HTTPAPI: Sendable {
     func path(_ request: Request, _ context: ServerContext) async throws -> Response {
         let user = try authorized(context)
         let query = request.uri.queryParameters
-        guard let from = query.get("from"), let to = query.get("to") else {
-            throw Failure.invalidInput("give both ends: ?from=KEY&to=KEY", path: "from")
-        }
+        guard let from = query.get("from") else { throw Failure.invalidInput("give both ends: ?from=KEY&to=KEY", path: "from") }
+        guard let to = query.get("to") else { throw Failure.invalidInput("give both ends: ?from=KEY&to=KEY", path: "to") }
         let direction = try query.get("direction").map { name in
             guard let direction = Direction(rawValue: name) else {
                 throw Failure.invalidInput("direction is out, in or both", path: "direction")
@@ -252,7 +251,7 @@ public struct HTTPAPI: Sendable {
 
     /// The path's user, once the caller may act for them (403 otherwise).
     func authorized(_ context: ServerContext) throws -> UserID {
-        let name = try context.parameters.require("user")
+        let name = try Self.parameter(context, "user")
         let user: UserID
         do {
             user = try UserID(name)
@@ -265,7 +264,16 @@ public struct HTTPAPI: Sendable {
     }
 
     func nodeReference(_ context: ServerContext) throws -> MemoryService.NodeReference {
-        .init(try context.parameters.require("node"))
+        .init(try Self.parameter(context, "node"))
+    }
+
+    /// A path parameter, percent-decoded (the router matches the raw path: `Sarah%20Chen` is `Sarah Chen`).
+    static func parameter(_ context: ServerContext, _ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else {
+            throw Failure.invalidInput("the path's \(name) is not valid percent-encoding", path: name)
+        }
+        return decoded
     }
 
     /// 404 when the user has nothing stored: a read of an unknown user is not an empty answer.
@@ -286,7 +294,10 @@ public struct HTTPAPI: Sendable {
     }
 
     func body(_ request: Request) async throws -> JSONValue {
-        let data = try await bodyData(request)
+        try await body(try await bodyData(request))
+    }
+
+    func body(_ data: Data) async throws -> JSONValue {
         guard !data.isEmpty else { throw Failure.invalidInput("the body is empty; send JSON", path: "$") }
         do {
             return try JSONValue.parse(bytes: Array(data))

@@ -29,8 +29,12 @@ struct FailureMiddleware: RouterMiddleware {
         case is NIOTooManyBytesError:
             return Failure(status: 413, code: "too_large", message: "the body is larger than \(bodyLimit) bytes (MEMGRAPH_MAX_BODY_BYTES)")
         case let error as HTTPError:
-            return Failure(status: Int(error.status.code), code: error.status == .notFound ? "not_found" : "http_\(error.status.code)",
-                           message: error.body ?? error.status.reasonPhrase)
+            let code = switch error.status.code {
+            case 404: "not_found"
+            case 400: "invalid_input"
+            default: "http_\(error.status.code)"
+            }
+            return Failure(status: Int(error.status.code), code: code, message: error.body ?? error.status.reasonPhrase)
         default:
             return Failure(error)
         }

@@ -84,7 +84,7 @@ struct MCPTools: Sendable {
             return Documents.forgotten(try await service.forget(user, .init(try fields.requiredString("key")), hard: hard), hard: hard)
         case "explore":
             try fields.rejectUnknown(["key", "depth"])
-            let depth = try fields.integer("depth", in: RemQuery.depthRange) ?? 1
+            let depth = try fields.integer("depth", in: 1...RemQuery.depthRange.upperBound) ?? 1
             return try await service.explore(user, .init(try fields.requiredString("key")), depth: depth).json
         default:
             throw Failure.invalidInput("unknown tool \(JSONValue.string(name).jsonText()); the tools are \(Self.definitions.map(\.name).joined(separator: ", "))")
