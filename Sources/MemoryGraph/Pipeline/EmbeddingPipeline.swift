@@ -73,21 +73,26 @@ public final class EmbeddingPipeline: Service, Sendable {
     /// claims back) or cancellation (claims return when their lease ends).
     public func run() async throws {
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                if self.configuration.listen {
-                    group.addTask { await self.listen() }
-                }
-                group.addTask { await self.reportPeriodically() }
-                await withTaskGroup(of: Void.self) { workers in
-                    for index in 0..<self.configuration.workers {
-                        workers.addTask { await self.work(id: "\(self.configuration.name)-\(index)") }
-                    }
-                }
-                self.logger.debug("embedding workers stopped; stopping the listener and the reporter")
-                group.cancelAll()
-            }
+            await self.runWorkers()
         } onGracefulShutdown: {
             self.stop()
+        }
+    }
+
+    /// The workers, the listener and the reporter, until ``stop()`` or cancellation.
+    private func runWorkers() async {
+        await withTaskGroup(of: Void.self) { group in
+            if self.configuration.listen {
+                group.addTask { await self.listen() }
+            }
+            group.addTask { await self.reportPeriodically() }
+            await withTaskGroup(of: Void.self) { workers in
+                for index in 0..<self.configuration.workers {
+                    workers.addTask { await self.work(id: "\(self.configuration.name)-\(index)") }
+                }
+            }
+            self.logger.debug("embedding workers stopped; stopping the listener and the reporter")
+            group.cancelAll()
         }
     }
 
@@ -102,10 +107,11 @@ public final class EmbeddingPipeline: Service, Sendable {
     }
 
     /// Runs until `isDrained` says the queue holds nothing more to do, then stops gracefully
-    /// (for `import --wait` and tests).
+    /// (for `import --wait` and tests). A graceful shutdown of the process does not stop it: the
+    /// caller is a request in flight, which a graceful shutdown lets finish; cancellation does.
     public func runUntilDrained(isDrained: @escaping @Sendable () async throws -> Bool) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await self.run() }
+            group.addTask { await self.runWorkers() }
             while try await !isDrained() {
                 try await Task.sleep(for: .milliseconds(100))
             }

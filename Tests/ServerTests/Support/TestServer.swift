@@ -31,11 +31,17 @@ final class TestServer: Sendable {
         guard keyRun.status == 0, case .string(let secret)? = try keyRun.json().objectValue?["secret"] else {
             throw TestServerError("memgraph keys create failed: \(keyRun)")
         }
+        let (url, process) = try await launch(["--no-worker"])
+        return TestServer(url: url, serviceKey: secret, process: process)
+    }
+
+    /// Starts `memgraph serve --port 0 extra…` and waits until it listens: its URL and process.
+    static func launch(_ extra: [String]) async throws -> (url: String, process: Process) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-serve-\(UUID().uuidString).log")
         try Data().write(to: log)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--pdeathsig", "TERM", "--", Memgraph.binary.path, "serve", "--port", "0", "--no-worker"]
+        process.arguments = ["--pdeathsig", "TERM", "--", Memgraph.binary.path, "serve", "--port", "0"] + extra
         process.currentDirectoryURL = Memgraph.root
         process.environment = ProcessInfo.processInfo.environment.merging([
             "MEMGRAPH_JWT_SECRET": jwtSecret, "MEMGRAPH_MAX_BODY_BYTES": String(bodyLimit), "MEMGRAPH_LOG_LEVEL": "notice",
@@ -47,12 +53,13 @@ final class TestServer: Sendable {
         // The server prints "serving on http://127.0.0.1:PORT" once it listens.
         for _ in 0..<600 {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            if let range = text.range(of: #"http://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
-                return TestServer(url: String(text[range]), serviceKey: secret, process: process)
+            if let range = text.range(of: #"https?://127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
+                return (String(text[range]), process)
             }
             guard process.isRunning else { throw TestServerError("memgraph serve exited: \(text)") }
             try await Task.sleep(for: .milliseconds(100))
         }
+        process.terminate()
         throw TestServerError("memgraph serve did not start within 60 s")
     }
 
