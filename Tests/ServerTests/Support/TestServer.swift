@@ -49,7 +49,7 @@ final class TestServer: Sendable {
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
+        try SpawnThread.shared.run { try process.run() }
         // The server prints "serving on http://127.0.0.1:PORT" once it listens.
         for _ in 0..<600 {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
