@@ -22,9 +22,9 @@ public enum Documents {
         return .object(object)
     }
 
-    /// A node with everything stored about it (`node get`).
-    public static func fullJSON(_ node: MemoryNode) -> JSONValue {
-        guard case .object(var object) = json(node) else { return .null }
+    /// A node with everything stored about it (`node get`; every query result, with its `score`).
+    public static func fullJSON(_ node: MemoryNode, score: Double? = nil) -> JSONValue {
+        guard case .object(var object) = json(node, score: score) else { return .null }
         object["content"] = .object(node.content)
         object["tags"] = .array(node.tags.map(JSONValue.string))
         object["metadata"] = .object(node.metadata)

@@ -41,10 +41,12 @@ public struct QueryResult: Sendable {
         }
     }
 
-    /// `{"query": canonical REM, "results": [...], "edges": [...] (TRAVERSE)}`. With `explain`, each
+    /// `{"query": canonical REM, "results": [...], "edges": [...] (TRAVERSE)}`. Each result is the
+    /// whole node, as `node get --json` prints it, with its `score`, so that a caller needs no second
+    /// call to read what it found. With `explain`, each
     /// RECALL result also has `"arms": {"vector": {"rank", "score"}, …}` for the arms that found it.
     public func json(explain: Bool = false) -> JSONValue {
-        var results = rows.map { Documents.json($0.node, score: $0.score) }
+        var results = rows.map { Documents.fullJSON($0.node, score: $0.score) }
         if explain, let evidence {
             for (index, arms) in evidence.enumerated() {
                 guard case .object(var fields) = results[index] else { continue }

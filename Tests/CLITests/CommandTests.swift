@@ -103,13 +103,27 @@ struct CommandTests {
 
     @Test("every command has --help with examples", arguments: [
         ["query"], ["import"], ["explore"], ["path"], ["shell"], ["stats"], ["cleanup"], ["node"], ["node", "get"],
-        ["node", "rm"], ["relate"], ["reindex"],
+        ["node", "rm"], ["relate"], ["reindex"], ["serve"], ["mcp"], ["keys"], ["token"], ["export"], ["erase"],
+        ["bench", "serve"], ["db", "url"],
     ])
     func help(_ command: [String]) async throws {
         let run = try await Memgraph.run(command + ["--help"])
         #expect(run.status == 0, "\(run)")
         #expect(run.stdout.contains("Examples:"), "\(run)")
         #expect(run.stdout.contains("memgraph \(command.joined(separator: " "))"), "\(run)")
+    }
+
+    @Test("db url masks the password unless --show-password (issue 27, item 6)")
+    func dbURLMasksThePassword() async throws {
+        let shown = try await Memgraph.run(["db", "url", "--show-password"])
+        #expect(shown.status == 0, "\(shown)")
+        let url = shown.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let password = try #require(url.split(separator: "@").first?.split(separator: ":").last.map(String.init))
+        #expect(password.count >= 16 && password != "***", "\(url)")
+        let masked = try await Memgraph.run(["db", "url"])
+        #expect(masked.status == 0, "\(masked)")
+        #expect(!masked.stdout.contains(password), "the password is printed")
+        #expect(masked.stdout.contains("postgres:***@127.0.0.1:"), "\(masked)")
     }
 
     @Test("completion scripts are generated", arguments: ["bash", "zsh", "fish"])

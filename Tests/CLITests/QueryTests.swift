@@ -28,6 +28,12 @@ struct QueryTests {
         #expect(results.first?["context_type"] == "domain_entity")
         #expect(results.first?["summary"]?.stringValue?.contains("Sarah Chen") == true)
         #expect(results.first?["node_id"]?.stringValue?.count == 36)
+        // The whole node, as node get --json prints it: no second call to read the entity (issue 27, item 12).
+        let node = try await Memgraph.run(["node", "get", "sarah-chen", "--user", user.rawValue, "--json"])
+        guard case .object(var expected) = try node.json() else { Issue.record("node get printed no object"); return }
+        expected["score"] = .number(1)
+        #expect(results.first == .object(expected), "\(run)")
+        #expect(results.first?["content"]?["entity_name"] == "Sarah Chen")
 
         let text = try await Memgraph.run(["query", "lookup sarah-chen", "--user", user.rawValue])
         #expect(text.status == 0, "\(text)")

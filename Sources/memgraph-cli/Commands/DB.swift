@@ -12,7 +12,7 @@ extension Memgraph {
                 Examples:
                   memgraph db start
                   memgraph db status --json
-                  psql "$(memgraph db url)"
+                  psql "$(memgraph db url --show-password)"
                   MEMGRAPH_HOME=/tmp/other memgraph db start   # a second cluster, on its own port
                 """,
             subcommands: [Start.self, Stop.self, Status.self, URLCommand.self]
@@ -84,15 +84,26 @@ extension Memgraph.DB {
 
     struct URLCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "url", abstract: "Print the cluster's superuser URL, for psql and administration.")
+            commandName: "url", abstract: "Print the cluster's superuser URL, its password masked unless --show-password.",
+            discussion: """
+                A URL on a command line is visible to every user of the machine (ps, /proc), and so is a \
+                password in it. The password is in MEMGRAPH_HOME/credentials.json (mode 600); for psql, \
+                prefer a password file: PGPASSFILE=FILE with the line 127.0.0.1:PORT:memgraph:postgres:PASSWORD.
+
+                Examples:
+                  memgraph db url                     # postgresql://postgres:***@127.0.0.1:…/memgraph
+                  psql "$(memgraph db url --show-password)"
+                """)
         @OptionGroup var home: HomeOptions
+        @Flag(name: .customLong("show-password"), help: "Print the password in the URL.")
+        var showPassword = false
 
         func run() async throws {
             let cluster = try home.cluster()
             guard let info = try cluster.connectionInfo() else {
                 throw RepositoriesError(.embeddedCluster, "no cluster in \(cluster.home.home.path) yet: run memgraph db start")
             }
-            print(info.superuserURL)
+            print(showPassword ? info.superuserURL : info.superuserURL.replacingOccurrences(of: ":\(info.superuserPassword)@", with: ":***@"))
         }
     }
 }

@@ -118,8 +118,9 @@ extension Memgraph {
                 usually mints them itself with the same secret (HS256); this command is for trying \
                 the API and for scripts.
 
-                Example:
-                  MEMGRAPH_JWT_SECRET=$(cat secret) memgraph token --user alice --ttl 3600
+                Examples:
+                  MEMGRAPH_JWT_SECRET_FILE=secret memgraph token --user alice --ttl 3600
+                  curl -H "Authorization: Bearer $(memgraph token --user alice)" localhost:8420/v1/users/alice/stats
                 """)
         @OptionGroup var user: UserOptions
         @Option(help: ArgumentHelp("Seconds the token is valid.", valueName: "seconds"))

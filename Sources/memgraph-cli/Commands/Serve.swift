@@ -96,6 +96,10 @@ extension Memgraph {
                 stores is searchable when the call returns. Errors come back as tool errors with the \
                 CLI's messages. Logs go to stderr; stdout carries the protocol only.
 
+                Examples:
+                  memgraph mcp --user alice
+                  MEMGRAPH_USER=alice MEMGRAPH_HOME=~/memgraph/.memgraph memgraph mcp
+
                 A desktop agent's config (Claude Desktop's mcpServers, for example):
                   {"memgraph": {"command": "/path/to/memgraph", "args": ["mcp", "--user", "me"],
                                 "env": {"MEMGRAPH_HOME": "/path/to/.memgraph"}}}
