@@ -108,11 +108,11 @@ public final class MemoryService: Sendable {
         case .search(let text, let contextTypes, let minSimilarity, let limit):
             let rows = try await embeddingStore().search(
                 user, text: text, contextTypes: contextTypes, minSimilarity: minSimilarity, limit: limit)
-            return QueryResult(query: query, rows: rows)
+            return try await countingPending(QueryResult(query: query, rows: rows), user)
         case .recall(let recall):
             let hits = try await embeddingStore().recall(user, recall)
-            return QueryResult(
-                query: query, rows: hits.map { ScoredNode(node: $0.node, score: $0.score) }, evidence: hits.map(\.arms))
+            return try await countingPending(QueryResult(
+                query: query, rows: hits.map { ScoredNode(node: $0.node, score: $0.score) }, evidence: hits.map(\.arms)), user)
         case .traverse(let key, let depth, let types, let direction):
             guard let start = try await store.lookup(user, key: key) else {
                 return QueryResult(query: query, rows: [], edges: [])
@@ -121,6 +121,21 @@ public final class MemoryService: Sendable {
             return QueryResult(
                 query: query, rows: graph.nodes.map { ScoredNode(node: $0.node, score: Double($0.depth)) }, edges: graph.edges)
         }
+    }
+
+    /// An empty answer by meaning says whether the user's memories are still waiting for their
+    /// vectors (one more round trip, on the empty path only).
+    private func countingPending(_ result: QueryResult, _ user: UserID) async throws -> QueryResult {
+        guard result.rows.isEmpty else { return result }
+        var result = result
+        let jobs = try await store.jobCounts(user)
+        result.pendingEmbeddings = (jobs["pending"] ?? 0) + (jobs["processing"] ?? 0)
+        return result
+    }
+
+    /// The embedding pipelines that reported within three sweeps of the default interval: alive.
+    public func livePipelines() async throws -> [PipelineStatus] {
+        try await store.pipelines().filter { $0.secondsSinceReport < 15 }
     }
 
     // MARK: - Nodes and relationships

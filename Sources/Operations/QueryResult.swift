@@ -11,6 +11,9 @@ public struct QueryResult: Sendable {
     public var edges: [Relationship]?
     /// RECALL only: where each arm placed each row (`--explain`).
     public var evidence: [[RecallArm: RecallHit.Evidence]]?
+    /// SEARCH and RECALL that found nothing: the user's fields still waiting to be embedded (0: none
+    /// or not counted). Nothing is near in meaning until they are.
+    public var pendingEmbeddings = 0
 
     public init(
         query: RemQuery, rows: [ScoredNode], edges: [Relationship]? = nil, evidence: [[RecallArm: RecallHit.Evidence]]? = nil
@@ -35,10 +38,15 @@ public struct QueryResult: Sendable {
         case .fuzzy(_, let threshold, _):
             return "no node is similar enough (THRESHOLD \(threshold)); try a lower THRESHOLD"
         case .search(_, _, let minSimilarity, _):
-            return "no node is near enough in meaning (MIN \(minSimilarity))"
+            return "no node is near enough in meaning (MIN \(minSimilarity))" + pendingNote
         case .recall:
-            return "no node matches in meaning, words, names or the graph"
+            return "no node matches in meaning, words, names or the graph" + pendingNote
         }
+    }
+
+    private var pendingNote: String {
+        guard pendingEmbeddings > 0 else { return "" }
+        return "; but \(pendingEmbeddings) field\(pendingEmbeddings == 1 ? " is" : "s are") waiting to be embedded: run memgraph worker (or memgraph serve), or import with --wait"
     }
 
     /// `{"query": canonical REM, "results": [...], "edges": [...] (TRAVERSE)}`. Each result is the
@@ -60,6 +68,7 @@ public struct QueryResult: Sendable {
             "query": .string(query.description),
             "results": .array(results),
         ]
+        if pendingEmbeddings > 0 { document["pending_embeddings"] = .number(Double(pendingEmbeddings)) }
         if let edges {
             let lookupKeys = Dictionary(
                 rows.compactMap { row in row.node.id.flatMap { id in row.node.lookupKey.map { (id, $0) } } },

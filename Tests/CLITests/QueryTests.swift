@@ -41,6 +41,19 @@ struct QueryTests {
         #expect(text.stdout.contains("1.00   sarah-chen  domain_entity"), "\(text)")
     }
 
+    @Test("SEARCH before anything is embedded says that the memories are waiting, and how to embed them (issue 27, item 11)")
+    func searchBeforeEmbedding() async throws {
+        let user = try await crmUser()  // no --wait; the tests run no worker on this database
+        let run = try await Memgraph.run(["query", #"SEARCH "who runs engineering at Acme""#, "--user", user.rawValue, "--json"])
+        #expect(run.status == 0, "\(run)")
+        let document = try run.json()
+        // Only if a pipeline of another test embedded this user's fields in the meantime are there results.
+        if try Self.results(run).isEmpty {
+            #expect((document["pending_embeddings"]?.doubleValue ?? 0) > 0, "\(run)")
+            #expect(run.stderr.contains("waiting to be embedded: run memgraph worker"), "\(run)")
+        }
+    }
+
     @Test("FUZZY with a typo finds the contact first")
     func fuzzy() async throws {
         let user = try await crmUser()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemoryGraph
+import Operations
 import Repositories
 
 extension Memgraph {
@@ -20,12 +21,11 @@ extension Memgraph {
         @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let (queue, pipelines, index) = try await CLI.withStore(connection) { store in
-                (try await store.queueStats(), try await store.pipelines(), try await store.searchIndexState())
+            let (queue, pipelines, alive, index) = try await CLI.withService(connection) { service in
+                (try await service.store.queueStats(), try await service.store.pipelines(), try await service.livePipelines(),
+                 try await service.store.searchIndexState())
             }
             let rebuildDue = SearchIndexPolicy().isDue(index)
-            // A pipeline is alive if it reported within three sweeps of the default interval.
-            let alive = pipelines.filter { $0.secondsSinceReport < 15 }
             func number(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
             if output.json {
                 CLI.printJSON([

@@ -67,8 +67,13 @@ extension Memgraph {
             let progress = Self.progressPrinter(total: graph.nodes.count + graph.relationships.count)
             let wait = wait
             if wait, !dryRun { _ = try CLI.makeEmbedder() }  // a missing model fails before anything is written
-            let report = try await CLI.withService(connection) { service in
-                try await service.importGraph(owner, graph, dryRun: dryRun, wait: wait, progress: progress)
+            let (report, workers) = try await CLI.withService(connection) { service in
+                let report = try await service.importGraph(owner, graph, dryRun: dryRun, wait: wait, progress: progress)
+                let queued = !wait && !dryRun && report.summary.embeddingsQueued > 0
+                return (report, queued ? try await service.livePipelines().reduce(0) { $0 + $1.workers } : nil)
+            }
+            if workers == 0 {
+                CLI.note("memgraph: no embedding worker is running: SEARCH will not find the \(report.summary.embeddingsQueued) queued field(s) until one does (memgraph worker, or memgraph serve), or import with --wait")
             }
             if progress != nil { CLI.note("") }
             if let vectors = report.rebuiltIndexVectors { CLI.note("memgraph: rebuilt the search index over \(vectors) vectors") }
