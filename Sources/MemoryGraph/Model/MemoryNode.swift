@@ -70,16 +70,48 @@ public struct MemoryNode: Sendable, Equatable, Codable {
         content["entity_name"]?.stringValue.flatMap(NodeKey.normalize)
     }
 
-    /// Checks what the database would also refuse, with a message that names the field.
+    /// The deepest nesting of `content` or `metadata` accepted: what is stored must read back, and
+    /// the JSON reader stops at 200 levels.
+    public static let maximumNestingDepth = 100
+    /// The default bound on the size of `content` and `metadata` together (their JSON text, about);
+    /// `MEMGRAPH_MAX_CONTENT_BYTES` changes it for a store.
+    public static let defaultMaximumContentBytes = 1 << 20
+
+    /// Checks what the database would also refuse, and the bounds on what a node may hold, with a
+    /// message that names the field.
+    /// - Parameter maximumContentBytes: the bound on `content` and `metadata` together.
     /// - Throws: `MemoryGraphError` (`.invalidInput`).
-    public func validate() throws {
+    public func validate(maximumContentBytes: Int = defaultMaximumContentBytes) throws {
         if let key {
             guard !key.isEmpty, key.utf8.count <= 255 else {
                 throw MemoryGraphError.invalidInput("key must be 1 to 255 bytes")
             }
+        } else if let derived = derivedKey, derived.utf8.count > 255 {
+            throw MemoryGraphError.invalidInput(
+                "entity_name gives the key a length of \(derived.utf8.count) bytes; the limit is 255: give the node a key")
         }
         if let summary, summary.utf8.count > Self.maximumSummaryBytes {
             throw MemoryGraphError.invalidInput("summary is longer than \(Self.maximumSummaryBytes) bytes")
+        }
+        for (field, text) in [("key", key), ("summary", summary)] where text?.utf8.contains(0) == true {
+            throw MemoryGraphError.invalidInput("\(field) holds a NUL character (\\u0000), which cannot be stored")
+        }
+        if tags.contains(where: { $0.utf8.contains(0) }) {
+            throw MemoryGraphError.invalidInput("tags hold a NUL character (\\u0000), which cannot be stored")
+        }
+        let contentShape = JSONValue.object(content).shape, metadataShape = JSONValue.object(metadata).shape
+        for (field, shape) in [("content", contentShape), ("metadata", metadataShape)] {
+            if shape.hasNUL {
+                throw MemoryGraphError.invalidInput("\(field) holds a NUL character (\\u0000), which cannot be stored")
+            }
+            if shape.depth > Self.maximumNestingDepth {
+                throw MemoryGraphError.invalidInput(
+                    "\(field) nests \(shape.depth) levels deep; the limit is \(Self.maximumNestingDepth)")
+            }
+        }
+        if contentShape.bytes + metadataShape.bytes > maximumContentBytes {
+            throw MemoryGraphError.invalidInput(
+                "content and metadata are about \(contentShape.bytes + metadataShape.bytes) bytes; the limit is \(maximumContentBytes) (MEMGRAPH_MAX_CONTENT_BYTES)")
         }
         guard (0...1).contains(baseRelevance) else {
             throw MemoryGraphError.invalidInput("base_relevance must be between 0 and 1")

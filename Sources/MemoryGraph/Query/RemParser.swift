@@ -98,7 +98,13 @@ public struct RemParser: Sendable {
             try clauses(of: verb, afterBareText: false)
             return .lookup(key: key)
         case .fuzzy:
+            let start = try peek()
             let (text, bare) = try self.text(after: verb)
+            guard text.count <= RemQuery.maximumFuzzyTextCharacters else {
+                throw RemSyntaxError(
+                    column: start.column, expected: "FUZZY text of at most \(RemQuery.maximumFuzzyTextCharacters) characters",
+                    found: "\(text.count) characters", hint: "FUZZY matches names and short phrases; SEARCH or RECALL take longer text")
+            }
             let found = try clauses(of: verb, afterBareText: bare)
             return .fuzzy(text: text, threshold: found.threshold, limit: found.limit)
         case .search:
@@ -202,7 +208,7 @@ public struct RemParser: Sendable {
             seen[clause] = token.column
             previousList = nil
             switch clause {
-            case .threshold: found.threshold = try score(after: clause, hint: textHint)
+            case .threshold: found.threshold = try score(after: clause, in: RemQuery.fuzzyThresholdRange, hint: textHint)
             case .min: found.minSimilarity = try score(after: clause, hint: textHint)
             case .limit: found.limit = try integer(after: clause, in: RemQuery.limitRange, hint: textHint)
             case .depth: found.depth = try integer(after: clause, in: RemQuery.depthRange, hint: textHint)
@@ -241,11 +247,13 @@ public struct RemParser: Sendable {
     // MARK: Arguments
 
     /// A decimal number within 0…1 (digits with an optional fraction and exponent; no sign, inf or nan).
-    private mutating func score(after clause: Clause, hint: String?) throws(RemSyntaxError) -> Double {
+    private mutating func score(
+        after clause: Clause, in range: ClosedRange<Double> = RemQuery.scoreRange, hint: String?
+    ) throws(RemSyntaxError) -> Double {
         let token = try next()
-        let range = RemQuery.scoreRange
         guard case .word(let word) = token.kind, Self.isDecimal(word), let value = Double(word), range.contains(value) else {
-            throw Self.fail(token, expected: "a number from 0 to 1 after \(clause.rawValue)", hint: hint)
+            let bounds = range == RemQuery.scoreRange ? "0 to 1" : "\(range.lowerBound) to \(Int(range.upperBound))"
+            throw Self.fail(token, expected: "a number from \(bounds) after \(clause.rawValue)", hint: hint)
         }
         return value
     }

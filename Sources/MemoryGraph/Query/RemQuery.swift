@@ -41,6 +41,17 @@ public enum RemQuery: Sendable, Equatable {
     public static let scoreRange = 0.0...1.0
     /// The longest key LOOKUP and TRAVERSE accept, in bytes of UTF-8 (as ``MemoryNode/validate()``).
     public static let maximumKeyBytes = 255
+    /// `limit` within ``limitRange`` (0 stays 0: nothing asked, nothing returned), so that the Swift
+    /// API cannot ask for more rows than REM can, nor overflow what is computed from it.
+    public static func clampedLimit(_ limit: Int) -> Int {
+        limit <= 0 ? 0 : min(limit, limitRange.upperBound)
+    }
+
+    /// FUZZY's THRESHOLD: below 0.1 nearly every summary of the user is similar enough, and FUZZY
+    /// would score them all.
+    public static let fuzzyThresholdRange = 0.1...1.0
+    /// The longest FUZZY text, in characters: trigram matching is for names and short phrases.
+    public static let maximumFuzzyTextCharacters = 200
 
     /// Parses REM text.
     ///

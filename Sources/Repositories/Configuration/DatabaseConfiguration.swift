@@ -50,12 +50,18 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     /// default `english`; `simple` for text that is not English). Changing it rebuilds every node's
     /// document once, at the next start-up.
     public var textSearchConfig: String
+    /// The bound on a node's content and metadata together (`MEMGRAPH_MAX_CONTENT_BYTES`, default 1 MiB).
+    public var maximumContentBytes: Int
 
-    public init(target: Target, poolSize: Int = 20, connectTimeout: Duration = .seconds(2), textSearchConfig: String = "english") {
+    public init(
+        target: Target, poolSize: Int = 20, connectTimeout: Duration = .seconds(2), textSearchConfig: String = "english",
+        maximumContentBytes: Int = MemoryNode.defaultMaximumContentBytes
+    ) {
         self.target = target
         self.poolSize = poolSize
         self.connectTimeout = connectTimeout
         self.textSearchConfig = textSearchConfig
+        self.maximumContentBytes = maximumContentBytes
     }
 
     /// Reads the configuration from ``Settings``.
@@ -109,7 +115,9 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         guard textSearch.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil else {
             throw RepositoriesError(.configuration, "MEMGRAPH_TEXT_SEARCH_CONFIG must name a text search configuration, such as english or simple")
         }
-        return DatabaseConfiguration(target: target, poolSize: poolSize, connectTimeout: .seconds(timeout), textSearchConfig: textSearch)
+        return DatabaseConfiguration(
+            target: target, poolSize: poolSize, connectTimeout: .seconds(timeout), textSearchConfig: textSearch,
+            maximumContentBytes: try integer(settings, "MEMGRAPH_MAX_CONTENT_BYTES", range: 1_024...(256 << 20)))
     }
 
     /// Parses `postgres://user:password@host:port/database?sslmode=…`.

@@ -14,9 +14,17 @@ extension MemoryStore {
     /// `limit`-th key score, the least a summary needs to reach the top (schema 6).
     /// - Throws: `RepositoriesError` (`.invalidInput` for a threshold outside 0…1).
     public func fuzzy(_ user: UserID, text: String, threshold: Double = 0.3, limit: Int = 10) async throws -> [ScoredNode] {
-        guard (0...1).contains(threshold) else {
-            throw RepositoriesError(.invalidInput, "threshold must be between 0 and 1", operation: "fuzzy", user: user.rawValue)
+        guard RemQuery.fuzzyThresholdRange.contains(threshold) else {
+            throw RepositoriesError(
+                .invalidInput, "threshold must be from \(RemQuery.fuzzyThresholdRange.lowerBound) to 1 (lower matches nearly everything)",
+                operation: "fuzzy", user: user.rawValue)
         }
+        guard text.count <= RemQuery.maximumFuzzyTextCharacters else {
+            throw RepositoriesError(
+                .invalidInput, "FUZZY text is at most \(RemQuery.maximumFuzzyTextCharacters) characters; SEARCH or RECALL take longer text",
+                operation: "fuzzy", user: user.rawValue)
+        }
+        let limit = RemQuery.clampedLimit(limit)
         return try await scoredNodes(
             Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit), operation: "fuzzy", user: user
         ) { try await Self.fuzzyNodes($0, text: text, limit: limit) }

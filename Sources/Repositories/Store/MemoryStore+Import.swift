@@ -39,6 +39,17 @@ extension MemoryStore {
         _ user: UserID, _ graph: FixtureSet, dryRun: Bool = false, batchSize: Int = importBatchSize,
         progress: (@Sendable (ImportProgress) -> Void)? = nil
     ) async throws -> ImportSummary {
+        // The fixture reader checked every node against the default bounds; a store configured with
+        // another content bound checks again (before any write).
+        if database.configuration.maximumContentBytes != MemoryNode.defaultMaximumContentBytes {
+            for node in graph.nodes {
+                do {
+                    try node.node.validate(maximumContentBytes: database.configuration.maximumContentBytes)
+                } catch let error as MemoryGraphError {
+                    throw RepositoriesError(.invalidInput, "\(node.location): \(error.message); nothing was imported", operation: "import", user: user.rawValue)
+                }
+            }
+        }
         let rows = graph.nodes.count + graph.relationships.count
         let summary = try await database.withUser(user, operation: "import", settings: Self.bulkWriteSettings(rows: rows)) { connection in
             try await importGraph(user, graph, dryRun: dryRun, batchSize: batchSize, progress: progress, on: connection)

@@ -48,7 +48,7 @@ extension MemoryStore {
     /// by inserts alone vary more: 0.9325, 0.993, 0.9855 and 0.991 at 400 in four runs).
     /// `memory.search_nodes` widens the candidates for a user with a small share (schema 10).
     public static func searchBreadth(limit: Int) -> (candidates: Int, efSearch: Int) {
-        let candidates = max(limit * 4, 40)
+        let candidates = max(RemQuery.clampedLimit(limit) * 4, 40)
         return (candidates, min(1000, max(400, candidates * 4)))
     }
 
@@ -57,12 +57,13 @@ extension MemoryStore {
         user: UserID, model: EmbeddingModels.Model, vector: PGVector, types: [String]?, minSimilarity: Double, limit: Int,
         efSearch: Int? = nil
     ) -> PostgresQuery {
-        let breadth = searchBreadth(limit: max(0, limit))
+        let limit = RemQuery.clampedLimit(limit)
+        let breadth = searchBreadth(limit: limit)
         let efSearch = min(1000, max(1, efSearch ?? breadth.efSearch))
         return """
             SELECT * FROM memory.search_nodes(
                 \(user.rawValue), \(model.name), \(vector), \(types)::text[], \(minSimilarity)::float8,
-                \(breadth.candidates)::int4, \(max(0, limit))::int4, \(efSearch)::int4, \(exactSearchLimit)::int4)
+                \(breadth.candidates)::int4, \(limit)::int4, \(efSearch)::int4, \(exactSearchLimit)::int4)
             """
     }
 

@@ -159,7 +159,7 @@ public struct MemoryStore: Sendable {
     func validate(_ batch: [MemoryNode], user: UserID) throws {
         for (index, node) in batch.enumerated() {
             do {
-                try node.validate()
+                try node.validate(maximumContentBytes: database.configuration.maximumContentBytes)
             } catch let error as MemoryGraphError {
                 let position = batch.count > 1 ? "node \(index + 1): " : ""
                 throw RepositoriesError(.invalidInput, position + error.message, operation: "remember", user: user.rawValue)

@@ -41,16 +41,20 @@ struct RemParserErrorTests {
         Case(#"LOOKUP "a\qb""#, 10, #"expected one of the escapes \", \\, \n or \t, found "\q""#),
         Case(#"LOOKUP sarah"chen""#, 13, "expected whitespace before a quote"),
         // Numbers
-        Case("FUZZY sara THRESHOLD abc", 22, #"expected a number from 0 to 1 after THRESHOLD, found "abc""#),
+        // Issue 27, item 9: THRESHOLD has a floor (0 scores every summary), FUZZY text a length cap.
+        Case("FUZZY sara THRESHOLD 0", 22, "a number from 0.1 to 1 after THRESHOLD"),
+        Case("FUZZY sara THRESHOLD 0.05", 22, "a number from 0.1 to 1 after THRESHOLD"),
+        Case("FUZZY " + String(repeating: "sara ", count: 41), 7, "FUZZY text of at most 200 characters, found 204 characters"),
+        Case("FUZZY sara THRESHOLD abc", 22, #"expected a number from 0.1 to 1 after THRESHOLD, found "abc""#),
         Case("FUZZY sara THRESHOLD 1.5", 22, #"found "1.5""#),
-        Case("FUZZY sara THRESHOLD -0.1", 22, "a number from 0 to 1"),
-        Case("FUZZY sara THRESHOLD nan", 22, "a number from 0 to 1"),
-        Case("FUZZY sara THRESHOLD inf", 22, "a number from 0 to 1"),
-        Case("FUZZY sara THRESHOLD 0x1", 22, "a number from 0 to 1"),
-        Case("FUZZY sara THRESHOLD .", 22, "a number from 0 to 1"),
-        Case("FUZZY sara THRESHOLD 1e", 22, "a number from 0 to 1"),
-        Case("FUZZY sara THRESHOLD \"0.5\"", 22, "a number from 0 to 1"),
-        Case("FUZZY sara THRESHOLD", 21, "a number from 0 to 1 after THRESHOLD, found end of query"),
+        Case("FUZZY sara THRESHOLD -0.1", 22, "a number from 0.1 to 1"),
+        Case("FUZZY sara THRESHOLD nan", 22, "a number from 0.1 to 1"),
+        Case("FUZZY sara THRESHOLD inf", 22, "a number from 0.1 to 1"),
+        Case("FUZZY sara THRESHOLD 0x1", 22, "a number from 0.1 to 1"),
+        Case("FUZZY sara THRESHOLD .", 22, "a number from 0.1 to 1"),
+        Case("FUZZY sara THRESHOLD 1e", 22, "a number from 0.1 to 1"),
+        Case("FUZZY sara THRESHOLD \"0.5\"", 22, "a number from 0.1 to 1"),
+        Case("FUZZY sara THRESHOLD", 21, "a number from 0.1 to 1 after THRESHOLD, found end of query"),
         Case("SEARCH x MIN 2", 14, "a number from 0 to 1 after MIN"),
         Case("FUZZY x LIMIT 0", 15, #"expected a whole number from 1 to 1000 after LIMIT, found "0""#),
         Case("FUZZY x LIMIT 1001", 15, "from 1 to 1000"),
@@ -97,7 +101,7 @@ struct RemParserErrorTests {
     func memoryGraphError() throws {
         let error = try #require(throws: MemoryGraphError.self) { try RemQuery.parse("FUZZY sara THRESHOLD abc") }
         #expect(error.code == .parse)
-        #expect(error.description == #"column 22: expected a number from 0 to 1 after THRESHOLD, found "abc""#)
+        #expect(error.description == #"column 22: expected a number from 0.1 to 1 after THRESHOLD, found "abc""#)
     }
 
     @Test("whole messages read as documented", arguments: [

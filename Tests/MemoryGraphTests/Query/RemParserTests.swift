@@ -67,7 +67,7 @@ struct RemParserTests {
 
     @Test("numbers", arguments: [("0", 0.0), ("1", 1.0), ("0.5", 0.5), (".5", 0.5), ("1.", 1.0), ("1.000", 1.0), ("5e-1", 0.5)])
     func numbers(text: String, value: Double) throws {
-        #expect(try RemQuery.parse("FUZZY x THRESHOLD \(text)") == .fuzzy(text: "x", threshold: value, limit: 10))
+        #expect(try RemQuery.parse("SEARCH x MIN \(text)") == .search(text: "x", contextTypes: [], minSimilarity: value, limit: 10))
     }
 
     // MARK: Quoting

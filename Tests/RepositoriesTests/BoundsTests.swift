@@ -1,0 +1,71 @@
+import Foundation
+import MemoryGraph
+import Repositories
+import Testing
+
+/// Issue 27, items 8 and 9: what a node may hold and what a query may ask are bounded, with a
+/// clear error and nothing written.
+@Suite("Bounds on input and work", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(3)))
+struct BoundsTests {
+    /// Expects `remember` to refuse `node` with `words` in the message, and the user to hold nothing.
+    func expectRefused(_ node: MemoryNode, _ words: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser("bounds")
+        do {
+            try await store.remember(user, node)
+            Issue.record("remember accepted it", sourceLocation: sourceLocation)
+        } catch let error as RepositoriesError {
+            #expect(error.code == .invalidInput, "\(error)", sourceLocation: sourceLocation)
+            #expect(error.message.contains(words), "\(error)", sourceLocation: sourceLocation)
+        }
+        #expect(try await store.stats(user).totalNodes == 0, sourceLocation: sourceLocation)
+    }
+
+    static func nested(_ depth: Int) -> JSONValue {
+        (0..<depth).reduce(JSONValue.string("bottom")) { inner, _ in .object(["x": inner]) }
+    }
+
+    @Test("a NUL character anywhere in a node is invalid input")
+    func nulCharacters() async throws {
+        try await expectRefused(MemoryNode(contextType: .conversationFact, summary: "a\u{0}b"), "NUL")
+        try await expectRefused(MemoryNode(contextType: .conversationFact, summary: "x", content: ["note": "a\u{0}b"]), "NUL")
+        try await expectRefused(MemoryNode(contextType: .conversationFact, summary: "x", metadata: ["a\u{0}": 1]), "NUL")
+        try await expectRefused(MemoryNode(contextType: .conversationFact, summary: "x", tags: ["t\u{0}"]), "NUL")
+    }
+
+    @Test("content nested deeper than 100 levels is refused; 100 levels store and read back")
+    func nesting() async throws {
+        try await expectRefused(MemoryNode(contextType: .conversationFact, summary: "deep", content: ["a": Self.nested(250)]), "nests")
+        let store = try await TestDatabase.store()
+        let user = freshUser("bounds")
+        let stored = try await store.remember(user, MemoryNode(
+            key: "deep", contextType: .conversationFact, summary: "deep", content: ["a": Self.nested(99)]))
+        let node = try await store.node(user, id: stored.nodeID)
+        #expect(node?.content["a"] == Self.nested(99))
+    }
+
+    @Test("content and metadata over the size bound are refused")
+    func size() async throws {
+        let big = String(repeating: "x", count: MemoryNode.defaultMaximumContentBytes)
+        try await expectRefused(MemoryNode(contextType: .conversationFact, summary: "big", content: ["text": .string(big)]), "the limit is")
+    }
+
+    @Test("a key derived from a long entity_name is refused with a remedy")
+    func derivedKeyLength() async throws {
+        let name = String(repeating: "Alexander ", count: 40)
+        try await expectRefused(entity("crm", "A-1", name: name), "give the node a key")
+    }
+
+    @Test("FUZZY refuses THRESHOLD 0 and long text; limits are clamped, never overflow")
+    func queryBounds() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser("bounds")
+        try await store.remember(user, MemoryNode(key: "n0", contextType: .toolOutput, summary: "zero"))
+        await #expect(throws: RepositoriesError.self) { try await store.fuzzy(user, text: "zero", threshold: 0) }
+        await #expect(throws: RepositoriesError.self) {
+            try await store.fuzzy(user, text: String(repeating: "zero ", count: 50))
+        }
+        #expect(try await store.fuzzy(user, text: "zero", limit: .max).count == 1)
+        #expect(try await store.search(user, vector: unitVector(seed: 1), limit: .max).count <= RemQuery.limitRange.upperBound)
+    }
+}
