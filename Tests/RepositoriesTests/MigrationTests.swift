@@ -151,6 +151,27 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("an app role that row-level security does not bind is refused at start-up, unless allowed (issue 27, item 4)")
+    func appRoleThatBypassesRLS() async throws {
+        try await TestDatabase.withScratch { _, configuration in
+            var strict = configuration
+            strict.allowRLSBypass = false
+            do {
+                _ = try await Database.prepare(strict, logger: TestDatabase.logger)
+                Issue.record("started with a superuser app role")
+            } catch let error as RepositoriesError {
+                #expect(error.code == .configuration, "\(error)")
+                #expect(error.message.contains("is a superuser and has BYPASSRLS"), "\(error)")
+                #expect(error.message.contains("row-level security does not bind it"), "\(error)")
+                #expect(error.message.contains("--allow-rls-bypass"), "\(error)")
+            }
+            // Allowed: it goes on (with a warning in the log).
+            _ = try await Database.prepare(configuration, logger: TestDatabase.logger)
+        }
+        // The embedded cluster's app role owns nothing and bypasses nothing: no refusal.
+        _ = try await TestDatabase.database()
+    }
+
     @Test("a wrong password gives a one-line error naming the user")
     func badPassword() async throws {
         var server = try TestDatabase.superuser()

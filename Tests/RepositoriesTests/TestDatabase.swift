@@ -80,7 +80,9 @@ enum TestDatabase {
         }
         var server = try superuser()
         server.database = name
-        return (name, DatabaseConfiguration(target: .external(app: server, admin: nil), poolSize: 4, connectTimeout: .seconds(20)))
+        // The app connects as the superuser here (the scratch tests are about the schema): allowed, with a warning.
+        return (name, DatabaseConfiguration(
+            target: .external(app: server, admin: nil), poolSize: 4, connectTimeout: .seconds(20), allowRLSBypass: true))
     }
 
     /// Runs `body` on a new scratch database (``scratchDatabase()``), and drops that database

@@ -88,13 +88,13 @@ struct WorkerProcessTests {
             try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
                 let store = MemoryStore(database: database)
                 let user = freshUser()
-                var worker = try WorkerProcess(environment: ["DATABASE_URL": url])
+                var worker = try WorkerProcess(environment: ["DATABASE_URL": url, "MEMGRAPH_ALLOW_RLS_BYPASS": "true"])
                 for round in 0..<20 {
                     _ = try await store.remember(user, facts(100, prefix: "load \(round)"))
                     if round % 6 == 5 {  // rounds 5, 11, 17
                         try await Task.sleep(for: .milliseconds(300))
                         worker.kill()
-                        worker = try WorkerProcess(environment: ["DATABASE_URL": url])
+                        worker = try WorkerProcess(environment: ["DATABASE_URL": url, "MEMGRAPH_ALLOW_RLS_BYPASS": "true"])
                     }
                 }
                 try await waitForDrain(store)

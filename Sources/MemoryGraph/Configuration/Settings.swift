@@ -58,6 +58,7 @@ public struct Settings: Sendable, Equatable {
         .init("MEMGRAPH_SESSION_RETRY_AFTER", "2", nil, "seconds writes queue without trying Postgres after it was unreachable"),
         .init("MEMGRAPH_SESSION_TTL", "86400", nil, "seconds of inactivity before a session expires"),
         .init("MEMGRAPH_SESSION_CACHE_SIZE", "1000", nil, "memories loaded into a session's cache at start"),
+        .init("MEMGRAPH_ALLOW_RLS_BYPASS", "false", nil, "go on, with a warning, when the app role bypasses row-level security"),
         .init("MEMGRAPH_MAX_CONTENT_BYTES", "1048576", nil, "largest content and metadata of one node together, in bytes of JSON"),
         .init("MEMGRAPH_JWT_SECRET", nil, "unset (user tokens refused)", "the HS256 secret user tokens are signed with (32 bytes or more)", secret: true),
         .init("MEMGRAPH_JWT_SECRET_FILE", nil, "unset", "a file holding that secret (instead of MEMGRAPH_JWT_SECRET)"),

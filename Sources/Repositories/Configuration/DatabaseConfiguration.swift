@@ -52,11 +52,14 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     public var textSearchConfig: String
     /// The bound on a node's content and metadata together (`MEMGRAPH_MAX_CONTENT_BYTES`, default 1 MiB).
     public var maximumContentBytes: Int
+    /// Go on, with a warning, when the app role bypasses row-level security (`MEMGRAPH_ALLOW_RLS_BYPASS`).
+    public var allowRLSBypass: Bool
 
     public init(
         target: Target, poolSize: Int = 20, connectTimeout: Duration = .seconds(2), textSearchConfig: String = "english",
-        maximumContentBytes: Int = MemoryNode.defaultMaximumContentBytes
+        maximumContentBytes: Int = MemoryNode.defaultMaximumContentBytes, allowRLSBypass: Bool = false
     ) {
+        self.allowRLSBypass = allowRLSBypass
         self.target = target
         self.poolSize = poolSize
         self.connectTimeout = connectTimeout
@@ -117,7 +120,8 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         }
         return DatabaseConfiguration(
             target: target, poolSize: poolSize, connectTimeout: .seconds(timeout), textSearchConfig: textSearch,
-            maximumContentBytes: try integer(settings, "MEMGRAPH_MAX_CONTENT_BYTES", range: 1_024...(256 << 20)))
+            maximumContentBytes: try integer(settings, "MEMGRAPH_MAX_CONTENT_BYTES", range: 1_024...(256 << 20)),
+            allowRLSBypass: try boolean(settings, "MEMGRAPH_ALLOW_RLS_BYPASS"))
     }
 
     /// Parses `postgres://user:password@host:port/database?sslmode=…`.
@@ -166,6 +170,14 @@ public struct DatabaseConfiguration: Sendable, Equatable {
                 .configuration, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return number
+    }
+
+    private static func boolean(_ settings: [String: String], _ name: String) throws -> Bool {
+        switch setting(settings, name).lowercased() {
+        case "", "0", "false", "no", "off": return false
+        case "1", "true", "yes", "on": return true
+        default: throw RepositoriesError(.configuration, "\(name) must be true or false")
+        }
     }
 
     private static func tlsMode(_ text: String) throws -> TLSMode {

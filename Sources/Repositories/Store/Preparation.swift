@@ -23,6 +23,47 @@ enum Preparation {
     private static let repairable: Set<String> = ["3D000", "28P01", "28000", "42P01", "3F000", "42501", "42883"]
 
     static func run(endpoints: Endpoints, configuration: DatabaseConfiguration, logger: Logger) async throws -> Result {
+        let result = try await prepare(endpoints: endpoints, configuration: configuration, logger: logger)
+        try await checkRowLevelSecurityBinds(endpoints.app, allowBypass: configuration.allowRLSBypass,
+                                             timeout: endpoints.connectTimeout, logger: logger)
+        return result
+    }
+
+    /// Refuses an app role that row-level security does not bind: a superuser, a role with BYPASSRLS,
+    /// or the owner of memory tables (policies are not forced: see docs/schema.md). With
+    /// `allowBypass`, warns and goes on.
+    /// - Throws: `RepositoriesError` (`.configuration`) naming the role, why, and how to set one up.
+    static func checkRowLevelSecurityBinds(
+        _ app: DatabaseConfiguration.Server, allowBypass: Bool, timeout: Duration, logger: Logger
+    ) async throws {
+        let reasons = try await app.withConnection(timeout: timeout, logger: logger) { connection in
+            var reasons: [String] = []
+            let rows = try await connection.query(
+                """
+                SELECT r.rolsuper, r.rolbypassrls,
+                       (SELECT count(*) FROM pg_tables t WHERE t.schemaname = 'memory' AND t.tableowner = current_user)::int8
+                FROM pg_roles r WHERE r.rolname = current_user
+                """, logger: logger)
+            for try await (superuser, bypass, owned) in rows.decode((Bool, Bool, Int).self) {
+                if superuser { reasons.append("is a superuser") }
+                if bypass { reasons.append("has BYPASSRLS") }
+                if owned > 0 { reasons.append("owns \(owned) memory table\(owned == 1 ? "" : "s")") }
+            }
+            return reasons
+        }
+        guard !reasons.isEmpty else { return }
+        let role = app.username
+        let why = "the app role \(role) \(reasons.joined(separator: " and ")), so row-level security does not bind it and a missed user_id filter would expose other users' memories"
+        if allowBypass {
+            logger.warning("\(why); going on because of --allow-rls-bypass (MEMGRAPH_ALLOW_RLS_BYPASS)")
+            return
+        }
+        throw RepositoriesError(
+            .configuration,
+            "\(why). Connect as a role that owns nothing and is neither superuser nor BYPASSRLS (CREATE ROLE app LOGIN PASSWORD '…' IN ROLE memgraph_app), give the schema owner in MEMGRAPH_ADMIN_URL, or pass --allow-rls-bypass (MEMGRAPH_ALLOW_RLS_BYPASS=true) to go on with a warning")
+    }
+
+    private static func prepare(endpoints: Endpoints, configuration: DatabaseConfiguration, logger: Logger) async throws -> Result {
         let migrator = try Migrator()
         var applied: [Int] = []
         do {

@@ -19,8 +19,12 @@ struct ConnectionOptions: ParsableArguments {
         "A config file, JSON or flat YAML (else MEMGRAPH_CONFIG; else MEMGRAPH_HOME/config.json).", valueName: "file"))
     var config: String?
 
+    @Flag(name: .customLong("allow-rls-bypass"), help: "Go on, with a warning, when the app role is a superuser, has BYPASSRLS or owns the tables (row-level security then does not bind it).")
+    var allowRLSBypass = false
+
     var flags: [String: String] {
         var flags: [String: String] = [:]
+        if allowRLSBypass { flags["MEMGRAPH_ALLOW_RLS_BYPASS"] = "true" }
         flags["DATABASE_URL"] = databaseURL
         flags["MEMGRAPH_HOME"] = home
         flags["MEMGRAPH_CONFIG"] = config
