@@ -369,6 +369,21 @@ BEGIN
 END $$;
 
 --
+-- Name: ensure_kv_store(); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.ensure_kv_store() RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'memory'
+    AS $$
+BEGIN
+    IF EXISTS (SELECT FROM memory.kv_store_built) THEN
+        RETURN 0;
+    END IF;
+    RETURN memory.rebuild_kv_store();
+END $$;
+
+--
 -- Name: expand_embedding_batches(text, boolean, integer); Type: FUNCTION; Schema: memory; Owner: -
 --
 
@@ -485,6 +500,7 @@ DECLARE
     text_trigrams integer := coalesce(array_length(show_trgm(p_text), 1), 0);
     most float8;
 BEGIN
+    PERFORM memory.ensure_kv_store();  -- after a crash emptied kv_store: rebuilt before it is read
     IF p_limit <= 0 THEN
         RETURN;
     END IF;
@@ -777,6 +793,7 @@ CREATE FUNCTION memory.lookup_node(p_user text, p_key text) RETURNS SETOF memory
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 BEGIN
+    PERFORM memory.ensure_kv_store();  -- after a crash emptied kv_store: rebuilt before it is read
     PERFORM set_config('memgraph.user_id', p_user, true);
     RETURN QUERY
         SELECT n.* FROM memory.kv_store kv
@@ -814,6 +831,7 @@ DECLARE
     cfg regconfig;
     names text[];
 BEGIN
+    PERFORM memory.ensure_kv_store();  -- after a crash emptied kv_store: rebuilt before it is read
     IF u IS NULL OR p_limit <= 0 OR p_text IS NULL THEN
         RETURN;
     END IF;
@@ -925,16 +943,27 @@ CREATE FUNCTION memory.rebuild_kv_store() RETURNS bigint
     AS $$
 DECLARE rebuilt bigint := 0;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('memgraph.rebuild_kv_store'));
-    IF EXISTS (SELECT FROM memory.kv_store) OR NOT EXISTS (SELECT FROM memory.nodes) THEN
+    -- Complete: the marker (kv_store_built, emptied by crash recovery with kv_store) is there and
+    -- kv_store is not empty while nodes are not (a manual TRUNCATE keeps the marker).
+    IF EXISTS (SELECT FROM memory.kv_store_built)
+       AND (EXISTS (SELECT FROM memory.kv_store) OR NOT EXISTS (SELECT FROM memory.nodes)) THEN
         RETURN 0;
     END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('memgraph.rebuild_kv_store'));
+    IF EXISTS (SELECT FROM memory.kv_store_built)
+       AND (EXISTS (SELECT FROM memory.kv_store) OR NOT EXISTS (SELECT FROM memory.nodes)) THEN
+        RETURN 0;  -- another session rebuilt it while this one waited
+    END IF;
+    -- Entries written since the crash are kept: the triggers wrote them for the newest nodes.
     INSERT INTO memory.kv_store (user_id, entity_key, node_id, explicit)
     SELECT DISTINCT ON (user_id, k) user_id, k, node_id, node_key IS NOT NULL
     FROM (SELECT user_id, coalesce(node_key, derived_key) AS k, node_id, node_key, created_at
           FROM memory.nodes WHERE deleted_at IS NULL AND coalesce(node_key, derived_key) IS NOT NULL) s
-    ORDER BY user_id, k, (node_key IS NOT NULL) DESC, created_at DESC, node_id DESC;
+    ORDER BY user_id, k, (node_key IS NOT NULL) DESC, created_at DESC, node_id DESC
+    ON CONFLICT (user_id, entity_key) DO NOTHING;
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
+    INSERT INTO memory.kv_store_built (built, rebuilt_at) VALUES (true, now())
+    ON CONFLICT (built) DO UPDATE SET rebuilt_at = excluded.rebuilt_at;
     RETURN rebuilt;
 END $$;
 
@@ -1384,6 +1413,16 @@ CREATE UNLOGGED TABLE memory.kv_store (
 );
 
 --
+-- Name: kv_store_built; Type: TABLE; Schema: memory; Owner: -
+--
+
+CREATE UNLOGGED TABLE memory.kv_store_built (
+    built boolean DEFAULT true NOT NULL,
+    rebuilt_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT kv_store_built_built_check CHECK (built)
+);
+
+--
 -- Name: pipeline_workers; Type: TABLE; Schema: memory; Owner: -
 --
 
@@ -1526,6 +1565,13 @@ ALTER TABLE ONLY memory.embedding_jobs
 
 ALTER TABLE ONLY memory.embeddings
     ADD CONSTRAINT embeddings_pkey PRIMARY KEY (user_id, node_id, field, model);
+
+--
+-- Name: kv_store_built kv_store_built_pkey; Type: CONSTRAINT; Schema: memory; Owner: -
+--
+
+ALTER TABLE ONLY memory.kv_store_built
+    ADD CONSTRAINT kv_store_built_pkey PRIMARY KEY (built);
 
 --
 -- Name: kv_store kv_store_pkey; Type: CONSTRAINT; Schema: memory; Owner: -
@@ -2026,6 +2072,12 @@ GRANT ALL ON FUNCTION memory.embedding_queue_stats() TO memgraph_app;
 --
 
 GRANT ALL ON FUNCTION memory.enqueue_embeddings(changed jsonb) TO memgraph_app;
+
+--
+-- Name: FUNCTION ensure_kv_store(); Type: ACL; Schema: memory; Owner: -
+--
+
+GRANT ALL ON FUNCTION memory.ensure_kv_store() TO memgraph_app;
 
 --
 -- Name: FUNCTION expand_embedding_batches(p_user text, p_own boolean, p_limit integer); Type: ACL; Schema: memory; Owner: -

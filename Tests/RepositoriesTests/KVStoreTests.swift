@@ -45,6 +45,45 @@ struct KVStoreTests {
         #expect(try await store.lookup(user, key: "acme-corp")?.id == derived.nodeID)
     }
 
+    @Test("after a crash, a store that stayed up and wrote since still finds the old keys (issue 27, item 1)")
+    func crashLeavesNoHalfEmptyCache() async throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-crash-\(UUID().uuidString.prefix(8))")
+        let environment = ["MEMGRAPH_HOME": home.path]
+        let cluster = try EmbeddedPostgres(home: MemgraphHome(environment: environment), logger: TestDatabase.logger)
+        defer {
+            try? cluster.stop()
+            try? FileManager.default.removeItem(at: home)
+        }
+        let configuration = try DatabaseConfiguration.load(environment: environment)
+        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+            let store = MemoryStore(database: database)
+            let user = freshUser()
+            for index in 0..<3 {
+                try await store.remember(user, MemoryNode(key: "old-\(index)", contextType: .conversationFact, summary: "old \(index)"))
+            }
+            // A crash: immediate stop, then crash recovery empties the UNLOGGED kv_store.
+            try cluster.stop(immediate: true)
+            _ = try cluster.start()
+            // The store stayed up; its pool reconnects. Its first write after the crash puts one
+            // entry in kv_store, so the cache is no longer empty, yet it holds none of the old keys.
+            var written = false
+            for _ in 0..<50 where !written {
+                do {
+                    try await store.remember(user, MemoryNode(key: "new-0", contextType: .conversationFact, summary: "new"))
+                    written = true
+                } catch {
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            #expect(written)
+            for index in 0..<3 {
+                #expect(try await store.lookup(user, key: "old-\(index)")?.summary == "old \(index)")
+            }
+            #expect(try await store.lookup(user, key: "new-0")?.summary == "new")
+            #expect(try await store.fuzzy(user, text: "old-1").first?.node.key == "old-1")
+        }
+    }
+
     @Test("after TRUNCATE memory.kv_store, restarting the store rebuilds it")
     func rebuild() async throws {
         try await TestDatabase.withScratch { name, configuration in

@@ -147,10 +147,12 @@ public struct EmbeddedPostgres: Sendable {
         }
     }
 
-    /// Stops the cluster if it is running (fast shutdown: sessions are ended, nothing committed is lost).
-    public func stop() throws {
+    /// Stops the cluster if it is running: by default a fast shutdown (sessions are ended, nothing
+    /// committed is lost); `immediate` stops as a crash would, and the next start runs crash
+    /// recovery, which empties UNLOGGED tables (for tests of what a crash leaves).
+    public func stop(immediate: Bool = false) throws {
         guard try status() == .running else { return }
-        let result = try pgctl(["stop", "-D", dataDirectory.path, "-m", "fast", "-w", "-t", "60", "-s"])
+        let result = try pgctl(["stop", "-D", dataDirectory.path, "-m", immediate ? "immediate" : "fast", "-w", "-t", "60", "-s"])
         guard result.status == 0 else {
             throw RepositoriesError(.embeddedCluster, "postgres did not stop: \(result.output.trimmingCharacters(in: .whitespacesAndNewlines))")
         }

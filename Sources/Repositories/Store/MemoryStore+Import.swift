@@ -175,6 +175,8 @@ extension MemoryStore {
 
     func nodeIDs(_ user: UserID, keys: [String], on connection: PostgresConnection) async throws -> [String: UUID] {
         guard !keys.isEmpty else { return [:] }
+        // After a crash emptied kv_store, it is rebuilt before it is read.
+        try await connection.query("SELECT memory.ensure_kv_store()", logger: database.logger).collect()
         var found: [String: UUID] = [:]
         for try await (key, id) in try await connection.query(
             """

@@ -93,24 +93,47 @@ CREATE OR REPLACE FUNCTION memory.rebuild_kv_store() RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
 DECLARE rebuilt bigint := 0;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('memgraph.rebuild_kv_store'));
-    IF EXISTS (SELECT FROM memory.kv_store) OR NOT EXISTS (SELECT FROM memory.nodes) THEN
+    -- Complete: the marker (kv_store_built, emptied by crash recovery with kv_store) is there and
+    -- kv_store is not empty while nodes are not (a manual TRUNCATE keeps the marker).
+    IF EXISTS (SELECT FROM memory.kv_store_built)
+       AND (EXISTS (SELECT FROM memory.kv_store) OR NOT EXISTS (SELECT FROM memory.nodes)) THEN
         RETURN 0;
     END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('memgraph.rebuild_kv_store'));
+    IF EXISTS (SELECT FROM memory.kv_store_built)
+       AND (EXISTS (SELECT FROM memory.kv_store) OR NOT EXISTS (SELECT FROM memory.nodes)) THEN
+        RETURN 0;  -- another session rebuilt it while this one waited
+    END IF;
+    -- Entries written since the crash are kept: the triggers wrote them for the newest nodes.
     INSERT INTO memory.kv_store (user_id, entity_key, node_id, explicit)
     SELECT DISTINCT ON (user_id, k) user_id, k, node_id, node_key IS NOT NULL
     FROM (SELECT user_id, coalesce(node_key, derived_key) AS k, node_id, node_key, created_at
           FROM memory.nodes WHERE deleted_at IS NULL AND coalesce(node_key, derived_key) IS NOT NULL) s
-    ORDER BY user_id, k, (node_key IS NOT NULL) DESC, created_at DESC, node_id DESC;
+    ORDER BY user_id, k, (node_key IS NOT NULL) DESC, created_at DESC, node_id DESC
+    ON CONFLICT (user_id, entity_key) DO NOTHING;
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
+    INSERT INTO memory.kv_store_built (built, rebuilt_at) VALUES (true, now())
+    ON CONFLICT (built) DO UPDATE SET rebuilt_at = excluded.rebuilt_at;
     RETURN rebuilt;
+END $$;
+
+-- Called before every read of kv_store (LOOKUP, FUZZY's keys, RECALL's names, an import's key
+-- resolution): one probe of a one-row table while the cache is complete; after a crash, the
+-- rebuild, once, whichever process reads first. Returns the entries the rebuild wrote.
+CREATE OR REPLACE FUNCTION memory.ensure_kv_store() RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
+BEGIN
+    IF EXISTS (SELECT FROM memory.kv_store_built) THEN
+        RETURN 0;
+    END IF;
+    RETURN memory.rebuild_kv_store();
 END $$;
 
 DO $$
 BEGIN
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'memgraph_app') THEN
         GRANT EXECUTE ON FUNCTION memory.kv_refresh(jsonb), memory.kv_track_insert(), memory.kv_track_delete(),
-            memory.kv_track_update(), memory.rebuild_kv_store() TO memgraph_app;
+            memory.kv_track_update(), memory.rebuild_kv_store(), memory.ensure_kv_store() TO memgraph_app;
     END IF;
 END
 $$;

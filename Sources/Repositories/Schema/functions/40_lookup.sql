@@ -10,6 +10,7 @@ CREATE OR REPLACE FUNCTION memory.lookup_node(p_user text, p_key text) RETURNS S
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
+    PERFORM memory.ensure_kv_store();  -- after a crash emptied kv_store: rebuilt before it is read
     PERFORM set_config('memgraph.user_id', p_user, true);
     RETURN QUERY
         SELECT n.* FROM memory.kv_store kv

@@ -30,6 +30,7 @@ DECLARE
     text_trigrams integer := coalesce(array_length(show_trgm(p_text), 1), 0);
     most float8;
 BEGIN
+    PERFORM memory.ensure_kv_store();  -- after a crash emptied kv_store: rebuilt before it is read
     IF p_limit <= 0 THEN
         RETURN;
     END IF;

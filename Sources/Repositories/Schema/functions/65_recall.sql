@@ -133,6 +133,7 @@ DECLARE
     cfg regconfig;
     names text[];
 BEGIN
+    PERFORM memory.ensure_kv_store();  -- after a crash emptied kv_store: rebuilt before it is read
     IF u IS NULL OR p_limit <= 0 OR p_text IS NULL THEN
         RETURN;
     END IF;
