@@ -35,6 +35,8 @@ public final class SessionStore: Sendable {
         self.clock = clock
         do {
             try FileManager.default.createDirectory(at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+            // Memories and working state: readable by their owner only, the WAL and shm files too.
+            try PrivateFile.prepare(path)
             var options = Configuration()
             options.busyMode = .timeout(configuration.busyTimeout)
             options.prepareDatabase { db in

@@ -56,6 +56,11 @@ struct KVStoreTests {
         }
         let configuration = try DatabaseConfiguration.load(environment: environment)
         try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+            // A new home holds the cluster's passwords: no one else may list or read it (issue 27, item 6).
+            let attributes = try FileManager.default.attributesOfItem(atPath: home.path)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == (getuid() == 0 ? 0o711 : 0o700))
+            let credentials = try FileManager.default.attributesOfItem(atPath: home.appendingPathComponent("credentials.json").path)
+            #expect((credentials[.posixPermissions] as? NSNumber)?.intValue == 0o600)
             let store = MemoryStore(database: database)
             let user = freshUser()
             for index in 0..<3 {

@@ -36,6 +36,26 @@ private func contact(_ id: String, name: String, data: [String: JSONValue]) -> M
 
 @Suite("session store (SQLite, no database)", .timeLimit(.minutes(5)))
 struct SessionStoreTests {
+    @Test("the session database and its WAL are readable by their owner only, even one an older memgraph made 0644 (issue 27, item 6)")
+    func privateFiles() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-modes-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("sessions.sqlite")
+        func mode(_ file: String) throws -> Int {
+            try (FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+        }
+        let store = try SessionStore(path: path)
+        let session = try await store.start(user: try UserID("modes"))
+        try await store.set(session.id, key: "k", value: "secret")
+        #expect(try mode(path.path) == 0o600)
+        #expect(try mode(path.path + "-wal") == 0o600)
+        // A file made with a wider mode is narrowed when it is opened.
+        let older = directory.appendingPathComponent("older.sqlite")
+        FileManager.default.createFile(atPath: older.path, contents: nil, attributes: [.posixPermissions: 0o644])
+        _ = try SessionStore(path: older)
+        #expect(try mode(older.path) == 0o600)
+    }
+
     @Test("working memory: set, get, overwrite, delete; values are per session")
     func workingMemory() async throws {
         let store = try scratchSessions()

@@ -160,10 +160,17 @@ public struct EmbeddedPostgres: Sendable {
 
     // MARK: - Internals
 
+    /// The mode of a data directory memgraph creates: its owner's only; as root, others may only
+    /// pass through (postgres runs as another user and must reach pgdata and its log).
+    static var homeMode: Int { getuid() == 0 ? 0o711 : 0o700 }
+
     private func prepareHome() throws {
         let fm = FileManager.default
         do {
-            try fm.createDirectory(at: home.home, withIntermediateDirectories: true)
+            if !fm.fileExists(atPath: home.home.path) {
+                try fm.createDirectory(at: home.home.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try fm.createDirectory(at: home.home, withIntermediateDirectories: false, attributes: [.posixPermissions: Self.homeMode])
+            }
         } catch {
             throw RepositoriesError(.embeddedCluster, "cannot create the data directory \(home.home.path): set MEMGRAPH_HOME to a writable directory")
         }
@@ -183,7 +190,9 @@ public struct EmbeddedPostgres: Sendable {
         let appPassword = Self.randomSecret()
         let port = try choosePort()
         let passwordFile = home.home.appendingPathComponent(".pwfile")
-        guard fm.createFile(atPath: passwordFile.path, contents: Data((superuserPassword + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+        do {
+            try PrivateFile.write(Data((superuserPassword + "\n").utf8), to: passwordFile)
+        } catch {
             throw RepositoriesError(.embeddedCluster, "cannot write \(passwordFile.path): set MEMGRAPH_HOME to a writable directory")
         }
         defer { try? fm.removeItem(at: passwordFile) }
@@ -232,7 +241,9 @@ public struct EmbeddedPostgres: Sendable {
             "superuser_password": .string(superuserPassword),
             "app_password": .string(appPassword),
         ]
-        guard fm.createFile(atPath: credentialsFile.path, contents: Data(credentials.jsonText().utf8), attributes: [.posixPermissions: 0o600]) else {
+        do {
+            try PrivateFile.write(Data(credentials.jsonText().utf8), to: credentialsFile)
+        } catch {
             throw RepositoriesError(.embeddedCluster, "cannot write \(credentialsFile.path): set MEMGRAPH_HOME to a writable directory")
         }
         logger.info("embedded postgres initialised", metadata: ["home": "\(home.home.path)", "port": "\(port)"])
