@@ -17,6 +17,8 @@ public enum MCPStdio {
         await withTaskCancellationHandler {
             await server.waitUntilCompleted()
         } onCancel: {
+            // The cancellation handler is synchronous and the server an actor: stopping it takes a
+            // task of its own, which ends the wait above (the one unstructured task, and it is short).
             Task { await server.stop() }
         }
     }
