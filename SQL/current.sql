@@ -954,13 +954,17 @@ BEGIN
        AND (EXISTS (SELECT FROM memory.kv_store) OR NOT EXISTS (SELECT FROM memory.nodes)) THEN
         RETURN 0;  -- another session rebuilt it while this one waited
     END IF;
-    -- Entries written since the crash are kept: the triggers wrote them for the newest nodes.
-    INSERT INTO memory.kv_store (user_id, entity_key, node_id, explicit)
+    -- Entries written since the crash are kept (the triggers wrote them for the newest nodes),
+    -- except that an explicit key wins over a derived one, as the triggers' rule says: a node
+    -- written since with a derived key must not hide an older node whose own key it is.
+    INSERT INTO memory.kv_store AS kv (user_id, entity_key, node_id, explicit)
     SELECT DISTINCT ON (user_id, k) user_id, k, node_id, node_key IS NOT NULL
     FROM (SELECT user_id, coalesce(node_key, derived_key) AS k, node_id, node_key, created_at
           FROM memory.nodes WHERE deleted_at IS NULL AND coalesce(node_key, derived_key) IS NOT NULL) s
     ORDER BY user_id, k, (node_key IS NOT NULL) DESC, created_at DESC, node_id DESC
-    ON CONFLICT (user_id, entity_key) DO NOTHING;
+    ON CONFLICT (user_id, entity_key) DO UPDATE
+        SET node_id = excluded.node_id, explicit = true, updated_at = now()
+        WHERE NOT kv.explicit AND excluded.explicit;
     GET DIAGNOSTICS rebuilt = ROW_COUNT;
     INSERT INTO memory.kv_store_built (built, rebuilt_at) VALUES (true, now())
     ON CONFLICT (built) DO UPDATE SET rebuilt_at = excluded.rebuilt_at;

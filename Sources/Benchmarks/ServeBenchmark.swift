@@ -76,12 +76,12 @@ public struct ServeBenchmark: Sendable {
                 binary: configuration.binary, user: user, calls: configuration.mcpCalls, questions: Self.questions)
             try await client.shutdown()
             server.stop()
-            _ = try? await erase(user)
+            try cleanUp(user, key: "bench-serve-\(run)")
             return report(load: load, mcp: mcp)
         } catch {
             try? await client.shutdown()
             server.stop()
-            _ = try? await erase(user)
+            try? cleanUp(user, key: "bench-serve-\(run)")
             throw error
         }
     }
@@ -96,8 +96,10 @@ public struct ServeBenchmark: Sendable {
         return secret
     }
 
-    func erase(_ user: UserID) async throws {
+    /// Erases the benchmark's user and revokes its service key (a key that may act for any user).
+    func cleanUp(_ user: UserID, key: String) throws {
         _ = try ServerProcess.runToEnd(configuration.binary, ["erase", "--user", user.rawValue, "--yes"])
+        _ = try ServerProcess.runToEnd(configuration.binary, ["keys", "revoke", key])
     }
 
     static let topics = [

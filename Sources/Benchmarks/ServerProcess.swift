@@ -24,7 +24,9 @@ final class ServerProcess: Sendable {
         process.environment = ProcessInfo.processInfo.environment.merging(["POSTGRES_POOL_SIZE": String(poolSize)]) { _, new in new }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: log)
+        let logHandle = try FileHandle(forWritingTo: log)
+        defer { try? logHandle.close() }  // the child has its own copy
+        process.standardError = logHandle
         try SpawnThread.shared.run { try process.run() }
         for _ in 0..<1200 {
             let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""

@@ -7,24 +7,34 @@ extension MemoryService {
     /// `write`: a `{"kind": "user"}` line, every node with its key, content, tags, metadata,
     /// base_relevance and timestamps, then every relationship by its ends' keys.
     ///
-    /// Importing the lines for another user gives the same graph. A node without a key of its own
-    /// (no `key`, no `entity_name`) that a relationship touches is given the key `node-<id>`, so the
-    /// relationship can name it.
+    /// Importing the lines for another user gives the same graph. A node's own key is written as
+    /// `key`; a node known by a key derived from its entity name is written without one (the import
+    /// derives it again), and relationships name it by that key. A node whose entity name gives the
+    /// same key as another node's, and a keyless node that a relationship touches, are written with
+    /// the key `node-<id>`, so that the file is valid and every relationship names its node.
     /// - Returns: the numbers of nodes and relationships written.
     @discardableResult
     public func export(
         _ user: UserID, as owner: UserID? = nil, _ write: (String) async throws -> Void
     ) async throws -> (nodes: Int, relationships: Int) {
         try await write(Documents.line(["kind": "user", "user_id": .string((owner ?? user).rawValue)]))
-        // Keyless nodes that an edge touches need a key for the edge to name them.
         let linked = try await store.linkedNodeIDs(user)
+        let ambiguous = try await store.ambiguousDerivedKeys(user)
         var keys: [UUID: String] = [:]
         var counts = (nodes: 0, relationships: 0)
         try await store.exportGraph(user) { nodes, relationships in
             for node in nodes {
-                let key = node.lookupKey ?? (linked.contains(node.id!) ? Documents.exportKey(node.id!) : nil)
-                if let key { keys[node.id!] = key }
-                try await write(Documents.line(Documents.fixtureNode(node, key: key)))
+                var written = node.key
+                if let own = node.key {
+                    keys[node.id!] = own
+                } else if let derived = node.derivedKey, !ambiguous.contains(derived) {
+                    keys[node.id!] = derived  // not written: the import derives it again
+                } else if node.derivedKey != nil || linked.contains(node.id!) {
+                    // A shared derived key would make the file name two entities with one key.
+                    written = Documents.exportKey(node.id!)
+                    keys[node.id!] = written
+                }
+                try await write(Documents.line(Documents.fixtureNode(node, key: written)))
                 counts.nodes += 1
             }
             for edge in relationships {

@@ -50,7 +50,12 @@ extension MemoryService {
         let store = store
         let pipeline = EmbeddingPipeline(
             source: PostgresEmbeddingJobSource(database: database, onlyUser: user), embedder: embedder,
-            configuration: .init(sweepInterval: .milliseconds(200)), logger: logger)
+            // A name of its own: `serve`'s worker runs in the same process, and a pipeline hands back
+            // the claims of its workers' names when it stops.
+            configuration: .init(
+                sweepInterval: .milliseconds(200),
+                name: "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-import-\(UUID().uuidString.prefix(8))"),
+            logger: logger)
         try await pipeline.runUntilDrained {
             let counts = try await store.jobCounts(user)
             return (counts["pending"] ?? 0) + (counts["processing"] ?? 0) == 0

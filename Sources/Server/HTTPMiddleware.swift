@@ -41,24 +41,46 @@ struct FailureMiddleware: RouterMiddleware {
     }
 }
 
-/// Gives every request a deadline: past it, the handler is cancelled and the answer is 503.
+/// Gives every request a deadline: past it, the handler is cancelled and the answer is 503. A
+/// handler that finishes anyway (a write that committed while cancellation reached it) answers
+/// with its own response: a client is never told 503 for a write that happened.
 struct DeadlineMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let timeout: Duration
 
+    private enum Outcome {
+        case response(Response)
+        case failed(any Error)
+        case deadline
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         try await withoutActuallyEscaping(next) { next in
             let handler = UncheckedBox(value: next)
-            return try await withThrowingTaskGroup(of: Response.self) { group in
-                group.addTask { try await handler.value(request, context) }
+            return try await withThrowingTaskGroup(of: Outcome.self) { group in
+                group.addTask {
+                    do { return .response(try await handler.value(request, context)) } catch { return .failed(error) }
+                }
                 group.addTask {
                     try await Task.sleep(for: timeout)
-                    throw Failure(
-                        status: 503, code: "deadline",
-                        message: "the request took longer than \(Int(timeout.components.seconds)) s (MEMGRAPH_REQUEST_TIMEOUT) and was cancelled")
+                    return .deadline
                 }
-                defer { group.cancelAll() }
-                return try await group.next()!
+                var outcome = try await group.next()!
+                if case .deadline = outcome {
+                    group.cancelAll()
+                    outcome = try await group.next()!
+                    if case .failed = outcome {
+                        throw Failure(
+                            status: 503, code: "deadline",
+                            message: "the request took longer than \(String(format: "%g", timeout.seconds)) s (MEMGRAPH_REQUEST_TIMEOUT) and was cancelled")
+                    }
+                }
+                group.cancelAll()
+                switch outcome {
+                case .response(let response): return response
+                case .failed(let error): throw error
+                case .deadline: throw CancellationError()
+                }
             }
         }
     }

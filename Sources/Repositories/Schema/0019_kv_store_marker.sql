@@ -6,5 +6,5 @@ CREATE UNLOGGED TABLE memory.kv_store_built (
     built      boolean     PRIMARY KEY DEFAULT true CHECK (built),
     rebuilt_at timestamptz NOT NULL DEFAULT now()
 );
--- kv_store is complete now: every node written so far went through its triggers.
-INSERT INTO memory.kv_store_built DEFAULT VALUES;
+-- No row yet: a kv_store left half-empty before this version is completed by the first
+-- memory.ensure_kv_store() (start-up calls it), which then writes the row.

@@ -69,4 +69,24 @@ extension MemoryStore {
             return ids
         }
     }
+
+    /// The keys derived from entity names that name more than one of the user's live nodes, or that
+    /// some live node holds as its own key: in an export, a relationship cannot name such a node
+    /// by its derived key.
+    public func ambiguousDerivedKeys(_ user: UserID) async throws -> Set<String> {
+        try await database.withUser(user, operation: "export") { connection in
+            var keys = Set<String>()
+            let rows = try await connection.query(
+                """
+                SELECT d.derived_key FROM memory.nodes d
+                WHERE d.user_id = \(user.rawValue) AND d.deleted_at IS NULL AND d.node_key IS NULL AND d.derived_key IS NOT NULL
+                GROUP BY d.derived_key
+                HAVING count(*) > 1 OR EXISTS (
+                    SELECT FROM memory.nodes k
+                    WHERE k.user_id = \(user.rawValue) AND k.node_key = d.derived_key AND k.deleted_at IS NULL)
+                """, logger: database.logger)
+            for try await row in rows { keys.insert(try row.decode(String.self)) }
+            return keys
+        }
+    }
 }

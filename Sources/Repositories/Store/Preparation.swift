@@ -41,13 +41,14 @@ enum Preparation {
             let rows = try await connection.query(
                 """
                 SELECT r.rolsuper, r.rolbypassrls,
-                       (SELECT count(*) FROM pg_tables t WHERE t.schemaname = 'memory' AND t.tableowner = current_user)::int8
+                       (SELECT count(*) FROM pg_tables t
+                        WHERE t.schemaname = 'memory' AND pg_has_role(current_user, t.tableowner, 'USAGE'))::int8
                 FROM pg_roles r WHERE r.rolname = current_user
                 """, logger: logger)
             for try await (superuser, bypass, owned) in rows.decode((Bool, Bool, Int).self) {
                 if superuser { reasons.append("is a superuser") }
                 if bypass { reasons.append("has BYPASSRLS") }
-                if owned > 0 { reasons.append("owns \(owned) memory table\(owned == 1 ? "" : "s")") }
+                if owned > 0, !superuser { reasons.append("owns \(owned) memory table\(owned == 1 ? "" : "s") (or is a member of its owner)") }
             }
             return reasons
         }

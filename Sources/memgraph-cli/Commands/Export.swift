@@ -10,8 +10,9 @@ extension Memgraph {
             discussion: """
                 The output imports as it is (memgraph import FILE --user OTHER gives the same graph: same \
                 keys, content and relationships; embeddings are computed again). Soft-removed nodes are \
-                left out. A node with no key of its own that a relationship touches is written with the \
-                key node-<id>, so the relationship can name it.
+                left out. A keyless node that a relationship touches, and a node whose entity name gives \
+                another node's key, are written with the key node-<id>. --output is created readable \
+                by you only (mode 600).
 
                 Examples:
                   memgraph export --user demo-consultant --output backup.jsonl
@@ -30,15 +31,14 @@ extension Memgraph {
                 }
                 let handle: FileHandle
                 if let output {
-                    guard FileManager.default.createFile(atPath: output, contents: nil) else {
-                        throw MemoryGraphError.invalidInput("cannot write \(output)", operation: "export")
-                    }
+                    // Memories: readable by their owner only (created 0600, no window at another mode).
+                    try PrivateFile.write(Data(), to: URL(fileURLWithPath: output))
                     handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
                 } else {
                     handle = FileHandle.standardOutput
                 }
                 defer { if output != nil { try? handle.close() } }
-                return try await service.export(user) { line in handle.write(Data((line + "\n").utf8)) }
+                return try await service.export(user) { line in try handle.write(contentsOf: Data((line + "\n").utf8)) }
             }
             CLI.note("memgraph: exported \(counts.nodes) nodes and \(counts.relationships) relationships of \(user)\(output.map { " to \($0)" } ?? "")")
         }

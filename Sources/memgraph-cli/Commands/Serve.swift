@@ -58,9 +58,9 @@ extension Memgraph {
             let metrics = PrometheusExport.bootstrap()
             do {
                 _ = try CLI.makeEmbedder()
-            } catch {
+            } catch where noWorker {
                 CLI.note("memgraph: warning: \(error); SEARCH, RECALL and remember with wait=embedded fail, and /readyz says so")
-            }
+            }  // with the worker, a missing model ends serve here: the worker cannot run without it
             let database = try await MemoryService.prepareWhenReachable(try DatabaseConfiguration.load(settings), logger: logger)
             let service = MemoryService(
                 database: database, sessions: try CLI.sessionStore(connection), logger: logger, embedder: CLI.makeEmbedder)
