@@ -13,7 +13,8 @@ import Sessions
 /// `UserID` first; who may act as which user is decided before the call (``Credentials``).
 ///
 /// ```swift
-/// let service = MemoryService(database: database, sessions: sessions, embedder: { try MiniLMEmbedder() })
+/// let embedder = try MiniLMEmbedder()
+/// let service = MemoryService(database: database, sessions: sessions, logger: logger, embedder: { embedder })
 /// let stored = try await service.remember(user, [MemoryNode(contextType: .conversationFact, summary: "Ana moved to Lisbon")],
 ///                                         wait: .embedded)
 /// let answer = try await service.query(user, "RECALL \"where does Ana live\"")
