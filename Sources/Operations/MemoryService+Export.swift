@@ -18,30 +18,35 @@ extension MemoryService {
         _ user: UserID, as owner: UserID? = nil, _ write: (String) async throws -> Void
     ) async throws -> (nodes: Int, relationships: Int) {
         try await write(Documents.line(["kind": "user", "user_id": .string((owner ?? user).rawValue)]))
-        let linked = try await store.linkedNodeIDs(user)
-        let ambiguous = try await store.ambiguousDerivedKeys(user)
+        var linked = Set<UUID>(), ambiguous = Set<String>()
         var keys: [UUID: String] = [:]
         var counts = (nodes: 0, relationships: 0)
-        try await store.exportGraph(user) { nodes, relationships in
-            for node in nodes {
-                var written = node.key
-                if let own = node.key {
-                    keys[node.id!] = own
-                } else if let derived = node.derivedKey, !ambiguous.contains(derived) {
-                    keys[node.id!] = derived  // not written: the import derives it again
-                } else if node.derivedKey != nil || linked.contains(node.id!) {
-                    // A shared derived key would make the file name two entities with one key.
-                    written = Documents.exportKey(node.id!)
-                    keys[node.id!] = written
+        try await store.exportGraph(user) { page in
+            switch page {
+            case .context(let nodes, let keys):
+                (linked, ambiguous) = (nodes, keys)
+            case .nodes(let nodes):
+                for node in nodes {
+                    var written = node.key
+                    if let own = node.key {
+                        keys[node.id!] = own
+                    } else if let derived = node.derivedKey, !ambiguous.contains(derived) {
+                        keys[node.id!] = derived  // not written: the import derives it again
+                    } else if node.derivedKey != nil || linked.contains(node.id!) {
+                        // A shared derived key would make the file name two entities with one key.
+                        written = Documents.exportKey(node.id!)
+                        keys[node.id!] = written
+                    }
+                    try await write(Documents.line(Documents.fixtureNode(node, key: written)))
+                    counts.nodes += 1
                 }
-                try await write(Documents.line(Documents.fixtureNode(node, key: written)))
-                counts.nodes += 1
-            }
-            for edge in relationships {
-                let from = keys[edge.from] ?? Documents.exportKey(edge.from)
-                let to = keys[edge.to] ?? Documents.exportKey(edge.to)
-                try await write(Documents.line(Documents.fixtureRelationship(edge, from: from, to: to)))
-                counts.relationships += 1
+            case .relationships(let edges):
+                for edge in edges {
+                    let from = keys[edge.from] ?? Documents.exportKey(edge.from)
+                    let to = keys[edge.to] ?? Documents.exportKey(edge.to)
+                    try await write(Documents.line(Documents.fixtureRelationship(edge, from: from, to: to)))
+                    counts.relationships += 1
+                }
             }
         }
         return counts

@@ -251,6 +251,9 @@ struct HTTPAPITests {
         let id = try #require(try session.json().objectValue?["session_id"]?.stringValue)
         _ = try await server.request(.PUT, "/v1/users/\(doomed)/sessions/\(id)/memory/k", token: server.serviceKey, body: "1")
         let bystanderBefore = try await Snapshot.of(bystander)
+        let doomedKey = try await Memgraph.run(["keys", "create", "--name", "erase-\(UUID().uuidString.prefix(8))", "--scope", "user:\(doomed)", "--json"])
+        let doomedSecret = try #require(try doomedKey.json().objectValue?["secret"]?.stringValue)
+        #expect(try await server.request(.GET, "/v1/users/\(doomed)/stats", token: doomedSecret).status == 200)
 
         // A dry run counts and changes nothing.
         let before = try await Snapshot.of(doomed)
@@ -270,9 +273,11 @@ struct HTTPAPITests {
         let sessions = try await Memgraph.run(["session", "list", "--user", doomed.rawValue, "--json"])
         #expect(try sessions.json().objectValue?["sessions"]?.arrayValue?.isEmpty == true, "\(sessions)")
         #expect(try await Snapshot.of(bystander) == bystanderBefore)
-        // The user is unknown now.
+        // The user is unknown now, and the user's own key is revoked.
         let stats = try await server.request(.GET, "/v1/users/\(doomed)/stats", token: server.serviceKey)
         #expect(stats.status == 404 && stats.errorCode == "unknown_user", "\(stats)")
+        #expect(try await server.request(.GET, "/v1/users/\(doomed)/stats", token: doomedSecret).status == 401)
+        #expect(try erased.json().objectValue?["postgres"]?.objectValue?["api_keys"]?.doubleValue == 1)
     }
 
     @Test func badInputIsAnsweredWithItsCodeAndChangesNothing() async throws {

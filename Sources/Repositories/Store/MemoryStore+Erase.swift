@@ -4,7 +4,8 @@ import PostgresNIO
 
 /// Rows of one user, table by table: what `erase` deletes, or would delete.
 public struct UserFootprint: Sendable, Equatable {
-    /// Rows per table (`memory.` omitted), in ``MemoryStore/userTables`` order.
+    /// Rows per table (`memory.` omitted), in ``MemoryStore/userTables`` order, then `api_keys`: the
+    /// user's active keys (revoked by an erase, not deleted).
     public var rows: [(table: String, count: Int)]
 
     public var total: Int { rows.reduce(0) { $0 + $1.count } }
@@ -29,7 +30,8 @@ extension MemoryStore {
         }
     }
 
-    /// Deletes every row of `user` from every memory table, in one transaction: all of it or none.
+    /// Deletes every row of `user` from every memory table and revokes the API keys scoped to the
+    /// user, in one transaction: all of it or none.
     /// Other users' rows are not touched (each statement says `user_id = user`, and row-level security
     /// holds the transaction to the user). Returns what was deleted.
     /// - Throws: `RepositoriesError`.
@@ -43,17 +45,23 @@ extension MemoryStore {
                     PostgresQuery(unsafeSQL: "DELETE FROM memory.\(table) WHERE user_id = $1", binds: binds(user)),
                     logger: database.logger)
             }
+            // The user's own API keys stop working with the user (kept, revoked, for `keys list`).
+            try await connection.query(
+                "UPDATE memory.api_keys SET revoked_at = now() WHERE scope_user = \(user.rawValue) AND revoked_at IS NULL",
+                logger: database.logger)
             return before
         }
         return deleted
     }
 
     private func footprint(_ user: UserID, on connection: PostgresConnection) async throws -> UserFootprint {
-        let sql = Self.userTables.map { "(SELECT count(*) FROM memory.\($0) WHERE user_id = $1)" }.joined(separator: ", ")
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT ARRAY[\(sql)]::int8[]", binds: binds(user)), logger: database.logger)
+        let sql = Self.userTables.map { "(SELECT count(*) FROM memory.\($0) WHERE user_id = $1)" }
+            + ["(SELECT count(*) FROM memory.api_keys WHERE scope_user = $1 AND revoked_at IS NULL)"]
+        let rows = try await connection.query(
+            PostgresQuery(unsafeSQL: "SELECT ARRAY[\(sql.joined(separator: ", "))]::int8[]", binds: binds(user)), logger: database.logger)
         var counts: [Int] = []
         for try await row in rows { counts = try row.decode([Int].self) }
-        return UserFootprint(rows: Array(zip(Self.userTables, counts)).map { (table: $0.0, count: $0.1) })
+        return UserFootprint(rows: Array(zip(Self.userTables + ["api_keys"], counts)).map { (table: $0.0, count: $0.1) })
     }
 
     private func binds(_ user: UserID) -> PostgresBindings {

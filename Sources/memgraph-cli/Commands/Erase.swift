@@ -10,7 +10,7 @@ extension Memgraph {
             discussion: """
                 Without --yes, says what it would delete and changes nothing. With --yes, deletes the \
                 user's SQLite sessions and outbox entries, then every row of the user in every memory \
-                table in one Postgres transaction. Other users are not touched. There is no undo: \
+                table in one Postgres transaction, which also revokes the API keys scoped to the user. Other users are not touched. There is no undo: \
                 memgraph export first if you may want the graph back.
 
                 Examples:
@@ -31,7 +31,9 @@ extension Memgraph {
                 return
             }
             var table = TextTable(header: ["TABLE", yes ? "DELETED" : "WOULD DELETE"])
-            for row in report.postgres.rows { table.rows.append(["memory.\(row.table)", String(row.count)]) }
+            for row in report.postgres.rows {
+                table.rows.append([row.table == "api_keys" ? "memory.api_keys (revoked)" : "memory.\(row.table)", String(row.count)])
+            }
             table.rows.append(["sessions (SQLite)", String(report.sessions)])
             table.rows.append(["outbox (SQLite)", String(report.outbox)])
             print(table.description)
