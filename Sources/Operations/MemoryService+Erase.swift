@@ -20,7 +20,7 @@ extension MemoryService {
     /// transaction. Other users are not touched. With `confirm` false, counts and changes nothing.
     /// - Throws: `RepositoriesError`, `MemoryGraphError` (`.storage` for SQLite).
     public func erase(_ user: UserID, confirm: Bool) async throws -> EraseReport {
-        let local = try await sessions?.erase(user: user, dryRun: !confirm) ?? (sessions: 0, outbox: 0)
+        let local = try await sessions()?.erase(user: user, dryRun: !confirm) ?? (sessions: 0, outbox: 0)
         let postgres = confirm ? try await store.erase(user) : try await store.footprint(user)
         logger.notice("erase", metadata: ["erased": "\(confirm)", "rows": "\(postgres.total + local.sessions + local.outbox)"])
         return EraseReport(user: user, erased: confirm, postgres: postgres, sessions: local.sessions, outbox: local.outbox)

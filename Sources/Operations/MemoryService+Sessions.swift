@@ -6,7 +6,7 @@ import Sessions
 extension MemoryService {
     /// The session store, or an error saying that this process has none.
     func sessionStore() throws -> SessionStore {
-        guard let sessions else {
+        guard let sessions = try sessions() else {
             throw MemoryGraphError(code: .unavailable, message: "this process has no session store (MEMGRAPH_SESSIONS_DB)", operation: "session")
         }
         return sessions

@@ -3,6 +3,7 @@ import Logging
 import MemoryGraph
 import Repositories
 import Sessions
+import Synchronization
 
 /// Every operation memgraph offers, implemented once. The CLI, the HTTP API and the MCP server
 /// are adapters: they turn arguments, requests or tool calls into these calls, and their results
@@ -21,18 +22,27 @@ import Sessions
 /// ```
 public final class MemoryService: Sendable {
     public let database: Database
-    /// Transient session state (SQLite). Session operations fail with a clear error without it.
-    public let sessions: SessionStore?
+    /// Opens the session store (SQLite) on first use and keeps it; session operations fail with a
+    /// clear error without one. Lazily, so that a command that needs no session never opens it.
+    private let sessionStoreOnce: Once<SessionStore?>
     public let logger: Logger
     private let loadEmbedder: @Sendable () throws -> any Embedder
 
     /// - Parameter embedder: returns the embedder for SEARCH, RECALL and embedding on write; called
     ///   on first use (it may load a model), so it should cache what it loads.
-    public init(
+    public convenience init(
         database: Database, sessions: SessionStore?, logger: Logger, embedder: @escaping @Sendable () throws -> any Embedder
     ) {
+        self.init(database: database, openSessions: { sessions }, logger: logger, embedder: embedder)
+    }
+
+    /// - Parameter openSessions: opens the session store when a session operation first needs it.
+    public init(
+        database: Database, openSessions: @escaping @Sendable () throws -> SessionStore?, logger: Logger,
+        embedder: @escaping @Sendable () throws -> any Embedder
+    ) {
         self.database = database
-        self.sessions = sessions
+        self.sessionStoreOnce = Once(openSessions)
         self.logger = logger
         self.loadEmbedder = embedder
     }
@@ -54,6 +64,9 @@ public final class MemoryService: Sendable {
             }
         }
     }
+
+    /// The session store, opened on first use (nil when this process has none).
+    public func sessions() throws -> SessionStore? { try sessionStoreOnce.value() }
 
     /// The store for reads and asynchronous writes.
     public var store: MemoryStore { MemoryStore(database: database) }
@@ -248,5 +261,22 @@ public final class MemoryService: Sendable {
     /// The user's counts and queue.
     public func stats(_ user: UserID) async throws -> (stats: UserStats, jobs: [String: Int]) {
         (try await store.stats(user), try await store.jobCounts(user))
+    }
+}
+
+/// A value made once, on first use, by a throwing function; a failure is not kept (the next use tries again).
+final class Once<Value: Sendable>: Sendable {
+    private let make: @Sendable () throws -> Value
+    private let made = Mutex<Value?>(nil)
+
+    init(_ make: @escaping @Sendable () throws -> Value) { self.make = make }
+
+    func value() throws -> Value {
+        try made.withLock { made in
+            if let made { return made }
+            let value = try make()
+            made = value
+            return value
+        }
     }
 }

@@ -44,7 +44,13 @@ public final class SessionStore: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
             pool = try DatabasePool(path: path.path, configuration: options)
-            try Self.migrator.migrate(pool)
+            do {
+                try Self.migrator.migrate(pool)
+            } catch {
+                // Two processes that open a new database at once can both see no table and both
+                // create it; the loser finds the winner's schema on a second pass.
+                try Self.migrator.migrate(pool)
+            }
         } catch {
             throw MemoryGraphError(
                 code: .storage, message: "cannot open the session database \(path.path): \(Self.describe(error))",

@@ -87,14 +87,15 @@ enum CLI {
         }
     }
 
-    /// Opens the database and the session store for `body`, with the operations layer over them
-    /// (SEARCH, RECALL and `--wait` load the model on first use).
+    /// Opens the database for `body`, with the operations layer over it (the session store is
+    /// opened when a session operation first needs it; SEARCH, RECALL and `--wait` load the model).
     static func withService<T: Sendable>(
         _ connection: ConnectionOptions, _ body: @Sendable (MemoryService) async throws -> T
     ) async throws -> T {
-        let sessions = try sessionStore(connection)
-        return try await withStore(connection) { store in
-            try await body(MemoryService(database: store.database, sessions: sessions, logger: logger, embedder: makeEmbedder))
+        try await withStore(connection) { store in
+            // The session database is opened only by the operations that use it.
+            try await body(MemoryService(
+                database: store.database, openSessions: { try sessionStore(connection) }, logger: logger, embedder: makeEmbedder))
         }
     }
 
