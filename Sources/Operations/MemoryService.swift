@@ -252,10 +252,11 @@ public final class MemoryService: Sendable {
         try await store.userExists(user)
     }
 
-    /// The database answers, and its schema is the one this build knows.
+    /// The database answers, and its schema is still the one it was prepared with (this build's:
+    /// start-up migrates or refuses), not moved on by a newer memgraph since.
     public func readiness() async throws -> (schemaVersion: Int, schemaCurrent: Bool) {
         let version = try await database.schemaVersion()
-        return (version, version == (try Migrator().latestVersion))
+        return (version, version == database.startup.schemaVersion)
     }
 
     /// The user's counts and queue.

@@ -90,12 +90,7 @@ public struct QueryRequest: Sendable, Equatable {
                 return direction
             }
             let types = try (fields.strings("types") ?? []).enumerated().map { index, name in
-                guard let type = RelationshipType(rawValue: name) else {
-                    throw Failure.invalidInput(
-                        "unknown relationship type \(JSONValue.string(name).jsonText()) (expected one of: \(RelationshipType.allCases.map(\.rawValue).joined(separator: ", ")))",
-                        path: "$.types[\(index)]")
-                }
-                return type
+                try Fields.relationshipType(name, path: "$.types[\(index)]")
             }
             return .traverse(
                 key: try fields.requiredString("key"), depth: try fields.integer("depth", in: RemQuery.depthRange) ?? RemQuery.defaultDepth,
@@ -123,7 +118,7 @@ public struct Fields: Sendable {
         let found: String
         switch object[name] {
         case .number(let number)?: found = JSONValue.number(number).jsonText()
-        case let value?: found = Self.typeName(value)
+        case let value?: found = value.typeName
         case nil: found = "nothing"
         }
         return Failure.invalidInput("\(at(name)): expected \(expected), found \(found)", path: at(name))
@@ -199,6 +194,16 @@ public struct Fields: Sendable {
         return date
     }
 
+    /// `name` as a relationship type, or bad input that lists the types.
+    static func relationshipType(_ name: String, path: String) throws -> RelationshipType {
+        guard let type = RelationshipType(rawValue: name) else {
+            throw Failure.invalidInput(
+                "unknown relationship type \(JSONValue.string(name).jsonText()) (expected one of: \(RelationshipType.allCases.map(\.rawValue).joined(separator: ", ")))",
+                path: path)
+        }
+        return type
+    }
+
     func contextTypes() throws -> Set<ContextType> {
         Set(try (strings("context_types") ?? []).enumerated().map { index, name in
             guard let type = ContextType(rawValue: name) else {
@@ -208,16 +213,5 @@ public struct Fields: Sendable {
             }
             return type
         })
-    }
-
-    static func typeName(_ value: JSONValue) -> String {
-        switch value {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .number: "a number"
-        case .string: "a string"
-        case .array: "an array"
-        case .object: "an object"
-        }
     }
 }

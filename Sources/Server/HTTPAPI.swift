@@ -161,20 +161,8 @@ public struct HTTPAPI: Sendable {
         guard case .object(let object) = try await body(request) else {
             throw Failure.invalidInput("expected {\"from\", \"to\", \"type\", \"strength\", \"metadata\"}", path: "$")
         }
-        let fields = Fields(object: object, path: "$")
-        try fields.rejectUnknown(["from", "to", "type", "strength", "metadata"])
-        let typeName = try fields.requiredString("type")
-        guard let type = RelationshipType(rawValue: typeName) else {
-            throw Failure.invalidInput(
-                "unknown relationship type \(JSONValue.string(typeName).jsonText()) (expected one of: \(RelationshipType.allCases.map(\.rawValue).joined(separator: ", ")))",
-                path: "$.type")
-        }
-        let outcome = try await service.relate(
-            user, from: .init(try fields.requiredString("from")), to: .init(try fields.requiredString("to")), type: type,
-            strength: try fields.number("strength", in: 0...1) ?? 1, metadata: try fields.object("metadata") ?? [:])
-        return Self.json(
-            outcome.inserted ? .created : .ok,
-            Documents.related(outcome.relationship, inserted: outcome.inserted, from: outcome.from, to: outcome.to))
+        let related = try await service.relate(user, try RelateRequest(Fields(object: object, path: "$")))
+        return Self.json(related.inserted ? .created : .ok, related.document)
     }
 
     func graph(_ request: Request, _ context: ServerContext) async throws -> Response {

@@ -67,17 +67,7 @@ struct MCPTools: Sendable {
             try fields.rejectUnknown(["key"])
             return Documents.fullJSON(try await service.node(user, .init(try fields.requiredString("key"))))
         case "relate":
-            try fields.rejectUnknown(["from", "to", "type", "strength"])
-            let typeName = try fields.requiredString("type")
-            guard let type = RelationshipType(rawValue: typeName) else {
-                throw Failure.invalidInput(
-                    "unknown relationship type \(JSONValue.string(typeName).jsonText()) (expected one of: \(RelationshipType.allCases.map(\.rawValue).joined(separator: ", ")))",
-                    path: "$.type")
-            }
-            let outcome = try await service.relate(
-                user, from: .init(try fields.requiredString("from")), to: .init(try fields.requiredString("to")), type: type,
-                strength: try fields.number("strength", in: 0...1) ?? 1)
-            return Documents.related(outcome.relationship, inserted: outcome.inserted, from: outcome.from, to: outcome.to)
+            return try await service.relate(user, try RelateRequest(fields, allowed: ["from", "to", "type", "strength"])).document
         case "forget":
             try fields.rejectUnknown(["key", "hard"])
             let hard = try fields.bool("hard") ?? false

@@ -47,15 +47,7 @@ struct KVStoreTests {
 
     @Test("after a crash, a store that stayed up and wrote since still finds the old keys (issue 27, item 1)")
     func crashLeavesNoHalfEmptyCache() async throws {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-crash-\(UUID().uuidString.prefix(8))")
-        let environment = ["MEMGRAPH_HOME": home.path]
-        let cluster = try EmbeddedPostgres(home: MemgraphHome(environment: environment), logger: TestDatabase.logger)
-        defer {
-            try? cluster.stop()
-            try? FileManager.default.removeItem(at: home)
-        }
-        let configuration = try DatabaseConfiguration.load(environment: environment)
-        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+        try await TestDatabase.withOwnCluster("crash") { cluster, home, _, database in
             // A new home holds the cluster's passwords: no one else may list or read it (issue 27, item 6).
             let attributes = try FileManager.default.attributesOfItem(atPath: home.path)
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == (getuid() == 0 ? 0o711 : 0o700))

@@ -85,6 +85,26 @@ enum TestDatabase {
             target: .external(app: server, admin: nil), poolSize: 4, connectTimeout: .seconds(20), allowRLSBypass: true))
     }
 
+    /// Runs `body` with a database on an embedded cluster of its own, in a new MEMGRAPH_HOME under the
+    /// temporary folder (for tests that stop or crash Postgres); the cluster is stopped and its home
+    /// removed afterwards.
+    static func withOwnCluster<T: Sendable>(
+        _ name: String,
+        _ body: @Sendable (_ cluster: EmbeddedPostgres, _ home: URL, _ environment: [String: String], _ database: Database) async throws -> T
+    ) async throws -> T {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-\(name)-\(UUID().uuidString.prefix(8))")
+        let environment = ["MEMGRAPH_HOME": home.path]
+        let cluster = try EmbeddedPostgres(home: MemgraphHome(environment: environment), logger: logger)
+        defer {
+            try? cluster.stop()
+            try? FileManager.default.removeItem(at: home)
+        }
+        let configuration = try DatabaseConfiguration.load(environment: environment)
+        return try await Database.withDatabase(configuration, logger: logger) { database in
+            try await body(cluster, home, environment, database)
+        }
+    }
+
     /// Runs `body` on a new scratch database (``scratchDatabase()``), and drops that database
     /// afterwards, awaited, whether `body` threw or not.
     static func withScratch<T: Sendable>(

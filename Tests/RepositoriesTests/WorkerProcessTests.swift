@@ -109,15 +109,7 @@ struct WorkerProcessTests {
 
     @Test("restarting Postgres in the middle of a load: the listener reconnects by itself and every node ends embedded")
     func restartPostgres() async throws {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-restart-\(UUID().uuidString.prefix(8))")
-        let environment = ["MEMGRAPH_HOME": home.path]
-        let cluster = try EmbeddedPostgres(home: MemgraphHome(environment: environment), logger: TestDatabase.logger)
-        defer {
-            try? cluster.stop()
-            try? FileManager.default.removeItem(at: home)
-        }
-        let configuration = try DatabaseConfiguration.load(environment: environment)
-        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+        try await TestDatabase.withOwnCluster("restart") { cluster, _, environment, database in
             let store = MemoryStore(database: database)
             let user = freshUser()
             let worker = try WorkerProcess(environment: environment)

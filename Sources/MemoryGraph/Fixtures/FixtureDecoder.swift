@@ -71,7 +71,7 @@ struct FixtureDecoder {
         case .string(let other):
             report(location.appending(".kind"), "unknown kind \(FixtureJSONParser.quoted(other)) (expected \(kinds))")
         case let other?:
-            report(location.appending(".kind"), "expected a string (\(kinds)), found \(Self.typeName(other))")
+            report(location.appending(".kind"), "expected a string (\(kinds)), found \(other.typeName)")
         }
     }
 
@@ -182,25 +182,25 @@ struct FixtureDecoder {
         for name in Self.entityStringFields {
             guard let value = content[name] else { continue }
             if value.stringValue == nil {
-                report(location.appending(".\(name)"), "expected a string, found \(Self.typeName(value))")
+                report(location.appending(".\(name)"), "expected a string, found \(value.typeName)")
             }
         }
         if let data = content["entity_data"], data.objectValue == nil {
-            report(location.appending(".entity_data"), "expected an object, found \(Self.typeName(data))")
+            report(location.appending(".entity_data"), "expected an object, found \(data.typeName)")
         }
     }
 
     private mutating func strings(_ values: [JSONValue], at location: FixtureLocation) -> [String] {
         values.enumerated().compactMap { index, value in
             if let text = value.stringValue { return text }
-            report(location.appending("[\(index)]"), "expected a string, found \(Self.typeName(value))")
+            report(location.appending("[\(index)]"), "expected a string, found \(value.typeName)")
             return nil
         }
     }
 
     private mutating func object(_ value: JSONValue, at location: FixtureLocation, expected: String) -> [String: JSONValue]? {
         if let members = value.objectValue { return members }
-        report(location, "expected \(expected), found \(Self.typeName(value))")
+        report(location, "expected \(expected), found \(value.typeName)")
         return nil
     }
 
@@ -214,7 +214,7 @@ struct FixtureDecoder {
             return nil
         }
         guard let converted = convert(value) else {
-            report(location.appending(FixtureLocation.member(name)), "expected \(expected), found \(Self.typeName(value))")
+            report(location.appending(FixtureLocation.member(name)), "expected \(expected), found \(value.typeName)")
             return nil
         }
         return converted
@@ -236,17 +236,6 @@ struct FixtureDecoder {
         }
     }
 
-    /// How a value's type reads in a message; never the value itself, which may be private.
-    static func typeName(_ value: JSONValue) -> String {
-        switch value {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .number: "a number"
-        case .string: "a string"
-        case .array: "an array"
-        case .object: "an object"
-        }
-    }
 
     /// The sentence of a validation error; these come from the model and never hold content.
     static func message(of error: any Error) -> String {

@@ -9,6 +9,19 @@ public struct JSONShape: Sendable, Equatable {
 }
 
 extension JSONValue {
+    /// How the value's type reads in a message ("a string", "an array"); never the value itself,
+    /// which may be private.
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
     /// The document's ``JSONShape``, in one walk without building its text.
     public var shape: JSONShape {
         var shape = JSONShape()

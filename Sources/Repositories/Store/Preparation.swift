@@ -9,6 +9,8 @@ enum Preparation {
         var rebuilt: Int
         var version: Int
         var vectorTypes: VectorTypes
+        /// Why row-level security does not bind the app role (empty: it does).
+        var rowLevelSecurityBypass: [String]
     }
 
     private struct State {
@@ -17,6 +19,7 @@ enum Preparation {
         var functionsCurrent: Bool
         var vectorTypes: VectorTypes?
         var rebuilt: Int
+        var rowLevelSecurityBypass: [String]
     }
 
     /// SQLSTATEs after which the admin role can still make things right.
@@ -24,36 +27,35 @@ enum Preparation {
 
     static func run(endpoints: Endpoints, configuration: DatabaseConfiguration, logger: Logger) async throws -> Result {
         let result = try await prepare(endpoints: endpoints, configuration: configuration, logger: logger)
-        try await checkRowLevelSecurityBinds(endpoints.app, allowBypass: configuration.allowRLSBypass,
-                                             timeout: endpoints.connectTimeout, logger: logger)
+        try checkRowLevelSecurityBinds(
+            role: endpoints.app.username, reasons: result.rowLevelSecurityBypass, allowBypass: configuration.allowRLSBypass,
+            logger: logger)
         return result
     }
 
-    /// Refuses an app role that row-level security does not bind: a superuser, a role with BYPASSRLS,
-    /// or the owner of memory tables (policies are not forced: see docs/schema.md). With
+    /// Why row-level security would not bind the connected role, as the start-up check reads it in
+    /// the same round trip: a superuser, BYPASSRLS, or owning (or being a member of the owner of)
+    /// memory tables (policies are not forced: see docs/schema.md).
+    static let rowLevelSecurityColumns = """
+        (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user),
+        (SELECT r.rolbypassrls FROM pg_roles r WHERE r.rolname = current_user),
+        (SELECT count(*) FROM pg_tables t
+         WHERE t.schemaname = 'memory' AND pg_has_role(current_user, t.tableowner, 'USAGE'))::int8
+        """
+
+    static func rowLevelSecurityBypass(superuser: Bool, bypass: Bool, owned: Int) -> [String] {
+        var reasons: [String] = []
+        if superuser { reasons.append("is a superuser") }
+        if bypass { reasons.append("has BYPASSRLS") }
+        if owned > 0, !superuser { reasons.append("owns \(owned) memory table\(owned == 1 ? "" : "s") (or is a member of its owner)") }
+        return reasons
+    }
+
+    /// Refuses an app role that row-level security does not bind (`reasons` says why). With
     /// `allowBypass`, warns and goes on.
     /// - Throws: `RepositoriesError` (`.configuration`) naming the role, why, and how to set one up.
-    static func checkRowLevelSecurityBinds(
-        _ app: DatabaseConfiguration.Server, allowBypass: Bool, timeout: Duration, logger: Logger
-    ) async throws {
-        let reasons = try await app.withConnection(timeout: timeout, logger: logger) { connection in
-            var reasons: [String] = []
-            let rows = try await connection.query(
-                """
-                SELECT r.rolsuper, r.rolbypassrls,
-                       (SELECT count(*) FROM pg_tables t
-                        WHERE t.schemaname = 'memory' AND pg_has_role(current_user, t.tableowner, 'USAGE'))::int8
-                FROM pg_roles r WHERE r.rolname = current_user
-                """, logger: logger)
-            for try await (superuser, bypass, owned) in rows.decode((Bool, Bool, Int).self) {
-                if superuser { reasons.append("is a superuser") }
-                if bypass { reasons.append("has BYPASSRLS") }
-                if owned > 0, !superuser { reasons.append("owns \(owned) memory table\(owned == 1 ? "" : "s") (or is a member of its owner)") }
-            }
-            return reasons
-        }
+    static func checkRowLevelSecurityBinds(role: String, reasons: [String], allowBypass: Bool, logger: Logger) throws {
         guard !reasons.isEmpty else { return }
-        let role = app.username
         let why = "the app role \(role) \(reasons.joined(separator: " and ")), so row-level security does not bind it and a missed user_id filter would expose other users' memories"
         if allowBypass {
             logger.warning("\(why); going on because of --allow-rls-bypass (MEMGRAPH_ALLOW_RLS_BYPASS)")
@@ -109,13 +111,18 @@ enum Preparation {
                            coalesce(to_regtype('vector[]')::oid, 0)::int8,
                            (SELECT coalesce(string_agg(name || '=' || checksum, ',' ORDER BY name COLLATE "C"), '')
                               FROM memory.schema_functions),
-                           (SELECT config::text FROM memory.text_search_config)
+                           (SELECT config::text FROM memory.text_search_config),
+                           \(unescaped: rowLevelSecurityColumns)
                     """, logger: logger)
                 var version = 0
                 var types: VectorTypes?
                 var functions = ""
                 var textSearch: String?
-                for try await (v, vectorOID, arrayOID, fingerprint, config) in rows.decode((Int, Int, Int, String, String?).self) {
+                var bypass: [String] = []
+                for try await (v, vectorOID, arrayOID, fingerprint, config, superuser, bypassRLS, owned)
+                    in rows.decode((Int, Int, Int, String, String?, Bool, Bool, Int).self)
+                {
+                    bypass = rowLevelSecurityBypass(superuser: superuser, bypass: bypassRLS, owned: owned)
                     version = v
                     functions = fingerprint
                     textSearch = config
@@ -136,7 +143,9 @@ enum Preparation {
                     }
                     if rebuilt > 0 { logger.notice("rebuilt kv_store", metadata: ["entries": "\(rebuilt)"]) }
                 }
-                return State(version: version, functionsCurrent: functionsCurrent, vectorTypes: types, rebuilt: rebuilt)
+                return State(
+                    version: version, functionsCurrent: functionsCurrent, vectorTypes: types, rebuilt: rebuilt,
+                    rowLevelSecurityBypass: bypass)
             }
         } catch {
             throw describe(error, server: endpoints.app, operation: "connect")
@@ -148,7 +157,9 @@ enum Preparation {
         guard let types = state.vectorTypes else {
             throw RepositoriesError(.missingExtension, "the extension \"vector\" is not installed in \(endpoints.app.displayName): run memgraph migrate")
         }
-        return Result(applied: [], rebuilt: state.rebuilt, version: state.version, vectorTypes: types)
+        return Result(
+            applied: [], rebuilt: state.rebuilt, version: state.version, vectorTypes: types,
+            rowLevelSecurityBypass: state.rowLevelSecurityBypass)
     }
 
     /// Rebuilds the nodes' documents with `config` when they were built with another (a rewrite of
