@@ -10,6 +10,13 @@ public struct SessionConfiguration: Sendable, Equatable {
     /// The longest any call waits for Postgres before it is treated as unreachable
     /// (`MEMGRAPH_SESSION_TIMEOUT`, seconds; default 2).
     public var timeout: Duration = .seconds(2)
+    /// The longest one queued write may take to apply once Postgres answered
+    /// (`MEMGRAPH_SESSION_APPLY_TIMEOUT`, seconds; default 600). A large `import --session` is slow,
+    /// not an outage: it gets this long, not ``timeout``. A write that runs out of it
+    /// ``maxSlowApplies`` times is set aside as failed.
+    public var applyTimeout: Duration = .seconds(600)
+    /// Applies of one write that may run out of ``applyTimeout`` before it is set aside (default 3).
+    public var maxSlowApplies: Int = 3
     /// After Postgres was found unreachable, writes are queued without trying it for this long
     /// (`MEMGRAPH_SESSION_RETRY_AFTER`, seconds; default 2). The background flusher keeps probing.
     public var retryAfter: Duration = .seconds(2)
@@ -34,6 +41,7 @@ public struct SessionConfiguration: Sendable, Equatable {
         if let value = try seconds("MEMGRAPH_SESSION_TTL") { configuration.idleTTL = value }
         if let value = try seconds("MEMGRAPH_SESSION_TIMEOUT") { configuration.timeout = value }
         if let value = try seconds("MEMGRAPH_SESSION_RETRY_AFTER") { configuration.retryAfter = value }
+        if let value = try seconds("MEMGRAPH_SESSION_APPLY_TIMEOUT") { configuration.applyTimeout = value }
         if let text = environment["MEMGRAPH_SESSION_CACHE_SIZE"], !text.isEmpty {
             guard let value = Int(text), value >= 0 else {
                 throw MemoryGraphError.invalidInput("MEMGRAPH_SESSION_CACHE_SIZE must be a whole number, not \"\(text)\"")

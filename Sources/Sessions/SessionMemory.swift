@@ -217,27 +217,44 @@ public final class SessionMemory: Sendable {
         do {
             while true {
                 let entries = try await store.queued(limit: 100)
-                if entries.isEmpty {
+                if entries.readable.isEmpty && entries.setAside == 0 {
                     try await store.recordFlushed()
                     report.complete = true
                     return report
                 }
-                for entry in entries {
+                report.failed += entries.setAside
+                for entry in entries.readable {
                     if let deadline, ContinuousClock.now >= deadline { return report }
                     if Task.isCancelled { return report }
+                    // A caller waiting on its write gives it what is left of its own timeout; the
+                    // background flusher gives it the apply timeout.
+                    let limit = deadline.map { min(configuration.applyTimeout, $0 - ContinuousClock.now) } ?? configuration.applyTimeout
                     do {
-                        let outcome = try await withDeadline(configuration.timeout) {
-                            try await longTerm.apply(entry.user, entry.operation)
-                        }
+                        let outcome = try await withDeadline(limit) { try await longTerm.apply(entry.user, entry.operation) }
                         markAvailable()
                         try await store.markApplied(entry, outcome: outcome)
                         report.applied += 1
                         if entry.operation.id == stopAfter { return report }
                     } catch let error where error is DeadlineExceeded || longTerm.isUnavailable(error) {
+                        if error is DeadlineExceeded, await isReachable(longTerm) {
+                            // Slow, not down. A caller that stops waiting leaves the entry to the
+                            // background flusher (a replay of an applied id is harmless); the
+                            // flusher sets aside an entry that keeps outlasting the apply timeout.
+                            guard deadline == nil else { return report }
+                            let reason = "applying took longer than \(configuration.applyTimeout) (MEMGRAPH_SESSION_APPLY_TIMEOUT)"
+                            guard entry.attempts + 1 < configuration.maxSlowApplies else {
+                                try await store.markFailed(entry, error: "\(reason), \(entry.attempts + 1) times")
+                                report.failed += 1
+                                continue
+                            }
+                            try await store.recordStopped(entry, error: reason)
+                            report.error = reason
+                            return report
+                        }
                         markUnavailable()
                         let reason = error is DeadlineExceeded
                             ? "database unavailable: no answer within \(configuration.timeout)" : "database unavailable: \(error)"
-                        try await store.recordUnavailable(entry, error: reason)
+                        try await store.recordStopped(entry, error: reason)
                         report.error = reason
                         return report
                     } catch is CancellationError {
@@ -256,6 +273,16 @@ public final class SessionMemory: Sendable {
     }
 
     // MARK: - Reaching Postgres
+
+    /// Whether the store answers a ping within ``SessionConfiguration/timeout``.
+    private func isReachable(_ longTerm: any LongTermMemory) async -> Bool {
+        do {
+            try await withDeadline(configuration.timeout) { try await longTerm.ping() }
+            return true
+        } catch {
+            return false
+        }
+    }
 
     private var isMarkedUnavailable: Bool {
         unavailableUntil.withLock { until in until.map { ContinuousClock.now < $0 } ?? false }

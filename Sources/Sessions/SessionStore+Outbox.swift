@@ -58,20 +58,45 @@ extension SessionStore {
             ])
     }
 
-    /// The oldest queued entries, in order.
-    func queued(limit: Int) async throws -> [OutboxEntry] {
-        try await read("read outbox") { db in
+    /// The oldest queued entries that can be read, in order. An entry whose payload cannot be
+    /// decoded (written by another version, or damaged) is set aside as failed here, with why, so
+    /// that it cannot hold up the writes queued after it.
+    func queued(limit: Int) async throws -> (readable: [OutboxEntry], setAside: Int) {
+        typealias Stored = (seq: Int64, operation: String?, payload: String, user: String, session: String?, attempts: Int)
+        let rows: [Stored] = try await read("read outbox") { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT seq, payload, user_id, session_id, attempts FROM outbox WHERE status = 'queued' ORDER BY seq LIMIT ?",
+                sql: """
+                    SELECT seq, operation_id, payload, user_id, session_id, attempts FROM outbox
+                    WHERE status = 'queued' ORDER BY seq LIMIT ?
+                    """,
                 arguments: [limit]
-            ).map { row in
-                OutboxEntry(
-                    seq: row["seq"], operation: try Self.decode(SessionOperation.self, row["payload"]),
-                    user: try UserID(row["user_id"] as String),
-                    session: try (row["session_id"] as String?).map(SessionID.init), attempts: row["attempts"])
+            ).map { ($0["seq"], $0["operation_id"], $0["payload"], $0["user_id"], $0["session_id"], $0["attempts"]) }
+        }
+        var readable: [OutboxEntry] = []
+        var unreadable: [(seq: Int64, operation: String?, error: String)] = []
+        for row in rows {
+            do {
+                readable.append(OutboxEntry(
+                    seq: row.seq, operation: try Self.decode(SessionOperation.self, row.payload), user: try UserID(row.user),
+                    session: try row.session.map(SessionID.init), attempts: row.attempts))
+            } catch {
+                unreadable.append((row.seq, row.operation, "the queued write cannot be read: \(error)"))
             }
         }
+        if !unreadable.isEmpty {
+            try await write("set aside unreadable outbox entries") { [unreadable] db in
+                for entry in unreadable {
+                    try db.execute(
+                        sql: "UPDATE outbox SET status = 'failed', last_error = ?, attempts = attempts + 1 WHERE seq = ? AND status = 'queued'",
+                        arguments: [entry.error, entry.seq])
+                    if let operation = entry.operation.flatMap(UUID.init(uuidString:)) {
+                        try Self.settlePending(db, operation: operation)
+                    }
+                }
+            }
+        }
+        return (readable, unreadable.count)
     }
 
     /// Marks an entry applied with its outcome, and settles the session's pending view of it.
@@ -119,8 +144,8 @@ extension SessionStore {
         }
     }
 
-    /// Counts an attempt that could not reach the store; the entry stays queued.
-    func recordUnavailable(_ entry: OutboxEntry?, error: String) async throws {
+    /// Counts an attempt that could not reach the store, or ran out of time; the entry stays queued.
+    func recordStopped(_ entry: OutboxEntry?, error: String) async throws {
         try await write("record flush error") { db in
             if let entry {
                 try db.execute(sql: "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE seq = ?", arguments: [error, entry.seq])
@@ -163,14 +188,17 @@ extension SessionStore {
         }
     }
 
-    /// Entries the store refused, oldest first, with their errors.
-    public func failedOperations(limit: Int = 100) async throws -> [(operation: SessionOperation, user: UserID, error: String)] {
+    /// Entries set aside (the store refused them, or they could not be read), oldest first: their
+    /// operation id, kind, user and error. Read from the entry's columns, not its payload, so
+    /// that an unreadable entry is listed too.
+    public func failedOperations(limit: Int = 100) async throws -> [(operationID: String, kind: String, user: String, error: String)] {
         try await read("read outbox") { db in
-            try Row.fetchAll(
-                db, sql: "SELECT payload, user_id, last_error FROM outbox WHERE status = 'failed' ORDER BY seq LIMIT ?",
-                arguments: [limit]
-            ).map {
-                (try Self.decode(SessionOperation.self, $0["payload"]), try UserID($0["user_id"] as String), $0["last_error"] ?? "")
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT operation_id, kind, user_id, last_error FROM outbox WHERE status = 'failed' ORDER BY seq LIMIT ?",
+                arguments: [limit])
+            return rows.map { row -> (operationID: String, kind: String, user: String, error: String) in
+                let error: String? = row["last_error"]
+                return (row["operation_id"], row["kind"], row["user_id"], error ?? "")
             }
         }
     }

@@ -121,6 +121,31 @@ struct SessionTests {
         #expect(try await rowCount("applied_operations", user: user) == 1)
     }
 
+    @Test("a session import of 10,000 nodes, slower than the session timeout with Postgres up, is applied once (issue 27, item 3)")
+    func slowApplyIsNotAnOutage() async throws {
+        let store = try await TestDatabase.store()
+        // A timeout far below what the import takes: the apply must get the apply timeout instead.
+        let memory = SessionMemory(store: try scratchSessionStore { $0.timeout = .milliseconds(200) }, longTerm: store)
+        let user = freshUser()
+        let session = try await memory.start(user: user)
+        let nodes = (0..<10_000).map {
+            FixtureNode(
+                node: MemoryNode(key: "bulk-\($0)", contextType: .conversationFact, summary: "bulk fact number \($0)"),
+                location: FixtureLocation(file: "bulk.jsonl", line: $0 + 1))
+        }
+        let write = try await memory.importGraph(session.id, FixtureSet(nodes: nodes, relationships: []))
+        if write.status == .queued {
+            let report = await memory.flush()
+            #expect(report.error == nil && report.failed == 0 && report.complete)
+        }
+        let operation = try #require(write.operationID)
+        let entry = try #require(try await memory.store.outboxEntry(operation))
+        #expect(entry.status == .applied)
+        #expect(try await rowCount("nodes", user: user) == 10_000)
+        #expect(try await rowCount("applied_operations", user: user) == 1)
+        #expect(try await memory.store.outboxDepth() == 0)
+    }
+
     @Test("Postgres stopped: 200 writes are acknowledged as queued within the timeout; started again, the outbox drains in order, each write once", .tags(.timing), .selected(by: "timing"))
     func timedPostgresStopped() async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-outbox-\(UUID().uuidString.prefix(8))")

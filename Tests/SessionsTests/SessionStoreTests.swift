@@ -193,6 +193,26 @@ struct SessionStoreTests {
         #expect(try await memory.store.failedOperations().count == 1)
         #expect(try await memory.store.status().outboxFailed == 1)
     }
+
+    @Test("an outbox entry that cannot be read is set aside as failed, with why, and the writes after it are applied (issue 27, item 3)")
+    func unreadableEntry() async throws {
+        let recorder = RecordingStore(refuse: -1)
+        let memory = SessionMemory(store: try scratchSessions(), longTerm: recorder)
+        let session = try await memory.start(user: user)
+        recorder.available.withLock { $0 = false }
+        for index in 0..<3 { _ = try await memory.remember(session.id, contact("C-\(index)", name: "P\(index)", data: [:])) }
+        // As a newer memgraph's entry, or a damaged one, would read.
+        try await memory.store.write("damage an entry") { db in
+            try db.execute(sql: "UPDATE outbox SET payload = '{\"kind\": {\"teleport\": {}}}' WHERE seq = (SELECT min(seq) + 1 FROM outbox)")
+        }
+        recorder.available.withLock { $0 = true }
+        let report = await memory.flush()
+        #expect(report.applied == 2 && report.failed == 1 && report.complete)
+        #expect(recorder.applied.withLock { $0 } == ["C-0", "C-2"])
+        let failed = try await memory.store.failedOperations()
+        #expect(failed.count == 1 && failed[0].kind == "remember" && failed[0].error.hasPrefix("the queued write cannot be read"))
+        #expect(try await memory.store.outboxDepth() == 0)
+    }
 }
 
 /// A long-term store that never answers (honours cancellation): Postgres behind a dead network.
@@ -213,6 +233,7 @@ final class SilentStore: LongTermMemory {
         try await hang()
     }
     func sessionMemories(_ user: UserID, limit: Int) async throws -> [MemoryNode] { try await hang() }
+    func ping() async throws { let _: Void = try await hang() }
     func isUnavailable(_ error: any Error) -> Bool { false }
 }
 
@@ -247,6 +268,9 @@ final class RecordingStore: LongTermMemory {
     func sessionMemories(_ user: UserID, limit: Int) async throws -> [MemoryNode] {
         guard available.withLock({ $0 }) else { throw Offline() }
         return []
+    }
+    func ping() async throws {
+        guard available.withLock({ $0 }) else { throw Offline() }
     }
     func isUnavailable(_ error: any Error) -> Bool { error is Offline }
 }

@@ -18,6 +18,9 @@ public protocol LongTermMemory: Sendable {
     ) async throws -> [ScoredNode]
     /// The user's most relevant memories, best first, in one batched read (seed 004's `load_user_memories`).
     func sessionMemories(_ user: UserID, limit: Int) async throws -> [MemoryNode]
+    /// Answers when the store can be reached (a round trip that reads and writes nothing); throws
+    /// when it cannot. Tells a slow write from an unreachable store.
+    func ping() async throws
     /// Whether `error` means the store could not be reached (a write is then kept queued), rather
     /// than that it refused the request (a write is then set aside as failed).
     func isUnavailable(_ error: any Error) -> Bool

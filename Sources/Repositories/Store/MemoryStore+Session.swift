@@ -51,6 +51,14 @@ extension MemoryStore: LongTermMemory {
         }
     }
 
+    /// A `SELECT 1` on a pooled connection.
+    /// - Throws: `RepositoriesError` (`.connection` when the database cannot be reached).
+    public func ping() async throws {
+        try await database.withConnection(operation: "ping") { connection in
+            _ = try await connection.query("SELECT 1", logger: database.logger).collect()
+        }
+    }
+
     /// Whether the error means the database could not be reached (the write stays queued).
     public func isUnavailable(_ error: any Error) -> Bool {
         guard let error = error as? RepositoriesError else { return false }
