@@ -48,7 +48,7 @@ CREATE FUNCTION memory.bulk_job_rows() RETURNS integer
 
 CREATE FUNCTION memory.claim_due_jobs(batch integer, worker text, only_user text) RETURNS TABLE(user_id text, node_id uuid, field text, content_sha bytea, body text, attempts integer, created_at timestamp with time zone)
     LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
     WITH due AS (
         SELECT d.user_id, d.node_id, d.field FROM memory.embedding_jobs d
@@ -71,7 +71,7 @@ $$;
 
 CREATE FUNCTION memory.claim_embedding_jobs(batch integer, worker text, lease interval, max_claims integer, only_user text DEFAULT NULL::text) RETURNS TABLE(user_id text, node_id uuid, field text, content_sha bytea, body text, attempts integer, created_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
 DECLARE
     claimed integer := 0;
@@ -96,34 +96,51 @@ END $$;
 
 CREATE FUNCTION memory.complete_embedding_jobs(worker text, model text, users text[], nodes uuid[], fields text[], shas bytea[], vectors public.vector[]) RETURNS TABLE(user_id text, node_id uuid, field text, stored boolean, created_at timestamp with time zone)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
+DECLARE
+    r record;
+    requeued boolean := false;
 BEGIN
-    RETURN QUERY
-    WITH input AS (
+    FOR r IN WITH input AS (
         SELECT * FROM unnest(users, nodes, fields, shas, vectors) AS i(user_id, node_id, field, sha, vec)
+    ), locked AS (
+        SELECT n AS node FROM memory.nodes n
+        WHERE (n.user_id, n.node_id) IN (SELECT i.user_id, i.node_id FROM input i)
+        ORDER BY n.user_id, n.node_id
+        FOR SHARE OF n
     ), fresh AS (
-        SELECT i.* FROM input i
-        JOIN memory.nodes n ON n.user_id = i.user_id AND n.node_id = i.node_id AND n.deleted_at IS NULL
-        WHERE sha256(convert_to(memory.field_text(n, i.field), 'UTF8')) = i.sha
+        SELECT i.user_id, i.node_id, i.field FROM input i
+        JOIN locked l ON (l.node).user_id = i.user_id AND (l.node).node_id = i.node_id
+        WHERE (l.node).deleted_at IS NULL AND coalesce((l.node).metadata->>'embed', 'true') <> 'false'
+          AND sha256(convert_to(memory.field_text(l.node, i.field), 'UTF8')) = i.sha
+    ), finished AS (
+        UPDATE memory.embedding_jobs j
+        SET status = CASE WHEN f.node_id IS NOT NULL AND j.content_sha = i.sha THEN 'completed' ELSE 'pending' END,
+            run_after = CASE WHEN f.node_id IS NOT NULL AND j.content_sha = i.sha THEN j.run_after ELSE now() END,
+            claimed_at = NULL, claimed_by = NULL, last_error = NULL, updated_at = now()
+        FROM input i LEFT JOIN fresh f ON (f.user_id, f.node_id, f.field) = (i.user_id, i.node_id, i.field)
+        WHERE j.user_id = i.user_id AND j.node_id = i.node_id AND j.field = i.field
+          AND j.status = 'processing' AND j.claimed_by = worker
+        RETURNING j.user_id, j.node_id, j.field, j.status = 'completed' AS done, j.created_at, i.sha, i.vec
     ), stored AS (
         INSERT INTO memory.embeddings AS e (user_id, node_id, field, model, content_sha, dims, embedding)
-        SELECT f.user_id, f.node_id, f.field, model, f.sha, vector_dims(f.vec), f.vec FROM fresh f
+        SELECT f.user_id, f.node_id, f.field, model, f.sha, public.vector_dims(f.vec), f.vec FROM finished f WHERE f.done
         ON CONFLICT ON CONSTRAINT embeddings_pkey DO UPDATE
             SET content_sha = EXCLUDED.content_sha, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, created_at = now()
         RETURNING e.user_id, e.node_id, e.field
-    ), done AS (
-        UPDATE memory.embedding_jobs j SET status = 'completed', claimed_at = NULL, claimed_by = NULL,
-            last_error = NULL, updated_at = now()
-        FROM input i
-        WHERE j.user_id = i.user_id AND j.node_id = i.node_id AND j.field = i.field AND j.content_sha = i.sha
-          AND j.status = 'processing' AND j.claimed_by = worker
-        RETURNING j.user_id, j.node_id, j.field, j.created_at
     )
-    SELECT i.user_id, i.node_id, i.field, s.node_id IS NOT NULL, d.created_at
+    SELECT i.user_id, i.node_id, i.field, s.node_id IS NOT NULL AS stored,
+           CASE WHEN f.done THEN f.created_at END AS created_at, f.node_id IS NOT NULL AND NOT f.done AS requeued
     FROM input i
     LEFT JOIN stored s ON (s.user_id, s.node_id, s.field) = (i.user_id, i.node_id, i.field)
-    LEFT JOIN done d ON (d.user_id, d.node_id, d.field) = (i.user_id, i.node_id, i.field);
+    LEFT JOIN finished f ON (f.user_id, f.node_id, f.field) = (i.user_id, i.node_id, i.field)
+    LOOP
+        user_id := r.user_id; node_id := r.node_id; field := r.field; stored := r.stored; created_at := r.created_at;
+        requeued := requeued OR r.requeued;
+        RETURN NEXT;
+    END LOOP;
+    IF requeued THEN PERFORM pg_notify('memgraph_embed', ''); END IF;
 END $$;
 
 --
@@ -296,7 +313,7 @@ END $$;
 
 CREATE FUNCTION memory.embedding_queue_stats() RETURNS TABLE(pending bigint, due bigint, processing bigint, failed bigint, completed bigint, oldest_due timestamp with time zone, last_error text, p50_ms double precision, p95_ms double precision, p99_ms double precision, recent bigint)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
     WITH b AS (SELECT coalesce(sum(cardinality(node_ids)), 0)::bigint AS nodes, min(created_at) AS oldest
                FROM memory.embedding_batches)
@@ -324,7 +341,7 @@ $$;
 
 CREATE FUNCTION memory.enqueue_embeddings(changed jsonb) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
 DECLARE queued integer;
 BEGIN
@@ -389,7 +406,7 @@ END $$;
 
 CREATE FUNCTION memory.expand_embedding_batches(p_user text, p_own boolean, p_limit integer) RETURNS integer
     LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     SET plan_cache_mode TO 'force_custom_plan'
     AS $$
 DECLARE written integer;
@@ -415,7 +432,7 @@ END $$;
 
 CREATE FUNCTION memory.fail_embedding_jobs(worker text, users text[], nodes uuid[], fields text[], error text, max_attempts integer, base_delay interval) RETURNS TABLE(user_id text, node_id uuid, field text, status text)
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
 BEGIN
     RETURN QUERY
@@ -488,7 +505,7 @@ $$;
 
 CREATE FUNCTION memory.fuzzy_candidates(p_text text, p_threshold real, p_limit integer) RETURNS TABLE(node_id uuid, score real)
     LANGUAGE plpgsql SECURITY DEFINER ROWS 20
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 DECLARE
@@ -497,7 +514,7 @@ DECLARE
     key_scores real[];
     tier real;
     bar real := p_threshold;
-    text_trigrams integer := coalesce(array_length(show_trgm(p_text), 1), 0);
+    text_trigrams integer := coalesce(array_length(public.show_trgm(p_text), 1), 0);
     most float8;
 BEGIN
     PERFORM memory.ensure_kv_store();  -- after a crash emptied kv_store: rebuilt before it is read
@@ -510,9 +527,9 @@ BEGIN
         SELECT coalesce(array_agg(k.node_id ORDER BY k.score DESC), '{}'), coalesce(array_agg(k.score ORDER BY k.score DESC), '{}')
         INTO key_ids, key_scores
         FROM (
-            SELECT kv.node_id, max(similarity(kv.entity_key, p_text)) AS score
+            SELECT kv.node_id, max(public.similarity(kv.entity_key, p_text)) AS score
             FROM memory.kv_store kv
-            WHERE kv.user_id = u AND kv.entity_key % p_text
+            WHERE kv.user_id = u AND kv.entity_key OPERATOR(public.%) p_text
             GROUP BY kv.node_id
         ) k;
         EXIT WHEN cardinality(key_scores) >= p_limit OR tier <= p_threshold;
@@ -531,20 +548,21 @@ BEGIN
             FROM (
                 SELECT k.node_id, k.score FROM unnest(key_ids, key_scores) AS k(node_id, score)
                 UNION ALL
-                SELECT m.node_id, similarity(m.summary, p_text) FROM memory.nodes m
-                WHERE m.user_id = u AND m.deleted_at IS NULL AND m.summary_trigrams <= 16 AND m.summary % p_text
+                SELECT m.node_id, public.similarity(m.summary, p_text) FROM memory.nodes m
+                WHERE m.user_id = u AND m.deleted_at IS NULL
+                  AND m.summary_trigrams <= 16 AND m.summary OPERATOR(public.%) p_text
                 UNION ALL
-                SELECT m.node_id, similarity(m.summary, p_text) FROM memory.nodes m
+                SELECT m.node_id, public.similarity(m.summary, p_text) FROM memory.nodes m
                 WHERE most > 16 AND m.user_id = u AND m.deleted_at IS NULL
-                  AND m.summary_trigrams > 16 AND m.summary_trigrams <= 32 AND m.summary % p_text
+                  AND m.summary_trigrams > 16 AND m.summary_trigrams <= 32 AND m.summary OPERATOR(public.%) p_text
                 UNION ALL
-                SELECT m.node_id, similarity(m.summary, p_text) FROM memory.nodes m
+                SELECT m.node_id, public.similarity(m.summary, p_text) FROM memory.nodes m
                 WHERE most > 32 AND m.user_id = u AND m.deleted_at IS NULL
-                  AND m.summary_trigrams > 32 AND m.summary_trigrams <= 64 AND m.summary % p_text
+                  AND m.summary_trigrams > 32 AND m.summary_trigrams <= 64 AND m.summary OPERATOR(public.%) p_text
                 UNION ALL
-                SELECT m.node_id, similarity(m.summary, p_text) FROM memory.nodes m
+                SELECT m.node_id, public.similarity(m.summary, p_text) FROM memory.nodes m
                 WHERE most > 64 AND m.user_id = u AND m.deleted_at IS NULL
-                  AND m.summary_trigrams > 64 AND m.summary % p_text
+                  AND m.summary_trigrams > 64 AND m.summary OPERATOR(public.%) p_text
             ) c
             GROUP BY c.node_id
             HAVING max(c.score) >= p_threshold
@@ -822,7 +840,7 @@ $$;
 
 CREATE FUNCTION memory.name_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer) RETURNS TABLE(node_id uuid, score double precision)
     LANGUAGE plpgsql SECURITY DEFINER ROWS 10
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     SET plan_cache_mode TO 'force_generic_plan'
     AS $_$
 #variable_conflict use_column
@@ -856,9 +874,10 @@ BEGIN
         SELECT c.node_id, max(c.score)::float8
         FROM unnest(names) AS nm(name)
         CROSS JOIN LATERAL (
-            SELECT kv.node_id, (word_similarity(nm.name, kv.entity_key) + similarity(nm.name, kv.entity_key)) / 2 AS score
+            SELECT kv.node_id,
+                   (public.word_similarity(nm.name, kv.entity_key) + public.similarity(nm.name, kv.entity_key)) / 2 AS score
             FROM memory.kv_store kv
-            WHERE kv.user_id = u AND kv.entity_key %> nm.name
+            WHERE kv.user_id = u AND kv.entity_key OPERATOR(public.%>) nm.name
             ORDER BY 2 DESC, 1
             LIMIT p_limit
         ) c
@@ -877,7 +896,7 @@ END $_$;
 
 CREATE FUNCTION memory.node_texts(p_user text, p_nodes uuid[]) RETURNS TABLE(node_id uuid, field text, body text)
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
     SELECT n.node_id, f.field, x.body
     FROM unnest(p_nodes) AS id(node_id)
@@ -893,7 +912,7 @@ $$;
 
 CREATE FUNCTION memory.pipeline_status() RETURNS TABLE(name text, listener_connected boolean, workers integer, busy integer, processed bigint, dead_lettered bigint, last_error text, seconds_since_report double precision)
     LANGUAGE sql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
     SELECT name, listener_connected, workers, busy, processed, dead_lettered, last_error,
            extract(epoch FROM now() - updated_at)::float8
@@ -906,7 +925,7 @@ $$;
 
 CREATE FUNCTION memory.queue_field_jobs(p_user text, p_nodes uuid[], p_since timestamp with time zone) RETURNS integer
     LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
     WITH fresh AS (
         INSERT INTO memory.embedding_jobs (user_id, node_id, field, content_sha, run_after, created_at)
@@ -924,7 +943,7 @@ $$;
 
 CREATE FUNCTION memory.queued_texts(p_user text) RETURNS bigint
     LANGUAGE sql STABLE
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
     SELECT (SELECT count(*) FROM memory.embedding_jobs j
             WHERE j.user_id = p_user AND j.status = 'pending' AND j.created_at = now())
@@ -1103,7 +1122,7 @@ END $$;
 
 CREATE FUNCTION memory.release_embedding_jobs(worker text) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
 DECLARE released integer;
 BEGIN
@@ -1120,7 +1139,7 @@ END $$;
 
 CREATE FUNCTION memory.report_pipeline(p_name text, p_listener boolean, p_workers integer, p_busy integer, p_processed bigint, p_dead bigint, p_error text) RETURNS void
     LANGUAGE sql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
     INSERT INTO memory.pipeline_workers AS w (name, listener_connected, workers, busy, processed, dead_lettered, last_error)
     VALUES (p_name, p_listener, p_workers, p_busy, p_processed, p_dead, left(p_error, 500))
@@ -1136,7 +1155,7 @@ $$;
 
 CREATE FUNCTION memory.requeue_expired_claims(lease interval, max_claims integer) RETURNS void
     LANGUAGE sql
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
     UPDATE memory.embedding_jobs j
     SET status = CASE WHEN j.claims >= max_claims THEN 'failed' ELSE 'pending' END,
@@ -1152,7 +1171,7 @@ $$;
 
 CREATE FUNCTION memory.retry_failed_embedding_jobs() RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'memory', 'public'
+    SET search_path TO 'pg_catalog', 'memory'
     AS $$
 DECLARE requeued integer;
 BEGIN
@@ -1272,24 +1291,24 @@ BEGIN
             SELECT coalesce(array_agg(a.node_id ORDER BY a.distance), '{}'), coalesce(array_agg(a.distance ORDER BY a.distance), '{}')
             INTO ids, distances
             FROM (
-                SELECT e.node_id, e.embedding <=> p_query AS distance
+                SELECT e.node_id, e.embedding OPERATOR(public.<=>) p_query AS distance
                 FROM memory.embeddings e
                 WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2'
-                ORDER BY (e.embedding::halfvec(384)) <=> (p_query::halfvec(384))
+                ORDER BY (e.embedding::public.halfvec(384)) OPERATOR(public.<=>) (p_query::public.halfvec(384))
                 LIMIT candidates
             ) a;
         ELSIF p_model = 'sentence-transformers/all-MiniLM-L6-v2' THEN
             SELECT coalesce(array_agg(a.node_id ORDER BY a.distance), '{}'), coalesce(array_agg(a.distance ORDER BY a.distance), '{}')
             INTO ids, distances
             FROM (
-                SELECT e.node_id, e.embedding <=> p_query AS distance
+                SELECT e.node_id, e.embedding OPERATOR(public.<=>) p_query AS distance
                 FROM memory.embeddings e
                 CROSS JOIN LATERAL (
                     SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = e.node_id LIMIT 1) m
                 WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2'
                   AND m.deleted_at IS NULL AND (p_types IS NULL OR m.context_type = ANY(p_types))
                   AND (p_since IS NULL OR m.created_at >= p_since) AND (p_until IS NULL OR m.created_at < p_until)
-                ORDER BY (e.embedding::halfvec(384)) <=> (p_query::halfvec(384))
+                ORDER BY (e.embedding::public.halfvec(384)) OPERATOR(public.<=>) (p_query::public.halfvec(384))
                 LIMIT candidates
             ) a;
         ELSE
@@ -1307,10 +1326,10 @@ BEGIN
         FROM (
             SELECT c.node_id, c.distance
             FROM (
-                SELECT e.node_id, e.embedding <=> p_query AS distance
+                SELECT e.node_id, e.embedding OPERATOR(public.<=>) p_query AS distance
                 FROM memory.embeddings e
                 WHERE e.user_id = p_user AND e.model = p_model
-                ORDER BY e.embedding <=> p_query
+                ORDER BY e.embedding OPERATOR(public.<=>) p_query
                 LIMIT p_candidates + 16
             ) c
             WHERE EXISTS (
@@ -1326,14 +1345,14 @@ BEGIN
         SELECT coalesce(array_agg(x.node_id ORDER BY x.distance), '{}'), coalesce(array_agg(x.distance ORDER BY x.distance), '{}')
         INTO ids, distances
         FROM (
-            SELECT e.node_id, e.embedding <=> p_query AS distance
+            SELECT e.node_id, e.embedding OPERATOR(public.<=>) p_query AS distance
             FROM memory.embeddings e
             CROSS JOIN LATERAL (
                 SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = e.node_id LIMIT 1) m
             WHERE e.user_id = p_user AND e.model = p_model
               AND m.deleted_at IS NULL AND (p_types IS NULL OR m.context_type = ANY(p_types))
               AND (p_since IS NULL OR m.created_at >= p_since) AND (p_until IS NULL OR m.created_at < p_until)
-            ORDER BY e.embedding <=> p_query
+            ORDER BY e.embedding OPERATOR(public.<=>) p_query
             LIMIT p_candidates
         ) x;
     END IF;

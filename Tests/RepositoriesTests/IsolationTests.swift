@@ -122,4 +122,31 @@ struct IsolationTests {
             nodes: nodes, relationships: try await store.relationships(user, of: ids[0]), stats: try await store.stats(user),
             lookups: [try await store.lookup(user, key: "shared-key")?.id, try await store.lookup(user, key: "acme-corp")?.id])
     }
+
+    @Test("operators planted in public are never called by the definer functions, which run as the owner (issue 27, item 5)")
+    func plantedOperators() async throws {
+        try await TestDatabase.withScratchDatabase { name, database in
+            // Better matches than pg_catalog offers for `bar > 0` (bar real) in fuzzy_candidates and
+            // `random() * 0.5` in fail_embedding_jobs: with public on their search_path, these won.
+            try await TestDatabase.asSuperuser(database: name) { connection in
+                for statement in [
+                    "CREATE FUNCTION public.planted_gt(real, integer) RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted > called as %', current_user; END $$",
+                    "CREATE OPERATOR public.> (LEFTARG = real, RIGHTARG = integer, FUNCTION = public.planted_gt)",
+                    "CREATE FUNCTION public.planted_times(double precision, numeric) RETURNS double precision LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'planted * called as %', current_user; END $$",
+                    "CREATE OPERATOR public.* (LEFTARG = double precision, RIGHTARG = numeric, FUNCTION = public.planted_times)",
+                ] {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
+                }
+            }
+            let store = MemoryStore(database: database)
+            let user = freshUser()
+            _ = try await store.remember(user, entity("crm", "C-1", name: "Sarah Kanemoto", summary: "Sarah Kanemoto, a contact"))
+            #expect(try await store.fuzzy(user, text: "Sarah Kanimo", threshold: 0.1).first?.node.summary == "Sarah Kanemoto, a contact")
+            let source = PostgresEmbeddingJobSource(database: database, onlyUser: user)
+            let jobs = try await source.claim(limit: 5, worker: "w1", policy: RetryPolicy())
+            #expect(!jobs.isEmpty)
+            let outcome = try await source.fail(jobs, error: "scripted", worker: "w1", policy: RetryPolicy())
+            #expect(outcome == FailureOutcome(retried: jobs.count, deadLettered: 0))
+        }
+    }
 }

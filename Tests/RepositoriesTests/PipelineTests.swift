@@ -52,7 +52,7 @@ final class ScriptedEmbedder: Embedder, Sendable {
 /// Passes every call to `base`, except the first `complete`, which never returns and ignores
 /// cancellation (as a query on a connection lost in a Postgres restart was seen to) until
 /// `releaseHungCalls()`.
-final class HangingJobSource: EmbeddingJobSource, Sendable {
+final class HangingJobSource: ForwardingJobSource, Sendable {
     let base: any EmbeddingJobSource
     private let state = Mutex((calls: 0, hung: 0, waiting: [CheckedContinuation<Void, Never>]()))
 
@@ -76,9 +76,19 @@ final class HangingJobSource: EmbeddingJobSource, Sendable {
         }
         return try await base.complete(jobs, vectors: vectors, model: model, worker: worker)
     }
+}
 
+/// A job source that passes every call to `base`, except those a test double implements itself.
+protocol ForwardingJobSource: EmbeddingJobSource {
+    var base: any EmbeddingJobSource { get }
+}
+
+extension ForwardingJobSource {
     func claim(limit: Int, worker: String, policy: RetryPolicy) async throws -> [EmbeddingJob] {
         try await base.claim(limit: limit, worker: worker, policy: policy)
+    }
+    func complete(_ jobs: [EmbeddingJob], vectors: [[Float]], model: String, worker: String) async throws -> [CompletedJob] {
+        try await base.complete(jobs, vectors: vectors, model: model, worker: worker)
     }
     func fail(_ jobs: [EmbeddingJob], error: String, worker: String, policy: RetryPolicy) async throws -> FailureOutcome {
         try await base.fail(jobs, error: error, worker: worker, policy: policy)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import MemoryGraph
@@ -48,14 +49,16 @@ public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
         let types = database.vectorTypes
         let vectorArray = BindArray(
             elements: vectors.map { PGVector($0, oid: types.vector) }, elementType: types.vector, arrayType: types.vectorArray)
+        // The hash of the text each vector was computed from, not the claim's hash: a claim racing
+        // an update can return the new text's hash beside the old text.
+        let embedded = jobs.map { ByteBuffer(bytes: SHA256.hash(data: Data($0.text.utf8))) }
         return try await database.withConnection(operation: "complete embedding jobs") { connection in
             let rows = try await connection.queryUnlessClosed(
                 """
                 SELECT user_id, node_id, field, stored, clock_timestamp() FROM memory.complete_embedding_jobs(
                     \(worker), \(model), \(BindArray.text(jobs.map(\.userID))), \(BindArray.uuid(jobs.map(\.nodeID))),
                     \(BindArray.text(jobs.map(\.field))),
-                    \(BindArray(jobs.map { ByteBuffer(bytes: $0.contentSHA) }, type: .bytea, arrayType: .byteaArray)),
-                    \(vectorArray))
+                    \(BindArray(embedded, type: .bytea, arrayType: .byteaArray)), \(vectorArray))
                 """, logger: database.logger)
             var byKey: [String: (Bool, Date)] = [:]
             for try await (user, node, field, stored, now) in rows.decode((String, UUID, String, Bool, Date).self) {

@@ -17,7 +17,7 @@ $$;
 -- statistics say (inside an import's transaction they do not know its rows yet).
 CREATE OR REPLACE FUNCTION memory.node_texts(p_user text, p_nodes uuid[])
 RETURNS TABLE (node_id uuid, field text, body text)
-LANGUAGE sql STABLE SET search_path = pg_catalog, memory, public AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, memory AS $$
     SELECT n.node_id, f.field, x.body
     FROM unnest(p_nodes) AS id(node_id)
     CROSS JOIN LATERAL (SELECT * FROM memory.nodes m WHERE m.user_id = p_user AND m.node_id = id.node_id) n

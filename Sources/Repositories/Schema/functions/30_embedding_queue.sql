@@ -12,7 +12,7 @@ CREATE OR REPLACE FUNCTION memory.bulk_job_rows() RETURNS integer LANGUAGE sql I
 -- at p_since. A job already there is kept: for a node inserted earlier in a batch, it was written
 -- by the update trigger after the insert and holds the newer text's hash. Returns the jobs written.
 CREATE OR REPLACE FUNCTION memory.queue_field_jobs(p_user text, p_nodes uuid[], p_since timestamptz) RETURNS integer
-LANGUAGE sql SET search_path = pg_catalog, memory, public AS $$
+LANGUAGE sql SET search_path = pg_catalog, memory AS $$
     WITH fresh AS (
         INSERT INTO memory.embedding_jobs (user_id, node_id, field, content_sha, run_after, created_at)
         SELECT p_user, t.node_id, t.field, sha256(convert_to(t.body, 'UTF8')), p_since, p_since
@@ -27,7 +27,7 @@ $$;
 -- drops jobs and embeddings of fields that became empty, and wakes the workers.
 -- LATERAL index probes and SECURITY DEFINER, for the same reasons as memory.kv_refresh.
 CREATE OR REPLACE FUNCTION memory.enqueue_embeddings(changed jsonb) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
 DECLARE queued integer;
 BEGIN
     WITH k AS (SELECT DISTINCT e->>0 AS user_id, (e->>1)::uuid AS node_id FROM jsonb_array_elements(changed) e),
@@ -146,7 +146,7 @@ CREATE OR REPLACE TRIGGER nodes_jobs_delete AFTER DELETE ON memory.nodes
 -- How many texts the user's pending jobs and batches created in this transaction will embed: a
 -- job counts one, a batch the texts its nodes have now. For an import's summary.
 CREATE OR REPLACE FUNCTION memory.queued_texts(p_user text) RETURNS bigint
-LANGUAGE sql STABLE SET search_path = pg_catalog, memory, public AS $$
+LANGUAGE sql STABLE SET search_path = pg_catalog, memory AS $$
     SELECT (SELECT count(*) FROM memory.embedding_jobs j
             WHERE j.user_id = p_user AND j.status = 'pending' AND j.created_at = now())
          + (SELECT count(*) FROM memory.embedding_batches b

@@ -2,6 +2,8 @@
 -- jobs, and the queue's and pipelines' figures for health checks.
 -- Workers serve every user, so most of these run as the schema owner (SECURITY DEFINER), past
 -- row-level security. They are the only cross-user entry points the application role has.
+-- Every search_path here is pg_catalog and memory only, and pgvector's objects are named with their
+-- schema (public.vector): public may be writable by others, and nothing there is resolved by a name.
 -- Repeatable: the migrator re-applies this file whenever it changes (see docs/schema.md).
 
 -- Replaces up to p_limit batches (oldest first; of p_user, or everyone's when NULL; only those this
@@ -10,7 +12,7 @@
 -- role, row-level security keeps it to that role's user; called from memory.claim_embedding_jobs,
 -- it serves every user as that function does.
 CREATE OR REPLACE FUNCTION memory.expand_embedding_batches(p_user text, p_own boolean, p_limit integer) RETURNS integer
-LANGUAGE plpgsql SET search_path = pg_catalog, memory, public
+LANGUAGE plpgsql SET search_path = pg_catalog, memory
 SET plan_cache_mode = force_custom_plan AS $$
 DECLARE written integer;
 BEGIN
@@ -33,7 +35,7 @@ END $$;
 -- calls it). `only_user` limits the claim to one user's jobs (import --wait); NULL serves everyone.
 CREATE OR REPLACE FUNCTION memory.claim_due_jobs(batch integer, worker text, only_user text)
 RETURNS TABLE (user_id text, node_id uuid, field text, content_sha bytea, body text, attempts integer, created_at timestamptz)
-LANGUAGE sql SET search_path = pg_catalog, memory, public AS $$
+LANGUAGE sql SET search_path = pg_catalog, memory AS $$
     WITH due AS (
         SELECT d.user_id, d.node_id, d.field FROM memory.embedding_jobs d
         WHERE d.status = 'pending' AND d.run_after <= now() AND (only_user IS NULL OR d.user_id = only_user)
@@ -52,7 +54,7 @@ $$;
 -- Returns claims abandoned by a crashed worker to the queue. A job claimed more than
 -- `max_claims` times without finishing (it keeps killing workers) fails.
 CREATE OR REPLACE FUNCTION memory.requeue_expired_claims(lease interval, max_claims integer) RETURNS void
-LANGUAGE sql SET search_path = pg_catalog, memory, public AS $$
+LANGUAGE sql SET search_path = pg_catalog, memory AS $$
     UPDATE memory.embedding_jobs j
     SET status = CASE WHEN j.claims >= max_claims THEN 'failed' ELSE 'pending' END,
         last_error = CASE WHEN j.claims >= max_claims
@@ -68,7 +70,7 @@ $$;
 CREATE OR REPLACE FUNCTION memory.claim_embedding_jobs(
     batch integer, worker text, lease interval, max_claims integer, only_user text DEFAULT NULL)
 RETURNS TABLE (user_id text, node_id uuid, field text, content_sha bytea, body text, attempts integer, created_at timestamptz)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
 DECLARE
     claimed integer := 0;
     got integer;
@@ -86,39 +88,63 @@ BEGIN
     END LOOP;
 END $$;
 
--- Stores the vectors of finished jobs, but only where the node's text still hashes to what was
--- embedded; a job whose text changed meanwhile was reset to pending by the trigger and stays so.
+-- Stores the vectors of finished jobs. A vector is kept only when, as this commits:
+--   * the job is still this worker's claim, in processing (a claim that ran out its lease and went
+--     to another worker is that worker's to finish);
+--   * the node is live and opted in (an opt-out deletes the job and the vector; it must not come back);
+--   * the node's text, the job's hash and `shas` (the hash of the text the worker embedded, computed
+--     by the worker) all agree. A claim racing an update can pair the new hash with the old text.
+-- The nodes are locked FOR SHARE, in key order, before anything is checked: an update or opt-out of
+-- one of them waits for this commit, and its trigger then sees the vector it must drop or replace.
+-- A claimed job whose text no longer matches goes back to pending, to be embedded again.
 -- Returns, per finished job, whether its vector was stored (false: stale, dropped).
 CREATE OR REPLACE FUNCTION memory.complete_embedding_jobs(
-    worker text, model text, users text[], nodes uuid[], fields text[], shas bytea[], vectors vector[])
+    worker text, model text, users text[], nodes uuid[], fields text[], shas bytea[], vectors public.vector[])
 RETURNS TABLE (user_id text, node_id uuid, field text, stored boolean, created_at timestamptz)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
+DECLARE
+    r record;
+    requeued boolean := false;
 BEGIN
-    RETURN QUERY
-    WITH input AS (
+    FOR r IN WITH input AS (
         SELECT * FROM unnest(users, nodes, fields, shas, vectors) AS i(user_id, node_id, field, sha, vec)
+    ), locked AS (
+        SELECT n AS node FROM memory.nodes n
+        WHERE (n.user_id, n.node_id) IN (SELECT i.user_id, i.node_id FROM input i)
+        ORDER BY n.user_id, n.node_id
+        FOR SHARE OF n
     ), fresh AS (
-        SELECT i.* FROM input i
-        JOIN memory.nodes n ON n.user_id = i.user_id AND n.node_id = i.node_id AND n.deleted_at IS NULL
-        WHERE sha256(convert_to(memory.field_text(n, i.field), 'UTF8')) = i.sha
+        SELECT i.user_id, i.node_id, i.field FROM input i
+        JOIN locked l ON (l.node).user_id = i.user_id AND (l.node).node_id = i.node_id
+        WHERE (l.node).deleted_at IS NULL AND coalesce((l.node).metadata->>'embed', 'true') <> 'false'
+          AND sha256(convert_to(memory.field_text(l.node, i.field), 'UTF8')) = i.sha
+    ), finished AS (
+        UPDATE memory.embedding_jobs j
+        SET status = CASE WHEN f.node_id IS NOT NULL AND j.content_sha = i.sha THEN 'completed' ELSE 'pending' END,
+            run_after = CASE WHEN f.node_id IS NOT NULL AND j.content_sha = i.sha THEN j.run_after ELSE now() END,
+            claimed_at = NULL, claimed_by = NULL, last_error = NULL, updated_at = now()
+        FROM input i LEFT JOIN fresh f ON (f.user_id, f.node_id, f.field) = (i.user_id, i.node_id, i.field)
+        WHERE j.user_id = i.user_id AND j.node_id = i.node_id AND j.field = i.field
+          AND j.status = 'processing' AND j.claimed_by = worker
+        RETURNING j.user_id, j.node_id, j.field, j.status = 'completed' AS done, j.created_at, i.sha, i.vec
     ), stored AS (
         INSERT INTO memory.embeddings AS e (user_id, node_id, field, model, content_sha, dims, embedding)
-        SELECT f.user_id, f.node_id, f.field, model, f.sha, vector_dims(f.vec), f.vec FROM fresh f
+        SELECT f.user_id, f.node_id, f.field, model, f.sha, public.vector_dims(f.vec), f.vec FROM finished f WHERE f.done
         ON CONFLICT ON CONSTRAINT embeddings_pkey DO UPDATE
             SET content_sha = EXCLUDED.content_sha, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, created_at = now()
         RETURNING e.user_id, e.node_id, e.field
-    ), done AS (
-        UPDATE memory.embedding_jobs j SET status = 'completed', claimed_at = NULL, claimed_by = NULL,
-            last_error = NULL, updated_at = now()
-        FROM input i
-        WHERE j.user_id = i.user_id AND j.node_id = i.node_id AND j.field = i.field AND j.content_sha = i.sha
-          AND j.status = 'processing' AND j.claimed_by = worker
-        RETURNING j.user_id, j.node_id, j.field, j.created_at
     )
-    SELECT i.user_id, i.node_id, i.field, s.node_id IS NOT NULL, d.created_at
+    SELECT i.user_id, i.node_id, i.field, s.node_id IS NOT NULL AS stored,
+           CASE WHEN f.done THEN f.created_at END AS created_at, f.node_id IS NOT NULL AND NOT f.done AS requeued
     FROM input i
     LEFT JOIN stored s ON (s.user_id, s.node_id, s.field) = (i.user_id, i.node_id, i.field)
-    LEFT JOIN done d ON (d.user_id, d.node_id, d.field) = (i.user_id, i.node_id, i.field);
+    LEFT JOIN finished f ON (f.user_id, f.node_id, f.field) = (i.user_id, i.node_id, i.field)
+    LOOP
+        user_id := r.user_id; node_id := r.node_id; field := r.field; stored := r.stored; created_at := r.created_at;
+        requeued := requeued OR r.requeued;
+        RETURN NEXT;
+    END LOOP;
+    IF requeued THEN PERFORM pg_notify('memgraph_embed', ''); END IF;
 END $$;
 
 -- Records a failed attempt: back to pending after an exponential backoff with jitter, or
@@ -126,7 +152,7 @@ END $$;
 CREATE OR REPLACE FUNCTION memory.fail_embedding_jobs(
     worker text, users text[], nodes uuid[], fields text[], error text, max_attempts integer, base_delay interval)
 RETURNS TABLE (user_id text, node_id uuid, field text, status text)
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
 BEGIN
     RETURN QUERY
     UPDATE memory.embedding_jobs j
@@ -142,7 +168,7 @@ END $$;
 
 -- Gives a stopping worker's unfinished claims back to the queue.
 CREATE OR REPLACE FUNCTION memory.release_embedding_jobs(worker text) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
 DECLARE released integer;
 BEGIN
     UPDATE memory.embedding_jobs SET status = 'pending', claimed_at = NULL, claimed_by = NULL,
@@ -154,7 +180,7 @@ END $$;
 
 -- Re-queues every failed job (all users), resetting its attempts. Returns how many.
 CREATE OR REPLACE FUNCTION memory.retry_failed_embedding_jobs() RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
 DECLARE requeued integer;
 BEGIN
     UPDATE memory.embedding_jobs SET status = 'pending', attempts = 0, claims = 0, run_after = now(), updated_at = now()
@@ -170,7 +196,7 @@ END $$;
 CREATE OR REPLACE FUNCTION memory.embedding_queue_stats()
 RETURNS TABLE (pending bigint, due bigint, processing bigint, failed bigint, completed bigint,
                oldest_due timestamptz, last_error text, p50_ms float8, p95_ms float8, p99_ms float8, recent bigint)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
     WITH b AS (SELECT coalesce(sum(cardinality(node_ids)), 0)::bigint AS nodes, min(created_at) AS oldest
                FROM memory.embedding_batches)
     SELECT count(*) FILTER (WHERE status = 'pending') + (SELECT nodes FROM b),
@@ -194,7 +220,7 @@ $$;
 -- A running pipeline's report (memory.pipeline_workers); reports older than a day are dropped.
 CREATE OR REPLACE FUNCTION memory.report_pipeline(
     p_name text, p_listener boolean, p_workers integer, p_busy integer, p_processed bigint, p_dead bigint, p_error text)
-RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
+RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
     INSERT INTO memory.pipeline_workers AS w (name, listener_connected, workers, busy, processed, dead_lettered, last_error)
     VALUES (p_name, p_listener, p_workers, p_busy, p_processed, p_dead, left(p_error, 500))
     ON CONFLICT (name) DO UPDATE SET listener_connected = EXCLUDED.listener_connected, workers = EXCLUDED.workers,
@@ -206,7 +232,7 @@ $$;
 CREATE OR REPLACE FUNCTION memory.pipeline_status()
 RETURNS TABLE (name text, listener_connected boolean, workers integer, busy integer, processed bigint,
                dead_lettered bigint, last_error text, seconds_since_report float8)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, memory, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
     SELECT name, listener_connected, workers, busy, processed, dead_lettered, last_error,
            extract(epoch FROM now() - updated_at)::float8
     FROM memory.pipeline_workers ORDER BY updated_at DESC
@@ -219,7 +245,7 @@ BEGIN
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'memgraph_app') THEN
         GRANT EXECUTE ON FUNCTION memory.expand_embedding_batches(text, boolean, integer),
             memory.claim_embedding_jobs(integer, text, interval, integer, text),
-            memory.complete_embedding_jobs(text, text, text[], uuid[], text[], bytea[], vector[]),
+            memory.complete_embedding_jobs(text, text, text[], uuid[], text[], bytea[], public.vector[]),
             memory.fail_embedding_jobs(text, text[], uuid[], text[], text, integer, interval),
             memory.release_embedding_jobs(text), memory.retry_failed_embedding_jobs(), memory.embedding_queue_stats(),
             memory.report_pipeline(text, boolean, integer, integer, bigint, bigint, text), memory.pipeline_status()

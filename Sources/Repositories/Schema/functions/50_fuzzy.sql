@@ -7,7 +7,9 @@
 -- SECURITY DEFINER because under row-level security the planner may not use a trigram index:
 -- pg_trgm's % is not leakproof, so it may not run inside an index scan ahead of the policy. The
 -- function reads only the current user's rows: the user is the transaction's setting, never a
--- parameter; without a user it finds nothing. public is on its search_path for pg_trgm.
+-- parameter; without a user it finds nothing. Its search_path is pg_catalog and memory only:
+-- pg_trgm's objects (schema public) are named with their schema, so nothing another role may
+-- create in public (writable by any role before PostgreSQL 15) is resolved by a name here.
 -- Keys come first, at 0.4, then at p_threshold if fewer than p_limit nodes match. When p_limit
 -- nodes match by key, a summary can only reach the top with at least the p_limit-th key score, so
 -- the summary arm runs with that as its threshold (the bar), and only in the summary trigram
@@ -19,7 +21,7 @@ CREATE OR REPLACE FUNCTION memory.fuzzy_candidates(p_text text, p_threshold real
 RETURNS TABLE (node_id uuid, score real)
 ROWS 20
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, memory, public
+SET search_path = pg_catalog, memory
 SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
     u text := memory.current_user_id();
@@ -27,7 +29,7 @@ DECLARE
     key_scores real[];
     tier real;
     bar real := p_threshold;
-    text_trigrams integer := coalesce(array_length(show_trgm(p_text), 1), 0);
+    text_trigrams integer := coalesce(array_length(public.show_trgm(p_text), 1), 0);
     most float8;
 BEGIN
     PERFORM memory.ensure_kv_store();  -- after a crash emptied kv_store: rebuilt before it is read
@@ -40,9 +42,9 @@ BEGIN
         SELECT coalesce(array_agg(k.node_id ORDER BY k.score DESC), '{}'), coalesce(array_agg(k.score ORDER BY k.score DESC), '{}')
         INTO key_ids, key_scores
         FROM (
-            SELECT kv.node_id, max(similarity(kv.entity_key, p_text)) AS score
+            SELECT kv.node_id, max(public.similarity(kv.entity_key, p_text)) AS score
             FROM memory.kv_store kv
-            WHERE kv.user_id = u AND kv.entity_key % p_text
+            WHERE kv.user_id = u AND kv.entity_key OPERATOR(public.%) p_text
             GROUP BY kv.node_id
         ) k;
         EXIT WHEN cardinality(key_scores) >= p_limit OR tier <= p_threshold;
@@ -61,20 +63,21 @@ BEGIN
             FROM (
                 SELECT k.node_id, k.score FROM unnest(key_ids, key_scores) AS k(node_id, score)
                 UNION ALL
-                SELECT m.node_id, similarity(m.summary, p_text) FROM memory.nodes m
-                WHERE m.user_id = u AND m.deleted_at IS NULL AND m.summary_trigrams <= 16 AND m.summary % p_text
+                SELECT m.node_id, public.similarity(m.summary, p_text) FROM memory.nodes m
+                WHERE m.user_id = u AND m.deleted_at IS NULL
+                  AND m.summary_trigrams <= 16 AND m.summary OPERATOR(public.%) p_text
                 UNION ALL
-                SELECT m.node_id, similarity(m.summary, p_text) FROM memory.nodes m
+                SELECT m.node_id, public.similarity(m.summary, p_text) FROM memory.nodes m
                 WHERE most > 16 AND m.user_id = u AND m.deleted_at IS NULL
-                  AND m.summary_trigrams > 16 AND m.summary_trigrams <= 32 AND m.summary % p_text
+                  AND m.summary_trigrams > 16 AND m.summary_trigrams <= 32 AND m.summary OPERATOR(public.%) p_text
                 UNION ALL
-                SELECT m.node_id, similarity(m.summary, p_text) FROM memory.nodes m
+                SELECT m.node_id, public.similarity(m.summary, p_text) FROM memory.nodes m
                 WHERE most > 32 AND m.user_id = u AND m.deleted_at IS NULL
-                  AND m.summary_trigrams > 32 AND m.summary_trigrams <= 64 AND m.summary % p_text
+                  AND m.summary_trigrams > 32 AND m.summary_trigrams <= 64 AND m.summary OPERATOR(public.%) p_text
                 UNION ALL
-                SELECT m.node_id, similarity(m.summary, p_text) FROM memory.nodes m
+                SELECT m.node_id, public.similarity(m.summary, p_text) FROM memory.nodes m
                 WHERE most > 64 AND m.user_id = u AND m.deleted_at IS NULL
-                  AND m.summary_trigrams > 64 AND m.summary % p_text
+                  AND m.summary_trigrams > 64 AND m.summary OPERATOR(public.%) p_text
             ) c
             GROUP BY c.node_id
             HAVING max(c.score) >= p_threshold

@@ -21,7 +21,7 @@
 -- when the function returns. Nodes are read by primary key in LIMIT 1 subqueries (the reason is
 -- in Store/MemoryStore+Search.swift).
 CREATE OR REPLACE FUNCTION memory.vector_candidates(
-    p_user text, p_model text, p_query vector, p_types text[], p_since timestamptz, p_until timestamptz,
+    p_user text, p_model text, p_query public.vector, p_types text[], p_since timestamptz, p_until timestamptz,
     p_candidates integer, p_ef_search integer, p_exact_below integer)
 RETURNS TABLE (node_id uuid, distance float8)
 LANGUAGE plpgsql
@@ -56,24 +56,24 @@ BEGIN
             SELECT coalesce(array_agg(a.node_id ORDER BY a.distance), '{}'), coalesce(array_agg(a.distance ORDER BY a.distance), '{}')
             INTO ids, distances
             FROM (
-                SELECT e.node_id, e.embedding <=> p_query AS distance
+                SELECT e.node_id, e.embedding OPERATOR(public.<=>) p_query AS distance
                 FROM memory.embeddings e
                 WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2'
-                ORDER BY (e.embedding::halfvec(384)) <=> (p_query::halfvec(384))
+                ORDER BY (e.embedding::public.halfvec(384)) OPERATOR(public.<=>) (p_query::public.halfvec(384))
                 LIMIT candidates
             ) a;
         ELSIF p_model = 'sentence-transformers/all-MiniLM-L6-v2' THEN
             SELECT coalesce(array_agg(a.node_id ORDER BY a.distance), '{}'), coalesce(array_agg(a.distance ORDER BY a.distance), '{}')
             INTO ids, distances
             FROM (
-                SELECT e.node_id, e.embedding <=> p_query AS distance
+                SELECT e.node_id, e.embedding OPERATOR(public.<=>) p_query AS distance
                 FROM memory.embeddings e
                 CROSS JOIN LATERAL (
                     SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = e.node_id LIMIT 1) m
                 WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2'
                   AND m.deleted_at IS NULL AND (p_types IS NULL OR m.context_type = ANY(p_types))
                   AND (p_since IS NULL OR m.created_at >= p_since) AND (p_until IS NULL OR m.created_at < p_until)
-                ORDER BY (e.embedding::halfvec(384)) <=> (p_query::halfvec(384))
+                ORDER BY (e.embedding::public.halfvec(384)) OPERATOR(public.<=>) (p_query::public.halfvec(384))
                 LIMIT candidates
             ) a;
         ELSE
@@ -91,10 +91,10 @@ BEGIN
         FROM (
             SELECT c.node_id, c.distance
             FROM (
-                SELECT e.node_id, e.embedding <=> p_query AS distance
+                SELECT e.node_id, e.embedding OPERATOR(public.<=>) p_query AS distance
                 FROM memory.embeddings e
                 WHERE e.user_id = p_user AND e.model = p_model
-                ORDER BY e.embedding <=> p_query
+                ORDER BY e.embedding OPERATOR(public.<=>) p_query
                 LIMIT p_candidates + 16
             ) c
             WHERE EXISTS (
@@ -110,14 +110,14 @@ BEGIN
         SELECT coalesce(array_agg(x.node_id ORDER BY x.distance), '{}'), coalesce(array_agg(x.distance ORDER BY x.distance), '{}')
         INTO ids, distances
         FROM (
-            SELECT e.node_id, e.embedding <=> p_query AS distance
+            SELECT e.node_id, e.embedding OPERATOR(public.<=>) p_query AS distance
             FROM memory.embeddings e
             CROSS JOIN LATERAL (
                 SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = e.node_id LIMIT 1) m
             WHERE e.user_id = p_user AND e.model = p_model
               AND m.deleted_at IS NULL AND (p_types IS NULL OR m.context_type = ANY(p_types))
               AND (p_since IS NULL OR m.created_at >= p_since) AND (p_until IS NULL OR m.created_at < p_until)
-            ORDER BY e.embedding <=> p_query
+            ORDER BY e.embedding OPERATOR(public.<=>) p_query
             LIMIT p_candidates
         ) x;
     END IF;
@@ -130,7 +130,7 @@ END $$;
 -- SEARCH in one round trip, planned once per connection: sets the user, takes the vector
 -- candidates (memory.vector_candidates) and returns their nodes with their scores (1 - distance).
 CREATE OR REPLACE FUNCTION memory.search_nodes(
-    p_user text, p_model text, p_query vector, p_types text[], p_min_similarity float8,
+    p_user text, p_model text, p_query public.vector, p_types text[], p_min_similarity float8,
     p_candidates integer, p_limit integer, p_ef_search integer, p_exact_below integer)
 RETURNS TABLE (
     node_id uuid, node_key text, content jsonb, context_type text, summary text, created_at timestamptz,

@@ -118,14 +118,14 @@ END $$;
 -- "Sarah Chen"), written as keys are ("sarah-chen", a possessive 's dropped); a key matches a name
 -- by pg_trgm's word similarity (the name within the key, at least 0.6: "sarah" finds sarah-chen),
 -- scored by the mean of word similarity and similarity, so that the whole name ranks above a part.
--- SECURITY DEFINER for the trigram index, as memory.fuzzy_candidates; public is on its search_path
--- for pg_trgm.
+-- SECURITY DEFINER for the trigram index, as memory.fuzzy_candidates; pg_trgm's objects are named
+-- with their schema, public, which is not on its search_path (see memory.fuzzy_candidates).
 CREATE OR REPLACE FUNCTION memory.name_candidates(
     p_text text, p_types text[], p_since timestamptz, p_until timestamptz, p_limit integer)
 RETURNS TABLE (node_id uuid, score float8)
 ROWS 10
 LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, memory, public
+SET search_path = pg_catalog, memory
 SET plan_cache_mode = force_generic_plan AS $$
 #variable_conflict use_column
 DECLARE
@@ -158,9 +158,10 @@ BEGIN
         SELECT c.node_id, max(c.score)::float8
         FROM unnest(names) AS nm(name)
         CROSS JOIN LATERAL (
-            SELECT kv.node_id, (word_similarity(nm.name, kv.entity_key) + similarity(nm.name, kv.entity_key)) / 2 AS score
+            SELECT kv.node_id,
+                   (public.word_similarity(nm.name, kv.entity_key) + public.similarity(nm.name, kv.entity_key)) / 2 AS score
             FROM memory.kv_store kv
-            WHERE kv.user_id = u AND kv.entity_key %> nm.name
+            WHERE kv.user_id = u AND kv.entity_key OPERATOR(public.%>) nm.name
             ORDER BY 2 DESC, 1
             LIMIT p_limit
         ) c
@@ -194,7 +195,7 @@ $$;
 -- read each result's node with a LIMIT 1 sequential scan of the table (1.5 ms a node at 20,000
 -- nodes) instead of its primary key.
 CREATE OR REPLACE FUNCTION memory.recall_nodes(
-    p_user text, p_model text, p_query vector, p_text text, p_types text[], p_since timestamptz, p_until timestamptz,
+    p_user text, p_model text, p_query public.vector, p_text text, p_types text[], p_since timestamptz, p_until timestamptz,
     p_min_similarity float8, p_limit integer, p_candidates integer, p_ef_search integer, p_exact_below integer,
     p_weights float8[], p_rrf_k float8, p_graph_seeds integer, p_ranking text, p_common_cap integer,
     p_lexical_floor float8)
