@@ -53,6 +53,11 @@ struct KVStoreTests {
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == (getuid() == 0 ? 0o711 : 0o700))
             let credentials = try FileManager.default.attributesOfItem(atPath: home.appendingPathComponent("credentials.json").path)
             #expect((credentials[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            // The log holds failed statements with their values; the data folder, the memories.
+            let log = try FileManager.default.attributesOfItem(atPath: home.appendingPathComponent("postgres.log").path)
+            #expect((log[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            let data = try FileManager.default.attributesOfItem(atPath: home.appendingPathComponent("pgdata").path)
+            #expect((data[.posixPermissions] as? NSNumber)?.intValue == 0o700)
             let store = MemoryStore(database: database)
             let user = freshUser()
             for index in 0..<3 {

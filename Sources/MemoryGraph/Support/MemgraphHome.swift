@@ -3,11 +3,13 @@ import Foundation
 /// Where memgraph keeps its files: the data directory (`MEMGRAPH_HOME`, default `./.memgraph`)
 /// and the vendor folder that `scripts/setup` fills with the Postgres binaries and the model.
 ///
-/// The vendor folder is looked for in this order:
+/// The vendor folder is looked for in these places only, in this order:
 /// 1. `MEMGRAPH_VENDOR_DIR`;
 /// 2. `$MEMGRAPH_HOME/vendor`;
-/// 3. `.memgraph/vendor` in the current directory or any parent;
-/// 4. `.memgraph/vendor` in a parent of the running executable (a build inside the checkout).
+/// 3. `.memgraph/vendor` in the checkout this binary was built from (``buildCheckout``).
+///
+/// Never in the current directory's parents: a `.memgraph/vendor` that another user left in a
+/// shared folder such as `/tmp` would run its binaries as whoever ran memgraph below it.
 public struct MemgraphHome: Sendable, Equatable {
     /// The data directory.
     public let home: URL
@@ -36,22 +38,20 @@ public struct MemgraphHome: Sendable, Equatable {
             result.append(URL(fileURLWithPath: path, isDirectory: true))
         }
         result.append(home.appendingPathComponent("vendor", isDirectory: true))
-        let starts = [
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true),
-            URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-                .deletingLastPathComponent(),
-        ]
-        for start in starts {
-            var directory = start.standardizedFileURL
-            while true {
-                result.append(directory.appendingPathComponent(".memgraph/vendor", isDirectory: true))
-                let parent = directory.deletingLastPathComponent()
-                if parent.path == directory.path { break }
-                directory = parent
-            }
+        if let checkout = Self.buildCheckout {
+            result.append(checkout.appendingPathComponent(".memgraph/vendor", isDirectory: true))
         }
         var seen = Set<String>()
         return result.filter { seen.insert($0.standardizedFileURL.path).inserted }
+    }
+
+    /// The checkout this binary was compiled in (the folder of its `Package.swift`, found from this
+    /// source file's path at build time), while it still holds that `Package.swift`; nil otherwise.
+    public static var buildCheckout: URL? {
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent()  // Support
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()  // MemoryGraph, Sources, checkout
+        guard FileManager.default.fileExists(atPath: checkout.appendingPathComponent("Package.swift").path) else { return nil }
+        return checkout
     }
 
     /// The first vendor folder in which `relativePath` exists, joined with it.

@@ -133,6 +133,7 @@ public struct EmbeddedPostgres: Sendable {
             }
             if try status() != .running {
                 try ensurePortFree(info.port)
+                try prepareLog()
                 let result = try pgctl([
                     "start", "-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "60", "-s",
                 ])
@@ -277,13 +278,20 @@ public struct EmbeddedPostgres: Sendable {
         for url in urls where Glibc.chown(url.path, entry.pointee.pw_uid, entry.pointee.pw_gid) != 0 {
             throw RepositoriesError(.embeddedCluster, "cannot give \(url.path) to the user \(user)")
         }
-        // The log file lives beside the data directory and postgres writes it.
-        if !FileManager.default.fileExists(atPath: logFile.path),
-            !FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        {
+    }
+
+    /// The log holds the statements postgres logs (their values too, when they fail): mode 0600,
+    /// narrowed when an older memgraph made it wider, and postgres's own when it runs as another user.
+    private func prepareLog() throws {
+        do {
+            try PrivateFile.prepare(logFile)
+        } catch {
             throw RepositoriesError(.embeddedCluster, "cannot create \(logFile.path): set MEMGRAPH_HOME to a writable directory")
         }
-        _ = Glibc.chown(logFile.path, entry.pointee.pw_uid, entry.pointee.pw_gid)
+        guard let osUser, let entry = getpwnam(osUser) else { return }
+        guard Glibc.chown(logFile.path, entry.pointee.pw_uid, entry.pointee.pw_gid) == 0 else {
+            throw RepositoriesError(.embeddedCluster, "cannot give \(logFile.path) to the user \(osUser)")
+        }
     }
 
     private func ensurePortFree(_ port: Int) throws {

@@ -13,6 +13,18 @@ struct SettingsTests {
         return file
     }
 
+    @Test("binaries are looked for in MEMGRAPH_VENDOR_DIR, MEMGRAPH_HOME and the build checkout only, never in the current directory's parents (issue 27, item 7)")
+    func vendorFolders() throws {
+        // This test file's checkout is the one the binaries were built in.
+        let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        #expect(MemgraphHome.buildCheckout?.standardizedFileURL.path == checkout.standardizedFileURL.path)
+        let vendor = "/opt/memgraph-vendor", home = "/var/lib/memgraph-test-home"
+        let candidates = MemgraphHome(environment: ["MEMGRAPH_VENDOR_DIR": vendor, "MEMGRAPH_HOME": home]).vendorCandidates
+        // Exactly these: nothing from the current directory's parents (a shared /tmp above it, say).
+        #expect(candidates.map(\.standardizedFileURL.path) == [vendor, home + "/vendor", checkout.standardizedFileURL.path + "/.memgraph/vendor"])
+    }
+
     @Test("each setting takes the highest layer that sets it, and says which")
     func layers() throws {
         let file = try Self.configFile("memgraph_session_ttl: 60\nmemgraph_encoder_kernel: blas\nPOSTGRES_DB: filedb\n")
