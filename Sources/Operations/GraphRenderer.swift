@@ -45,6 +45,7 @@ public struct GraphRenderer: Sendable {
             }
         }
         walk(root, prefix: "")
+        if let note = truncatedNote { lines.append("(\(note))") }
         let others = graph.edges.filter { !treeEdges.contains($0.id!) }
         if !others.isEmpty {
             lines.append("")
@@ -65,7 +66,13 @@ public struct GraphRenderer: Sendable {
 
     // MARK: JSON
 
-    /// `{"root": id, "nodes": [... with "depth"], "edges": [...]}`.
+    /// A sentence when the walk stopped at its node cap.
+    public var truncatedNote: String? {
+        guard graph.truncated else { return nil }
+        return "truncated: the walk stopped at \(graph.nodes.count) nodes (the cap is \(Subgraph.defaultNodeCap)); the nearest are shown, try a smaller depth"
+    }
+
+    /// `{"root": id, "nodes": [... with "depth"], "edges": [...], "truncated": bool}`.
     public var json: JSONValue {
         let keys = Dictionary(
             graph.nodes.compactMap { entry in entry.node.lookupKey.map { (entry.node.id!, $0) } },
@@ -78,6 +85,7 @@ public struct GraphRenderer: Sendable {
                 return .object(object)
             }),
             "edges": .array(graph.edges.map { Documents.json($0, keys: keys) }),
+            "truncated": .bool(graph.truncated),
         ]
     }
 
@@ -108,6 +116,7 @@ public struct GraphRenderer: Sendable {
             guard let from = names[edge.from], let to = names[edge.to] else { continue }
             lines.append("  \(from) -> \(to) [label=\(Self.dotString("\(edge.type.rawValue) \(Documents.decimal(edge.strength))"))];")
         }
+        if let note = truncatedNote { lines.append("  // \(note)") }
         lines.append("}")
         return lines.joined(separator: "\n")
     }
@@ -141,6 +150,7 @@ public struct GraphRenderer: Sendable {
             lines.append("  \(from) -->|\"\(edge.type.rawValue) \(Documents.decimal(edge.strength))\"| \(to)")
         }
         if let rootName = names[root] { lines.append("  style \(rootName) stroke-width:3px") }
+        if let note = truncatedNote { lines.append("  %% \(note)") }
         return lines.joined(separator: "\n")
     }
 

@@ -132,8 +132,10 @@ public final class MemoryService: Sendable {
                 return QueryResult(query: query, rows: [], edges: [])
             }
             let graph = try await store.traverse(user, from: start.id!, depth: depth, types: types, direction: direction)
-            return QueryResult(
+            var result = QueryResult(
                 query: query, rows: graph.nodes.map { ScoredNode(node: $0.node, score: Double($0.depth)) }, edges: graph.edges)
+            result.truncated = graph.truncated
+            return result
         }
     }
 

@@ -9,6 +9,8 @@ public struct QueryResult: Sendable {
     public var rows: [ScoredNode]
     /// TRAVERSE only: the edges walked.
     public var edges: [Relationship]?
+    /// TRAVERSE only: the walk stopped at its node cap (``Subgraph/defaultNodeCap``).
+    public var truncated = false
     /// RECALL only: where each arm placed each row (`--explain`).
     public var evidence: [[RecallArm: RecallHit.Evidence]]?
     /// SEARCH and RECALL that found nothing: the user's fields still waiting to be embedded (0: none
@@ -27,6 +29,12 @@ public struct QueryResult: Sendable {
     public var isTraverse: Bool {
         if case .traverse = query { return true }
         return false
+    }
+
+    /// A sentence for stderr when a TRAVERSE stopped at its cap.
+    public var truncatedNote: String? {
+        guard truncated else { return nil }
+        return "truncated: the walk stopped at \(rows.count) nodes (the cap is \(Subgraph.defaultNodeCap)); the nearest are shown, narrow it with a smaller DEPTH or a TYPE"
     }
 
     /// A sentence for stderr when nothing was found, naming what was looked for.
@@ -69,6 +77,7 @@ public struct QueryResult: Sendable {
             "results": .array(results),
         ]
         if pendingEmbeddings > 0 { document["pending_embeddings"] = .number(Double(pendingEmbeddings)) }
+        if isTraverse { document["truncated"] = .bool(truncated) }
         if let edges {
             let lookupKeys = Dictionary(
                 rows.compactMap { row in row.node.id.flatMap { id in row.node.lookupKey.map { (id, $0) } } },

@@ -68,4 +68,26 @@ struct BoundsTests {
         #expect(try await store.fuzzy(user, text: "zero", limit: .max).count == 1)
         #expect(try await store.search(user, vector: unitVector(seed: 1), limit: .max).count <= RemQuery.limitRange.upperBound)
     }
+
+    @Test("TRAVERSE from a hub with 3,000 neighbours stops at the node cap and says it was truncated; below the cap it is whole")
+    func traverseCap() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser("bounds")
+        let at = FixtureLocation(file: "hub.jsonl")
+        let leaves = (0..<3_000).map { FixtureNode(node: MemoryNode(key: "leaf-\($0)", contextType: .toolOutput, summary: "leaf \($0)"), location: at) }
+        let hub = FixtureNode(node: MemoryNode(key: "hub", contextType: .toolOutput, summary: "the hub"), location: at)
+        let edges = (0..<3_000).map { FixtureRelationship(fromKey: "hub", toKey: "leaf-\($0)", type: .relatesTo, location: at) }
+        _ = try await store.importGraph(user, FixtureSet(nodes: [hub] + leaves, relationships: edges))
+        let start = try #require(try await store.lookup(user, key: "hub")?.id)
+
+        let capped = try await store.traverse(user, from: start, depth: 2)
+        #expect(capped.truncated)
+        #expect(capped.nodes.count == Subgraph.defaultNodeCap)
+        #expect(capped.nodes.first?.node.id == start)
+        let kept = Set(capped.nodes.map { $0.node.id! })
+        #expect(capped.edges.allSatisfy { kept.contains($0.from) && kept.contains($0.to) })
+
+        let whole = try await store.traverse(user, from: start, depth: 2, maxNodes: 5_000)
+        #expect(!whole.truncated && whole.nodes.count == 3_001 && whole.edges.count == 3_000)
+    }
 }

@@ -16,10 +16,18 @@ public struct Subgraph: Sendable, Equatable {
     /// Nearest first; the start node has depth 0.
     public var nodes: [Entry]
     public var edges: [Relationship]
+    /// True when the walk stopped at its node cap (``defaultNodeCap``) with more within its depth:
+    /// the nodes kept are the nearest ones.
+    public var truncated: Bool
 
-    public init(nodes: [Entry], edges: [Relationship]) {
+    /// The most nodes a TRAVERSE or explore returns: a hub with a million edges must not make one
+    /// query read them all (issue 27, item 9).
+    public static let defaultNodeCap = 1_000
+
+    public init(nodes: [Entry], edges: [Relationship], truncated: Bool = false) {
         self.nodes = nodes
         self.edges = edges
+        self.truncated = truncated
     }
 }
 

@@ -4,17 +4,24 @@ import PostgresNIO
 
 extension MemoryStore {
     /// The nodes reachable from `start` within `depth` edges, breadth first: one query per level,
-    /// then one for the nodes, all in one transaction.
+    /// then one for the nodes, all in one transaction. The walk keeps at most `maxNodes` nodes
+    /// (nearer levels first; within the level where it stops, whichever edges Postgres reads first)
+    /// and reads at most `8 × maxNodes` edges; past either it stops and the subgraph says it was
+    /// truncated. No statement reads more than that, whatever the degree of a node.
     public func traverse(
-        _ user: UserID, from start: UUID, depth: Int = 2, types: Set<RelationshipType> = [], direction: Direction = .both
+        _ user: UserID, from start: UUID, depth: Int = 2, types: Set<RelationshipType> = [], direction: Direction = .both,
+        maxNodes: Int = Subgraph.defaultNodeCap
     ) async throws -> Subgraph {
+        let maxNodes = max(1, maxNodes)
+        let maxEdges = maxNodes.multipliedReportingOverflow(by: 8).overflow ? Int.max : maxNodes * 8
         let typeNames = types.isEmpty ? nil : types.map(\.rawValue).sorted()
         return try await database.withUser(user, operation: "traverse") { connection in
             var depthOf: [UUID: Int] = [start: 0]
             var frontier = [start]
             var edges: [UUID: Relationship] = [:]
             var level = 0
-            while level < max(0, depth), !frontier.isEmpty {
+            var truncated = false
+            walk: while level < max(0, depth), !frontier.isEmpty {
                 level += 1
                 let out = direction != .incoming
                 let incoming = direction != .outgoing
@@ -24,16 +31,27 @@ extension MemoryStore {
                     WHERE user_id = \(user.rawValue)
                       AND ((\(out) AND from_node_id = ANY(\(frontier))) OR (\(incoming) AND to_node_id = ANY(\(frontier))))
                       AND (\(typeNames)::text[] IS NULL OR relationship_type = ANY(\(typeNames)::text[]))
+                    LIMIT \(maxEdges - edges.count + 1)
                     """, logger: database.logger)
                 var next: [UUID] = []
                 for try await row in rows {
+                    guard edges.count < maxEdges else {
+                        truncated = true
+                        continue  // the one row past the budget: there is more
+                    }
                     let edge = try RelationshipRecord(row: row).relationship
+                    let new = [edge.from, edge.to].filter { depthOf[$0] == nil }
+                    guard depthOf.count + Set(new).count <= maxNodes else {
+                        truncated = true
+                        continue
+                    }
                     edges[edge.id!] = edge
-                    for end in [edge.from, edge.to] where depthOf[end] == nil {
+                    for end in new where depthOf[end] == nil {
                         depthOf[end] = level
                         next.append(end)
                     }
                 }
+                if truncated { break walk }
                 frontier = next
             }
             let ids = Array(depthOf.keys)
@@ -52,7 +70,7 @@ extension MemoryStore {
             entries.sort { ($0.depth, $0.node.key ?? "~", $0.node.id!.uuidString) < ($1.depth, $1.node.key ?? "~", $1.node.id!.uuidString) }
             let kept = edges.values.filter { live.contains($0.from) && live.contains($0.to) }
                 .sorted { ($0.from.uuidString, $0.to.uuidString, $0.type.rawValue) < ($1.from.uuidString, $1.to.uuidString, $1.type.rawValue) }
-            return Subgraph(nodes: entries, edges: kept)
+            return Subgraph(nodes: entries, edges: kept, truncated: truncated)
         }
     }
 }

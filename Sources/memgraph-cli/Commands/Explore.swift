@@ -56,6 +56,7 @@ extension Memgraph {
             case .json: data = Data((CLI.jsonText(renderer.json) + "\n").utf8)
             case .png: data = try Graphviz.render(renderer.dot, format: "png")
             }
+            if format != .text, let note = renderer.truncatedNote { CLI.note("memgraph: \(note)") }
             try CLI.write(data, to: output)
         }
     }

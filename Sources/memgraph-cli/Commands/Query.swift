@@ -61,6 +61,7 @@ extension Memgraph {
             let user = user.userID
             let result = try await CLI.withService(connection) { service in try await service.run(query, for: user) }
             if let note = result.emptyNote { CLI.note("memgraph: \(note)") }
+            if let note = result.truncatedNote { CLI.note("memgraph: \(note)") }
             if output.json {
                 CLI.printJSON(result.json(explain: explain))
             } else if !result.rows.isEmpty {

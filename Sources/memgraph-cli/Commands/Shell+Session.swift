@@ -127,6 +127,7 @@ struct ShellSession {
         let result = try await service.run(parsed, for: user)
         lastRows = result.rows.map(\.node)
         if let note = result.emptyNote { CLI.note(note) } else { print(numbered(result.text())) }
+        if let note = result.truncatedNote { CLI.note(note) }
     }
 
     private mutating func open(_ argument: String) async throws {
