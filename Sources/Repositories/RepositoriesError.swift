@@ -77,7 +77,10 @@ extension RepositoriesError {
             case "42501":
                 return .init(.query, "permission denied: the database role may not do this (row-level security or grants)",
                     operation: operation, user: user, sqlState: state)
-            case .some(let state) where state.hasPrefix("08") || state.hasPrefix("57P"):
+            case "57014":
+                return .init(.query, "the statement was cancelled: it ran longer than MEMGRAPH_STATEMENT_TIMEOUT allows, or was cancelled by an operator (SQLSTATE 57014)",
+                    operation: operation, user: user, sqlState: state)
+            case .some(let state) where state.hasPrefix("08") || state.hasPrefix("57P") || state == "25P03":
                 return .init(.connection, "the database connection was lost (SQLSTATE \(state))",
                     operation: operation, user: user, sqlState: state)
             case .some(let state):

@@ -1,4 +1,5 @@
 import Foundation
+import MemoryGraph
 import PostgresNIO
 import Testing
 @testable import Repositories
@@ -21,5 +22,52 @@ struct ConnectionTests {
         }
         #expect(error?.code == .connection)
         #expect(ContinuousClock.now - start < .seconds(5))
+    }
+}
+
+@Suite("Bounds on a statement's and a transaction's time", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(3)))
+struct StatementTimeoutTests {
+    @Test("the app's statements stop at MEMGRAPH_STATEMENT_TIMEOUT and its idle transactions at MEMGRAPH_IDLE_IN_TRANSACTION_TIMEOUT (issue 27, item 9)")
+    func timeouts() async throws {
+        let defaults = try DatabaseConfiguration.load(values: Settings.load(environment: [:]).values)
+        #expect(defaults.statementTimeout == .seconds(120) && defaults.idleInTransactionTimeout == .seconds(300))
+        #expect(throws: RepositoriesError.self) {
+            try DatabaseConfiguration.load(values: Settings.load(environment: ["MEMGRAPH_STATEMENT_TIMEOUT": "soon"]).values)
+        }
+        try await TestDatabase.withScratch { _, scratch in
+            var configuration = scratch
+            configuration.statementTimeout = .seconds(1)
+            configuration.idleInTransactionTimeout = .seconds(1)
+            try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+                let shown = try await database.withConnection(operation: "show") { connection in
+                    try await connection.query("SELECT current_setting('statement_timeout'), current_setting('idle_in_transaction_session_timeout')",
+                        logger: TestDatabase.logger).collect().first!.decode((String, String).self)
+                }
+                #expect(shown == ("1s", "1s"))
+                do {
+                    try await database.withConnection(operation: "sleep") { connection in
+                        _ = try await connection.query("SELECT pg_sleep(5)", logger: TestDatabase.logger).collect()
+                    }
+                    Issue.record("a 5 s statement ran to its end")
+                } catch let error as RepositoriesError {
+                    #expect(error.sqlState == "57014" && error.message.contains("MEMGRAPH_STATEMENT_TIMEOUT"), "\(error)")
+                }
+                let user = freshUser()
+                await #expect(throws: RepositoriesError.self) {
+                    try await database.withUser(user, operation: "idle") { connection in
+                        _ = try await connection.query("SELECT 1", logger: TestDatabase.logger).collect()
+                        try await Task.sleep(for: .seconds(3))
+                        // Postgres has ended the connection: a plain query on it would wait forever
+                        // (postgres-nio 1.33), queryUnlessClosed fails.
+                        _ = try await connection.queryUnlessClosed("SELECT 1", logger: TestDatabase.logger).collect()
+                    }
+                }
+                // The pool goes on with new connections.
+                let one = try await database.withConnection(operation: "after") { connection in
+                    try await connection.query("SELECT 1", logger: TestDatabase.logger).collect().first!.decode(Int.self)
+                }
+                #expect(one == 1)
+            }
+        }
     }
 }

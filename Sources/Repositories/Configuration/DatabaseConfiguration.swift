@@ -54,6 +54,14 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     public var maximumContentBytes: Int
     /// Go on, with a warning, when the app role bypasses row-level security (`MEMGRAPH_ALLOW_RLS_BYPASS`).
     public var allowRLSBypass: Bool
+    /// The longest one statement on the pool's connections may run (`MEMGRAPH_STATEMENT_TIMEOUT`,
+    /// seconds, default 120; zero: no limit). The search index rebuild lifts it on its connection.
+    public var statementTimeout: Duration = .seconds(120)
+    /// The longest a transaction on the pool's connections may sit idle before Postgres ends it
+    /// (`MEMGRAPH_IDLE_IN_TRANSACTION_TIMEOUT`, seconds, default 300; zero: no limit). Postgres then
+    /// closes the connection, releasing the transaction's locks. Long enough for the app's own
+    /// waits inside a transaction (a sync remember embeds its batch there).
+    public var idleInTransactionTimeout: Duration = .seconds(300)
 
     public init(
         target: Target, poolSize: Int = 20, connectTimeout: Duration = .seconds(2), textSearchConfig: String = "english",
@@ -118,10 +126,13 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         guard textSearch.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil else {
             throw RepositoriesError(.configuration, "MEMGRAPH_TEXT_SEARCH_CONFIG must name a text search configuration, such as english or simple")
         }
-        return DatabaseConfiguration(
+        var configuration = DatabaseConfiguration(
             target: target, poolSize: poolSize, connectTimeout: .seconds(timeout), textSearchConfig: textSearch,
             maximumContentBytes: try integer(settings, "MEMGRAPH_MAX_CONTENT_BYTES", range: 1_024...(256 << 20)),
             allowRLSBypass: try boolean(settings, "MEMGRAPH_ALLOW_RLS_BYPASS"))
+        configuration.statementTimeout = .seconds(try integer(settings, "MEMGRAPH_STATEMENT_TIMEOUT", range: 0...86_400))
+        configuration.idleInTransactionTimeout = .seconds(try integer(settings, "MEMGRAPH_IDLE_IN_TRANSACTION_TIMEOUT", range: 0...86_400))
+        return configuration
     }
 
     /// Parses `postgres://user:password@host:port/database?sslmode=…`.

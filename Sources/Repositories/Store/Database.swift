@@ -65,7 +65,13 @@ public final class Database: Sendable, Service {
         options.maximumConnections = configuration.poolSize
         options.minimumConnections = 0
         options.connectTimeout = configuration.connectTimeout
-        options.additionalStartupParameters = [("application_name", "memgraph")]
+        // Bounds on work (issue 27, item 9): no statement of the app runs, and no transaction of
+        // it sits idle, for longer than configured. Milliseconds, as Postgres reads a bare number.
+        options.additionalStartupParameters = [
+            ("application_name", "memgraph"),
+            ("statement_timeout", "\(Int(configuration.statementTimeout.milliseconds))"),
+            ("idle_in_transaction_session_timeout", "\(Int(configuration.idleInTransactionTimeout.milliseconds))"),
+        ]
         var clientConfiguration = try endpoints.app.clientConfiguration()
         clientConfiguration.options = options
         // The pool's own chatter (such as a lease that races the pool's start) only at debug level.
@@ -124,9 +130,11 @@ public final class Database: Sendable, Service {
         }
         let setup = PostgresQuery(unsafeSQL: sql, binds: bindings)
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await connection.query(setup, logger: logger)
-                return try await body(connection)
+            return try await client.withConnection { connection in
+                try await connection.transaction(logger: logger) { connection in
+                    try await connection.query(setup, logger: logger)
+                    return try await body(connection)
+                }
             }
         } catch {
             throw RepositoriesError.wrap(error, operation: operation, user: user.rawValue)

@@ -36,3 +36,29 @@ extension PostgresConnection {
         }
     }
 }
+
+extension PostgresConnection {
+    /// `withTransaction(logger:_:)`, with BEGIN, COMMIT and ROLLBACK sent by `queryUnlessClosed`:
+    /// when Postgres has ended the connection meanwhile (an `idle_in_transaction_session_timeout`,
+    /// a restart), the transaction fails instead of waiting forever on its ROLLBACK. The body's
+    /// error is what is thrown; a failed ROLLBACK only means the connection is gone, which ends the
+    /// transaction too.
+    func transaction<T>(
+        logger: Logger, isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> sending T
+    ) async throws -> sending T {
+        try await queryUnlessClosed("BEGIN", logger: logger)
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            do {
+                try await queryUnlessClosed("ROLLBACK", logger: logger)
+            } catch let rollback {
+                logger.debug("a rollback failed: its connection is gone", metadata: ["error": "\(String(reflecting: rollback))"])
+            }
+            throw error
+        }
+        try await queryUnlessClosed("COMMIT", logger: logger)
+        return value
+    }
+}
