@@ -149,9 +149,9 @@ public final class MemoryService: Sendable {
         return result
     }
 
-    /// The embedding pipelines that reported within three sweeps of the default interval: alive.
+    /// The embedding pipelines running now (``PipelineStatus/isAlive``).
     public func livePipelines() async throws -> [PipelineStatus] {
-        try await store.pipelines().filter { $0.secondsSinceReport < 15 }
+        try await store.pipelines().filter(\.isAlive)
     }
 
     // MARK: - Nodes and relationships

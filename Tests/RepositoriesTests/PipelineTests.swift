@@ -317,6 +317,20 @@ struct PipelineTests {
         }
     }
 
+    @Test("a pipeline that ended (as import --wait's does) is not shown alive or busy: its last report says it stopped (issue 27, item 14)")
+    func endedPipelineIsNotAlive() async throws {
+        let embedder = try TestEmbedder.miniLM()
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            _ = try await fixture.store.remember(user, facts(20))
+            try await fixture.drain(fixture.pipeline(embedder, name: "ended"))
+            let ended = try #require(try await fixture.store.pipelines().first { $0.name == "ended" })
+            #expect(ended.workers == 0 && ended.busyWorkers == 0 && !ended.listenerConnected)
+            #expect(!ended.isAlive)
+            #expect(ended.processed == 20, "the last report keeps what it did")
+        }
+    }
+
     @Test("in sync mode a bulk insert's nodes are embedded before remember returns")
     func syncModeBulk() async throws {
         let embedder = try TestEmbedder.miniLM()

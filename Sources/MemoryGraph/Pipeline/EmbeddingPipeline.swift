@@ -94,6 +94,15 @@ public final class EmbeddingPipeline: Service, Sendable {
             self.logger.debug("embedding workers stopped; stopping the listener and the reporter")
             group.cancelAll()
         }
+        // The last report says that nothing runs any more, so `health` does not show this
+        // pipeline alive until its heartbeat expires.
+        var last = await monitor.snapshot()
+        (last.workers, last.busyWorkers, last.listenerConnected) = (0, 0, false)
+        do {
+            try await source.report(pipeline: configuration.name, last)
+        } catch {
+            logger.debug("could not publish that the pipeline stopped; its heartbeat expires instead", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Asks the workers to stop after their current batch.
@@ -136,7 +145,9 @@ public final class EmbeddingPipeline: Service, Sendable {
         logger.debug("embedding listener stopped")
     }
 
-    /// Publishes the monitor's state every sweep interval, for `memgraph health`.
+    /// Publishes the monitor's state every ``PipelineMonitor/heartbeat`` (or sweep interval, if
+    /// shorter), for `memgraph health`: a pipeline whose reports stop is dead after
+    /// ``PipelineMonitor/expiry``.
     private func reportPeriodically() async {
         while !Task.isCancelled {
             do {
@@ -144,7 +155,7 @@ public final class EmbeddingPipeline: Service, Sendable {
             } catch {
                 logger.debug("could not publish the pipeline's state", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: configuration.sweepInterval)
+            try? await Task.sleep(for: min(configuration.sweepInterval, PipelineMonitor.heartbeat))
         }
         logger.debug("embedding pipeline reporter stopped")
     }

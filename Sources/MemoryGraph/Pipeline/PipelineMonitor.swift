@@ -25,6 +25,11 @@ public actor PipelineMonitor {
         public var latencySamples: Int
     }
 
+    /// How often a running pipeline publishes its state, at the longest.
+    public static let heartbeat: Duration = .seconds(5)
+    /// A pipeline that has not published for this long is no longer running (three heartbeats).
+    public static let expiry: Duration = .seconds(15)
+
     /// How many recent latencies the percentiles cover.
     public static let window = 2_000
 

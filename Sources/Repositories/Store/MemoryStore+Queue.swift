@@ -119,4 +119,10 @@ public struct PipelineStatus: Sendable, Equatable {
     public var deadLettered: Int
     public var lastError: String?
     public var secondsSinceReport: Double
+
+    /// Running: it has workers and published within ``PipelineMonitor/expiry``. A pipeline whose
+    /// process ended says so in its last report, or stops publishing and expires.
+    public var isAlive: Bool {
+        workers > 0 && secondsSinceReport < PipelineMonitor.expiry.seconds
+    }
 }

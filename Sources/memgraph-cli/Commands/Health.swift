@@ -42,17 +42,20 @@ extension Memgraph {
                     "latency_ms": ["p50": number(queue.latencyP50), "p95": number(queue.latencyP95), "p99": number(queue.latencyP99),
                                    "samples": .number(Double(queue.recentlyCompleted))],
                     "search_index": .object(Reindex.stateFields(index).merging(["rebuild_due": .bool(rebuildDue)]) { $1 }),
+                    // A pipeline that stopped, or whose heartbeat expired, runs no workers.
                     "pipelines": .array(pipelines.map {
-                        ["name": .string($0.name), "listener_connected": .bool($0.listenerConnected), "workers": .number(Double($0.workers)),
-                         "busy": .number(Double($0.busyWorkers)), "processed": .number(Double($0.processed)),
-                         "seconds_since_report": .number($0.secondsSinceReport)]
+                        ["name": .string($0.name), "alive": .bool($0.isAlive),
+                         "listener_connected": .bool($0.isAlive && $0.listenerConnected),
+                         "workers": .number(Double($0.isAlive ? $0.workers : 0)), "busy": .number(Double($0.isAlive ? $0.busyWorkers : 0)),
+                         "processed": .number(Double($0.processed)), "seconds_since_report": .number($0.secondsSinceReport)]
                     }),
                 ])
                 return
             }
             func ms(_ value: Double?) -> String { value.map { String(format: "%.1f ms", $0) } ?? "n/a" }
             print("database        reachable")
-            print("pipelines       \(alive.count) alive, listener \(alive.contains { $0.listenerConnected } ? "connected" : "not connected")")
+            let stopped = pipelines.count - alive.count
+            print("pipelines       \(alive.count) alive\(stopped > 0 ? " (\(stopped) stopped or silent in the last day)" : ""), listener \(alive.contains { $0.listenerConnected } ? "connected" : "not connected")")
             print("workers         \(alive.reduce(0) { $0 + $1.busyWorkers }) busy of \(alive.reduce(0) { $0 + $1.workers })")
             print("queue           \(queue.pending) pending (\(queue.due) due), \(queue.processing) processing, \(queue.failed) failed, \(queue.completed) completed")
             print("latency (5 min) p50 \(ms(queue.latencyP50)), p95 \(ms(queue.latencyP95)), p99 \(ms(queue.latencyP99)) over \(queue.recentlyCompleted) jobs")
