@@ -1067,6 +1067,34 @@ BEGIN
 END $$;
 
 --
+-- Name: record_access(text[], uuid[], bigint[], timestamp with time zone[]); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.record_access(p_users text[], p_nodes uuid[], p_counts bigint[], p_at timestamp with time zone[]) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'memory'
+    AS $$
+DECLARE updated integer;
+BEGIN
+    WITH reads AS (
+        SELECT r.user_id, r.node_id, sum(r.n)::integer AS n, max(r.at) AS at
+        FROM unnest(p_users, p_nodes, p_counts, p_at) AS r(user_id, node_id, n, at)
+        GROUP BY r.user_id, r.node_id
+    ), locked AS (
+        SELECT n.user_id, n.node_id FROM memory.nodes n JOIN reads r USING (user_id, node_id)
+        WHERE n.deleted_at IS NULL
+        ORDER BY n.user_id, n.node_id
+        FOR NO KEY UPDATE OF n
+    )
+    UPDATE memory.nodes n
+    SET access_count = n.access_count + r.n, last_accessed = greatest(n.last_accessed, r.at)
+    FROM reads r JOIN locked l USING (user_id, node_id)
+    WHERE n.user_id = r.user_id AND n.node_id = r.node_id;
+    GET DIAGNOSTICS updated = ROW_COUNT;
+    RETURN updated;
+END $$;
+
+--
 -- Name: record_search_index_build(text, bigint); Type: FUNCTION; Schema: memory; Owner: -
 --
 
@@ -1247,6 +1275,9 @@ CREATE FUNCTION memory.update_last_accessed() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
+    IF NEW.access_count IS DISTINCT FROM OLD.access_count THEN
+        RETURN NEW;
+    END IF;
     NEW.last_accessed = now();
     NEW.access_count = OLD.access_count + 1;
     RETURN NEW;
@@ -2247,6 +2278,13 @@ GRANT ALL ON FUNCTION memory.queued_texts(p_user text) TO memgraph_app;
 --
 
 GRANT ALL ON FUNCTION memory.rebuild_kv_store() TO memgraph_app;
+
+--
+-- Name: FUNCTION record_access(p_users text[], p_nodes uuid[], p_counts bigint[], p_at timestamp with time zone[]); Type: ACL; Schema: memory; Owner: -
+--
+
+REVOKE ALL ON FUNCTION memory.record_access(p_users text[], p_nodes uuid[], p_counts bigint[], p_at timestamp with time zone[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION memory.record_access(p_users text[], p_nodes uuid[], p_counts bigint[], p_at timestamp with time zone[]) TO memgraph_app;
 
 --
 -- Name: FUNCTION record_search_index_build(p_model text, p_vectors bigint); Type: ACL; Schema: memory; Owner: -

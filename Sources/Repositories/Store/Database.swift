@@ -25,6 +25,8 @@ public final class Database: Sendable, Service {
     let vectorTypes: VectorTypes
     /// How the database was found at start-up.
     public let startup: Startup
+    /// Reads waiting to be counted as accesses; written in the background while the pool runs.
+    public let accessLog = AccessLog()
 
     /// What start-up did.
     public struct Startup: Sendable {
@@ -49,10 +51,14 @@ public final class Database: Sendable, Service {
         self.startup = startup
     }
 
-    /// Runs the pool until the task is cancelled or the service group shuts down.
+    /// Runs the pool until the task is cancelled or the service group shuts down, and writes the
+    /// reads counted as accesses (``AccessLog``) meanwhile; the last of them once more at a graceful
+    /// shutdown, while the pool still runs.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await self.client.run()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.client.run() }
+            await self.flushAccessesPeriodically()
+            group.cancelAll()
         }
     }
 
@@ -106,7 +112,15 @@ public final class Database: Sendable, Service {
             }
             await Task.yield()
             defer { group.cancelAll() }
-            return try await body(self)
+            group.addTask { await self.flushAccessesPeriodically() }
+            let result = try await body(self)
+            // The reads of a short-lived process are counted too.
+            do {
+                try await flushAccesses()
+            } catch {
+                logger.warning("could not record reads as accesses", metadata: ["error": "\(error)"])
+            }
+            return result
         }
     }
 

@@ -13,7 +13,11 @@ extension MemoryStore {
                 let rows = try await connection.query(
                     "SELECT \(unescaped: NodeRecord.joinedSelectList) FROM memory.lookup_node(\(user.rawValue), \(key)) n",
                     logger: database.logger)
-                for try await row in rows { return try NodeRecord(row: row).node }
+                for try await row in rows {
+                    let node = try NodeRecord(row: row).node
+                    database.accessLog.record(user, node.id.map { [$0] } ?? [])
+                    return node
+                }
                 return nil
             }
         } catch {

@@ -137,6 +137,7 @@ extension MemoryStore {
                     }
                     hits.append(RecallHit(node: node, score: try columns[11].decode(Double.self, context: .default), arms: arms))
                 }
+                database.accessLog.record(user, hits.compactMap(\.node.id))
                 return hits
             }
         } catch {

@@ -127,9 +127,11 @@ extension MemoryStore {
         read: (PostgresRowSequence) async throws -> [ScoredNode] = { try await MemoryStore.scoredNodes($0) }
     ) async throws -> [ScoredNode] {
         do {
-            return try await database.client.withConnection { connection in
+            let rows = try await database.client.withConnection { connection in
                 try await read(try await connection.query(query, logger: database.logger))
             }
+            database.accessLog.record(user, rows.compactMap(\.node.id))
+            return rows
         } catch {
             throw RepositoriesError.wrap(error, operation: operation, user: user.rawValue)
         }

@@ -70,6 +70,7 @@ extension MemoryStore {
             entries.sort { ($0.depth, $0.node.key ?? "~", $0.node.id!.uuidString) < ($1.depth, $1.node.key ?? "~", $1.node.id!.uuidString) }
             let kept = edges.values.filter { live.contains($0.from) && live.contains($0.to) }
                 .sorted { ($0.from.uuidString, $0.to.uuidString, $0.type.rawValue) < ($1.from.uuidString, $1.to.uuidString, $1.type.rawValue) }
+            database.accessLog.record(user, entries.compactMap(\.node.id))
             return Subgraph(nodes: entries, edges: kept, truncated: truncated)
         }
     }

@@ -94,9 +94,11 @@ public struct MemoryStore: Sendable {
 
     /// The node with this id, unless it is absent, soft-deleted or another user's.
     public func node(_ user: UserID, id: UUID) async throws -> MemoryNode? {
-        try await database.withUser(user, operation: "get node") { connection in
+        let node = try await database.withUser(user, operation: "get node") { connection in
             try await nodes.get(user, id: id, on: connection)?.node
         }
+        if node != nil { database.accessLog.record(user, [id]) }
+        return node
     }
 
     /// Removes a node: soft (hidden from every read, kept for audit) by default, or for good,

@@ -1,5 +1,6 @@
--- Nodes: entity dedup, and the per-user counters in memory.user_metadata. (The access trigger,
--- memory.update_last_accessed, lives in the baseline: it cannot be re-created as it is.)
+-- Nodes: entity dedup, the per-user counters in memory.user_metadata, and access counting. (The
+-- access trigger lives in the baseline, which cannot re-create it as it is; its function's body
+-- lives here.)
 -- Repeatable: the migrator re-applies this file whenever it changes (see docs/schema.md).
 
 -- Entity dedup: a later store of the same (entity_system, entity_id) merges into the node.
@@ -105,9 +106,51 @@ CREATE OR REPLACE TRIGGER relationships_count_insert AFTER INSERT ON memory.rela
 CREATE OR REPLACE TRIGGER relationships_count_delete AFTER DELETE ON memory.relationships
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION memory.count_relationships_delete();
 
+-- Seed 004's trigger (BEFORE UPDATE, when the row changes): a write counts as an access, unless the
+-- update sets access_count itself, as memory.record_access does with the reads it counted.
+CREATE OR REPLACE FUNCTION memory.update_last_accessed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.access_count IS DISTINCT FROM OLD.access_count THEN
+        RETURN NEW;
+    END IF;
+    NEW.last_accessed = now();
+    NEW.access_count = OLD.access_count + 1;
+    RETURN NEW;
+END
+$$;
+
+-- Reads counted as accesses (Repositories' AccessLog): adds each node's count of reads to its
+-- access_count and moves last_accessed up to its latest read, for every user in one statement
+-- (a worker-like cross-user entry point: it changes only these two columns of live nodes named
+-- with their user). Rows are locked in (user, node) order, as the caller sorts them.
+CREATE OR REPLACE FUNCTION memory.record_access(p_users text[], p_nodes uuid[], p_counts bigint[], p_at timestamptz[])
+RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
+DECLARE updated integer;
+BEGIN
+    WITH reads AS (
+        SELECT r.user_id, r.node_id, sum(r.n)::integer AS n, max(r.at) AS at
+        FROM unnest(p_users, p_nodes, p_counts, p_at) AS r(user_id, node_id, n, at)
+        GROUP BY r.user_id, r.node_id
+    ), locked AS (
+        SELECT n.user_id, n.node_id FROM memory.nodes n JOIN reads r USING (user_id, node_id)
+        WHERE n.deleted_at IS NULL
+        ORDER BY n.user_id, n.node_id
+        FOR NO KEY UPDATE OF n
+    )
+    UPDATE memory.nodes n
+    SET access_count = n.access_count + r.n, last_accessed = greatest(n.last_accessed, r.at)
+    FROM reads r JOIN locked l USING (user_id, node_id)
+    WHERE n.user_id = r.user_id AND n.node_id = r.node_id;
+    GET DIAGNOSTICS updated = ROW_COUNT;
+    RETURN updated;
+END $$;
+
+REVOKE ALL ON FUNCTION memory.record_access(text[], uuid[], bigint[], timestamptz[]) FROM PUBLIC;
 DO $$
 BEGIN
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'memgraph_app') THEN
+        GRANT EXECUTE ON FUNCTION memory.record_access(text[], uuid[], bigint[], timestamptz[]) TO memgraph_app;
         GRANT EXECUTE ON FUNCTION memory.merge_entity_content(jsonb, jsonb), memory.add_user_counts(jsonb, text),
             memory.count_nodes_insert(), memory.count_nodes_delete(), memory.count_nodes_update(),
             memory.count_relationships_insert(), memory.count_relationships_delete() TO memgraph_app;

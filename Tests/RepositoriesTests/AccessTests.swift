@@ -1,0 +1,45 @@
+import Foundation
+import MemoryGraph
+import PostgresNIO
+import Testing
+@testable import Repositories
+
+/// Issue 27, item 13: reads count as accesses, written in the background.
+@Suite("Reads counted as accesses", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(3)))
+struct AccessTests {
+    func counts(_ user: UserID, _ id: UUID) async throws -> (count: Int, last: Date) {
+        try await TestDatabase.asSuperuser { connection in
+            try await connection.query(
+                "SELECT access_count::int8, last_accessed FROM memory.nodes WHERE user_id = \(user.rawValue) AND node_id = \(id)",
+                logger: TestDatabase.logger
+            ).collect().first!.decode((Int, Date).self)
+        }
+    }
+
+    @Test("LOOKUP hits, node reads, FUZZY rows and TRAVERSE nodes add to access_count and move last_accessed; a write still counts one")
+    func readsCount() async throws {
+        let store = try await TestDatabase.store()
+        let database = store.database
+        let user = freshUser("access")
+        let sarah = try await store.remember(user, entity("crm", "C-1", name: "Sarah Chen", summary: "Sarah Chen, VP of engineering")).nodeID
+        let other = try await store.remember(user, MemoryNode(key: "untouched", contextType: .conversationFact, summary: "never read")).nodeID
+        try await database.flushAccesses()
+        let before = try await counts(user, sarah)
+        #expect(before.count == 1)
+
+        for _ in 0..<3 { #expect(try await store.lookup(user, key: "sarah-chen")?.id == sarah) }
+        #expect(try await store.lookup(user, key: "no-such-key") == nil)
+        #expect(try await store.node(user, id: sarah) != nil)
+        #expect(try await store.fuzzy(user, text: "Sara Chen", threshold: 0.2).contains { $0.node.id == sarah })
+        #expect(try await store.traverse(user, from: sarah, depth: 1).nodes.count == 1)
+        try await database.flushAccesses()
+        let after = try await counts(user, sarah)
+        #expect(after.count == before.count + 6)
+        #expect(after.last > before.last)
+        #expect(try await counts(user, other).count == 1, "a node no read returned is not counted")
+
+        // A write is still one access, as before.
+        _ = try await store.remember(user, entity("crm", "C-1", name: "Sarah Chen", summary: "Sarah Chen, CTO"))
+        #expect(try await counts(user, sarah).count == after.count + 1)
+    }
+}
