@@ -52,13 +52,15 @@ public enum EncoderBenchmark {
         }
     }
 
-    /// Loads the model from `modelDirectory` and measures it on `sentences`.
+    /// Loads the model from `modelDirectory` and measures it on `sentences`; `progress` gets the
+    /// sentences run at batch 1, the short sentence's runs, then the sentences run at batch 32.
     /// - Throws: ``MemoryGraphError`` if the model cannot be loaded.
     public static func run(
         modelDirectory: URL, sentences: [String], workers: Int = MiniLMEmbedder.defaultWorkers,
-        blasThreads: Int? = nil, kernel: EncoderKernel? = nil
+        blasThreads: Int? = nil, kernel: EncoderKernel? = nil, progress: BenchmarkProgress = { _, _, _ in }
     ) async throws -> Report {
         let clock = ContinuousClock()
+        progress("loading the model", 0, nil)
         let loadStart = clock.now
         let embedder = try MiniLMEmbedder(
             modelDirectory: modelDirectory, batchSize: 32, workers: workers, kernel: kernel)
@@ -76,6 +78,7 @@ public enum EncoderBenchmark {
             let start = clock.now
             _ = try await embedder.embed([sentence])
             latencies.append(seconds(clock.now - start))
+            progress("batch 1", latencies.count, sentences.count)
         }
         let single = seconds(clock.now - singleStart)
 
@@ -84,11 +87,13 @@ public enum EncoderBenchmark {
             let start = clock.now
             _ = try await embedder.embed([shortSentence])
             shortLatencies.append(seconds(clock.now - start))
+            progress("short sentence", shortLatencies.count, 200)
         }
 
         let batchStart = clock.now
         for start in stride(from: 0, to: sentences.count, by: 32) {
             _ = try await embedder.embed(Array(sentences[start..<min(start + 32, sentences.count)]))
+            progress("batch 32", min(start + 32, sentences.count), sentences.count)
         }
         let batched = seconds(clock.now - batchStart)
 

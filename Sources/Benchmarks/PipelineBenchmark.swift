@@ -26,9 +26,12 @@ public struct PipelineBenchmark: Sendable {
         self.batchSize = batchSize
     }
 
-    /// Runs the benchmark against `store`'s database with `embedder`, and returns its report.
+    /// Runs the benchmark against `store`'s database with `embedder`, and returns its report;
+    /// `progress` gets phase 1's inserts and phase 2's embeddings as they are done.
     /// - Throws: `RepositoriesError` (`.conflict`) when the queue is not empty at the start; what the store throws.
-    public func run(store: MemoryStore, embedder: any Embedder, logger: Logger) async throws -> JSONValue {
+    public func run(
+        store: MemoryStore, embedder: any Embedder, logger: Logger, progress: @escaping BenchmarkProgress = { _, _, _ in }
+    ) async throws -> JSONValue {
         let rate = rate, seconds = seconds, burst = burst, workers = workers, batchSize = batchSize
         let user = try UserID("bench-pipeline-\(UUID().uuidString.lowercased())")
         let clock = ContinuousClock()
@@ -66,12 +69,16 @@ public struct PipelineBenchmark: Sendable {
                 }
             }
             let start = clock.now
+            let phase = "inserting \(Self.rate(rate))/s for \(Self.rate(seconds)) s"
+            progress(phase, 0, inserts)
             for i in 0..<inserts {
                 let due = start + .milliseconds(Int(Double(i) * 1000 / rate))
                 try await clock.sleep(until: due)
                 _ = try await store.remember(user, MemoryNode(contextType: .conversationFact, summary: Self.sentence(i)))
+                progress(phase, i + 1, inserts)
             }
             insertsDone.set()
+            progress("embedding the last inserts", 0, nil)
             try await group.waitForAll()
         }
         let latency = await steady.monitor.snapshot()
@@ -79,10 +86,14 @@ public struct PipelineBenchmark: Sendable {
         // Phase 2: a burst, embeddings stored per second while draining.
         var throughput = 0.0
         if burst > 0 {
+            progress("inserting a burst of \(burst)", 0, nil)
             _ = try await store.remember(user, (0..<burst).map { MemoryNode(contextType: .conversationFact, summary: Self.sentence(inserts + $0)) })
             let drain = pipeline()
             let start = clock.now
-            try await drain.runUntilDrained { try await drained() }
+            try await drain.runUntilDrained {
+                progress("embedding the burst", await drain.monitor.snapshot().processed, burst)
+                return try await drained()
+            }
             let elapsed = clock.now - start
             throughput = Double(await drain.monitor.snapshot().processed) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         }
@@ -98,6 +109,11 @@ public struct PipelineBenchmark: Sendable {
             "burst": .number(Double(burst)), "sustained_embeddings_per_second": .number(throughput),
             "workers": .number(Double(workers)), "batch_size": .number(Double(batchSize)),
         ]
+    }
+
+    /// 50 as "50", 2.5 as "2.5".
+    static func rate(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 
     static let subjects = ["Acme Corp", "Sarah Chen", "the renewal", "the security review", "Marcus Webb", "the pilot", "the invoice", "the roadmap"]

@@ -54,24 +54,31 @@ public struct RecallBenchmark: Sendable {
         ]
     }
 
-    /// Runs the benchmark and returns its report.
+    /// Runs the benchmark and returns its report; `progress` gets the conversations imported and
+    /// embedded, then the questions asked (of every method, then timed), then the sweep's tunings.
     /// - Throws: `RepositoriesError` (`.conflict` when the embedding queue is not empty); what the store throws.
-    public func run(database: Database, embedder: any Embedder, logger: Logger, note: (String) -> Void = { _ in }) async throws -> JSONValue {
+    public func run(
+        database: Database, embedder: any Embedder, logger: Logger, note: (String) -> Void = { _ in },
+        progress: @escaping BenchmarkProgress = { _, _, _ in }
+    ) async throws -> JSONValue {
         let store = MemoryStore(database: database, embedder: embedder)
         let run = UUID().uuidString.lowercased().prefix(8)
         var users: [UserID] = []
         let measured: Result<JSONValue, any Error>
         do {
             var asked: [(user: UserID, question: Question, vector: [Float])] = []
-            for conversation in conversations {
+            for (index, conversation) in conversations.enumerated() {
                 let user = try UserID("bench-recall-\(run)-\(conversation.id)")
                 users.append(user)
-                note("memgraph: importing and embedding \(conversation.id) (\(conversation.graph.nodes.count) nodes)…")
+                progress("importing and embedding conversations", index, conversations.count)
                 try await Self.importAndEmbed(conversation.graph, for: user, store: store, embedder: embedder, logger: logger)
                 let vectors = try await embedder.embed(conversation.questions.map(\.text))
                 asked += zip(conversation.questions, vectors).map { (user, $0, $1) }
             }
-            note("memgraph: asking \(asked.count) questions…")
+            progress("importing and embedding conversations", conversations.count, conversations.count)
+            // Every method asks every question, then RECALL is timed on each.
+            let questions = asked.count * (Self.methods().count + 1)
+            progress("asking questions", 0, questions)
             var report: [String: JSONValue] = [
                 "conversations": .number(Double(conversations.count)),
                 "nodes": .number(Double(conversations.reduce(0) { $0 + $1.graph.nodes.count })),
@@ -79,8 +86,9 @@ public struct RecallBenchmark: Sendable {
             ]
             var methods: [String: JSONValue] = [:]
             var byCategory: [String: JSONValue] = [:]
-            for (name, tuning) in Self.methods() {
+            for (index, (name, tuning)) in Self.methods().enumerated() {
                 let scores = try await Self.scores(store, asked, tuning: tuning)
+                progress("asking questions", asked.count * (index + 1), questions)
                 methods[name] = RankScores.summary(scores)
                 if name == "search" || name == "recall" {
                     let categories = Dictionary(grouping: zip(asked, scores), by: { $0.0.question.category })
@@ -92,17 +100,18 @@ public struct RecallBenchmark: Sendable {
             // RECALL as an agent calls it: the question embedded inside the timing.
             let clock = ContinuousClock()
             var samples: [Duration] = []
-            for item in asked {
+            for (index, item) in asked.enumerated() {
                 let start = clock.now
                 _ = try await store.recall(item.user, RecallQuery(text: item.question.text))
                 samples.append(clock.now - start)
+                progress("asking questions", asked.count * Self.methods().count + index + 1, questions)
             }
             let latency = LatencySummary(samples)
             report["recall_with_query_embedding"] = [
                 "p50_ms": .number(latency.p50), "p95_ms": .number(latency.p95), "p99_ms": .number(latency.p99),
                 "count": .number(Double(latency.count)),
             ]
-            if sweep { report["sweep"] = try await Self.sweep(store, asked) }
+            if sweep { report["sweep"] = try await Self.sweep(store, asked) { progress("sweeping fusion constants", $0, $1) } }
             measured = .success(.object(report))
         } catch {
             measured = .failure(error)
@@ -145,11 +154,17 @@ public struct RecallBenchmark: Sendable {
     }
 
     /// A grid of fusion constants around ``RecallTuning/standard``, best recall@10 first (the top 10).
-    static func sweep(_ store: MemoryStore, _ asked: [(user: UserID, question: Question, vector: [Float])]) async throws -> JSONValue {
+    /// `tried` gets the tunings tried so far, of how many.
+    static func sweep(
+        _ store: MemoryStore, _ asked: [(user: UserID, question: Question, vector: [Float])], tried: (Int, Int) -> Void = { _, _ in }
+    ) async throws -> JSONValue {
         var results: [(tuning: RecallTuning, summary: JSONValue, at10: Double, at5: Double)] = []
-        for k in [5.0, 10, 20] {
-            for lexical in [0.5, 0.8, 1.0, 1.3] {
-                for graph in [0.0, 0.3, 0.5] {
+        let (ks, lexicals, graphs) = ([5.0, 10, 20], [0.5, 0.8, 1.0, 1.3], [0.0, 0.3, 0.5])
+        let tunings = ks.count * lexicals.count * graphs.reduce(0) { $0 + ($1 == 0 ? 1 : 2) }
+        tried(0, tunings)
+        for k in ks {
+            for lexical in lexicals {
+                for graph in graphs {
                     for seeds in graph == 0 ? [0] : [5, 10] {
                         let tuning = RecallTuning(
                             weights: [.vector: 1, .lexical: lexical, .name: 1, .graph: graph], rrfK: k, graphSeeds: seeds)
@@ -157,6 +172,7 @@ public struct RecallBenchmark: Sendable {
                         let at10 = scores.reduce(0) { $0 + $1.recall(at: 10) } / Double(max(1, scores.count))
                         let at5 = scores.reduce(0) { $0 + $1.recall(at: 5) } / Double(max(1, scores.count))
                         results.append((tuning, RankScores.summary(scores), at10, at5))
+                        tried(results.count, tunings)
                     }
                 }
             }

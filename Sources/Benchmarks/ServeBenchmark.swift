@@ -6,6 +6,7 @@ import NIOCore
 import Operations
 import NIOHTTP1
 import Repositories
+import Synchronization
 
 /// `memgraph bench serve`: a real `memgraph serve` on loopback under concurrent clients, and a
 /// `memgraph mcp` over stdio, as agent runtimes would use them.
@@ -58,22 +59,27 @@ public struct ServeBenchmark: Sendable {
         self.logger = logger
     }
 
-    /// Runs the benchmark; the figures as one JSON document.
-    public func run(progress: @Sendable (String) -> Void) async throws -> JSONValue {
+    /// Runs the benchmark; the figures as one JSON document. `progress` gets the seeded memories
+    /// embedded, the clients' requests, and the MCP calls.
+    public func run(progress: @escaping BenchmarkProgress = { _, _, _ in }) async throws -> JSONValue {
         let run = UUID().uuidString.prefix(8).lowercased()
         let user = try UserID("bench-serve-\(run)")
         let key = try await createKey(name: "bench-serve-\(run)")
-        progress("starting memgraph serve")
+        progress("starting memgraph serve", 0, nil)
         let server = try await ServerProcess.start(binary: configuration.binary, poolSize: configuration.poolSize)
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
-            progress("loading \(configuration.nodes) memories for \(user) (embedded in the server)")
-            try await seed(user: user, server: server, client: client, key: key)
-            progress("\(configuration.clients) clients for \(configuration.duration)")
-            let load = try await load(user: user, server: server, client: client, key: key)
-            progress("MCP recall over stdio, \(configuration.mcpCalls) calls")
+            try await seed(user: user, server: server, client: client, key: key) {
+                progress("loading \(configuration.nodes) memories (embedded in the server)", $0, $1)
+            }
+            let seconds = configuration.duration.components.seconds
+            let load = try await load(user: user, server: server, client: client, key: key) {
+                progress("\(configuration.clients) clients for \(seconds) s: requests", $0, nil)
+            }
+            progress("MCP recall over stdio", 0, configuration.mcpCalls)
             let mcp = try await MCPStdioProbe.recall(
-                binary: configuration.binary, user: user, calls: configuration.mcpCalls, questions: Self.questions)
+                binary: configuration.binary, user: user, calls: configuration.mcpCalls, questions: Self.questions
+            ) { progress("MCP recall over stdio", $0, configuration.mcpCalls) }
             try await client.shutdown()
             server.stop()
             try cleanUp(user, key: "bench-serve-\(run)")
@@ -119,7 +125,11 @@ public struct ServeBenchmark: Sendable {
         "\(people[i % people.count]) \(topics[(i / people.count) % topics.count]) (note \(i))."
     }
 
-    func seed(user: UserID, server: ServerProcess, client: HTTPClient, key: String) async throws {
+    /// Imports the user's memories through the server, which embeds them before it answers;
+    /// `embedded` gets the user's embedding jobs done and their total meanwhile, every second.
+    func seed(
+        user: UserID, server: ServerProcess, client: HTTPClient, key: String, embedded: @escaping @Sendable (Int, Int?) -> Void
+    ) async throws {
         var lines = [Documents.line(["kind": "user", "user_id": .string(user.rawValue)])]
         for i in 0..<configuration.nodes {
             lines.append(Documents.line([
@@ -136,8 +146,32 @@ public struct ServeBenchmark: Sendable {
         request.headers.add(name: "Authorization", value: "Bearer \(key)")
         request.headers.add(name: "Content-Type", value: "application/x-ndjson")
         request.body = .bytes(ByteBuffer(string: lines.joined(separator: "\n")))
-        let response = try await client.execute(request, timeout: .seconds(1800))
-        let body = try await response.body.collect(upTo: 1 << 20)
+        let store = MemoryStore(database: database)
+        let logger = logger
+        @Sendable func count() async {
+            do {
+                // Nothing to count until the server's import commits.
+                let counts = try await store.jobCounts(user)
+                let done = (counts["completed"] ?? 0) + (counts["failed"] ?? 0)
+                let all = counts.values.reduce(0, +)
+                embedded(done, all == 0 ? nil : all)
+            } catch {
+                logger.debug("could not count the seeded memories' embedding jobs", metadata: ["error": "\(error)"])
+            }
+        }
+        embedded(0, nil)
+        let (response, body) = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    if !Task.isCancelled { await count() }
+                }
+            }
+            defer { group.cancelAll() }
+            let response = try await client.execute(request, timeout: .seconds(1800))
+            return (response, try await response.body.collect(upTo: 1 << 20))
+        }
+        await count()
         guard response.status.code == 201 else {
             throw MemoryGraphError(code: .unavailable, message: "seeding failed: HTTP \(response.status.code) \(String(buffer: body))", operation: "bench serve")
         }
@@ -158,12 +192,16 @@ public struct ServeBenchmark: Sendable {
         var maxConnections: Int
     }
 
-    func load(user: UserID, server: ServerProcess, client: HTTPClient, key: String) async throws -> Load {
+    /// Runs the clients until the configured duration has passed; `requests` gets their count so far, every 100 ms.
+    func load(
+        user: UserID, server: ServerProcess, client: HTTPClient, key: String, requests: @escaping @Sendable (Int) -> Void
+    ) async throws -> Load {
         let clock = ContinuousClock()
         let deadline = clock.now + configuration.duration
         let started = clock.now
         let nodes = configuration.nodes
-        let sampler = Task { try await sample(server: server, until: deadline) }
+        let answered = Tally()
+        let sampler = Task { try await sample(server: server, until: deadline) { requests(answered.count) } }
         let samples = try await withThrowingTaskGroup(of: Samples.self) { group in
             for index in 0..<configuration.clients {
                 group.addTask {
@@ -216,6 +254,7 @@ public struct ServeBenchmark: Sendable {
                             samples.errors[operation, default: 0] += 1
                             if samples.firstErrors.count < 3 { samples.firstErrors.append("\(operation.rawValue): \(error)") }
                         }
+                        answered.add()
                     }
                     return samples
                 }
@@ -236,10 +275,11 @@ public struct ServeBenchmark: Sendable {
     }
 
     /// The server's peak resident memory (VmHWM, MB) and the most connections it held at once,
-    /// sampled every 100 ms until `deadline`.
-    func sample(server: ServerProcess, until deadline: ContinuousClock.Instant) async throws -> (Double, Int) {
+    /// sampled every 100 ms until `deadline`; `tick` is called at each sample.
+    func sample(server: ServerProcess, until deadline: ContinuousClock.Instant, tick: @Sendable () -> Void) async throws -> (Double, Int) {
         var most = 0
         while ContinuousClock.now < deadline {
+            tick()
             // This connection shows in pg_stat_activity too (it is a memgraph pool's): not counted.
             let count = try await database.withConnection(operation: "bench serve") { connection in
                 var count = 0
@@ -299,6 +339,13 @@ public struct ServeBenchmark: Sendable {
             ],
         ]
     }
+}
+
+/// A count that many tasks add to.
+final class Tally: Sendable {
+    private let value = Atomic(0)
+    var count: Int { value.load(ordering: .relaxed) }
+    func add() { value.add(1, ordering: .relaxed) }
 }
 
 extension Double {

@@ -83,7 +83,10 @@ final class ServerProcess: Sendable {
 /// Times MCP `recall` over stdio: `memgraph mcp --user U` as a desktop agent runs it, spoken to in
 /// newline-delimited JSON-RPC (initialize, then tools/call one after another).
 enum MCPStdioProbe {
-    static func recall(binary: URL, user: UserID, calls: Int, questions: [String]) async throws -> [Duration] {
+    /// Times `calls` recall calls (after one to warm up); `called` gets the count so far.
+    static func recall(
+        binary: URL, user: UserID, calls: Int, questions: [String], called: (Int) -> Void = { _ in }
+    ) async throws -> [Duration] {
         let process = Process()
         process.executableURL = binary
         process.arguments = ["mcp", "--user", user.rawValue]
@@ -121,7 +124,10 @@ enum MCPStdioProbe {
             guard answer.objectValue?["result"]?.objectValue?["isError"] != .bool(true), answer.objectValue?["error"] == nil else {
                 throw MemoryGraphError(code: .unavailable, message: "MCP recall failed: \(Documents.line(answer).prefix(300))", operation: "bench serve")
             }
-            if index > 0 { latencies.append(elapsed) }  // the first call warms up
+            if index > 0 {  // the first call warms up
+                latencies.append(elapsed)
+                called(index)
+            }
         }
         return latencies
     }

@@ -36,12 +36,15 @@ public struct StoreBenchmark: Sendable {
     /// - Parameters:
     ///   - loadEmbedder: loads the model; its time is the report's `model_load_seconds`.
     ///   - note: a message for the user (a failure to delete the benchmark users after a failed run).
+    ///   - progress: each phase's steps (nodes stored, vectors embedded, queries run).
     /// - Throws: what the store, the embedder or the index maintenance throws.
     public func run(
-        database: Database, loadEmbedder: () throws -> any Embedder, logger: Logger, note: (String) -> Void = { _ in }
+        database: Database, loadEmbedder: () throws -> any Embedder, logger: Logger, note: (String) -> Void = { _ in },
+        progress: @escaping BenchmarkProgress = { _, _, _ in }
     ) async throws -> JSONValue {
         let count = nodes, noiseCount = noiseUsers, noiseTotal = noiseNodes ?? nodes, queryCount = queries
         let clock = ContinuousClock()
+        progress("loading the model", 0, nil)
         let loadStart = clock.now
         let embedder = try loadEmbedder()
         _ = try await embedder.embed(["warm up"])
@@ -56,13 +59,17 @@ public struct StoreBenchmark: Sendable {
         do {
             // Noise first: the measured user's rows land in indexes that already hold others'.
             for (index, other) in noise.enumerated() {
+                progress("noise users' nodes", share * index, share * noiseCount)
                 let ids = try await store.remember(other, (0..<share).map(Self.node)).map(\.nodeID)
                 if let space { try await Self.storeVectors(store, other, ids: ids, space: space, seedOffset: 10_000_000 * (index + 1)) }
+                progress("noise users' nodes", share * (index + 1), share * noiseCount)
             }
             let batch = (0..<count).map(Self.node)  // generated outside the timing
+            progress("importing the measured user's nodes", 0, count)
             let start = clock.now
             let ids = try await store.remember(user, batch).map(\.nodeID)
             let importTime = clock.now - start
+            progress("importing the measured user's nodes", count, count)
             let importFigures: [String: JSONValue] = [
                 "nodes": .number(Double(count)),
                 "noise_users": .number(Double(noiseCount)),
@@ -71,8 +78,11 @@ public struct StoreBenchmark: Sendable {
                 "import_nodes_per_second": .number(Double(count) / (importTime.milliseconds / 1000)),
             ]
             if !importOnly {
+                progress("embedding and storing summaries", 0, count)
                 let embedStart = clock.now
-                let vectors = try await Self.storeSummaryEmbeddings(store, user, ids: ids, nodes: batch, embedder: embedder)
+                let vectors = try await Self.storeSummaryEmbeddings(store, user, ids: ids, nodes: batch, embedder: embedder) {
+                    progress("embedding and storing summaries", $0, count)
+                }
                 let embeddingTime = clock.now - embedStart
                 // The queries: random contacts, each asked about in the six ways.
                 var generator = SplitMix64(seed: 42)
@@ -92,10 +102,11 @@ public struct StoreBenchmark: Sendable {
                 // The graph as the inserts grew it, then the worker's maintenance (a one-pass
                 // rebuild once the index has doubled since its last build, as it has here).
                 var insertBuilt = 0.0
-                for (query, exact) in zip(questions, questionExact) {
+                for (q, (query, exact)) in zip(questions, questionExact).enumerated() {
                     insertBuilt += recallAt10(try await store.search(user, vector: query, limit: 10), exact)
+                    progress("recall before the rebuild", q + 1, queryCount)
                 }
-                let maintenance = try await store.maintainSearchIndex()
+                let maintenance = try await store.maintainSearchIndex { progress("reindexing", $0.vectorsDone, $0.vectors) }
                 var indexFigures: [String: JSONValue] = [
                     "insert_built_question_recall_at_10": .number(insertBuilt / Double(queryCount)),
                     "rebuilt": false, "rebuild_seconds": .null,
@@ -109,9 +120,17 @@ public struct StoreBenchmark: Sendable {
                     throw RepositoriesError(.query, "another process is rebuilding the search index; run the bench when it is done", operation: "bench")
                 }
 
+                // Every timed call, for the progress display: round trips, six kinds twice, the sweep.
+                let calls = queryCount * (1 + 2 * QueryKind.allCases.count + Self.efSearchSweep.count)
+                var called = 0
+                func timed() {
+                    called += 1
+                    progress("timing queries", called, calls)
+                }
                 // The floor under every call: one round trip of SELECT 1 on a pooled connection.
                 var roundTrips: [Duration] = []
                 for _ in 0..<queryCount {
+                    timed()
                     let t = clock.now
                     try await store.database.withConnection(operation: "bench") { connection in
                         _ = try await connection.query("SELECT 1", logger: logger).collect()
@@ -174,10 +193,16 @@ public struct StoreBenchmark: Sendable {
                 // one before it has cooled: the "mixed" figures).
                 var separate: [QueryKind: [Duration]] = [:], mixed: [QueryKind: [Duration]] = [:]
                 for kind in QueryKind.allCases {
-                    for q in 0..<queryCount { separate[kind, default: []].append(try await run(kind, q, firstPass: true)) }
+                    for q in 0..<queryCount {
+                        timed()
+                        separate[kind, default: []].append(try await run(kind, q, firstPass: true))
+                    }
                 }
                 for q in 0..<queryCount {
-                    for kind in QueryKind.allCases { mixed[kind, default: []].append(try await run(kind, q, firstPass: false)) }
+                    for kind in QueryKind.allCases {
+                        timed()
+                        mixed[kind, default: []].append(try await run(kind, q, firstPass: false))
+                    }
                 }
                 let recall = zip(paraphraseHits, paraphrases).reduce(0.0) { $0 + recallAt10($1.0, exactTop10($1.1)) }
                 let questionRecall = zip(questionHits, questionExact).reduce(0.0) { $0 + recallAt10($1.0, $1.1) }
@@ -191,6 +216,7 @@ public struct StoreBenchmark: Sendable {
                 for efSearch in Self.efSearchSweep {
                     var samples: [Duration] = [], results: [[ScoredNode]] = []
                     for query in questions {
+                        timed()
                         let t = clock.now
                         let hits = try await store.search(user, vector: query, limit: 10, efSearch: efSearch)
                         samples.append(clock.now - t)
@@ -234,7 +260,10 @@ public struct StoreBenchmark: Sendable {
         } catch {
             measured = .failure(error)
         }
-        if !keep { try await Self.remove([user] + noise, from: store, after: measured, note: note) }
+        if !keep {
+            progress("deleting the benchmark users", 0, nil)
+            try await Self.remove([user] + noise, from: store, after: measured, note: note)
+        }
         return try measured.get()
     }
 
@@ -267,9 +296,10 @@ public struct StoreBenchmark: Sendable {
 
     /// Stores the MiniLM embedding of each node's summary, 5,000 at a time; the next 5,000 are
     /// embedded while the previous ones are stored (the model on one core, Postgres's HNSW
-    /// inserts on the other). Returns the vectors, in the order of `ids`.
+    /// inserts on the other). Returns the vectors, in the order of `ids`; `stored` gets their count so far.
     static func storeSummaryEmbeddings(
-        _ store: MemoryStore, _ user: UserID, ids: [UUID], nodes: [MemoryNode], embedder: any Embedder
+        _ store: MemoryStore, _ user: UserID, ids: [UUID], nodes: [MemoryNode], embedder: any Embedder,
+        stored: (Int) -> Void = { _ in }
     ) async throws -> [[Float]] {
         let chunk = 5_000
         @Sendable func embed(_ start: Int) async throws -> [[Float]] {
@@ -288,6 +318,7 @@ public struct StoreBenchmark: Sendable {
                     vector: $0.element)
             })
             vectors += current
+            stored(vectors.count)
             next = try await following
         }
         return vectors

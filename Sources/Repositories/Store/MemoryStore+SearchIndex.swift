@@ -63,6 +63,23 @@ public enum SearchIndexMaintenance: Sendable, Equatable {
     case rebuilt(SearchIndexState, seconds: Double, droppedLeftovers: [String])
 }
 
+/// How far a rebuild of SEARCH's index has got, as Postgres reports it (`pg_stat_progress_create_index`).
+public struct SearchIndexBuildProgress: Sendable, Equatable {
+    /// Postgres's name for the step ("building index: loading tuples", "index validation: scanning
+    /// index", "waiting for old snapshots", …); "starting" before it names one, "done" at the end.
+    public var phase: String
+    /// Vectors in the new graph so far (all of them once the build is past loading).
+    public var vectorsDone: Int
+    /// The index's vectors when the rebuild began (more, if more were loaded).
+    public var vectors: Int
+
+    public init(phase: String, vectorsDone: Int, vectors: Int) {
+        self.phase = phase
+        self.vectorsDone = vectorsDone
+        self.vectors = vectors
+    }
+}
+
 extension MemoryStore {
     /// The session-level advisory lock that one rebuild at a time holds ("mg_reidx").
     static let searchIndexLock: Int64 = 0x6d67_5f72_6569_6478
@@ -92,13 +109,17 @@ extension MemoryStore {
     /// interrupted rebuilds left are dropped first. The connection is told to notice a vanished
     /// client within a second, so a rebuild whose caller died stops rather than running on.
     /// The embedding worker calls this every few minutes; `memgraph reindex` on demand.
+    /// - Parameter progress: called while the rebuild runs, about every half second, with what
+    ///   another pooled connection reads of it in `pg_stat_progress_create_index`.
     /// - Throws: `RepositoriesError`; after a failed rebuild the old index stays in use, and the
     ///   next call drops the failed copy.
     public func maintainSearchIndex(
-        model: String = EmbeddingModels.miniLML6v2.name, policy: SearchIndexPolicy = SearchIndexPolicy(), force: Bool = false
+        model: String = EmbeddingModels.miniLML6v2.name, policy: SearchIndexPolicy = SearchIndexPolicy(), force: Bool = false,
+        progress: (@Sendable (SearchIndexBuildProgress) -> Void)? = nil
     ) async throws -> SearchIndexMaintenance {
         let known = try EmbeddingModels.named(model)
         let logger = database.logger
+        let database = database
         return try await database.withConnection(operation: "search index rebuild") { connection in
             // Not due: say so without the lock, so checks never wait on, or report busy for, a rebuild elsewhere.
             if !force {
@@ -110,7 +131,8 @@ extension MemoryStore {
             guard locked else { return .busy }
             let outcome: Result<SearchIndexMaintenance, any Error>
             do {
-                outcome = .success(try await Self.rebuildIfDue(known, policy: policy, force: force, on: connection, logger: logger))
+                outcome = .success(try await Self.rebuildIfDue(
+                    known, policy: policy, force: force, on: connection, database: database, progress: progress, logger: logger))
             } catch {
                 outcome = .failure(error)
             }
@@ -120,6 +142,7 @@ extension MemoryStore {
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.searchIndexLock))", logger: logger)
                 try await connection.query("RESET maintenance_work_mem", logger: logger)
                 try await connection.query("RESET client_connection_check_interval", logger: logger)
+                try await connection.query("RESET statement_timeout", logger: logger)
             } catch {
                 logger.warning("could not release the search index rebuild lock", metadata: ["error": "\(error)"])
                 if case .success = outcome { throw error }
@@ -129,7 +152,8 @@ extension MemoryStore {
     }
 
     private static func rebuildIfDue(
-        _ model: EmbeddingModels.Model, policy: SearchIndexPolicy, force: Bool, on connection: PostgresConnection, logger: Logger
+        _ model: EmbeddingModels.Model, policy: SearchIndexPolicy, force: Bool, on connection: PostgresConnection,
+        database: Database, progress: (@Sendable (SearchIndexBuildProgress) -> Void)?, logger: Logger
     ) async throws -> SearchIndexMaintenance {
         // Read again under the lock: a rebuild that ended since the unlocked check may have recorded a new size.
         let state = try await searchIndexState(model, on: connection, logger: logger)
@@ -141,21 +165,43 @@ extension MemoryStore {
             SELECT set_config('maintenance_work_mem',
                               CASE WHEN pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes(\(memory))
                                    THEN \(memory) ELSE current_setting('maintenance_work_mem') END, false),
-                   set_config('client_connection_check_interval', '1s', false)
+                   set_config('client_connection_check_interval', '1s', false),
+                   set_config('statement_timeout', '0', false)
             """, logger: logger)
         let clock = ContinuousClock()
         let start = clock.now
         logger.info("rebuilding the search index", metadata: [
             "index": "\(model.indexName)", "vectors": "\(state.vectors)", "vectors_at_last_build": "\(state.vectorsAtBuild)",
         ])
+        let backend = progress == nil
+            ? nil : try await connection.query("SELECT pg_backend_pid()", logger: logger).collect().first?.decode(Int32.self)
+        dropped += try await withThrowingTaskGroup(of: Void.self) { group in
+            if let progress, let backend {
+                group.addTask {
+                    await watchRebuild(backend: backend, vectors: state.vectors, database: database, progress: progress, logger: logger)
+                }
+            }
+            defer { group.cancelAll() }
+            return try await reindex(model, on: connection, logger: logger)
+        }
+        progress?(SearchIndexBuildProgress(phase: "done", vectorsDone: state.vectors, vectors: state.vectors))
+        let seconds = (clock.now - start).seconds
+        _ = try await connection.query(
+            "SELECT memory.record_search_index_build(\(model.name), \(Int64(state.vectors)))", logger: logger).collect()
+        return .rebuilt(state, seconds: seconds, droppedLeftovers: dropped)
+    }
+
+    /// REINDEX INDEX CONCURRENTLY; returns the invalid copies of failed attempts that it dropped.
+    private static func reindex(_ model: EmbeddingModels.Model, on connection: PostgresConnection, logger: Logger) async throws -> [String] {
         // REINDEX CONCURRENTLY waits for every older transaction; one that meanwhile waits for the
         // table's lock (an ANALYZE after a bulk write) deadlocks with it, and Postgres may cancel
         // either. The rebuild then leaves its invalid copy: drop it, and try again (3 times in all).
+        var dropped: [String] = []
         var attempt = 1
         while true {
             do {
                 try await connection.query(PostgresQuery(unsafeSQL: "REINDEX INDEX CONCURRENTLY memory.\(model.indexName)"), logger: logger)
-                break
+                return dropped
             } catch let error as PSQLError where attempt < 3 && ["40P01", "55P03"].contains(error.serverInfo?[.sqlState]) {
                 logger.warning(
                     "the search index rebuild lost a lock conflict; it drops its copy and tries again",
@@ -165,10 +211,37 @@ extension MemoryStore {
                 dropped += try await dropLeftovers(on: connection, logger: logger)
             }
         }
-        let seconds = (clock.now - start).seconds
-        _ = try await connection.query(
-            "SELECT memory.record_search_index_build(\(model.name), \(Int64(state.vectors)))", logger: logger).collect()
-        return .rebuilt(state, seconds: seconds, droppedLeftovers: dropped)
+    }
+
+    /// Reports the rebuild on backend `backend` every half second until cancelled, as another
+    /// connection reads it in pg_stat_progress_create_index (pgvector counts the vectors it has
+    /// loaded in tuples_done). A failed read is skipped: progress never fails a rebuild.
+    private static func watchRebuild(
+        backend: Int32, vectors: Int, database: Database, progress: @Sendable (SearchIndexBuildProgress) -> Void, logger: Logger
+    ) async {
+        progress(SearchIndexBuildProgress(phase: "starting", vectorsDone: 0, vectors: vectors))
+        var built = false
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .milliseconds(500))
+                let row = try await database.withConnection(operation: "search index rebuild progress") { connection in
+                    try await connection.query(
+                        "SELECT phase, tuples_done FROM pg_stat_progress_create_index WHERE pid = \(backend)", logger: logger
+                    ).collect().first?.decode((String, Int64).self)
+                }
+                guard let (phase, tuples) = row else { continue }
+                let building = phase.hasPrefix("building index")
+                built = built || building
+                // After the build, validation counts other things in tuples_done: the graph is whole.
+                let done = building ? Int(tuples) : built ? vectors : 0
+                progress(SearchIndexBuildProgress(phase: phase, vectorsDone: done, vectors: max(vectors, done)))
+            } catch is CancellationError {
+                return
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("could not read the search index rebuild's progress", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Drops the invalid copies interrupted rebuilds left (`memory.drop_interrupted_index_builds`); returns their names.

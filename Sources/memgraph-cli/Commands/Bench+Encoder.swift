@@ -56,10 +56,13 @@ extension Memgraph.Bench {
             #if DEBUG
             FileHandle.standardError.write(Data("warning: debug build; use swift build -c release\n".utf8))
             #endif
-            let report = try await EncoderBenchmark.run(
-                modelDirectory: MiniLMEmbedder.locateModel(), sentences: texts, workers: workers,
-                blasThreads: blasThreads,
-                kernel: kernel.map(EncoderKernel.named))
+            let (workers, blasThreads, kernel) = (workers, blasThreads, kernel)
+            let report = try await CLI.withProgress { progress in
+                try await EncoderBenchmark.run(
+                    modelDirectory: MiniLMEmbedder.locateModel(), sentences: texts, workers: workers,
+                    blasThreads: blasThreads, kernel: kernel.map(EncoderKernel.named),
+                    progress: { progress.update($0, done: $1, total: $2) })
+            }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .prettyPrinted]

@@ -37,8 +37,12 @@ extension Memgraph.Bench {
         func run() async throws {
             let benchmark = PipelineBenchmark(rate: rate, seconds: seconds, burst: burst, workers: workers, batchSize: batchSize)
             let embedder = try CLI.makeEmbedder()
-            let report = try await CLI.withStore(connection) { store in
-                try await benchmark.run(store: store, embedder: embedder, logger: CLI.logger)
+            let report = try await CLI.withProgress { progress in
+                try await CLI.withStore(connection) { store in
+                    try await benchmark.run(store: store, embedder: embedder, logger: CLI.logger) {
+                        progress.update($0, done: $1, total: $2)
+                    }
+                }
             }
             if output.json { CLI.printJSON(report) } else { print(BenchText.render(report)) }
         }

@@ -34,8 +34,12 @@ extension Memgraph.Bench {
             let benchmark = RecallBenchmark(
                 conversations: try RecallBenchmark.load(URL(fileURLWithPath: dataset)), sweep: sweep, keep: keep)
             let embedder = try CLI.makeEmbedder()
-            let report = try await CLI.withStore(connection) { store in
-                try await benchmark.run(database: store.database, embedder: embedder, logger: CLI.logger, note: CLI.note)
+            let report = try await CLI.withProgress { progress in
+                try await CLI.withStore(connection) { store in
+                    try await benchmark.run(database: store.database, embedder: embedder, logger: CLI.logger, note: CLI.note) {
+                        progress.update($0, done: $1, total: $2)
+                    }
+                }
             }
             if output.json { CLI.printJSON(report) } else { print(BenchText.render(report)) }
         }

@@ -52,9 +52,11 @@ extension Memgraph.Bench {
             configuration.nodes = nodes
             configuration.mcpCalls = mcpCalls
             let settings = configuration
-            let report = try await CLI.withStore(connection) { store in
-                try await ServeBenchmark(configuration: settings, database: store.database, logger: CLI.logger)
-                    .run { CLI.note("memgraph: bench serve: \($0)") }
+            let report = try await CLI.withProgress { progress in
+                try await CLI.withStore(connection) { store in
+                    try await ServeBenchmark(configuration: settings, database: store.database, logger: CLI.logger)
+                        .run { progress.update($0, done: $1, total: $2) }
+                }
             }
             if output.json { CLI.printJSON(report) } else { print(BenchText.render(report)) }
         }

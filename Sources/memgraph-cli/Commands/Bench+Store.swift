@@ -68,8 +68,12 @@ extension Memgraph.Bench {
         func run() async throws {
             let benchmark = StoreBenchmark(
                 nodes: nodes, noiseUsers: noiseUsers, noiseNodes: noiseNodes, queries: queries, keep: keep, importOnly: importOnly)
-            let report = try await CLI.withStore(connection) { plain in
-                try await benchmark.run(database: plain.database, loadEmbedder: CLI.makeEmbedder, logger: CLI.logger, note: CLI.note)
+            let report = try await CLI.withProgress { progress in
+                try await CLI.withStore(connection) { plain in
+                    try await benchmark.run(
+                        database: plain.database, loadEmbedder: CLI.makeEmbedder, logger: CLI.logger, note: CLI.note,
+                        progress: { progress.update($0, done: $1, total: $2) })
+                }
             }
             if output.json { CLI.printJSON(report) } else { print(BenchText.render(report)) }
         }

@@ -22,6 +22,10 @@ extension Memgraph {
                 The user is --user, else the files' user_id; without either the import fails. \
                 --dry-run does everything inside a transaction that is rolled back, so its summary is exact.
 
+                Long phases (writing rows, embedding with --wait, rebuilding the index) show their \
+                progress on stderr: a bar with count, rate and time left on a terminal, otherwise a \
+                line every MEMGRAPH_PROGRESS_INTERVAL seconds (default 5; 0: none).
+
                 Examples:
                   memgraph import fixtures/crm.json --user demo-consultant
                   memgraph import fixtures/crm.json fixtures/support.jsonl fixtures/engineering --json
@@ -64,18 +68,24 @@ extension Memgraph {
             if let session { return try await importThroughSession(graph, session: try SessionID(session)) }
             let owner = try Self.owner(user, graph)
             let dryRun = dryRun
-            let progress = Self.progressPrinter(total: graph.nodes.count + graph.relationships.count)
             let wait = wait
             if wait, !dryRun { _ = try CLI.makeEmbedder() }  // a missing model fails before anything is written
-            let (report, workers) = try await CLI.withService(connection) { service in
-                let report = try await service.importGraph(owner, graph, dryRun: dryRun, wait: wait, progress: progress)
-                let queued = !wait && !dryRun && report.summary.embeddingsQueued > 0
-                return (report, queued ? try await service.livePipelines().reduce(0) { $0 + $1.workers } : nil)
+            let (report, workers) = try await CLI.withProgress { progress in
+                try await CLI.withService(connection) { service in
+                    progress.begin("importing", total: graph.nodes.count + graph.relationships.count)
+                    let report = try await service.importGraph(
+                        owner, graph, dryRun: dryRun, wait: wait,
+                        progress: { progress.update("importing", done: $0.written, total: $0.total) },
+                        embeddingProgress: { progress.update("embedding", done: $0, total: $1) },
+                        indexProgress: { Reindex.show($0, on: progress) })
+                    progress.finish()
+                    let queued = !wait && !dryRun && report.summary.embeddingsQueued > 0
+                    return (report, queued ? try await service.livePipelines().reduce(0) { $0 + $1.workers } : nil)
+                }
             }
             if workers == 0 {
                 CLI.note("memgraph: no embedding worker is running: SEARCH will not find the \(report.summary.embeddingsQueued) queued field(s) until one does (memgraph worker, or memgraph serve), or import with --wait")
             }
-            if progress != nil { CLI.note("") }
             if let vectors = report.rebuiltIndexVectors { CLI.note("memgraph: rebuilt the search index over \(vectors) vectors") }
             if let warning = report.indexWarning { CLI.note("memgraph: warning: \(warning)") }
             Self.report(report, files: graph.files, json: output.json)
@@ -129,17 +139,6 @@ extension Memgraph {
             throw MemoryGraphError.invalidInput(
                 "\(graph.files.joined(separator: ", ")): no user: the files name no user_id; pass --user ID or add \"user_id\" to a file; nothing was imported",
                 operation: "import")
-        }
-
-        /// A progress bar on stderr for large imports, when stderr is a terminal.
-        static func progressPrinter(total: Int) -> (@Sendable (ImportProgress) -> Void)? {
-            guard total >= 10_000, CLI.isTerminal(2) else { return nil }
-            return { progress in
-                let fraction = Double(progress.written) / Double(max(1, progress.total))
-                let filled = Int(fraction * 30)
-                let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: 30 - filled)
-                FileHandle.standardError.write(Data("\rimporting [\(bar)] \(progress.written)/\(progress.total)".utf8))
-            }
         }
 
         static func report(_ report: MemoryService.ImportReport, files: [String], json: Bool) {

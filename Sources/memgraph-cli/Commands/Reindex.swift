@@ -17,7 +17,9 @@ extension Memgraph {
                 does this by itself (--index-check-interval); this command does it now, or with \
                 --force whether due or not. It takes about 60-100 s per 200,000 vectors on 2 cores, \
                 and up to --memory MB (Postgres's maintenance_work_mem, if that is higher, wins). \
-                Only one rebuild runs at a time; leftovers of an interrupted one are dropped first.
+                Only one rebuild runs at a time; leftovers of an interrupted one are dropped first. \
+                While it runs, stderr shows the vectors loaded into the new graph and Postgres's step \
+                (a bar on a terminal, else a line every MEMGRAPH_PROGRESS_INTERVAL seconds, default 5).
 
                 Examples:
                   memgraph reindex                 # rebuild if due
@@ -42,9 +44,11 @@ extension Memgraph {
         func run() async throws {
             let policy = SearchIndexPolicy(minimumVectors: minimum, buildMemoryLimitMB: memory)
             let force = force, dryRun = dryRun
-            let outcome = try await CLI.withStore(connection) { store -> SearchIndexMaintenance in
-                if dryRun { return .notNeeded(try await store.searchIndexState()) }
-                return try await store.maintainSearchIndex(policy: policy, force: force)
+            let outcome = try await CLI.withProgress { progress in
+                try await CLI.withStore(connection) { store -> SearchIndexMaintenance in
+                    if dryRun { return .notNeeded(try await store.searchIndexState()) }
+                    return try await store.maintainSearchIndex(policy: policy, force: force) { Self.show($0, on: progress) }
+                }
             }
             report(outcome, policy: policy)
             if case .busy = outcome { throw ExitCode.failure }
@@ -73,6 +77,12 @@ extension Memgraph {
                     print("rebuilt the search index over \(state.vectors) vectors in \(String(format: "%.1f", seconds)) s")
                 }
             }
+        }
+
+        /// A rebuild's progress as `reindex` and `import --wait` show it: vectors loaded, Postgres's step.
+        static func show(_ build: SearchIndexBuildProgress, on progress: ProgressReporter) {
+            progress.update(
+                "reindexing", done: build.vectorsDone, total: build.vectors, detail: build.phase == "done" ? nil : build.phase)
         }
 
         static func json(_ state: SearchIndexState, rebuilt: Bool, extra: [String: JSONValue]) -> JSONValue {

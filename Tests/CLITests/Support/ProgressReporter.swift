@@ -1,0 +1,1 @@
+../../../Sources/memgraph-cli/Support/ProgressReporter.swift
