@@ -121,7 +121,7 @@ public struct StoreBenchmark: Sendable {
                 }
 
                 // Every timed call, for the progress display: round trips, six kinds twice, the sweep.
-                let calls = queryCount * (1 + 2 * QueryKind.allCases.count + Self.efSearchSweep.count)
+                let calls = queryCount * (1 + 2 * QueryKind.allCases.count + Self.efSearchSweep.count + 4)
                 var called = 0
                 func timed() {
                     called += 1
@@ -204,6 +204,23 @@ public struct StoreBenchmark: Sendable {
                         mixed[kind, default: []].append(try await run(kind, q, firstPass: false))
                     }
                 }
+                // What counting reads as accesses costs a read (issue 27, item 13): LOOKUP and
+                // SEARCH by vector with counting on and off, alternating query by query, while the
+                // database writes the counts in the background as it always does.
+                var counted: [QueryKind: [Duration]] = [:], uncounted: [QueryKind: [Duration]] = [:]
+                let accessLog = store.database.accessLog
+                defer { accessLog.isEnabled = true }
+                for q in 0..<queryCount {
+                    for kind in [QueryKind.lookup, .vectorSearch] {
+                        for counting in (q % 2 == 0 ? [true, false] : [false, true]) {
+                            timed()
+                            accessLog.isEnabled = counting
+                            let elapsed = try await run(kind, q, firstPass: false)
+                            if counting { counted[kind, default: []].append(elapsed) } else { uncounted[kind, default: []].append(elapsed) }
+                        }
+                    }
+                }
+                accessLog.isEnabled = true
                 let recall = zip(paraphraseHits, paraphrases).reduce(0.0) { $0 + recallAt10($1.0, exactTop10($1.1)) }
                 let questionRecall = zip(questionHits, questionExact).reduce(0.0) { $0 + recallAt10($1.0, $1.1) }
                 func figures(_ samples: [Duration]) -> JSONValue {
@@ -246,6 +263,11 @@ public struct StoreBenchmark: Sendable {
                     "search_ef_search_sweep": .array(sweep),
                     "search_default_ef_search": .number(Double(MemoryStore.searchBreadth(limit: 10).efSearch)),
                     "search_index": .object(indexFigures),
+                    "access_counting": [
+                        "lookup_counted": figures(counted[.lookup]!), "lookup_not_counted": figures(uncounted[.lookup]!),
+                        "search_vector_only_counted": figures(counted[.vectorSearch]!),
+                        "search_vector_only_not_counted": figures(uncounted[.vectorSearch]!),
+                    ],
                     "mixed": [
                         "lookup": figures(mixed[.lookup]!), "fuzzy": figures(mixed[.fuzzy]!),
                         "search_with_query_embedding": figures(mixed[.search]!),

@@ -26,11 +26,20 @@ public final class AccessLog: Sendable {
     static let capacity = 100_000
 
     private let state = Mutex((pending: [Key: Pending](), dropped: 0))
+    private let enabled = Atomic(true)
 
     init() {}
 
+    /// Whether reads are counted (default true). `bench store` turns it off and on to show what
+    /// counting costs a read.
+    public var isEnabled: Bool {
+        get { enabled.load(ordering: .relaxed) }
+        set { enabled.store(newValue, ordering: .relaxed) }
+    }
+
     /// Counts one read of each of `nodes` (repeats count again).
     func record(_ user: UserID, _ nodes: some Sequence<UUID>) {
+        guard isEnabled else { return }
         let now = Date()
         state.withLock { state in
             for node in nodes {
