@@ -107,21 +107,25 @@ BEGIN
     ), locked AS (
         SELECT n AS node FROM memory.nodes n
         WHERE (n.user_id, n.node_id) IN (SELECT i.user_id, i.node_id FROM input i)
-        ORDER BY n.user_id, n.node_id
-        FOR SHARE OF n
+        FOR SHARE OF n SKIP LOCKED
     ), fresh AS (
         SELECT i.user_id, i.node_id, i.field FROM input i
         JOIN locked l ON (l.node).user_id = i.user_id AND (l.node).node_id = i.node_id
         WHERE (l.node).deleted_at IS NULL AND coalesce((l.node).metadata->>'embed', 'true') <> 'false'
           AND sha256(convert_to(memory.field_text(l.node, i.field), 'UTF8')) = i.sha
+    ), mine AS (
+        SELECT c.user_id, c.node_id, c.field FROM memory.embedding_jobs c
+        JOIN input i ON (c.user_id, c.node_id, c.field) = (i.user_id, i.node_id, i.field)
+        WHERE c.status = 'processing' AND c.claimed_by = worker
+        FOR UPDATE OF c SKIP LOCKED
     ), finished AS (
         UPDATE memory.embedding_jobs j
         SET status = CASE WHEN f.node_id IS NOT NULL AND j.content_sha = i.sha THEN 'completed' ELSE 'pending' END,
-            run_after = CASE WHEN f.node_id IS NOT NULL AND j.content_sha = i.sha THEN j.run_after ELSE now() END,
+            run_after = CASE WHEN f.node_id IS NOT NULL AND j.content_sha = i.sha THEN j.run_after ELSE now() + interval '1 second' END,
             claimed_at = NULL, claimed_by = NULL, last_error = NULL, updated_at = now()
-        FROM input i LEFT JOIN fresh f ON (f.user_id, f.node_id, f.field) = (i.user_id, i.node_id, i.field)
-        WHERE j.user_id = i.user_id AND j.node_id = i.node_id AND j.field = i.field
-          AND j.status = 'processing' AND j.claimed_by = worker
+        FROM mine m JOIN input i ON (i.user_id, i.node_id, i.field) = (m.user_id, m.node_id, m.field)
+        LEFT JOIN fresh f ON (f.user_id, f.node_id, f.field) = (i.user_id, i.node_id, i.field)
+        WHERE j.user_id = m.user_id AND j.node_id = m.node_id AND j.field = m.field
         RETURNING j.user_id, j.node_id, j.field, j.status = 'completed' AS done, j.created_at, i.sha, i.vec
     ), stored AS (
         INSERT INTO memory.embeddings AS e (user_id, node_id, field, model, content_sha, dims, embedding)
@@ -1070,28 +1074,32 @@ END $$;
 -- Name: record_access(text[], uuid[], bigint[], timestamp with time zone[]); Type: FUNCTION; Schema: memory; Owner: -
 --
 
-CREATE FUNCTION memory.record_access(p_users text[], p_nodes uuid[], p_counts bigint[], p_at timestamp with time zone[]) RETURNS integer
+CREATE FUNCTION memory.record_access(p_users text[], p_nodes uuid[], p_counts bigint[], p_at timestamp with time zone[]) RETURNS TABLE(user_id text, node_id uuid)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'memory'
     AS $$
-DECLARE updated integer;
 BEGIN
+    RETURN QUERY
     WITH reads AS (
-        SELECT r.user_id, r.node_id, sum(r.n)::integer AS n, max(r.at) AS at
+        SELECT r.user_id, r.node_id, sum(r.n)::integer AS n, least(max(r.at), now()) AS at
         FROM unnest(p_users, p_nodes, p_counts, p_at) AS r(user_id, node_id, n, at)
+        WHERE r.n > 0
         GROUP BY r.user_id, r.node_id
     ), locked AS (
-        SELECT n.user_id, n.node_id FROM memory.nodes n JOIN reads r USING (user_id, node_id)
+        SELECT n.user_id, n.node_id FROM memory.nodes n JOIN reads r ON (r.user_id, r.node_id) = (n.user_id, n.node_id)
         WHERE n.deleted_at IS NULL
-        ORDER BY n.user_id, n.node_id
-        FOR NO KEY UPDATE OF n
+        FOR NO KEY UPDATE OF n SKIP LOCKED
+    ), counted AS (
+        UPDATE memory.nodes n
+        SET access_count = n.access_count + r.n, last_accessed = greatest(n.last_accessed, r.at)
+        FROM reads r JOIN locked l ON (l.user_id, l.node_id) = (r.user_id, r.node_id)
+        WHERE n.user_id = r.user_id AND n.node_id = r.node_id
+        RETURNING n.user_id, n.node_id
     )
-    UPDATE memory.nodes n
-    SET access_count = n.access_count + r.n, last_accessed = greatest(n.last_accessed, r.at)
-    FROM reads r JOIN locked l USING (user_id, node_id)
-    WHERE n.user_id = r.user_id AND n.node_id = r.node_id;
-    GET DIAGNOSTICS updated = ROW_COUNT;
-    RETURN updated;
+    -- Live nodes that were not counted: a writer holds them.
+    SELECT r.user_id, r.node_id FROM reads r
+    JOIN memory.nodes n ON (n.user_id, n.node_id) = (r.user_id, r.node_id) AND n.deleted_at IS NULL
+    WHERE NOT EXISTS (SELECT FROM counted c WHERE (c.user_id, c.node_id) = (r.user_id, r.node_id));
 END $$;
 
 --

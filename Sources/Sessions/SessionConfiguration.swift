@@ -10,13 +10,11 @@ public struct SessionConfiguration: Sendable, Equatable {
     /// The longest any call waits for Postgres before it is treated as unreachable
     /// (`MEMGRAPH_SESSION_TIMEOUT`, seconds; default 2).
     public var timeout: Duration = .seconds(2)
-    /// The longest one queued write may take to apply once Postgres answered
+    /// How long the background flusher waits for one queued write to apply once Postgres answered
     /// (`MEMGRAPH_SESSION_APPLY_TIMEOUT`, seconds; default 600). A large `import --session` is slow,
-    /// not an outage: it gets this long, not ``timeout``. A write that runs out of it
-    /// ``maxSlowApplies`` times is set aside as failed.
+    /// not an outage: it gets this long, not ``timeout``. A write that runs longer stays queued; its
+    /// apply goes on, and the flusher takes up the queue again once it has ended.
     public var applyTimeout: Duration = .seconds(600)
-    /// Applies of one write that may run out of ``applyTimeout`` before it is set aside (default 3).
-    public var maxSlowApplies: Int = 3
     /// After Postgres was found unreachable, writes are queued without trying it for this long
     /// (`MEMGRAPH_SESSION_RETRY_AFTER`, seconds; default 2). The background flusher keeps probing.
     public var retryAfter: Duration = .seconds(2)

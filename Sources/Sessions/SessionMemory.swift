@@ -23,6 +23,8 @@ public final class SessionMemory: Sendable {
     public var configuration: SessionConfiguration { store.configuration }
 
     private let unavailableUntil = Mutex<ContinuousClock.Instant?>(nil)
+    /// Outbox entries whose apply is running (or was given up on by a deadline and still runs).
+    private let inFlight = Mutex<Set<UUID>>([])
     let flushLock = AsyncLock()
 
     public init(store: SessionStore, longTerm: (any LongTermMemory)?) {
@@ -229,24 +231,30 @@ public final class SessionMemory: Sendable {
                     // A caller waiting on its write gives it what is left of its own timeout; the
                     // background flusher gives it the apply timeout.
                     let limit = deadline.map { min(configuration.applyTimeout, $0 - ContinuousClock.now) } ?? configuration.applyTimeout
+                    // One apply of an entry at a time: one that a deadline gave up on may still be
+                    // running, holding a connection; another would only wait behind it.
+                    let operation = entry.operation.id
+                    guard inFlight.withLock({ $0.insert(operation).inserted }) else {
+                        report.error = "an earlier apply of this write is still running"
+                        return report
+                    }
                     do {
-                        let outcome = try await withDeadline(limit) { try await longTerm.apply(entry.user, entry.operation) }
+                        let outcome = try await withDeadline(limit) {
+                            defer { self.inFlight.withLock { _ = $0.remove(operation) } }
+                            return try await longTerm.apply(entry.user, entry.operation)
+                        }
                         markAvailable()
                         try await store.markApplied(entry, outcome: outcome)
                         report.applied += 1
                         if entry.operation.id == stopAfter { return report }
                     } catch let error where error is DeadlineExceeded || longTerm.isUnavailable(error) {
                         if error is DeadlineExceeded, await isReachable(longTerm) {
-                            // Slow, not down. A caller that stops waiting leaves the entry to the
-                            // background flusher (a replay of an applied id is harmless); the
-                            // flusher sets aside an entry that keeps outlasting the apply timeout.
+                            // Slow, not down: the entry stays queued. Its apply goes on, and a later
+                            // flush waits for it (inFlight), then finds its outcome (a replay of
+                            // an applied id returns it). A caller that stops waiting leaves it to
+                            // the background flusher.
                             guard deadline == nil else { return report }
-                            let reason = "applying took longer than \(configuration.applyTimeout) (MEMGRAPH_SESSION_APPLY_TIMEOUT)"
-                            guard entry.attempts + 1 < configuration.maxSlowApplies else {
-                                try await store.markFailed(entry, error: "\(reason), \(entry.attempts + 1) times")
-                                report.failed += 1
-                                continue
-                            }
+                            let reason = "applying took longer than \(configuration.applyTimeout) (MEMGRAPH_SESSION_APPLY_TIMEOUT); it goes on, and is tried again after it ends"
                             try await store.recordStopped(entry, error: reason)
                             report.error = reason
                             return report

@@ -42,4 +42,30 @@ struct AccessTests {
         _ = try await store.remember(user, entity("crm", "C-1", name: "Sarah Chen", summary: "Sarah Chen, CTO"))
         #expect(try await counts(user, sarah).count == after.count + 1)
     }
+
+    @Test("a flush never waits for a node a writer holds: it counts the others, and that one at a later flush")
+    func lockedNodesWait() async throws {
+        let store = try await TestDatabase.store()
+        let database = store.database
+        let user = freshUser("access")
+        let held = try await store.remember(user, MemoryNode(key: "held", contextType: .conversationFact, summary: "held by a writer")).nodeID
+        let free = try await store.remember(user, MemoryNode(key: "free", contextType: .conversationFact, summary: "free to count")).nodeID
+        try await database.flushAccesses()
+        let (heldBefore, freeBefore) = (try await counts(user, held).count, try await counts(user, free).count)
+        try await TestDatabase.asSuperuser { writer in
+            _ = try await writer.query("BEGIN", logger: TestDatabase.logger).collect()
+            _ = try await writer.query(
+                "UPDATE memory.nodes SET base_relevance = 0.6 WHERE user_id = \(user.rawValue) AND node_id = \(held)", logger: TestDatabase.logger
+            ).collect()
+            _ = try await store.lookup(user, key: "held")
+            _ = try await store.lookup(user, key: "free")
+            try await withDeadline(.seconds(20)) { try await database.flushAccesses() }
+            #expect(try await counts(user, free).count == freeBefore + 1)
+            #expect(database.accessLog.pendingCount >= 1, "the held node's read waits in the log")
+            _ = try await writer.query("COMMIT", logger: TestDatabase.logger).collect()
+        }
+        try await database.flushAccesses()
+        // The writer's update counted one access, the read one more.
+        #expect(try await counts(user, held).count == heldBefore + 2)
+    }
 }

@@ -117,7 +117,13 @@ struct IsolationTests {
 
     private func snapshot(_ store: MemoryStore, _ user: UserID, _ ids: [UUID]) async throws -> Snapshot {
         var nodes: [MemoryNode] = []
-        for id in ids { if let node = try await store.node(user, id: id) { nodes.append(node) } }
+        for id in ids {
+            // Reads move a node's access bookkeeping (the snapshot's own reads too): not data.
+            if var node = try await store.node(user, id: id) {
+                (node.accessCount, node.lastAccessed) = (nil, nil)
+                nodes.append(node)
+            }
+        }
         return Snapshot(
             nodes: nodes, relationships: try await store.relationships(user, of: ids[0]), stats: try await store.stats(user),
             lookups: [try await store.lookup(user, key: "shared-key")?.id, try await store.lookup(user, key: "acme-corp")?.id])

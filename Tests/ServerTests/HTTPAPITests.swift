@@ -61,7 +61,7 @@ struct HTTPAPITests {
             // The same document as `memgraph query --json`, field for field.
             let cli = try await Memgraph.run(["query", query, "--user", user.rawValue, "--json"])
             #expect(cli.status == 0, "\(cli)")
-            #expect(try cli.json() == answer.json(), "\(query)")
+            #expect(try cli.json().withoutAccessCounts == answer.json().withoutAccessCounts, "\(query)")
         }
         // Plain text is RECALLed: the query an agent should use by default.
         let plain = try await server.request(.POST, "/v1/users/\(user)/query", token: server.serviceKey, body: #"{"query": "bees on a roof"}"#)
@@ -73,7 +73,7 @@ struct HTTPAPITests {
         let id = try #require(try node.json().objectValue?["node_id"]?.stringValue)
         let byID = try await server.request(.GET, "/v1/users/\(user)/memories/\(id)", token: server.serviceKey)
         #expect(byID.status == 200)
-        #expect(try byID.json() == node.json())
+        #expect(try byID.json().withoutAccessCounts == node.json().withoutAccessCounts)
         let removed = try await server.request(.DELETE, "/v1/users/\(user)/memories/bruno-bees", token: server.serviceKey)
         #expect(removed.status == 200, "\(removed)")
         let gone = try await server.request(.GET, "/v1/users/\(user)/memories/bruno-bees", token: server.serviceKey)

@@ -98,8 +98,9 @@ public final class EmbeddingPipeline: Service, Sendable {
         // pipeline alive until its heartbeat expires.
         var last = await monitor.snapshot()
         (last.workers, last.busyWorkers, last.listenerConnected) = (0, 0, false)
+        let stopped = last
         do {
-            try await source.report(pipeline: configuration.name, last)
+            try await bounded { try await self.source.report(pipeline: self.configuration.name, stopped) }
         } catch {
             logger.debug("could not publish that the pipeline stopped; its heartbeat expires instead", metadata: ["error": "\(error)"])
         }

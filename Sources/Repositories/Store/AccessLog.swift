@@ -94,24 +94,29 @@ extension Database {
             logger.warning("reads were not counted as accesses: the buffer was full", metadata: ["reads": "\(dropped)"])
         }
         guard !entries.isEmpty else { return }
-        // Sorted, so that two flushes (two processes) lock the same nodes in the same order.
-        let sorted = entries.sorted { ($0.key.user, $0.key.node.uuidString) < ($1.key.user, $1.key.node.uuidString) }
+        let list = Array(entries)
+        let skipped: [AccessLog.Key]
         do {
-            try await withConnection(operation: "record accesses") { connection in
-                _ = try await connection.query(
+            skipped = try await withConnection(operation: "record accesses") { connection in
+                var skipped: [AccessLog.Key] = []
+                let rows = try await connection.queryUnlessClosed(
                     """
-                    SELECT memory.record_access(\(sorted.map(\.key.user)), \(sorted.map(\.key.node)),
-                        \(sorted.map { $0.value.count }), \(sorted.map { $0.value.last }))
-                    """, logger: logger
-                ).collect()
+                    SELECT user_id, node_id FROM memory.record_access(\(list.map(\.key.user)), \(list.map(\.key.node)),
+                        \(list.map { $0.value.count }), \(list.map { $0.value.last }))
+                    """, logger: logger)
+                for try await (user, node) in rows.decode((String, UUID).self) { skipped.append(AccessLog.Key(user: user, node: node)) }
+                return skipped
             }
         } catch {
             accessLog.restore(entries)
             throw error
         }
+        // Nodes a writer held: counted at the next flush.
+        if !skipped.isEmpty { accessLog.restore(entries.filter { Set(skipped).contains($0.key) }) }
     }
 
-    /// Flushes the accesses every `interval` until cancelled or a graceful shutdown, then once more.
+    /// Flushes the accesses every `interval` until cancelled or a graceful shutdown (then once
+    /// more, unless cancelled: a cancelled task's lease fails at once).
     func flushAccessesPeriodically(every interval: Duration = .seconds(1)) async {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
@@ -121,14 +126,15 @@ extension Database {
             }
             await flushAccessesLogging()
         }
-        await flushAccessesLogging()
+        if !Task.isCancelled { await flushAccessesLogging() }
     }
 
-    private func flushAccessesLogging() async {
+    /// One flush, bounded (`deadline`), its failure logged: for the periodic flush and a process's last.
+    func flushAccessesLogging(deadline: Duration = .seconds(5)) async {
         do {
-            try await flushAccesses()
+            try await withDeadline(deadline) { try await self.flushAccesses() }
         } catch {
-            logger.warning("could not record reads as accesses; they are kept for the next try", metadata: ["error": "\(error)"])
+            logger.warning("could not record reads as accesses", metadata: ["error": "\(error)"])
         }
     }
 }

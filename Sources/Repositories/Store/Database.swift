@@ -113,14 +113,15 @@ public final class Database: Sendable, Service {
             await Task.yield()
             defer { group.cancelAll() }
             group.addTask { await self.flushAccessesPeriodically() }
-            let result = try await body(self)
-            // The reads of a short-lived process are counted too.
+            let result: Result<T, any Error>
             do {
-                try await flushAccesses()
+                result = .success(try await body(self))
             } catch {
-                logger.warning("could not record reads as accesses", metadata: ["error": "\(error)"])
+                result = .failure(error)
             }
-            return result
+            // The reads of a short-lived process are counted too, whatever it ended with.
+            await flushAccessesLogging()
+            return try result.get()
         }
     }
 

@@ -15,9 +15,14 @@ extension MemoryStore {
     /// same transaction, marking the jobs completed, so the nodes are searchable on return.
     func embedInline(_ user: UserID, _ ids: [UUID], on connection: PostgresConnection) async throws {
         guard embeddingMode == .sync, let embedder, !ids.isEmpty else { return }
-        // A bulk insert queued its nodes as batches (schema 13): split this transaction's into jobs first.
+        // A bulk insert queued its nodes as batches (schema 13): split this transaction's into jobs
+        // first. The transaction then waits for the embedder, which for a large batch can outlast
+        // MEMGRAPH_IDLE_IN_TRANSACTION_TIMEOUT: that wait is this transaction's own work.
         try await connection.query(
-            "SELECT memory.expand_embedding_batches(\(user.rawValue), true, NULL)", logger: database.logger)
+            """
+            SELECT memory.expand_embedding_batches(\(user.rawValue), true, NULL),
+                   set_config('idle_in_transaction_session_timeout', '0', true)
+            """, logger: database.logger)
         var jobs: [(node: UUID, field: String, sha: [UInt8], text: String)] = []
         for try await (node, field, sha, text) in try await connection.query(
             """

@@ -225,7 +225,7 @@ extension MemoryStore {
             do {
                 try await Task.sleep(for: .milliseconds(500))
                 let row = try await database.withConnection(operation: "search index rebuild progress") { connection in
-                    try await connection.query(
+                    try await connection.queryUnlessClosed(
                         "SELECT phase, tuples_done FROM pg_stat_progress_create_index WHERE pid = \(backend)", logger: logger
                     ).collect().first?.decode((String, Int64).self)
                 }

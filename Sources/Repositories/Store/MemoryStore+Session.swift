@@ -12,7 +12,9 @@ extension MemoryStore: LongTermMemory {
     ///   `.notFound` or `.conflict` when the write is refused: replaying it will not help).
     public func apply(_ user: UserID, _ operation: SessionOperation) async throws -> OperationOutcome {
         if case .remember(let node) = operation.kind { try validate([node], user: user) }
-        return try await database.withUser(user, operation: operation.kindName) { connection in
+        // The session layer bounds how long it waits (MEMGRAPH_SESSION_APPLY_TIMEOUT); a large
+        // import's statement may outlast MEMGRAPH_STATEMENT_TIMEOUT, which would refuse it for good.
+        return try await database.withUser(user, operation: operation.kindName, settings: [("statement_timeout", "0")]) { connection in
             let claimed = try await connection.query(
                 """
                 INSERT INTO memory.applied_operations (user_id, operation_id, kind)
@@ -55,7 +57,7 @@ extension MemoryStore: LongTermMemory {
     /// - Throws: `RepositoriesError` (`.connection` when the database cannot be reached).
     public func ping() async throws {
         try await database.withConnection(operation: "ping") { connection in
-            _ = try await connection.query("SELECT 1", logger: database.logger).collect()
+            _ = try await connection.queryUnlessClosed("SELECT 1", logger: database.logger).collect()
         }
     }
 

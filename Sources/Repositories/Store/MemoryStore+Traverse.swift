@@ -6,8 +6,8 @@ extension MemoryStore {
     /// The nodes reachable from `start` within `depth` edges, breadth first: one query per level,
     /// then one for the nodes, all in one transaction. The walk keeps at most `maxNodes` nodes
     /// (nearer levels first; within the level where it stops, whichever edges Postgres reads first)
-    /// and reads at most `8 × maxNodes` edges; past either it stops and the subgraph says it was
-    /// truncated. No statement reads more than that, whatever the degree of a node.
+    /// and keeps at most `8 × maxNodes` edges; past either it stops and the subgraph says it was
+    /// truncated. No level's statement reads more edges than that, whatever the degree of a node.
     public func traverse(
         _ user: UserID, from start: UUID, depth: Int = 2, types: Set<RelationshipType> = [], direction: Direction = .both,
         maxNodes: Int = Subgraph.defaultNodeCap
@@ -33,9 +33,14 @@ extension MemoryStore {
                       AND (\(typeNames)::text[] IS NULL OR relationship_type = ANY(\(typeNames)::text[]))
                     LIMIT \(maxEdges - edges.count + 1)
                     """, logger: database.logger)
+                // Rows read, not edges kept, against the budget: with DIRECTION both, each level
+                // reads again the edges back to the level before.
+                let budget = maxEdges - edges.count
+                var read = 0
                 var next: [UUID] = []
                 for try await row in rows {
-                    guard edges.count < maxEdges else {
+                    read += 1
+                    guard read <= budget else {
                         truncated = true
                         continue  // the one row past the budget: there is more
                     }

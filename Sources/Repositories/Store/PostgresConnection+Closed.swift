@@ -38,27 +38,35 @@ extension PostgresConnection {
 }
 
 extension PostgresConnection {
-    /// `withTransaction(logger:_:)`, with BEGIN, COMMIT and ROLLBACK sent by `queryUnlessClosed`:
-    /// when Postgres has ended the connection meanwhile (an `idle_in_transaction_session_timeout`,
-    /// a restart), the transaction fails instead of waiting forever on its ROLLBACK. The body's
-    /// error is what is thrown; a failed ROLLBACK only means the connection is gone, which ends the
-    /// transaction too.
+    /// `withTransaction(logger:_:)`, except that it does not send ROLLBACK or COMMIT on a connection
+    /// that Postgres has already ended (an `idle_in_transaction_session_timeout`, a restart):
+    /// postgres-nio 1.33 would wait forever for their answer. The server ended the transaction
+    /// with the connection; the body's error, or a connection error, is thrown.
+    ///
+    /// BEGIN, COMMIT and ROLLBACK are awaited whatever the caller's cancellation, as
+    /// postgres-nio's own `withTransaction` does: one that arrived after the connection went back
+    /// to the pool would land in the next caller's transaction.
     func transaction<T>(
         logger: Logger, isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> sending T
     ) async throws -> sending T {
-        try await queryUnlessClosed("BEGIN", logger: logger)
+        try await query("BEGIN", logger: logger)
         let value: T
         do {
             value = try await body(self)
         } catch {
-            do {
-                try await queryUnlessClosed("ROLLBACK", logger: logger)
-            } catch let rollback {
-                logger.debug("a rollback failed: its connection is gone", metadata: ["error": "\(String(reflecting: rollback))"])
+            if !isClosed {
+                do {
+                    try await query("ROLLBACK", logger: logger)
+                } catch let rollback {
+                    logger.debug("a rollback failed", metadata: ["error": "\(String(reflecting: rollback))"])
+                }
             }
             throw error
         }
-        try await queryUnlessClosed("COMMIT", logger: logger)
+        guard !isClosed else {
+            throw RepositoriesError(.connection, "the database ended the connection before the transaction could commit")
+        }
+        try await query("COMMIT", logger: logger)
         return value
     }
 }

@@ -5,7 +5,8 @@ import PostgresNIO
 @testable import Repositories
 
 /// Every row a user has, as counts and an md5 per table, read as the superuser (past row-level
-/// security). Two equal snapshots mean the user's rows are byte-for-byte the same.
+/// security). Two equal snapshots mean the user's rows are byte-for-byte the same, but for the
+/// read bookkeeping of nodes (`access_count`, `last_accessed`), which reads move (issue 27, item 13).
 struct Snapshot: Equatable, CustomStringConvertible {
     var tables: [String]
 
@@ -26,7 +27,7 @@ struct Snapshot: Equatable, CustomStringConvertible {
             var lines: [String] = []
             for table in tables {
                 let sql = """
-                    SELECT count(*)::int8, coalesce(md5(string_agg(to_jsonb(t)::text, '|' ORDER BY \(table.order))), '-')
+                    SELECT count(*)::int8, coalesce(md5(string_agg((to_jsonb(t) - 'access_count' - 'last_accessed')::text, '|' ORDER BY \(table.order))), '-')
                     FROM \(table.name) t WHERE user_id = $1
                     """
                 var bindings = PostgresBindings()

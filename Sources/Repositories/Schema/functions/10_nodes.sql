@@ -121,29 +121,34 @@ END
 $$;
 
 -- Reads counted as accesses (Repositories' AccessLog): adds each node's count of reads to its
--- access_count and moves last_accessed up to its latest read, for every user in one statement
--- (a worker-like cross-user entry point: it changes only these two columns of live nodes named
--- with their user). Rows are locked in (user, node) order, as the caller sorts them.
+-- access_count and moves last_accessed up to its latest read (never past now), for every user in
+-- one statement (a worker-like cross-user entry point: it changes only these two columns of live
+-- nodes named with their user). It never waits for a lock: the nodes a writer holds are skipped
+-- and returned, for the caller to count at its next flush.
 CREATE OR REPLACE FUNCTION memory.record_access(p_users text[], p_nodes uuid[], p_counts bigint[], p_at timestamptz[])
-RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
-DECLARE updated integer;
+RETURNS TABLE (user_id text, node_id uuid) LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
 BEGIN
+    RETURN QUERY
     WITH reads AS (
-        SELECT r.user_id, r.node_id, sum(r.n)::integer AS n, max(r.at) AS at
+        SELECT r.user_id, r.node_id, sum(r.n)::integer AS n, least(max(r.at), now()) AS at
         FROM unnest(p_users, p_nodes, p_counts, p_at) AS r(user_id, node_id, n, at)
+        WHERE r.n > 0
         GROUP BY r.user_id, r.node_id
     ), locked AS (
-        SELECT n.user_id, n.node_id FROM memory.nodes n JOIN reads r USING (user_id, node_id)
+        SELECT n.user_id, n.node_id FROM memory.nodes n JOIN reads r ON (r.user_id, r.node_id) = (n.user_id, n.node_id)
         WHERE n.deleted_at IS NULL
-        ORDER BY n.user_id, n.node_id
-        FOR NO KEY UPDATE OF n
+        FOR NO KEY UPDATE OF n SKIP LOCKED
+    ), counted AS (
+        UPDATE memory.nodes n
+        SET access_count = n.access_count + r.n, last_accessed = greatest(n.last_accessed, r.at)
+        FROM reads r JOIN locked l ON (l.user_id, l.node_id) = (r.user_id, r.node_id)
+        WHERE n.user_id = r.user_id AND n.node_id = r.node_id
+        RETURNING n.user_id, n.node_id
     )
-    UPDATE memory.nodes n
-    SET access_count = n.access_count + r.n, last_accessed = greatest(n.last_accessed, r.at)
-    FROM reads r JOIN locked l USING (user_id, node_id)
-    WHERE n.user_id = r.user_id AND n.node_id = r.node_id;
-    GET DIAGNOSTICS updated = ROW_COUNT;
-    RETURN updated;
+    -- Live nodes that were not counted: a writer holds them.
+    SELECT r.user_id, r.node_id FROM reads r
+    JOIN memory.nodes n ON (n.user_id, n.node_id) = (r.user_id, r.node_id) AND n.deleted_at IS NULL
+    WHERE NOT EXISTS (SELECT FROM counted c WHERE (c.user_id, c.node_id) = (r.user_id, r.node_id));
 END $$;
 
 REVOKE ALL ON FUNCTION memory.record_access(text[], uuid[], bigint[], timestamptz[]) FROM PUBLIC;

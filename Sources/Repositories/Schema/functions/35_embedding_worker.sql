@@ -94,9 +94,11 @@ END $$;
 --   * the node is live and opted in (an opt-out deletes the job and the vector; it must not come back);
 --   * the node's text, the job's hash and `shas` (the hash of the text the worker embedded, computed
 --     by the worker) all agree. A claim racing an update can pair the new hash with the old text.
--- The nodes are locked FOR SHARE, in key order, before anything is checked: an update or opt-out of
--- one of them waits for this commit, and its trigger then sees the vector it must drop or replace.
--- A claimed job whose text no longer matches goes back to pending, to be embedded again.
+-- The nodes are locked FOR SHARE before anything is checked: an update or opt-out of one of them
+-- waits for this commit, and its trigger then sees the vector it must drop or replace. Nothing here
+-- waits for a lock (SKIP LOCKED): a node a writer holds, or a job row one holds, is left alone; the
+-- writer's trigger requeues the job, or the claim's lease returns it. A claimed job whose text no
+-- longer matches (or whose node was locked) goes back to pending, to be embedded again in a second.
 -- Returns, per finished job, whether its vector was stored (false: stale, dropped).
 CREATE OR REPLACE FUNCTION memory.complete_embedding_jobs(
     worker text, model text, users text[], nodes uuid[], fields text[], shas bytea[], vectors public.vector[])
@@ -111,21 +113,25 @@ BEGIN
     ), locked AS (
         SELECT n AS node FROM memory.nodes n
         WHERE (n.user_id, n.node_id) IN (SELECT i.user_id, i.node_id FROM input i)
-        ORDER BY n.user_id, n.node_id
-        FOR SHARE OF n
+        FOR SHARE OF n SKIP LOCKED
     ), fresh AS (
         SELECT i.user_id, i.node_id, i.field FROM input i
         JOIN locked l ON (l.node).user_id = i.user_id AND (l.node).node_id = i.node_id
         WHERE (l.node).deleted_at IS NULL AND coalesce((l.node).metadata->>'embed', 'true') <> 'false'
           AND sha256(convert_to(memory.field_text(l.node, i.field), 'UTF8')) = i.sha
+    ), mine AS (
+        SELECT c.user_id, c.node_id, c.field FROM memory.embedding_jobs c
+        JOIN input i ON (c.user_id, c.node_id, c.field) = (i.user_id, i.node_id, i.field)
+        WHERE c.status = 'processing' AND c.claimed_by = worker
+        FOR UPDATE OF c SKIP LOCKED
     ), finished AS (
         UPDATE memory.embedding_jobs j
         SET status = CASE WHEN f.node_id IS NOT NULL AND j.content_sha = i.sha THEN 'completed' ELSE 'pending' END,
-            run_after = CASE WHEN f.node_id IS NOT NULL AND j.content_sha = i.sha THEN j.run_after ELSE now() END,
+            run_after = CASE WHEN f.node_id IS NOT NULL AND j.content_sha = i.sha THEN j.run_after ELSE now() + interval '1 second' END,
             claimed_at = NULL, claimed_by = NULL, last_error = NULL, updated_at = now()
-        FROM input i LEFT JOIN fresh f ON (f.user_id, f.node_id, f.field) = (i.user_id, i.node_id, i.field)
-        WHERE j.user_id = i.user_id AND j.node_id = i.node_id AND j.field = i.field
-          AND j.status = 'processing' AND j.claimed_by = worker
+        FROM mine m JOIN input i ON (i.user_id, i.node_id, i.field) = (m.user_id, m.node_id, m.field)
+        LEFT JOIN fresh f ON (f.user_id, f.node_id, f.field) = (i.user_id, i.node_id, i.field)
+        WHERE j.user_id = m.user_id AND j.node_id = m.node_id AND j.field = m.field
         RETURNING j.user_id, j.node_id, j.field, j.status = 'completed' AS done, j.created_at, i.sha, i.vec
     ), stored AS (
         INSERT INTO memory.embeddings AS e (user_id, node_id, field, model, content_sha, dims, embedding)
