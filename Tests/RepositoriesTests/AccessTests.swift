@@ -7,8 +7,8 @@ import Testing
 /// Issue 27, item 13: reads count as accesses, written in the background.
 @Suite("Reads counted as accesses", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(3)))
 struct AccessTests {
-    func counts(_ user: UserID, _ id: UUID) async throws -> (count: Int, last: Date) {
-        try await TestDatabase.asSuperuser { connection in
+    func counts(_ user: UserID, _ id: UUID, in database: String) async throws -> (count: Int, last: Date) {
+        try await TestDatabase.asSuperuser(database: database) { connection in
             try await connection.query(
                 "SELECT access_count::int8, last_accessed FROM memory.nodes WHERE user_id = \(user.rawValue) AND node_id = \(id)",
                 logger: TestDatabase.logger
@@ -18,54 +18,59 @@ struct AccessTests {
 
     @Test("LOOKUP hits, node reads, FUZZY rows and TRAVERSE nodes add to access_count and move last_accessed; a write still counts one")
     func readsCount() async throws {
-        let store = try await TestDatabase.store()
-        let database = store.database
-        let user = freshUser("access")
-        let sarah = try await store.remember(user, entity("crm", "C-1", name: "Sarah Chen", summary: "Sarah Chen, VP of engineering")).nodeID
-        let other = try await store.remember(user, MemoryNode(key: "untouched", contextType: .conversationFact, summary: "never read")).nodeID
-        try await database.flushAccesses()
-        let before = try await counts(user, sarah)
-        #expect(before.count == 1)
+        // A database of its own: its access log is flushed by this test alone.
+        try await TestDatabase.withScratchDatabase { name, database in
+            let store = MemoryStore(database: database)
+            func counts(_ user: UserID, _ id: UUID) async throws -> (count: Int, last: Date) { try await self.counts(user, id, in: name) }
+            let user = freshUser("access")
+            let sarah = try await store.remember(user, entity("crm", "C-1", name: "Sarah Chen", summary: "Sarah Chen, VP of engineering")).nodeID
+            let other = try await store.remember(user, MemoryNode(key: "untouched", contextType: .conversationFact, summary: "never read")).nodeID
+            try await database.flushAccesses()
+            let before = try await counts(user, sarah)
+            #expect(before.count == 1)
 
-        for _ in 0..<3 { #expect(try await store.lookup(user, key: "sarah-chen")?.id == sarah) }
-        #expect(try await store.lookup(user, key: "no-such-key") == nil)
-        #expect(try await store.node(user, id: sarah) != nil)
-        #expect(try await store.fuzzy(user, text: "Sara Chen", threshold: 0.2).contains { $0.node.id == sarah })
-        #expect(try await store.traverse(user, from: sarah, depth: 1).nodes.count == 1)
-        try await database.flushAccesses()
-        let after = try await counts(user, sarah)
-        #expect(after.count == before.count + 6)
-        #expect(after.last > before.last)
-        #expect(try await counts(user, other).count == 1, "a node no read returned is not counted")
+            for _ in 0..<3 { #expect(try await store.lookup(user, key: "sarah-chen")?.id == sarah) }
+            #expect(try await store.lookup(user, key: "no-such-key") == nil)
+            #expect(try await store.node(user, id: sarah) != nil)
+            #expect(try await store.fuzzy(user, text: "Sara Chen", threshold: 0.2).contains { $0.node.id == sarah })
+            #expect(try await store.traverse(user, from: sarah, depth: 1).nodes.count == 1)
+            try await database.flushAccesses()
+            let after = try await counts(user, sarah)
+            #expect(after.count == before.count + 6)
+            #expect(after.last > before.last)
+            #expect(try await counts(user, other).count == 1, "a node no read returned is not counted")
 
-        // A write is still one access, as before.
-        _ = try await store.remember(user, entity("crm", "C-1", name: "Sarah Chen", summary: "Sarah Chen, CTO"))
-        #expect(try await counts(user, sarah).count == after.count + 1)
+            // A write is still one access, as before.
+            _ = try await store.remember(user, entity("crm", "C-1", name: "Sarah Chen", summary: "Sarah Chen, CTO"))
+            #expect(try await counts(user, sarah).count == after.count + 1)
+        }
     }
 
     @Test("a flush never waits for a node a writer holds: it counts the others, and that one at a later flush")
     func lockedNodesWait() async throws {
-        let store = try await TestDatabase.store()
-        let database = store.database
-        let user = freshUser("access")
-        let held = try await store.remember(user, MemoryNode(key: "held", contextType: .conversationFact, summary: "held by a writer")).nodeID
-        let free = try await store.remember(user, MemoryNode(key: "free", contextType: .conversationFact, summary: "free to count")).nodeID
-        try await database.flushAccesses()
-        let (heldBefore, freeBefore) = (try await counts(user, held).count, try await counts(user, free).count)
-        try await TestDatabase.asSuperuser { writer in
-            _ = try await writer.query("BEGIN", logger: TestDatabase.logger).collect()
-            _ = try await writer.query(
-                "UPDATE memory.nodes SET base_relevance = 0.6 WHERE user_id = \(user.rawValue) AND node_id = \(held)", logger: TestDatabase.logger
-            ).collect()
-            _ = try await store.lookup(user, key: "held")
-            _ = try await store.lookup(user, key: "free")
-            try await withDeadline(.seconds(20)) { try await database.flushAccesses() }
-            #expect(try await counts(user, free).count == freeBefore + 1)
-            #expect(database.accessLog.pendingCount >= 1, "the held node's read waits in the log")
-            _ = try await writer.query("COMMIT", logger: TestDatabase.logger).collect()
+        try await TestDatabase.withScratchDatabase { name, database in
+            let store = MemoryStore(database: database)
+            func counts(_ user: UserID, _ id: UUID) async throws -> (count: Int, last: Date) { try await self.counts(user, id, in: name) }
+            let user = freshUser("access")
+            let held = try await store.remember(user, MemoryNode(key: "held", contextType: .conversationFact, summary: "held by a writer")).nodeID
+            let free = try await store.remember(user, MemoryNode(key: "free", contextType: .conversationFact, summary: "free to count")).nodeID
+            try await database.flushAccesses()
+            let (heldBefore, freeBefore) = (try await counts(user, held).count, try await counts(user, free).count)
+            try await TestDatabase.asSuperuser(database: name) { writer in
+                _ = try await writer.query("BEGIN", logger: TestDatabase.logger).collect()
+                _ = try await writer.query(
+                    "UPDATE memory.nodes SET base_relevance = 0.6 WHERE user_id = \(user.rawValue) AND node_id = \(held)", logger: TestDatabase.logger
+                ).collect()
+                _ = try await store.lookup(user, key: "held")
+                _ = try await store.lookup(user, key: "free")
+                try await withDeadline(.seconds(20)) { try await database.flushAccesses() }
+                #expect(try await counts(user, free).count == freeBefore + 1)
+                #expect(database.accessLog.pendingCount >= 1, "the held node's read waits in the log")
+                _ = try await writer.query("COMMIT", logger: TestDatabase.logger).collect()
+            }
+            try await database.flushAccesses()
+            // The writer's update counted one access, the read one more.
+            #expect(try await counts(user, held).count == heldBefore + 2)
         }
-        try await database.flushAccesses()
-        // The writer's update counted one access, the read one more.
-        #expect(try await counts(user, held).count == heldBefore + 2)
     }
 }

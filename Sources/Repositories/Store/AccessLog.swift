@@ -27,6 +27,9 @@ public final class AccessLog: Sendable {
 
     private let state = Mutex((pending: [Key: Pending](), dropped: 0))
     private let enabled = Atomic(true)
+    /// One flush at a time: a flush returns once every read recorded before it is written (or
+    /// back in the buffer), even when a periodic flush had taken some of them.
+    let flushLock = AsyncLock()
 
     init() {}
 
@@ -89,6 +92,18 @@ extension Database {
     /// Writes the buffered accesses (``AccessLog``). A failure puts them back for the next try.
     /// - Throws: `RepositoriesError`.
     public func flushAccesses() async throws {
+        try await flushAccesses(waiting: true)
+    }
+
+    /// A flush; `waiting: false` skips it when another is running (the periodic flush, so that
+    /// one that hangs cannot pile up more behind it).
+    func flushAccesses(waiting: Bool) async throws {
+        if waiting {
+            await accessLog.flushLock.lock()
+        } else if !accessLog.flushLock.tryLock() {
+            return
+        }
+        defer { accessLog.flushLock.unlock() }
         let (entries, dropped) = accessLog.take()
         if dropped > 0 {
             logger.warning("reads were not counted as accesses: the buffer was full", metadata: ["reads": "\(dropped)"])
@@ -126,13 +141,14 @@ extension Database {
             }
             await flushAccessesLogging()
         }
-        if !Task.isCancelled { await flushAccessesLogging() }
+        if !Task.isCancelled { await flushAccessesLogging(waiting: true) }
     }
 
-    /// One flush, bounded (`deadline`), its failure logged: for the periodic flush and a process's last.
-    func flushAccessesLogging(deadline: Duration = .seconds(5)) async {
+    /// One flush, bounded (`deadline`), its failure logged: for the periodic flush and a process's
+    /// last (`waiting`: after the one running, if any; else skipped while one runs).
+    func flushAccessesLogging(waiting: Bool = false, deadline: Duration = .seconds(5)) async {
         do {
-            try await withDeadline(deadline) { try await self.flushAccesses() }
+            try await withDeadline(deadline) { try await self.flushAccesses(waiting: waiting) }
         } catch {
             logger.warning("could not record reads as accesses", metadata: ["error": "\(error)"])
         }

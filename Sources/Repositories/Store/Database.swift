@@ -120,7 +120,7 @@ public final class Database: Sendable, Service {
                 result = .failure(error)
             }
             // The reads of a short-lived process are counted too, whatever it ended with.
-            await flushAccessesLogging()
+            await flushAccessesLogging(waiting: true)
             return try result.get()
         }
     }

@@ -1,7 +1,8 @@
 import Synchronization
 
-/// A lock for async code: one flush at a time per process, and a way to see that one is running.
-final class AsyncLock: Sendable {
+/// A lock for async code: one flush at a time per process (the session outbox's, the access
+/// log's), and a way to see that one is running.
+public final class AsyncLock: Sendable {
     private struct State {
         var locked = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -9,8 +10,10 @@ final class AsyncLock: Sendable {
 
     private let state = Mutex(State())
 
+    public init() {}
+
     /// Takes the lock if it is free.
-    func tryLock() -> Bool {
+    public func tryLock() -> Bool {
         state.withLock { state in
             if state.locked { return false }
             state.locked = true
@@ -19,7 +22,7 @@ final class AsyncLock: Sendable {
     }
 
     /// Waits for the lock.
-    func lock() async {
+    public func lock() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let acquired = state.withLock { state in
                 if !state.locked {
@@ -34,7 +37,7 @@ final class AsyncLock: Sendable {
     }
 
     /// Hands the lock to the next waiter, or frees it.
-    func unlock() {
+    public func unlock() {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if state.waiters.isEmpty {
                 state.locked = false
