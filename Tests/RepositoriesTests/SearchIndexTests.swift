@@ -37,8 +37,12 @@ struct SearchIndexTests {
 
             // Another connection holding the rebuild lock makes this caller step aside.
             let busy = try await TestDatabase.asSuperuser(database: name) { connection in
-                try await connection.query("SELECT pg_advisory_lock(\(MemoryStore.searchIndexLock))", logger: TestDatabase.logger)
-                return try await store.maintainSearchIndex(policy: policy)
+                _ = try await connection.query("SELECT pg_advisory_lock(\(MemoryStore.searchIndexLock))", logger: TestDatabase.logger).collect()
+                let outcome = try await store.maintainSearchIndex(policy: policy)
+                // Released here, not by the connection's close: the server ends a closed
+                // connection's backend a moment later, and the next call would find it still held.
+                _ = try await connection.query("SELECT pg_advisory_unlock(\(MemoryStore.searchIndexLock))", logger: TestDatabase.logger).collect()
+                return outcome
             }
             #expect(busy == .busy)
 
