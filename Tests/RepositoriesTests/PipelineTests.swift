@@ -364,6 +364,26 @@ struct PipelineTests {
         }
     }
 
+    @Test("in sync mode the vectors embedded before the write's transaction are those of the texts stored, trimmed; a merge that changes a text is embedded in it")
+    func syncModeEmbedsAhead() async throws {
+        let embedder = try TestEmbedder.miniLM()
+        try await PipelineFixture.with { fixture in
+            let store = MemoryStore(database: fixture.database, embedder: embedder, embeddingMode: .sync)
+            let user = freshUser()
+            let first = entity("sf", "ACC-7", name: "Orbit Labs", summary: "  Orbit Labs builds satellite radios  ")
+            let id = try await store.remember(user, first).nodeID
+            var second = entity("sf", "ACC-7", name: "Orbit Labs", summary: "Orbit Labs builds satellite radios")
+            second.content["description"] = "They moved their factory to Porto in June"
+            _ = try await store.remember(user, second)
+            #expect(try await store.jobCounts(user) == ["completed": 3])
+            for text in ["Orbit Labs builds satellite radios", "Orbit Labs", "They moved their factory to Porto in June"] {
+                let hits = try await store.search(user, vector: try await embedder.embed([text])[0], limit: 1)
+                #expect(hits.first?.node.id == id && (hits.first?.score ?? 0) > 0.999, "\(text)")
+            }
+            #expect(try await store.stats(user).embeddings == 3)
+        }
+    }
+
     @Test("in sync mode a node is searchable by meaning as soon as remember returns")
     func syncMode() async throws {
         let embedder = try TestEmbedder.miniLM()

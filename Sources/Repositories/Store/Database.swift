@@ -4,6 +4,7 @@ import MemoryGraph
 import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The connection pool and everything needed before the first query: the embedded cluster
 /// started when it is the target, the database and roles bootstrapped, the schema migrated,
@@ -27,6 +28,22 @@ public final class Database: Sendable, Service {
     public let startup: Startup
     /// Reads waiting to be counted as accesses; written in the background while the pool runs.
     public let accessLog = AccessLog()
+    /// `memory.embedded_fields`, read once (``embeddedFields()``).
+    private let embeddedFieldsCache = Mutex<[String]?>(nil)
+
+    /// The node fields that are embedded (`memory.embedded_fields`), read on first use and kept
+    /// for the life of the process (a change takes a restart).
+    func embeddedFields() async throws -> [String] {
+        if let fields = embeddedFieldsCache.withLock({ $0 }) { return fields }
+        let fields = try await withConnection(operation: "embedded fields") { connection in
+            var fields: [String] = []
+            for try await field in try await connection.query("SELECT field FROM memory.embedded_fields ORDER BY field", logger: logger)
+                .decode(String.self) { fields.append(field) }
+            return fields
+        }
+        embeddedFieldsCache.withLock { $0 = fields }
+        return fields
+    }
 
     /// What start-up did.
     public struct Startup: Sendable {

@@ -11,9 +11,42 @@ extension MemoryStore {
         }
     }
 
+    /// In `.sync` mode: the texts a write of `batch` will most likely queue, embedded before its
+    /// transaction opens. The write's first insert locks the user's counters row
+    /// (`memory.user_metadata`) until it commits, so an embedding inside the transaction made
+    /// every other write of the user wait for it (`bench serve`: sync remember held at ~30/s).
+    /// Each node's summary and its content strings named in `memory.embedded_fields`, read as
+    /// `memory.field_text` reads them; ``embedInline(_:_:on:ahead:)`` uses a vector only for
+    /// the exact text a job names, and embeds what it lacks (an entity whose merge changed a text).
+    func embedAhead(_ user: UserID, _ batch: [MemoryNode]) async throws -> [String: [Float]] {
+        guard embeddingMode == .sync, let embedder else { return [:] }
+        let fields = try await database.embeddedFields()
+        var texts: [String] = []
+        var seen = Set<String>()
+        for node in batch where node.metadata["embed"] != .bool(false) && node.metadata["embed"] != .string("false") {
+            for field in fields {
+                let raw = field == "summary" ? node.summary ?? node.content["summary"]?.stringValue : node.content[field]?.stringValue
+                // btrim: spaces only, as memory.field_text trims.
+                guard let text = raw?.trimmingCharacters(in: CharacterSet(charactersIn: " ")), !text.isEmpty,
+                    seen.insert(text).inserted
+                else { continue }
+                texts.append(text)
+            }
+        }
+        guard !texts.isEmpty else { return [:] }
+        let vectors: [[Float]]
+        do {
+            vectors = try await embedder.embed(texts)
+        } catch {
+            throw RepositoriesError(.invalidInput, "embedding failed in sync mode: \(error)", operation: "remember", user: user.rawValue)
+        }
+        return Dictionary(zip(texts, vectors), uniquingKeysWith: { first, _ in first })
+    }
+
     /// In `.sync` mode: embeds the jobs the trigger just queued for `ids` and stores the vectors in the
-    /// same transaction, marking the jobs completed, so the nodes are searchable on return.
-    func embedInline(_ user: UserID, _ ids: [UUID], on connection: PostgresConnection) async throws {
+    /// same transaction, marking the jobs completed, so the nodes are searchable on return. A job
+    /// whose text is in `ahead` takes that vector (``embedAhead(_:_:)``).
+    func embedInline(_ user: UserID, _ ids: [UUID], on connection: PostgresConnection, ahead: [String: [Float]] = [:]) async throws {
         guard embeddingMode == .sync, let embedder, !ids.isEmpty else { return }
         // A bulk insert queued its nodes as batches (schema 13): split this transaction's into jobs
         // first. The transaction then waits for the embedder, which for a large batch can outlast
@@ -36,7 +69,10 @@ extension MemoryStore {
         guard !jobs.isEmpty else { return }
         let vectors: [[Float]]
         do {
-            vectors = try await embedder.embed(jobs.map(\.text))
+            let missing = jobs.map(\.text).filter { ahead[$0] == nil }
+            let computed = missing.isEmpty ? [] : try await embedder.embed(missing)
+            let fresh = Dictionary(zip(missing, computed), uniquingKeysWith: { first, _ in first })
+            vectors = jobs.map { ahead[$0.text] ?? fresh[$0.text] ?? [] }
         } catch {
             throw RepositoriesError(.invalidInput, "embedding failed in sync mode: \(error)", operation: "remember", user: user.rawValue)
         }

@@ -65,9 +65,10 @@ public struct MemoryStore: Sendable {
     public func remember(_ user: UserID, _ batch: [MemoryNode]) async throws -> [RememberResult] {
         guard !batch.isEmpty else { return [] }
         try validate(batch, user: user)
+        let ahead = try await embedAhead(user, batch)
         let results = try await database.withUser(user, operation: "remember", settings: Self.bulkWriteSettings(rows: batch.count)) { connection in
             let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
-            try await embedInline(user, results.map(\.id), on: connection)
+            try await embedInline(user, results.map(\.id), on: connection, ahead: ahead)
             return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
         }
         await refreshStatisticsAfterBulkWrite(rows: batch.count, tables: embeddingMode == .sync ? [.nodes, .embeddings] : [.nodes])
