@@ -127,7 +127,10 @@ extension Database {
             throw error
         }
         // Nodes a writer held: counted at the next flush.
-        if !skipped.isEmpty { accessLog.restore(entries.filter { Set(skipped).contains($0.key) }) }
+        if !skipped.isEmpty {
+            let held = Set(skipped)
+            accessLog.restore(entries.filter { held.contains($0.key) })
+        }
     }
 
     /// Flushes the accesses every `interval` until cancelled or a graceful shutdown (then once
