@@ -34,6 +34,12 @@ struct StatementTimeoutTests {
         #expect(throws: RepositoriesError.self) {
             try DatabaseConfiguration.load(values: Settings.load(environment: ["MEMGRAPH_STATEMENT_TIMEOUT": "soon"]).values)
         }
+        // Access counting is on unless turned off (issue 27, item 13).
+        #expect(defaults.countAccesses)
+        #expect(try !DatabaseConfiguration.load(values: Settings.load(environment: ["MEMGRAPH_COUNT_ACCESSES": "false"]).values).countAccesses)
+        #expect(throws: RepositoriesError.self) {
+            try DatabaseConfiguration.load(values: Settings.load(environment: ["MEMGRAPH_COUNT_ACCESSES": "sometimes"]).values)
+        }
         try await TestDatabase.withScratch { _, scratch in
             var configuration = scratch
             configuration.statementTimeout = .seconds(1)

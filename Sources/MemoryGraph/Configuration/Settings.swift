@@ -45,6 +45,7 @@ public struct Settings: Sendable, Equatable {
         .init("MEMGRAPH_CONNECT_TIMEOUT", "2", nil, "seconds to wait for a connection"),
         .init("MEMGRAPH_STATEMENT_TIMEOUT", "120", nil, "seconds one SQL statement of the app may run (0: no limit; reindex has none)"),
         .init("MEMGRAPH_IDLE_IN_TRANSACTION_TIMEOUT", "300", nil, "seconds a transaction of the app may sit idle before Postgres ends it (0: no limit)"),
+        .init("MEMGRAPH_COUNT_ACCESSES", "true", nil, "count reads as accesses (access_count, last_accessed), written in the background"),
         .init("MEMGRAPH_HOME", nil, "./.memgraph", "data directory: the embedded cluster, sessions, config file"),
         .init("MEMGRAPH_CONFIG", nil, "$MEMGRAPH_HOME/config.json or config.yaml", "the config file"),
         .init("MEMGRAPH_TEXT_SEARCH_CONFIG", "english", nil, "PostgreSQL text search configuration of RECALL's words (simple: not English)"),

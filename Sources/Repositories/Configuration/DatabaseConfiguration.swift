@@ -62,6 +62,8 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     /// closes the connection, releasing the transaction's locks. Long enough for the app's own
     /// waits inside a transaction (a sync remember embeds its batch there).
     public var idleInTransactionTimeout: Duration = .seconds(300)
+    /// Whether reads count as accesses (`MEMGRAPH_COUNT_ACCESSES`, default true; see ``AccessLog``).
+    public var countAccesses = true
 
     public init(
         target: Target, poolSize: Int = 20, connectTimeout: Duration = .seconds(2), textSearchConfig: String = "english",
@@ -132,6 +134,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             allowRLSBypass: try boolean(settings, "MEMGRAPH_ALLOW_RLS_BYPASS"))
         configuration.statementTimeout = .seconds(try integer(settings, "MEMGRAPH_STATEMENT_TIMEOUT", range: 0...86_400))
         configuration.idleInTransactionTimeout = .seconds(try integer(settings, "MEMGRAPH_IDLE_IN_TRANSACTION_TIMEOUT", range: 0...86_400))
+        configuration.countAccesses = (settings["MEMGRAPH_COUNT_ACCESSES"] ?? "").isEmpty ? true : try boolean(settings, "MEMGRAPH_COUNT_ACCESSES")
         return configuration
     }
 

@@ -66,6 +66,7 @@ public final class Database: Sendable, Service {
         self.logger = logger
         self.vectorTypes = vectorTypes
         self.startup = startup
+        accessLog.isEnabled = configuration.countAccesses
     }
 
     /// Runs the pool until the task is cancelled or the service group shuts down, and writes the
