@@ -209,7 +209,8 @@ public struct StoreBenchmark: Sendable {
                 // database writes the counts in the background as it always does.
                 var counted: [QueryKind: [Duration]] = [:], uncounted: [QueryKind: [Duration]] = [:]
                 let accessLog = store.database.accessLog
-                defer { accessLog.isEnabled = true }
+                let configured = accessLog.isEnabled
+                defer { accessLog.isEnabled = configured }
                 for q in 0..<queryCount {
                     for kind in [QueryKind.lookup, .vectorSearch] {
                         for counting in (q % 2 == 0 ? [true, false] : [false, true]) {
@@ -220,7 +221,7 @@ public struct StoreBenchmark: Sendable {
                         }
                     }
                 }
-                accessLog.isEnabled = true
+                accessLog.isEnabled = configured
                 let recall = zip(paraphraseHits, paraphrases).reduce(0.0) { $0 + recallAt10($1.0, exactTop10($1.1)) }
                 let questionRecall = zip(questionHits, questionExact).reduce(0.0) { $0 + recallAt10($1.0, $1.1) }
                 func figures(_ samples: [Duration]) -> JSONValue {

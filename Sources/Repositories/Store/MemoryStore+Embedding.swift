@@ -18,35 +18,42 @@ extension MemoryStore {
     /// Each node's summary and its content strings named in `memory.embedded_fields`, read as
     /// `memory.field_text` reads them; ``embedInline(_:_:on:ahead:)`` uses a vector only for
     /// the exact text a job names, and embeds what it lacks (an entity whose merge changed a text).
-    func embedAhead(_ user: UserID, _ batch: [MemoryNode]) async throws -> [String: [Float]] {
+    /// Keyed by the text's UTF-8 bytes, as Postgres compares them (Swift strings compare by
+    /// canonical equivalence). A failure here is not the write's: the transaction embeds what its
+    /// jobs need, as before (a write that changes no text queues none).
+    func embedAhead(_ user: UserID, _ batch: [MemoryNode]) async throws -> [[UInt8]: [Float]] {
         guard embeddingMode == .sync, let embedder else { return [:] }
         let fields = try await database.embeddedFields()
         var texts: [String] = []
-        var seen = Set<String>()
+        var seen = Set<[UInt8]>()
         for node in batch where node.metadata["embed"] != .bool(false) && node.metadata["embed"] != .string("false") {
             for field in fields {
                 let raw = field == "summary" ? node.summary ?? node.content["summary"]?.stringValue : node.content[field]?.stringValue
                 // btrim: spaces only, as memory.field_text trims.
                 guard let text = raw?.trimmingCharacters(in: CharacterSet(charactersIn: " ")), !text.isEmpty,
-                    seen.insert(text).inserted
+                    seen.insert(Array(text.utf8)).inserted
                 else { continue }
                 texts.append(text)
             }
         }
         guard !texts.isEmpty else { return [:] }
-        let vectors: [[Float]]
         do {
-            vectors = try await embedder.embed(texts)
+            let vectors = try await embedder.embed(texts)
+            guard vectors.count == texts.count, vectors.allSatisfy({ $0.count == embedder.dimensions }) else {
+                database.logger.warning("the embedder answered the wrong number or size of vectors ahead of a write; the write embeds them itself")
+                return [:]
+            }
+            return Dictionary(zip(texts.map { Array($0.utf8) }, vectors), uniquingKeysWith: { first, _ in first })
         } catch {
-            throw RepositoriesError(.invalidInput, "embedding failed in sync mode: \(error)", operation: "remember", user: user.rawValue)
+            database.logger.warning("embedding ahead of a write failed; the write embeds what it needs itself", metadata: ["error": "\(error)"])
+            return [:]
         }
-        return Dictionary(zip(texts, vectors), uniquingKeysWith: { first, _ in first })
     }
 
     /// In `.sync` mode: embeds the jobs the trigger just queued for `ids` and stores the vectors in the
     /// same transaction, marking the jobs completed, so the nodes are searchable on return. A job
     /// whose text is in `ahead` takes that vector (``embedAhead(_:_:)``).
-    func embedInline(_ user: UserID, _ ids: [UUID], on connection: PostgresConnection, ahead: [String: [Float]] = [:]) async throws {
+    func embedInline(_ user: UserID, _ ids: [UUID], on connection: PostgresConnection, ahead: [[UInt8]: [Float]] = [:]) async throws {
         guard embeddingMode == .sync, let embedder, !ids.isEmpty else { return }
         // A bulk insert queued its nodes as batches (schema 13): split this transaction's into jobs
         // first. The transaction then waits for the embedder, which for a large batch can outlast
@@ -69,10 +76,19 @@ extension MemoryStore {
         guard !jobs.isEmpty else { return }
         let vectors: [[Float]]
         do {
-            let missing = jobs.map(\.text).filter { ahead[$0] == nil }
+            let missing = jobs.map(\.text).filter { ahead[Array($0.utf8)] == nil }
             let computed = missing.isEmpty ? [] : try await embedder.embed(missing)
-            let fresh = Dictionary(zip(missing, computed), uniquingKeysWith: { first, _ in first })
-            vectors = jobs.map { ahead[$0.text] ?? fresh[$0.text] ?? [] }
+            guard computed.count == missing.count, computed.allSatisfy({ $0.count == embedder.dimensions }) else {
+                throw MemoryGraphError(code: .embeddingFailed, message: "the embedder answered \(computed.count) vectors for \(missing.count) texts, or of the wrong size")
+            }
+            let fresh = Dictionary(zip(missing.map { Array($0.utf8) }, computed), uniquingKeysWith: { first, _ in first })
+            vectors = try jobs.map { job in
+                let key = Array(job.text.utf8)
+                guard let vector = ahead[key] ?? fresh[key] else {
+                    throw MemoryGraphError(code: .embeddingFailed, message: "no vector for a queued text")
+                }
+                return vector
+            }
         } catch {
             throw RepositoriesError(.invalidInput, "embedding failed in sync mode: \(error)", operation: "remember", user: user.rawValue)
         }
