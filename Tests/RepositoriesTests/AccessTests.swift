@@ -16,12 +16,20 @@ struct AccessTests {
         }
     }
 
+    /// Runs `body` on a scratch database of its own, whose access log only this test flushes, with
+    /// a reader of a node's access figures there.
+    func withAccessDatabase(
+        _ body: @escaping @Sendable (_ name: String, _ database: Database, _ store: MemoryStore,
+            _ counts: @escaping @Sendable (UserID, UUID) async throws -> (count: Int, last: Date)) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withScratchDatabase { name, database in
+            try await body(name, database, MemoryStore(database: database)) { user, id in try await self.counts(user, id, in: name) }
+        }
+    }
+
     @Test("LOOKUP hits, node reads, FUZZY rows and TRAVERSE nodes add to access_count and move last_accessed; a write still counts one")
     func readsCount() async throws {
-        // A database of its own: its access log is flushed by this test alone.
-        try await TestDatabase.withScratchDatabase { name, database in
-            let store = MemoryStore(database: database)
-            func counts(_ user: UserID, _ id: UUID) async throws -> (count: Int, last: Date) { try await self.counts(user, id, in: name) }
+        try await withAccessDatabase { _, database, store, counts in
             let user = freshUser("access")
             let sarah = try await store.remember(user, entity("crm", "C-1", name: "Sarah Chen", summary: "Sarah Chen, VP of engineering")).nodeID
             let other = try await store.remember(user, MemoryNode(key: "untouched", contextType: .conversationFact, summary: "never read")).nodeID
@@ -48,9 +56,7 @@ struct AccessTests {
 
     @Test("a flush never waits for a node a writer holds: it counts the others, and that one at a later flush")
     func lockedNodesWait() async throws {
-        try await TestDatabase.withScratchDatabase { name, database in
-            let store = MemoryStore(database: database)
-            func counts(_ user: UserID, _ id: UUID) async throws -> (count: Int, last: Date) { try await self.counts(user, id, in: name) }
+        try await withAccessDatabase { name, database, store, counts in
             let user = freshUser("access")
             let held = try await store.remember(user, MemoryNode(key: "held", contextType: .conversationFact, summary: "held by a writer")).nodeID
             let free = try await store.remember(user, MemoryNode(key: "free", contextType: .conversationFact, summary: "free to count")).nodeID
