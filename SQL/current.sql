@@ -839,6 +839,20 @@ CREATE FUNCTION memory.merge_entity_content(old jsonb, new jsonb) RETURNS jsonb
 $$;
 
 --
+-- Name: merge_pending_index_entries(text[]); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.merge_pending_index_entries(p_tables text[]) RETURNS bigint
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'memory'
+    AS $$
+    SELECT coalesce(sum(gin_clean_pending_list(i.indexrelid)), 0)::int8
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
+    WHERE a.amname = 'gin' AND c.relnamespace = 'memory'::regnamespace
+      AND i.indrelid IN (SELECT ('memory.' || quote_ident(x))::regclass FROM unnest(memory.statistics_tables(p_tables)) x)
+$$;
+
+--
 -- Name: name_candidates(text, text[], timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: memory; Owner: -
 --
 
@@ -1124,21 +1138,10 @@ CREATE FUNCTION memory.refresh_statistics(p_tables text[]) RETURNS void
     AS $$
 DECLARE
     t text;
-    tables text[] := '{}';
 BEGIN
-    FOREACH t IN ARRAY p_tables LOOP
-        CASE t
-            WHEN 'nodes' THEN tables := tables || ARRAY['nodes', 'kv_store'];
-            WHEN 'relationships', 'embeddings' THEN tables := tables || t;
-            ELSE RAISE EXCEPTION 'refresh_statistics: no table group %', t USING ERRCODE = '22023';
-        END CASE;
-    END LOOP;
-    -- Always in the same order: ANALYZE holds each table's lock to the end of the transaction,
-    -- so two refreshes taking them in different orders deadlock.
-    FOREACH t IN ARRAY ARRAY(
-        SELECT x FROM unnest(ARRAY['nodes', 'kv_store', 'embeddings', 'relationships']) WITH ORDINALITY AS o(x, n)
-        WHERE x = ANY(tables) ORDER BY n)
-    LOOP
+    -- Always in the same order (statistics_tables'): ANALYZE holds each table's lock to the end
+    -- of the transaction, so two refreshes taking them in different orders deadlock.
+    FOREACH t IN ARRAY memory.statistics_tables(p_tables) LOOP
         EXECUTE CASE t
             WHEN 'nodes' THEN 'ANALYZE memory.nodes (user_id, context_type, deleted_at, search_document)'
             WHEN 'kv_store' THEN 'ANALYZE memory.kv_store (user_id)'
@@ -1146,10 +1149,7 @@ BEGIN
             WHEN 'relationships' THEN 'ANALYZE memory.relationships (user_id, relationship_type)'
         END;
     END LOOP;
-    PERFORM gin_clean_pending_list(i.indexrelid)
-    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam
-    WHERE a.amname = 'gin' AND c.relnamespace = 'memory'::regnamespace
-      AND i.indrelid IN (SELECT ('memory.' || quote_ident(x))::regclass FROM unnest(tables) x);
+    PERFORM memory.merge_pending_index_entries(p_tables);
 END $$;
 
 --
@@ -1273,6 +1273,28 @@ BEGIN
         'ALTER TABLE memory.nodes ALTER COLUMN search_document SET EXPRESSION AS '
         '(to_tsvector(%L::regconfig, memory.node_document(summary, content)))', p_config::text);
     UPDATE memory.text_search_config SET config = p_config;
+END $$;
+
+--
+-- Name: statistics_tables(text[]); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.statistics_tables(p_groups text[]) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'memory'
+    AS $$
+DECLARE
+    g text;
+BEGIN
+    FOREACH g IN ARRAY p_groups LOOP
+        IF g NOT IN ('nodes', 'relationships', 'embeddings') THEN
+            RAISE EXCEPTION 'no table group %', g USING ERRCODE = '22023';
+        END IF;
+    END LOOP;
+    RETURN ARRAY(
+        SELECT x FROM unnest(ARRAY['nodes', 'kv_store', 'embeddings', 'relationships']) WITH ORDINALITY AS o(x, n)
+        WHERE x = ANY(p_groups) OR (x = 'kv_store' AND 'nodes' = ANY(p_groups))
+        ORDER BY n);
 END $$;
 
 --
@@ -2246,6 +2268,13 @@ GRANT ALL ON FUNCTION memory.lookup_node(p_user text, p_key text) TO memgraph_ap
 --
 
 GRANT ALL ON FUNCTION memory.merge_entity_content(old jsonb, new jsonb) TO memgraph_app;
+
+--
+-- Name: FUNCTION merge_pending_index_entries(p_tables text[]); Type: ACL; Schema: memory; Owner: -
+--
+
+REVOKE ALL ON FUNCTION memory.merge_pending_index_entries(p_tables text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION memory.merge_pending_index_entries(p_tables text[]) TO memgraph_app;
 
 --
 -- Name: FUNCTION name_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer); Type: ACL; Schema: memory; Owner: -

@@ -114,6 +114,41 @@ struct PlanTests {
         }
     }
 
+    @Test("a bulk write's GIN index entries are merged from another connection while it writes")
+    func bulkWriteMergesIndexEntriesAlongside() async throws {
+        // A database of its own: no other test's inserts reach its pending lists.
+        try await TestDatabase.withScratchDatabase { _, database in
+            let store = MemoryStore(database: database)
+            let rows = MemoryStore.statisticsRefreshRows
+            /// Writes 2,000 nodes with a bulk write's settings, waits, and then merges what is still
+            /// pending in the nodes' GIN indexes from inside the write: the pages it merged.
+            @Sendable func pendingAfterWriting(_ user: UserID) async throws -> Int {
+                try await database.withUser(user, operation: "test", settings: MemoryStore.bulkWriteSettings(rows: rows)) { connection in
+                    _ = try await store.nodes.upsert(
+                        user, (0..<2_000).map { NodeRecord(node: MemoryNode(contextType: .toolOutput, summary: "pending entry \($0)")) },
+                        on: connection)
+                    try await Task.sleep(for: .seconds(2))
+                    return try await connection.query(
+                        "SELECT memory.merge_pending_index_entries(ARRAY['nodes'])", logger: TestDatabase.logger
+                    ).collect().first!.decode(Int.self)
+                }
+            }
+            // Alone, the write's entries wait in the pending lists (the bulk settings let them grow).
+            #expect(try await pendingAfterWriting(freshUser()) > 0)
+            // Beside the merging connection (every 0.2 s), nothing is left when the write ends.
+            let left = try await store.mergingPendingIndexEntries(rows: rows, tables: [.nodes]) {
+                try await pendingAfterWriting(freshUser())
+            }
+            #expect(left == 0)
+            // The function refuses a table group it does not know.
+            await #expect(throws: (any Error).self) {
+                try await database.withConnection(operation: "test") { connection in
+                    _ = try await connection.query("SELECT memory.merge_pending_index_entries(ARRAY['pg_authid'])", logger: TestDatabase.logger).collect()
+                }
+            }
+        }
+    }
+
     @Test("a bulk write of nodes refreshes the statistics of what it wrote (the user's columns), not of the embeddings")
     func refreshCoversWhatWasWritten() async throws {
         try await TestDatabase.withScratchDatabase { name, database in

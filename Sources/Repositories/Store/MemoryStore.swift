@@ -66,12 +66,15 @@ public struct MemoryStore: Sendable {
         guard !batch.isEmpty else { return [] }
         try validate(batch, user: user)
         let ahead = try await embedAhead(user, batch)
-        let results = try await database.withUser(user, operation: "remember", settings: Self.bulkWriteSettings(rows: batch.count)) { connection in
-            let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
-            try await embedInline(user, results.map(\.id), on: connection, ahead: ahead)
-            return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
+        let tables: Set<StatisticsTables> = embeddingMode == .sync ? [.nodes, .embeddings] : [.nodes]
+        let results = try await mergingPendingIndexEntries(rows: batch.count, tables: tables) {
+            try await database.withUser(user, operation: "remember", settings: Self.bulkWriteSettings(rows: batch.count)) { connection in
+                let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
+                try await embedInline(user, results.map(\.id), on: connection, ahead: ahead)
+                return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
+            }
         }
-        await refreshStatisticsAfterBulkWrite(rows: batch.count, tables: embeddingMode == .sync ? [.nodes, .embeddings] : [.nodes])
+        await refreshStatisticsAfterBulkWrite(rows: batch.count, tables: tables)
         return results
     }
 
@@ -81,16 +84,22 @@ public struct MemoryStore: Sendable {
         _ user: UserID, _ batch: [MemoryNode], relating edges: [(from: Int, to: Int, type: RelationshipType, strength: Double, metadata: [String: JSONValue])]
     ) async throws -> (nodes: [RememberResult], relationships: [UpsertOutcome]) {
         try validate(batch, user: user)
-        return try await database.withUser(user, operation: "import", settings: Self.bulkWriteSettings(rows: batch.count + edges.count)) { connection in
-            let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
-            let records = edges.map {
-                RelationshipRecord(relationship: Relationship(
-                    from: results[$0.from].id, to: results[$0.to].id, type: $0.type, strength: $0.strength, metadata: $0.metadata))
+        let rows = batch.count + edges.count
+        let tables: Set<StatisticsTables> = embeddingMode == .sync ? [.nodes, .relationships, .embeddings] : [.nodes, .relationships]
+        let written = try await mergingPendingIndexEntries(rows: rows, tables: tables) {
+            try await database.withUser(user, operation: "import", settings: Self.bulkWriteSettings(rows: rows)) { connection in
+                let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
+                let records = edges.map {
+                    RelationshipRecord(relationship: Relationship(
+                        from: results[$0.from].id, to: results[$0.to].id, type: $0.type, strength: $0.strength, metadata: $0.metadata))
+                }
+                let outcomes = try await relationships.upsert(user, records, on: connection)
+                try await embedInline(user, results.map(\.id), on: connection)
+                return (results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }, outcomes)
             }
-            let outcomes = try await relationships.upsert(user, records, on: connection)
-            try await embedInline(user, results.map(\.id), on: connection)
-            return (results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }, outcomes)
         }
+        await refreshStatisticsAfterBulkWrite(rows: rows, tables: tables)
+        return written
     }
 
     /// The node with this id, unless it is absent, soft-deleted or another user's.
