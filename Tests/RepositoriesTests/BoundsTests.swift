@@ -50,6 +50,25 @@ struct BoundsTests {
         try await expectRefused(MemoryNode(contextType: .conversationFact, summary: "big", content: ["text": .string(big)]), "the limit is")
     }
 
+    @Test("a store configured with a larger size bound stores a node over the default one, in one and in many")
+    func configuredSizeBound() async throws {
+        try await TestDatabase.withScratch { _, configuration in
+            var configuration = configuration
+            configuration.maximumContentBytes = 2 * MemoryNode.defaultMaximumContentBytes
+            try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
+                let store = MemoryStore(database: database)
+                let user = freshUser("bounds")
+                let big = String(repeating: "x", count: MemoryNode.defaultMaximumContentBytes + 1_000)
+                let one = try await store.remember(user, MemoryNode(contextType: .conversationFact, summary: "big", content: ["text": .string(big)]))
+                #expect(try await store.node(user, id: one.nodeID)?.content["text"]?.stringValue?.count == big.count)
+                let many = try await store.remember(user, (0..<2).map {
+                    MemoryNode(contextType: .conversationFact, summary: "big \($0)", content: ["text": .string(big)])
+                })
+                #expect(many.count == 2)
+            }
+        }
+    }
+
     @Test("a key derived from a long entity_name is refused with a remedy")
     func derivedKeyLength() async throws {
         let name = String(repeating: "Alexander ", count: 40)

@@ -58,7 +58,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         for (offset, record) in records.enumerated() {
             let ordinal = offset + 1
             let node = record.node
-            try node.validate()
+            try node.validate(maximumContentBytes: context.maximumContentBytes)
             if let identity = node.entityIdentity {
                 if let at = entityIndex[identity] {
                     entities[at].ordinals.append(ordinal)

@@ -25,9 +25,11 @@ public protocol RepositoryRecord: Sendable {
     static func upsertStatements(_ user: UserID, _ records: [Self], context: RecordContext) throws -> [UpsertStatement]
 }
 
-/// What a record needs from the database to encode itself (pgvector's OIDs).
+/// What a record needs from the database to encode and check itself (pgvector's OIDs, the
+/// configured bound on a node's content).
 public struct RecordContext: Sendable {
     let vectorTypes: VectorTypes
+    let maximumContentBytes: Int
 }
 
 /// One batched upsert: SQL plus binds. Its rows are `(ordinal int8, id uuid, inserted bool)`;
@@ -102,7 +104,8 @@ public struct Repository<Record: RepositoryRecord>: Sendable {
     let logger: Logger
 
     public init(database: Database) {
-        self.context = RecordContext(vectorTypes: database.vectorTypes)
+        self.context = RecordContext(
+            vectorTypes: database.vectorTypes, maximumContentBytes: database.configuration.maximumContentBytes)
         self.logger = database.logger
     }
 
