@@ -111,6 +111,26 @@ struct RecallTests {
         #expect(Set(first.compactMap(\.node.lookupKey)) == ["ingrid-halvorsen", "ingrid-berg"])
     }
 
+    @Test("a name that is a key exactly finds that node alone; when the filters leave it out, similar keys are searched")
+    func exactName() async throws {
+        let user = freshUser("recall")
+        let store = try await TestDatabase.store()
+        let query = unitVector(seed: 9_450)
+        _ = try await Self.store(store, user, [
+            (entity("crm", "C-1", name: "Ingrid Halvorsen", summary: "a contact at a logistics firm"), query),
+            (Self.fact("ingrid-halvorsen-notes", "notes from the call"), query),
+        ])
+        let nameOnly = RecallTuning.standard.only([.name])
+        // The whole name is in both keys (word similarity 1): the exact key is the evidence.
+        let exact = try await store.recall(user, RecallQuery(text: "What about Ingrid Halvorsen?"), vector: query, tuning: nameOnly)
+        #expect(exact.map { $0.node.lookupKey } == ["ingrid-halvorsen"])
+        #expect(exact.first?.arms[.name]?.score == 1)
+        // IN conversation_fact leaves the entity out, so the name is searched among the keys.
+        let filtered = try await store.recall(
+            user, RecallQuery(text: "What about Ingrid Halvorsen?", contextTypes: [.conversationFact]), vector: query, tuning: nameOnly)
+        #expect(filtered.map { $0.node.lookupKey } == ["ingrid-halvorsen-notes"])
+    }
+
     @Test("IN, SINCE and UNTIL hold in every arm, alone and fused")
     func filters() async throws {
         let user = freshUser("recall")

@@ -44,7 +44,7 @@ public struct RecallTuning: Sendable, Equatable {
 
     public init(
         weights: [RecallArm: Double], rrfK: Double, candidates: Int? = nil, graphSeeds: Int,
-        lexicalRanking: LexicalRanking = .bm25, commonWordDocuments: Int = 2_000, lexicalFloor: Double = 0.5
+        lexicalRanking: LexicalRanking = .bm25, commonWordDocuments: Int = 500, lexicalFloor: Double = 0.5
     ) {
         self.weights = weights
         self.rrfK = rrfK

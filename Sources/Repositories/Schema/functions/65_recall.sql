@@ -132,6 +132,7 @@ DECLARE
     u text := memory.current_user_id();
     cfg regconfig;
     names text[];
+    exact text[];
 BEGIN
     PERFORM memory.ensure_kv_store();  -- after a crash emptied kv_store: rebuilt before it is read
     IF u IS NULL OR p_limit <= 0 OR p_text IS NULL THEN
@@ -153,22 +154,40 @@ BEGIN
     IF cardinality(names) = 0 THEN
         RETURN;
     END IF;
+    -- A name that is a key of a node the filters keep scores 1 (as the similarities of equal
+    -- texts would) and is not searched by trigrams: the key it names is the evidence, and the
+    -- trigram search of a large user's keys is most of this arm's time (100,000 nodes: 2.4 ms of
+    -- 2.6 for "Sarah Kanimo", reading the user's whole posting list in the index).
+    exact := ARRAY(
+        SELECT DISTINCT kv.node_id::text || ' ' || kv.entity_key
+        FROM memory.kv_store kv
+        CROSS JOIN LATERAL (
+            SELECT * FROM memory.nodes x WHERE x.user_id = u AND x.node_id = kv.node_id LIMIT 1) n
+        WHERE kv.user_id = u AND kv.entity_key = ANY(names)
+          AND n.deleted_at IS NULL AND (p_types IS NULL OR n.context_type = ANY(p_types))
+          AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until));
     PERFORM set_config('pg_trgm.word_similarity_threshold', '0.6', true);
     RETURN QUERY
         SELECT c.node_id, max(c.score)::float8
-        FROM unnest(names) AS nm(name)
-        CROSS JOIN LATERAL (
-            SELECT kv.node_id,
-                   (public.word_similarity(nm.name, kv.entity_key) + public.similarity(nm.name, kv.entity_key)) / 2 AS score
-            FROM memory.kv_store kv
-            WHERE kv.user_id = u AND kv.entity_key OPERATOR(public.%>) nm.name
-            ORDER BY 2 DESC, 1
-            LIMIT p_limit
+        FROM (
+            SELECT split_part(e, ' ', 1)::uuid AS node_id, 1::float8 AS score FROM unnest(exact) AS e
+            UNION ALL
+            SELECT f.node_id, f.score
+            FROM unnest(names) AS nm(name)
+            CROSS JOIN LATERAL (
+                SELECT kv.node_id,
+                       (public.word_similarity(nm.name, kv.entity_key) + public.similarity(nm.name, kv.entity_key)) / 2 AS score
+                FROM memory.kv_store kv
+                WHERE kv.user_id = u AND kv.entity_key OPERATOR(public.%>) nm.name
+                ORDER BY 2 DESC, 1
+                LIMIT p_limit
+            ) f
+            CROSS JOIN LATERAL (
+                SELECT * FROM memory.nodes x WHERE x.user_id = u AND x.node_id = f.node_id LIMIT 1) n
+            WHERE NOT EXISTS (SELECT 1 FROM unnest(exact) AS e WHERE split_part(e, ' ', 2) = nm.name)
+              AND n.deleted_at IS NULL AND (p_types IS NULL OR n.context_type = ANY(p_types))
+              AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until)
         ) c
-        CROSS JOIN LATERAL (
-            SELECT * FROM memory.nodes x WHERE x.user_id = u AND x.node_id = c.node_id LIMIT 1) n
-        WHERE n.deleted_at IS NULL AND (p_types IS NULL OR n.context_type = ANY(p_types))
-          AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until)
         GROUP BY c.node_id
         ORDER BY 2 DESC, 1
         LIMIT p_limit;
