@@ -50,6 +50,23 @@ struct BoundsTests {
         try await expectRefused(MemoryNode(contextType: .conversationFact, summary: "big", content: ["text": .string(big)]), "the limit is")
     }
 
+    @Test("a bad node late in a large batch is named by its position, after earlier statements ran, and nothing is written")
+    func badNodeLateInABatch() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser("bounds")
+        var batch = (0..<15_000).map { MemoryNode(key: "k\($0)", contextType: .toolOutput, summary: "row \($0)") }
+        batch[14_321].summary = "a\u{0}b"
+        do {
+            _ = try await store.remember(user, batch)
+            Issue.record("remember accepted it")
+        } catch let error as RepositoriesError {
+            #expect(error.code == .invalidInput, "\(error)")
+            #expect(error.message.hasPrefix("node 14322: "), "\(error)")
+        }
+        #expect(try await store.stats(user).totalNodes == 0)
+        #expect(try await store.lookup(user, key: "k1") == nil)
+    }
+
     @Test("a store configured with a larger size bound stores a node over the default one, in one and in many")
     func configuredSizeBound() async throws {
         try await TestDatabase.withScratch { _, configuration in

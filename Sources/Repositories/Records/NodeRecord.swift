@@ -48,6 +48,11 @@ public struct NodeRecord: RepositoryRecord, Equatable {
     /// - other nodes with a key upsert on (user_id, node_key);
     /// - the rest are inserted.
     /// Duplicates within the batch are merged first, in order, as if stored one after another.
+    ///
+    /// Each record is checked (`MemoryNode.validate`, with the configured content bound) when the
+    /// statement that writes it is built, so a large batch's checks overlap the database's work on
+    /// the statements before (see ``Repository/upsert(_:_:on:)``). A record that fails stops the
+    /// batch with `.invalidInput` naming its position; the caller's transaction then writes nothing.
     public static func upsertStatements(_ user: UserID, _ records: [NodeRecord], context: RecordContext) throws -> [UpsertStatement] {
         var entities: [(ordinals: [Int], node: MemoryNode)] = []
         var entityIndex: [EntityIdentity: Int] = [:]
@@ -58,7 +63,6 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         for (offset, record) in records.enumerated() {
             let ordinal = offset + 1
             let node = record.node
-            try node.validate(maximumContentBytes: context.maximumContentBytes)
             if let identity = node.entityIdentity {
                 if let at = entityIndex[identity] {
                     entities[at].ordinals.append(ordinal)
@@ -83,7 +87,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         }
         var statements: [UpsertStatement] = []
         if !entities.isEmpty {
-            statements += statement(user, entities, conflict: """
+            statements += statement(user, entities, checking: records, context: context, conflict: """
                 ON CONFLICT (user_id, entity_system, entity_id) WHERE entity_id IS NOT NULL DO UPDATE SET
                     content = memory.merge_entity_content(n.content, EXCLUDED.content),
                     summary = coalesce(EXCLUDED.summary, n.summary),
@@ -98,7 +102,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
                 """, join: "i.entity_system = u.entity_system AND i.entity_id = u.entity_id", stamp: now)
         }
         if !keyed.isEmpty {
-            statements += statement(user, keyed, conflict: """
+            statements += statement(user, keyed, checking: records, context: context, conflict: """
                 ON CONFLICT (user_id, node_key) WHERE node_key IS NOT NULL AND deleted_at IS NULL DO UPDATE SET
                     content = n.content || EXCLUDED.content,
                     summary = coalesce(EXCLUDED.summary, n.summary),
@@ -109,13 +113,15 @@ public struct NodeRecord: RepositoryRecord, Equatable {
                 """, join: "i.node_key = u.node_key")
         }
         if !plain.isEmpty {
-            statements += statement(user, plain, conflict: "", join: "i.node_id = u.node_id")
+            statements += statement(user, plain, checking: records, context: context, conflict: "", join: "i.node_id = u.node_id")
         }
         return statements
     }
 
-    /// Rows per statement. A batch's later statements are encoded while earlier ones run.
+    /// Rows per statement. A batch's later statements are encoded while earlier ones run; the
+    /// first of each rule's statements is smaller, so that the database starts sooner.
     static let statementRows = 10_000
+    static let firstStatementRows = 2_000
 
     /// The statements for one conflict rule's nodes, ``statementRows`` at a time, built when run.
     /// With a `stamp` (entities), each node's content gets `update_count` (the stores of it the
@@ -123,11 +129,31 @@ public struct NodeRecord: RepositoryRecord, Equatable {
     /// copying every entity's content up front kept Postgres waiting (perf of a 100,000-node import:
     /// the pass before the first statement took 0.24 s of client time with the copies, 0.11 s without).
     private static func statement(
-        _ user: UserID, _ group: [(ordinals: [Int], node: MemoryNode)], conflict: String, join: String, stamp: String? = nil
+        _ user: UserID, _ group: [(ordinals: [Int], node: MemoryNode)], checking records: [NodeRecord], context: RecordContext,
+        conflict: String, join: String, stamp: String? = nil
     ) -> [UpsertStatement] {
-        stride(from: 0, to: group.count, by: statementRows).map { start in
-            let chunk = Array(group[start..<min(group.count, start + statementRows)])
-            return UpsertStatement { try statement(user, chunk, conflict: conflict, join: join, stamp: stamp) }
+        let starts = [0] + Array(stride(from: min(firstStatementRows, group.count), to: group.count, by: statementRows))
+        return starts.map { start in
+            let end = start == 0 ? min(group.count, firstStatementRows) : min(group.count, start + statementRows)
+            let chunk = Array(group[start..<end])
+            return UpsertStatement {
+                try check(user, chunk.flatMap(\.ordinals), of: records, maximumContentBytes: context.maximumContentBytes)
+                return try statement(user, chunk, conflict: conflict, join: join, stamp: stamp)
+            }
+        }
+    }
+
+    /// Checks the records at these ordinals (1-based) of `records`, each as it was given (before
+    /// the batch folded repeats together).
+    /// - Throws: `RepositoriesError` `.invalidInput`, naming the record's position in a batch of more than one.
+    static func check(_ user: UserID, _ ordinals: [Int], of records: [NodeRecord], maximumContentBytes: Int) throws {
+        for ordinal in ordinals {
+            do {
+                try records[ordinal - 1].node.validate(maximumContentBytes: maximumContentBytes)
+            } catch let error as MemoryGraphError {
+                let position = records.count > 1 ? "node \(ordinal): " : ""
+                throw RepositoriesError(.invalidInput, position + error.message, operation: "remember", user: user.rawValue)
+            }
         }
     }
 

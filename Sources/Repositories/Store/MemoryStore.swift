@@ -64,7 +64,8 @@ public struct MemoryStore: Sendable {
     /// - Returns: one result per node, in order.
     public func remember(_ user: UserID, _ batch: [MemoryNode]) async throws -> [RememberResult] {
         guard !batch.isEmpty else { return [] }
-        try validate(batch, user: user)
+        // Each node is checked as the statement that writes it is built (NodeRecord.upsertStatements),
+        // overlapping the database's work; one that fails rolls the whole batch back.
         let ahead = try await embedAhead(user, batch)
         let tables: Set<StatisticsTables> = embeddingMode == .sync ? [.nodes, .embeddings] : [.nodes]
         let results = try await mergingPendingIndexEntries(rows: batch.count, tables: tables) {
@@ -83,7 +84,6 @@ public struct MemoryStore: Sendable {
     public func remember(
         _ user: UserID, _ batch: [MemoryNode], relating edges: [(from: Int, to: Int, type: RelationshipType, strength: Double, metadata: [String: JSONValue])]
     ) async throws -> (nodes: [RememberResult], relationships: [UpsertOutcome]) {
-        try validate(batch, user: user)
         let rows = batch.count + edges.count
         let tables: Set<StatisticsTables> = embeddingMode == .sync ? [.nodes, .relationships, .embeddings] : [.nodes, .relationships]
         let written = try await mergingPendingIndexEntries(rows: rows, tables: tables) {
@@ -169,13 +169,8 @@ public struct MemoryStore: Sendable {
     }
 
     func validate(_ batch: [MemoryNode], user: UserID) throws {
-        for (index, node) in batch.enumerated() {
-            do {
-                try node.validate(maximumContentBytes: database.configuration.maximumContentBytes)
-            } catch let error as MemoryGraphError {
-                let position = batch.count > 1 ? "node \(index + 1): " : ""
-                throw RepositoriesError(.invalidInput, position + error.message, operation: "remember", user: user.rawValue)
-            }
-        }
+        try NodeRecord.check(
+            user, Array(batch.indices.map { $0 + 1 }), of: batch.map(NodeRecord.init),
+            maximumContentBytes: database.configuration.maximumContentBytes)
     }
 }

@@ -25,13 +25,16 @@ extension Memgraph.Bench {
                   SEARCH   a question about the contact, embedded with MiniLM, then the vector search;
                   SEARCH (vector only)  the embedding of the contact's summary in other words
                            ("Sarah Kanimo works as CFO for Acme Corp"), computed before the timing;
+                  SEARCH (question vector only)  the question's own embedding, computed before the
+                           timing: SEARCH's vector part, so that SEARCH can be compared with the sum
+                           of its parts (search_question_vector_only);
                   EMBED    the question's embedding alone, for the share of SEARCH that is MiniLM's.
                   RECALL   the same question through RECALL (query embedded; recall_hit_rate_at_10 is how
                            often the contact is among its 10 results).
                 Recall@10 of both SEARCH kinds is measured on every query against an exact scan of the \
                 user's vectors, computed in process, never between two timed calls (the scan reads all of \
                 the user's vectors, and would leave the next call colder caches than a caller leaves).
-                Each kind runs --queries times in a row (the top-level figures), then all six \
+                Each kind runs --queries times in a row (the top-level figures), then all seven \
                 interleaved query by query ("mixed": each meets caches the previous one has cooled, as in \
                 an agent's turn). FUZZY's hit rates are how often the intended contact is among its 10 \
                 results, and first. Last, the questions' vectors are searched again at several HNSW \
