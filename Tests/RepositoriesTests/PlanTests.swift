@@ -149,6 +149,57 @@ struct PlanTests {
         }
     }
 
+    @Test("a write of 500 rows or more merges its pending index entries, and analyzes when the statistics are stale")
+    func midSizeWritesMergeAndAnalyzeWhenStale() async throws {
+        try await TestDatabase.withScratchDatabase { name, database in
+            try await TestDatabase.asSuperuser(database: name) { connection in
+                try await connection.query("ALTER TABLE memory.nodes SET (autovacuum_enabled = false)", logger: TestDatabase.logger)
+            }
+            func reltuples() async throws -> Double {
+                try await TestDatabase.asSuperuser(database: name) { connection in
+                    try await connection.query(
+                        "SELECT reltuples::float8 FROM pg_class WHERE oid = 'memory.nodes'::regclass", logger: TestDatabase.logger
+                    ).collect().first!.decode(Double.self)
+                }
+            }
+            let store = MemoryStore(database: database)
+            func write(_ count: Int) async throws {
+                _ = try await store.remember(freshUser(), (0..<count).map { MemoryNode(contextType: .toolOutput, summary: "mid-size write \($0)") })
+            }
+            // Under 500 rows: left to autovacuum and the worker's merger.
+            try await write(MemoryStore.pendingMergeRows - 1)
+            #expect(try await reltuples() < 0)
+            #expect(try await store.mergePendingIndexEntries() > 0)
+            // 600 rows into a table never analyzed: analyzed, and nothing left pending.
+            try await write(600)
+            #expect(try await reltuples() == Double(MemoryStore.pendingMergeRows - 1 + 600))
+            #expect(try await store.mergePendingIndexEntries() == 0)
+            // 600 rows into a table of 10,000 the statistics know: merged, not analyzed.
+            try await write(MemoryStore.statisticsRefreshRows)
+            try await write(MemoryStore.statisticsRefreshRows)
+            let known = try await reltuples()
+            try await write(600)
+            #expect(try await reltuples() == known)
+            #expect(try await store.mergePendingIndexEntries() == 0)
+        }
+    }
+
+    @Test("the worker's merger merges what small writes left pending")
+    func pendingIndexMerger() async throws {
+        try await TestDatabase.withScratchDatabase { _, database in
+            let store = MemoryStore(database: database)
+            _ = try await store.remember(freshUser(), (0..<20).map { MemoryNode(contextType: .toolOutput, summary: "small write \($0)") })
+            let merger = Task { try await PendingIndexMerger(store: store, interval: .milliseconds(100), logger: TestDatabase.logger).run() }
+            try await Task.sleep(for: .seconds(1))
+            merger.cancel()
+            _ = await merger.result
+            #expect(try await store.mergePendingIndexEntries() == 0)
+            // Without it, a small write's entries stay pending.
+            _ = try await store.remember(freshUser(), (0..<20).map { MemoryNode(contextType: .toolOutput, summary: "small write \($0)") })
+            #expect(try await store.mergePendingIndexEntries() > 0)
+        }
+    }
+
     @Test("a bulk write of nodes refreshes the statistics of what it wrote (the user's columns), not of the embeddings")
     func refreshCoversWhatWasWritten() async throws {
         try await TestDatabase.withScratchDatabase { name, database in

@@ -9,6 +9,7 @@ extension MemoryStore {
         try await database.withUser(user, operation: "store embeddings") { connection in
             _ = try await embeddings.upsert(user, records, on: connection)
         }
+        await refreshStatisticsAfterBulkWrite(rows: records.count, tables: [.embeddings])
     }
 
     /// In `.sync` mode: the texts a write of `batch` will most likely queue, embedded before its

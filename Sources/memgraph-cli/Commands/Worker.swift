@@ -54,8 +54,10 @@ extension Memgraph {
                 unfinished claims go back to the queue (after a crash, when their --lease ends). Started while Postgres is unreachable, it waits for it (a warning per \
                 retry). Several workers, in one process or many, can run at once. The worker \
                 also applies writes queued in session outboxes (MEMGRAPH_SESSIONS_DB) once Postgres answers, \
-                and every --index-check-interval seconds rebuilds SEARCH's HNSW graph in one pass if it \
-                holds twice the vectors of its last build (at least 50,000; see memgraph reindex).
+                every 10 s merges the index entries small writes left pending (FUZZY and RECALL read \
+                them all until then), and every --index-check-interval seconds rebuilds SEARCH's HNSW \
+                graph in one pass if it holds twice the vectors of its last build (at least 50,000; see \
+                memgraph reindex).
 
                 Examples:
                   memgraph worker
@@ -95,8 +97,9 @@ extension Memgraph {
             try await group.run()
         }
 
-        /// The embedding pipeline, the session outbox flusher and (unless `indexCheckInterval` is 0) the
-        /// search index maintainer: what `worker` runs, and `serve` runs beside its HTTP server.
+        /// The embedding pipeline, the session outbox flusher, the GIN pending-list merger and (unless
+        /// `indexCheckInterval` is 0) the search index maintainer: what `worker` runs, and `serve`
+        /// runs beside its HTTP server.
         static func backgroundServices(
             database: Database, connection: ConnectionOptions, pipeline: PipelineOptions, indexCheckInterval: Double
         ) throws -> [ServiceGroupConfiguration.ServiceConfiguration] {
@@ -111,6 +114,9 @@ extension Memgraph {
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
                 .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: flusher, successTerminationBehavior: .gracefullyShutdownGroup),
+                .init(
+                    service: PendingIndexMerger(store: MemoryStore(database: database), logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup),
             ]
             if indexCheckInterval > 0 {
                 let maintainer = SearchIndexMaintainer(
