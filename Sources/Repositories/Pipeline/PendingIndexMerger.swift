@@ -23,13 +23,7 @@ public struct PendingIndexMerger: Service {
     /// Merges after every `interval` until shut down. A failed merge is logged as a warning and
     /// tried again at the next one.
     public func run() async throws {
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            do {
-                let interval = interval
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
+        await repeatUntilShutdown(every: interval) {
             do {
                 let pages = try await store.mergePendingIndexEntries([.nodes])
                 if pages > 0 { logger.debug("merged pending index entries", metadata: ["pages": "\(pages)"]) }

@@ -22,13 +22,7 @@ public struct SearchIndexMaintainer: Service {
     /// Checks after every `interval` until shut down. A failed check or rebuild is logged as a
     /// warning and tried again at the next one (the old index serves SEARCH meanwhile).
     public func run() async throws {
-        while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            do {
-                let interval = interval
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
+        await repeatUntilShutdown(every: interval) {
             do {
                 switch try await store.maintainSearchIndex(policy: policy) {
                 case .rebuilt(let state, let seconds, _):
@@ -45,5 +39,18 @@ public struct SearchIndexMaintainer: Service {
                 logger.warning("search index maintenance failed; it is tried again next check", metadata: ["error": "\(error)"])
             }
         }
+    }
+}
+
+/// Runs `body` after every `interval` until the task is cancelled or the service group shuts
+/// down gracefully (a shutdown during the wait ends it at once; `body` in progress finishes).
+func repeatUntilShutdown(every interval: Duration, _ body: () async -> Void) async {
+    while !Task.isCancelled, !Task.isShuttingDownGracefully {
+        do {
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        } catch {
+            return
+        }
+        await body()
     }
 }
