@@ -815,7 +815,11 @@ CREATE FUNCTION memory.lookup_node(p_user text, p_key text) RETURNS SETOF memory
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 BEGIN
-    PERFORM memory.ensure_kv_store();  -- after a crash emptied kv_store: rebuilt before it is read
+    -- After a crash emptied kv_store, it is rebuilt before it is read. The marker is probed here
+    -- first: the definer call costs a LOOKUP about 0.03 ms of its 0.17 (psql).
+    IF NOT EXISTS (SELECT FROM memory.kv_store_built) THEN
+        PERFORM memory.ensure_kv_store();
+    END IF;
     PERFORM set_config('memgraph.user_id', p_user, true);
     RETURN QUERY
         SELECT n.* FROM memory.kv_store kv
@@ -2440,6 +2444,12 @@ GRANT SELECT,INSERT,DELETE,MAINTAIN,UPDATE ON TABLE memory.embeddings TO memgrap
 --
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE memory.kv_store TO memgraph_app;
+
+--
+-- Name: TABLE kv_store_built; Type: ACL; Schema: memory; Owner: -
+--
+
+GRANT SELECT ON TABLE memory.kv_store_built TO memgraph_app;
 
 --
 -- Name: TABLE relationships; Type: ACL; Schema: memory; Owner: -

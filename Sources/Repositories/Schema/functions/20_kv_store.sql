@@ -138,6 +138,8 @@ BEGIN
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'memgraph_app') THEN
         GRANT EXECUTE ON FUNCTION memory.kv_refresh(jsonb), memory.kv_track_insert(), memory.kv_track_delete(),
             memory.kv_track_update(), memory.rebuild_kv_store(), memory.ensure_kv_store() TO memgraph_app;
+        -- The marker holds no user's data; LOOKUP probes it before calling ensure_kv_store.
+        GRANT SELECT ON memory.kv_store_built TO memgraph_app;
     END IF;
 END
 $$;

@@ -10,7 +10,11 @@ CREATE OR REPLACE FUNCTION memory.lookup_node(p_user text, p_key text) RETURNS S
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
-    PERFORM memory.ensure_kv_store();  -- after a crash emptied kv_store: rebuilt before it is read
+    -- After a crash emptied kv_store, it is rebuilt before it is read. The marker is probed here
+    -- first: the definer call costs a LOOKUP about 0.03 ms of its 0.17 (psql).
+    IF NOT EXISTS (SELECT FROM memory.kv_store_built) THEN
+        PERFORM memory.ensure_kv_store();
+    END IF;
     PERFORM set_config('memgraph.user_id', p_user, true);
     RETURN QUERY
         SELECT n.* FROM memory.kv_store kv
