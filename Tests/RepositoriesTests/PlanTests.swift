@@ -1,8 +1,14 @@
 import Foundation
 import MemoryGraph
 import PostgresNIO
+import Synchronization
 import Testing
 @testable import Repositories
+
+/// A flag a test's callbacks read from other tasks.
+private final class ArmedFlag: Sendable {
+    let flag = Atomic<Bool>(false)
+}
 
 @Suite("Query plans under stale statistics", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct PlanTests {
@@ -120,24 +126,36 @@ struct PlanTests {
         try await TestDatabase.withScratchDatabase { _, database in
             let store = MemoryStore(database: database)
             let rows = MemoryStore.statisticsRefreshRows
-            /// Writes 2,000 nodes with a bulk write's settings, waits, and then merges what is still
-            /// pending in the nodes' GIN indexes from inside the write: the pages it merged.
-            @Sendable func pendingAfterWriting(_ user: UserID) async throws -> Int {
+            /// Writes 2,000 nodes with a bulk write's settings, waits (`wait`), and then merges what
+            /// is still pending in the nodes' GIN indexes from inside the write: the pages it merged.
+            @Sendable func pendingAfterWriting(_ user: UserID, wait: @Sendable () async throws -> Void) async throws -> Int {
                 try await database.withUser(user, operation: "test", settings: MemoryStore.bulkWriteSettings(rows: rows)) { connection in
                     _ = try await store.nodes.upsert(
                         user, (0..<2_000).map { NodeRecord(node: MemoryNode(contextType: .toolOutput, summary: "pending entry \($0)")) },
                         on: connection)
-                    try await Task.sleep(for: .seconds(2))
+                    try await wait()
                     return try await connection.query(
                         "SELECT memory.merge_pending_index_entries(ARRAY['nodes'])", logger: TestDatabase.logger
                     ).collect().first!.decode(Int.self)
                 }
             }
             // Alone, the write's entries wait in the pending lists (the bulk settings let them grow).
-            #expect(try await pendingAfterWriting(freshUser()) > 0)
-            // Beside the merging connection (every 0.2 s), nothing is left when the write ends.
-            let left = try await store.mergingPendingIndexEntries(rows: rows, tables: [.nodes]) {
-                try await pendingAfterWriting(freshUser())
+            #expect(try await pendingAfterWriting(freshUser()) { try await Task.sleep(for: .seconds(1)) } > 0)
+            // Beside the merging connection (every 0.2 s), nothing is left once it has merged them:
+            // the second merge that ends after the write's inserts began after them.
+            let (merges, heard) = AsyncStream.makeStream(of: Int.self)
+            let armed = ArmedFlag()
+            let left = try await store.mergingPendingIndexEntries(
+                rows: rows, tables: [.nodes], merged: { if armed.flag.load(ordering: .sequentiallyConsistent) { heard.yield($0) } }
+            ) {
+                try await pendingAfterWriting(freshUser()) {
+                    armed.flag.store(true, ordering: .sequentiallyConsistent)
+                    var reports = 0
+                    for await _ in merges {
+                        reports += 1
+                        if reports == 2 { break }
+                    }
+                }
             }
             #expect(left == 0)
             // The function refuses a table group it does not know.
@@ -189,8 +207,14 @@ struct PlanTests {
         try await TestDatabase.withScratchDatabase { _, database in
             let store = MemoryStore(database: database)
             _ = try await store.remember(freshUser(), (0..<20).map { MemoryNode(contextType: .toolOutput, summary: "small write \($0)") })
-            let merger = Task { try await PendingIndexMerger(store: store, interval: .milliseconds(100), logger: TestDatabase.logger).run() }
-            try await Task.sleep(for: .seconds(1))
+            let (merges, heard) = AsyncStream.makeStream(of: Int.self)
+            let merger = Task {
+                try await PendingIndexMerger(
+                    store: store, interval: .milliseconds(100), logger: TestDatabase.logger, merged: { heard.yield($0) }
+                ).run()
+            }
+            // Until the merger has merged something (however slow a loaded machine makes it).
+            for await pages in merges where pages > 0 { break }
             merger.cancel()
             _ = await merger.result
             #expect(try await store.mergePendingIndexEntries() == 0)

@@ -13,11 +13,14 @@ public struct PendingIndexMerger: Service {
     public let store: MemoryStore
     public let interval: Duration
     let logger: Logger
+    let merged: (@Sendable (Int) -> Void)?
 
-    public init(store: MemoryStore, interval: Duration = .seconds(10), logger: Logger) {
+    /// - Parameter merged: hears the pages of each merge (for tests).
+    public init(store: MemoryStore, interval: Duration = .seconds(10), logger: Logger, merged: (@Sendable (Int) -> Void)? = nil) {
         self.store = store
         self.interval = interval
         self.logger = logger
+        self.merged = merged
     }
 
     /// Merges after every `interval` until shut down. A failed merge is logged as a warning and
@@ -26,6 +29,7 @@ public struct PendingIndexMerger: Service {
         await repeatUntilShutdown(every: interval) {
             do {
                 let pages = try await store.mergePendingIndexEntries([.nodes])
+                merged?(pages)
                 if pages > 0 { logger.debug("merged pending index entries", metadata: ["pages": "\(pages)"]) }
             } catch {
                 logger.warning("merging the pending index entries failed; it is tried again next time", metadata: ["error": "\(error)"])

@@ -25,9 +25,9 @@ extension MemoryStore {
     /// the writing statements (a 100,000-node insert: 3.2 s of database time with the merges in the
     /// statements, 2.5 s beside a merging connection). Writes under ``statisticsRefreshRows`` rows
     /// run as they are. A merge that fails is logged and merging stops; the refresh after the write
-    /// merges what is left.
+    /// merges what is left. `merged` hears the pages of each merge (for tests).
     func mergingPendingIndexEntries<T: Sendable>(
-        rows: Int, tables: Set<StatisticsTables>, _ write: () async throws -> T
+        rows: Int, tables: Set<StatisticsTables>, merged: (@Sendable (Int) -> Void)? = nil, _ write: () async throws -> T
     ) async throws -> T {
         guard rows >= Self.statisticsRefreshRows else { return try await write() }
         let database = self.database
@@ -35,7 +35,8 @@ extension MemoryStore {
             while !Task.isCancelled {
                 do {
                     try await Task.sleep(for: Self.pendingMergeInterval)
-                    try await self.mergePendingIndexEntries(tables)
+                    let pages = try await self.mergePendingIndexEntries(tables)
+                    merged?(pages)
                 } catch {
                     if !Task.isCancelled {
                         database.logger.warning(
