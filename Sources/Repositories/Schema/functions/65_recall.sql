@@ -132,7 +132,8 @@ DECLARE
     u text := memory.current_user_id();
     cfg regconfig;
     names text[];
-    exact text[];
+    exact_ids uuid[];      -- the nodes of the names that are keys exactly
+    exact_names text[];    -- those names
 BEGIN
     PERFORM memory.ensure_kv_store();  -- after a crash emptied kv_store: rebuilt before it is read
     IF u IS NULL OR p_limit <= 0 OR p_text IS NULL THEN
@@ -158,19 +159,19 @@ BEGIN
     -- texts would) and is not searched by trigrams: the key it names is the evidence, and the
     -- trigram search of a large user's keys is most of this arm's time (100,000 nodes: 2.4 ms of
     -- 2.6 for "Sarah Kanimo", reading the user's whole posting list in the index).
-    exact := ARRAY(
-        SELECT DISTINCT kv.node_id::text || ' ' || kv.entity_key
-        FROM memory.kv_store kv
-        CROSS JOIN LATERAL (
-            SELECT * FROM memory.nodes x WHERE x.user_id = u AND x.node_id = kv.node_id LIMIT 1) n
-        WHERE kv.user_id = u AND kv.entity_key = ANY(names)
-          AND n.deleted_at IS NULL AND (p_types IS NULL OR n.context_type = ANY(p_types))
-          AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until));
+    SELECT coalesce(array_agg(DISTINCT kv.node_id), '{}'), coalesce(array_agg(DISTINCT kv.entity_key), '{}')
+    INTO exact_ids, exact_names
+    FROM memory.kv_store kv
+    CROSS JOIN LATERAL (
+        SELECT * FROM memory.nodes x WHERE x.user_id = u AND x.node_id = kv.node_id LIMIT 1) n
+    WHERE kv.user_id = u AND kv.entity_key = ANY(names)
+      AND n.deleted_at IS NULL AND (p_types IS NULL OR n.context_type = ANY(p_types))
+      AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until);
     PERFORM set_config('pg_trgm.word_similarity_threshold', '0.6', true);
     RETURN QUERY
         SELECT c.node_id, max(c.score)::float8
         FROM (
-            SELECT split_part(e, ' ', 1)::uuid AS node_id, 1::float8 AS score FROM unnest(exact) AS e
+            SELECT e.node_id, 1::float8 AS score FROM unnest(exact_ids) AS e(node_id)
             UNION ALL
             SELECT f.node_id, f.score
             FROM unnest(names) AS nm(name)
@@ -184,7 +185,7 @@ BEGIN
             ) f
             CROSS JOIN LATERAL (
                 SELECT * FROM memory.nodes x WHERE x.user_id = u AND x.node_id = f.node_id LIMIT 1) n
-            WHERE NOT EXISTS (SELECT 1 FROM unnest(exact) AS e WHERE split_part(e, ' ', 2) = nm.name)
+            WHERE nm.name <> ALL(exact_names)
               AND n.deleted_at IS NULL AND (p_types IS NULL OR n.context_type = ANY(p_types))
               AND (p_since IS NULL OR n.created_at >= p_since) AND (p_until IS NULL OR n.created_at < p_until)
         ) c
