@@ -52,10 +52,8 @@ extension MemoryStore {
         }
         let rows = graph.nodes.count + graph.relationships.count
         let tables: Set<StatisticsTables> = graph.relationships.isEmpty ? [.nodes] : [.nodes, .relationships]
-        let summary = try await mergingPendingIndexEntries(rows: rows, tables: tables) {
-            try await database.withUser(user, operation: "import", settings: Self.bulkWriteSettings(rows: rows)) { connection in
-                try await importGraph(user, graph, dryRun: dryRun, batchSize: batchSize, progress: progress, on: connection)
-            }
+        let summary = try await bulkWrite(user, operation: "import", rows: rows, tables: tables) { connection in
+            try await importGraph(user, graph, dryRun: dryRun, batchSize: batchSize, progress: progress, on: connection)
         }
         if !dryRun {
             await refreshStatisticsAfterBulkWrite(

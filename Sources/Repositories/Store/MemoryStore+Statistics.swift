@@ -58,6 +58,19 @@ extension MemoryStore {
         return try outcome.get()
     }
 
+    /// A write of `rows` rows to `tables` in one user-scoped transaction, with the bulk settings
+    /// (``bulkWriteSettings(rows:)``) and, from ``statisticsRefreshRows`` rows, the merging
+    /// connection beside it (``mergingPendingIndexEntries(rows:tables:merged:_:)``). The caller
+    /// refreshes the statistics once it knows what was written
+    /// (``refreshStatisticsAfterBulkWrite(rows:tables:)``).
+    func bulkWrite<T: Sendable>(
+        _ user: UserID, operation: String, rows: Int, tables: Set<StatisticsTables>, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        try await mergingPendingIndexEntries(rows: rows, tables: tables) {
+            try await database.withUser(user, operation: operation, settings: Self.bulkWriteSettings(rows: rows), body)
+        }
+    }
+
     /// The tables whose statistics a refresh covers.
     public enum StatisticsTables: String, Sendable, CaseIterable {
         /// The nodes, with the kv_store their triggers write (not the embedding queue: its

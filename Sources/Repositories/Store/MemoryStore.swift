@@ -68,12 +68,10 @@ public struct MemoryStore: Sendable {
         // overlapping the database's work; one that fails rolls the whole batch back.
         let ahead = try await embedAhead(user, batch)
         let tables: Set<StatisticsTables> = embeddingMode == .sync ? [.nodes, .embeddings] : [.nodes]
-        let results = try await mergingPendingIndexEntries(rows: batch.count, tables: tables) {
-            try await database.withUser(user, operation: "remember", settings: Self.bulkWriteSettings(rows: batch.count)) { connection in
-                let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
-                try await embedInline(user, results.map(\.id), on: connection, ahead: ahead)
-                return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
-            }
+        let results = try await bulkWrite(user, operation: "remember", rows: batch.count, tables: tables) { connection in
+            let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
+            try await embedInline(user, results.map(\.id), on: connection, ahead: ahead)
+            return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
         }
         await refreshStatisticsAfterBulkWrite(rows: batch.count, tables: tables)
         return results
@@ -86,17 +84,15 @@ public struct MemoryStore: Sendable {
     ) async throws -> (nodes: [RememberResult], relationships: [UpsertOutcome]) {
         let rows = batch.count + edges.count
         let tables: Set<StatisticsTables> = embeddingMode == .sync ? [.nodes, .relationships, .embeddings] : [.nodes, .relationships]
-        let written = try await mergingPendingIndexEntries(rows: rows, tables: tables) {
-            try await database.withUser(user, operation: "import", settings: Self.bulkWriteSettings(rows: rows)) { connection in
-                let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
-                let records = edges.map {
-                    RelationshipRecord(relationship: Relationship(
-                        from: results[$0.from].id, to: results[$0.to].id, type: $0.type, strength: $0.strength, metadata: $0.metadata))
-                }
-                let outcomes = try await relationships.upsert(user, records, on: connection)
-                try await embedInline(user, results.map(\.id), on: connection)
-                return (results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }, outcomes)
+        let written = try await bulkWrite(user, operation: "import", rows: rows, tables: tables) { connection in
+            let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
+            let records = edges.map {
+                RelationshipRecord(relationship: Relationship(
+                    from: results[$0.from].id, to: results[$0.to].id, type: $0.type, strength: $0.strength, metadata: $0.metadata))
             }
+            let outcomes = try await relationships.upsert(user, records, on: connection)
+            try await embedInline(user, results.map(\.id), on: connection)
+            return (results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }, outcomes)
         }
         await refreshStatisticsAfterBulkWrite(rows: rows, tables: tables)
         return written
@@ -170,7 +166,7 @@ public struct MemoryStore: Sendable {
 
     func validate(_ batch: [MemoryNode], user: UserID) throws {
         try NodeRecord.check(
-            user, Array(batch.indices.map { $0 + 1 }), of: batch.map(NodeRecord.init),
+            user, batch.indices.map { $0 + 1 }, of: batch.map(NodeRecord.init),
             maximumContentBytes: database.configuration.maximumContentBytes)
     }
 }
