@@ -28,6 +28,11 @@ public struct ServeBenchmark: Sendable {
         public var mcpCalls = 200
         /// The pool size the server runs with (POSTGRES_POOL_SIZE).
         public var poolSize: Int
+        /// Each operation's share of the calls.
+        public var mix = Mix.standard
+        /// Requests per second from all clients together, spread evenly over them; `nil` sends
+        /// each client's next request as soon as its last is answered (closed loop, saturating).
+        public var rate: Double?
 
         public init(binary: URL, poolSize: Int) {
             self.binary = binary
@@ -35,17 +40,57 @@ public struct ServeBenchmark: Sendable {
         }
     }
 
-    /// The operations of the mix, with their shares of the calls.
-    enum Operation: String, CaseIterable, Sendable {
+    /// The operations a client calls.
+    public enum Operation: String, CaseIterable, Sendable {
         case remember, lookup, search, traverse
+    }
 
-        static func pick(_ random: inout SplitMix64) -> Operation {
-            switch random.next() % 100 {
-            case 0..<15: .remember
-            case 15..<50: .lookup
-            case 50..<80: .search
-            default: .traverse
+    /// Each operation's share of the calls, as whole-number weights.
+    public struct Mix: Sendable, CustomStringConvertible {
+        public private(set) var weights: [(operation: Operation, weight: Int)]
+
+        /// remember 15, LOOKUP 35, SEARCH 30, TRAVERSE 20.
+        public static let standard = Mix(weights: [(.remember, 15), (.lookup, 35), (.search, 30), (.traverse, 20)])
+
+        /// Parses `remember=15,lookup=35,search=30,traverse=20` (operations left out get 0).
+        /// - Throws: ``MemoryGraphError`` `.invalidInput` naming the part it cannot read.
+        public init(parsing text: String) throws {
+            var weights: [(Operation, Int)] = []
+            for part in text.split(separator: ",") {
+                let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard pieces.count == 2, let operation = Operation(rawValue: pieces[0].lowercased()),
+                    let weight = Int(pieces[1]), weight >= 0
+                else {
+                    throw MemoryGraphError.invalidInput(
+                        "cannot read \"\(part)\" in the mix: write operation=weight, operations \(Operation.allCases.map(\.rawValue).joined(separator: ", ")), weights whole numbers",
+                        operation: "bench serve")
+                }
+                guard !weights.contains(where: { $0.0 == operation }) else {
+                    throw MemoryGraphError.invalidInput("\(operation.rawValue) is named twice in the mix", operation: "bench serve")
+                }
+                weights.append((operation, weight))
             }
+            guard weights.contains(where: { $0.1 > 0 }) else {
+                throw MemoryGraphError.invalidInput("the mix needs an operation with a weight above 0", operation: "bench serve")
+            }
+            self.init(weights: weights)
+        }
+
+        private init(weights: [(operation: Operation, weight: Int)]) { self.weights = weights }
+
+        var total: Int { weights.reduce(0) { $0 + $1.weight } }
+
+        func pick(_ random: inout SplitMix64) -> Operation {
+            var draw = Int(random.next() % UInt64(total))
+            for (operation, weight) in weights {
+                if draw < weight { return operation }
+                draw -= weight
+            }
+            return weights[weights.count - 1].operation
+        }
+
+        public var description: String {
+            weights.filter { $0.weight > 0 }.map { "\($0.operation.rawValue)=\($0.weight)" }.joined(separator: ",")
         }
     }
 
@@ -208,8 +253,17 @@ public struct ServeBenchmark: Sendable {
                     var random = SplitMix64(seed: UInt64(index) &* 7919 &+ 17)
                     var samples = Samples()
                     var written = 0
+                    // Paced: this client's requests are due every `interval`, from a start
+                    // staggered so that the clients do not send together.
+                    let interval = configuration.rate.map { Duration.seconds(Double(configuration.clients) / $0) }
+                    var due = started + (interval ?? .zero) * (Double(index) / Double(configuration.clients))
                     while clock.now < deadline {
-                        let operation = Operation.pick(&random)
+                        if let interval {
+                            if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+                            due += interval
+                            guard clock.now < deadline else { break }
+                        }
+                        let operation = configuration.mix.pick(&random)
                         let (method, path, body): (HTTPMethod, String, String?)
                         let target = Int(random.next() % UInt64(nodes))
                         switch operation {
@@ -320,6 +374,8 @@ public struct ServeBenchmark: Sendable {
         let remembers = Double((load.samples.latencies[.remember] ?? []).count) / load.seconds
         return [
             "clients": .number(Double(configuration.clients)), "seconds": .number(load.seconds.rounded(toPlaces: 1)),
+            "mix": .string(configuration.mix.description),
+            "rate": configuration.rate.map { .number($0) } ?? .string("closed loop"),
             "nodes": .number(Double(configuration.nodes)), "operations": .object(operations),
             "errors": .number(Double(errors)), "first_errors": .array(load.samples.firstErrors.map(JSONValue.string)),
             "peak_rss_mb": .number(load.peakRSSMB.rounded(toPlaces: 1)),

@@ -255,7 +255,7 @@ struct ElementwiseSteps: Sendable {
 
 /// Lets `Pass.parallel` hand its non-`Sendable` body to `concurrentPerform`, which runs the parts
 /// on other threads but returns only once all have finished; the parts touch disjoint memory.
-private struct UncheckedSendable<Value>: @unchecked Sendable {
+struct UncheckedSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
 }

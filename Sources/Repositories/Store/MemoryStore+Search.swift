@@ -87,7 +87,7 @@ extension MemoryStore {
                 user: user.rawValue)
         }
         do {
-            guard let first = try await embedder.embed([text]).first else {
+            guard let first = try await embedder.embed([text], priority: .query).first else {
                 throw MemoryGraphError(code: .embeddingFailed, message: "the embedder returned no vector")
             }
             return (first, embedder.modelIdentifier)

@@ -13,7 +13,10 @@ extension Memgraph.Bench {
                 configured database, makes a service key, and loads a user with --nodes conversation \
                 facts chained by led_to (imported with wait=embedded). Then --clients clients call it \
                 for --seconds, each picking remember with wait=embedded (15%), LOOKUP (35%), SEARCH with \
-                its query embedded (30%) or TRAVERSE DEPTH 2 (20%). It reports each operation's rate, \
+                its query embedded (30%) or TRAVERSE DEPTH 2 (20%) (--mix changes the shares). By \
+                default each client sends its next request when its last is answered, which saturates \
+                the machine and measures throughput; --rate paces all clients together at that many \
+                requests a second, which measures latency below saturation. It reports each operation's rate, \
                 p50/p95/p99 and errors, the server's peak resident memory (VmHWM), and the most Postgres \
                 connections the server held (sampled every 100 ms, against --pool-size). Last, it runs \
                 `memgraph mcp --user` and times --mcp-calls recall calls over stdio. The user and the key's \
@@ -26,11 +29,17 @@ extension Memgraph.Bench {
                 Examples:
                   swift build -c release --product memgraph && .build/release/memgraph bench serve
                   memgraph bench serve --seconds 10 --nodes 500 --json
+                  memgraph bench serve --mix remember=1 --seconds 20      # sync remember alone
+                  memgraph bench serve --rate 200                          # 16 clients, 200 requests/s in all
                 """)
         @Option(help: "Concurrent clients.") var clients = 16
         @Option(help: "Seconds of load.") var seconds = 60
         @Option(help: "Memories of the measured user before the load.") var nodes = 2_000
         @Option(help: "MCP recall calls timed over stdio.") var mcpCalls = 200
+        @Option(help: "The operations' shares, e.g. remember=15,lookup=35,search=30,traverse=20 (left out: 0).")
+        var mix: String?
+        @Option(help: "Requests per second from all clients together (default: each client sends as soon as answered).")
+        var rate: Double?
         @Option(help: "The server's connection pool (POSTGRES_POOL_SIZE; default: the configured size).") var poolSize: Int?
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
@@ -40,6 +49,12 @@ extension Memgraph.Bench {
             guard (1...3600).contains(seconds) else { throw ValidationError("--seconds must be from 1 to 3600") }
             guard (1...1_000_000).contains(nodes) else { throw ValidationError("--nodes must be from 1 to 1000000") }
             guard (1...100_000).contains(mcpCalls) else { throw ValidationError("--mcp-calls must be from 1 to 100000") }
+            if let rate, !(rate > 0 && rate <= 100_000) { throw ValidationError("--rate must be above 0 and at most 100000") }
+            if let mix {
+                do { _ = try ServeBenchmark.Mix(parsing: mix) } catch let error as MemoryGraphError {
+                    throw ValidationError("--mix: \(error.message)")
+                }
+            }
         }
 
         func run() async throws {
@@ -51,6 +66,8 @@ extension Memgraph.Bench {
             configuration.duration = .seconds(seconds)
             configuration.nodes = nodes
             configuration.mcpCalls = mcpCalls
+            configuration.rate = rate
+            if let mix { configuration.mix = try ServeBenchmark.Mix(parsing: mix) }
             let settings = configuration
             let report = try await CLI.withProgress { progress in
                 try await CLI.withStore(connection) { store in
