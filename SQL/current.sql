@@ -18,19 +18,46 @@ CREATE SCHEMA memory;
 CREATE FUNCTION memory.add_user_counts(deltas jsonb, column_name text) RETURNS void
     LANGUAGE plpgsql
     AS $$
+DECLARE
+    u text;
+    n integer;
+    node_delta integer;
+    relationship_delta integer;
 BEGIN
-    IF column_name = 'total_nodes' THEN
-        INSERT INTO memory.user_metadata AS m (user_id, total_nodes)
-        SELECT key, value::int FROM jsonb_each_text(deltas)
-        ON CONFLICT (user_id) DO UPDATE
-            SET total_nodes = GREATEST(0, m.total_nodes + EXCLUDED.total_nodes), last_activity = now();
-    ELSE
-        INSERT INTO memory.user_metadata AS m (user_id, total_relationships)
-        SELECT key, value::int FROM jsonb_each_text(deltas)
-        ON CONFLICT (user_id) DO UPDATE
-            SET total_relationships = GREATEST(0, m.total_relationships + EXCLUDED.total_relationships),
-                last_activity = now();
-    END IF;
+    FOR u, n IN SELECT key, value::int FROM jsonb_each_text(deltas) LOOP
+        node_delta := CASE WHEN column_name = 'total_nodes' THEN n ELSE 0 END;
+        relationship_delta := n - node_delta;
+        PERFORM FROM memory.user_metadata m WHERE m.user_id = u FOR NO KEY UPDATE SKIP LOCKED;
+        IF FOUND THEN
+            WITH folded AS (
+                DELETE FROM memory.user_count_deltas d WHERE d.user_id = u RETURNING d.nodes, d.relationships
+            ), total AS (
+                SELECT coalesce(sum(f.nodes), 0) AS nodes, coalesce(sum(f.relationships), 0) AS relationships FROM folded f
+            )
+            UPDATE memory.user_metadata m
+            SET total_nodes = GREATEST(0, m.total_nodes + t.nodes + node_delta),
+                total_relationships = GREATEST(0, m.total_relationships + t.relationships + relationship_delta),
+                last_activity = now()
+            FROM total t
+            WHERE m.user_id = u;
+        ELSE
+            -- Another transaction holds the row, or there is none yet (the user's first write). An
+            -- INSERT … ON CONFLICT would wait for the holder (its update makes the conflict
+            -- uncertain until it commits), so it is tried only when no row is seen; it then waits
+            -- only for a concurrent first write of the user.
+            PERFORM FROM memory.user_metadata m WHERE m.user_id = u;
+            IF NOT FOUND THEN
+                INSERT INTO memory.user_metadata (user_id, total_nodes, total_relationships)
+                VALUES (u, GREATEST(0, node_delta), GREATEST(0, relationship_delta))
+                ON CONFLICT (user_id) DO NOTHING;
+                IF FOUND THEN
+                    CONTINUE;
+                END IF;
+            END IF;
+            INSERT INTO memory.user_count_deltas (user_id, nodes, relationships)
+            VALUES (u, node_delta, relationship_delta);
+        END IF;
+    END LOOP;
 END
 $$;
 
@@ -759,7 +786,7 @@ BEGIN
             LIMIT p_limit;
         RETURN;
     END IF;
-    SELECT greatest(coalesce(max(m.total_nodes), 0), 1) INTO total FROM memory.user_metadata m WHERE m.user_id = u;
+    SELECT greatest(coalesce(max(m.total_nodes), 0), 1) INTO total FROM memory.user_counts(u) m;
     -- For a user with p_common_cap documents or more, counting a common word's documents would
     -- read its whole posting list in the index (50,000 entries: 5 ms). The column's statistics
     -- (refreshed after every bulk write) say which words are common in the table: a word whose
@@ -1339,6 +1366,23 @@ END
 $$;
 
 --
+-- Name: user_counts(text); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.user_counts(p_user text, OUT total_nodes integer, OUT total_relationships integer, OUT last_activity timestamp with time zone) RETURNS SETOF record
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT GREATEST(0, coalesce(m.total_nodes, 0) + coalesce(d.nodes, 0))::integer,
+           GREATEST(0, coalesce(m.total_relationships, 0) + coalesce(d.relationships, 0))::integer,
+           GREATEST(m.last_activity, d.last_activity)
+    FROM (SELECT sum(x.nodes) AS nodes, sum(x.relationships) AS relationships, max(x.created_at) AS last_activity,
+                 count(*) AS deltas
+          FROM memory.user_count_deltas x WHERE x.user_id = p_user) d
+    LEFT JOIN memory.user_metadata m ON m.user_id = p_user
+    WHERE m.user_id IS NOT NULL OR d.deltas > 0
+$$;
+
+--
 -- Name: vector_candidates(text, text, public.vector, text[], timestamp with time zone, timestamp with time zone, integer, integer, integer); Type: FUNCTION; Schema: memory; Owner: -
 --
 
@@ -1360,7 +1404,7 @@ BEGIN
     IF p_candidates <= 0 OR p_query IS NULL THEN
         RETURN;
     END IF;
-    SELECT u.total_nodes INTO live_nodes FROM memory.user_metadata u WHERE u.user_id = p_user;
+    SELECT u.total_nodes INTO live_nodes FROM memory.user_counts(p_user) u;
     IF coalesce(live_nodes, 0) >= p_exact_below THEN
         -- The user's share of the vectors, from the planner's row count (0 or -1 before the
         -- first ANALYZE: no widening). Below a half, more candidates, up to 5 x.
@@ -1628,6 +1672,17 @@ CREATE TABLE memory.text_search_config (
     singleton boolean DEFAULT true NOT NULL,
     config regconfig NOT NULL,
     CONSTRAINT text_search_config_singleton_check CHECK (singleton)
+);
+
+--
+-- Name: user_count_deltas; Type: TABLE; Schema: memory; Owner: -
+--
+
+CREATE TABLE memory.user_count_deltas (
+    user_id text NOT NULL,
+    nodes integer DEFAULT 0 NOT NULL,
+    relationships integer DEFAULT 0 NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
 );
 
 --
@@ -1915,6 +1970,12 @@ CREATE INDEX idx_relationships_type ON memory.relationships USING btree (user_id
 CREATE INDEX idx_relationships_user ON memory.relationships USING btree (user_id);
 
 --
+-- Name: idx_user_count_deltas_user; Type: INDEX; Schema: memory; Owner: -
+--
+
+CREATE INDEX idx_user_count_deltas_user ON memory.user_count_deltas USING btree (user_id);
+
+--
 -- Name: unique_user_entity; Type: INDEX; Schema: memory; Owner: -
 --
 
@@ -2056,6 +2117,12 @@ ALTER TABLE memory.nodes ENABLE ROW LEVEL SECURITY;
 ALTER TABLE memory.relationships ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: user_count_deltas; Type: ROW SECURITY; Schema: memory; Owner: -
+--
+
+ALTER TABLE memory.user_count_deltas ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: applied_operations user_isolation; Type: POLICY; Schema: memory; Owner: -
 --
 
@@ -2096,6 +2163,12 @@ CREATE POLICY user_isolation ON memory.nodes USING ((user_id = memory.current_us
 --
 
 CREATE POLICY user_isolation ON memory.relationships USING ((user_id = memory.current_user_id())) WITH CHECK ((user_id = memory.current_user_id()));
+
+--
+-- Name: user_count_deltas user_isolation; Type: POLICY; Schema: memory; Owner: -
+--
+
+CREATE POLICY user_isolation ON memory.user_count_deltas USING ((user_id = memory.current_user_id())) WITH CHECK ((user_id = memory.current_user_id()));
 
 --
 -- Name: user_metadata user_isolation; Type: POLICY; Schema: memory; Owner: -
@@ -2405,6 +2478,12 @@ REVOKE ALL ON FUNCTION memory.set_text_search_config(p_config regconfig) FROM PU
 GRANT ALL ON FUNCTION memory.update_last_accessed() TO memgraph_app;
 
 --
+-- Name: FUNCTION user_counts(p_user text, OUT total_nodes integer, OUT total_relationships integer, OUT last_activity timestamp with time zone); Type: ACL; Schema: memory; Owner: -
+--
+
+GRANT ALL ON FUNCTION memory.user_counts(p_user text, OUT total_nodes integer, OUT total_relationships integer, OUT last_activity timestamp with time zone) TO memgraph_app;
+
+--
 -- Name: TABLE api_keys; Type: ACL; Schema: memory; Owner: -
 --
 
@@ -2475,6 +2554,12 @@ GRANT SELECT ON TABLE memory.schema_migrations TO memgraph_app;
 --
 
 GRANT SELECT ON TABLE memory.text_search_config TO memgraph_app;
+
+--
+-- Name: TABLE user_count_deltas; Type: ACL; Schema: memory; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE memory.user_count_deltas TO memgraph_app;
 
 --
 -- Name: TABLE user_metadata; Type: ACL; Schema: memory; Owner: -

@@ -87,6 +87,43 @@ struct GraphTests {
         #expect(stats.lastActivity != nil)
     }
 
+    @Test("a user's writes do not wait for each other's commit to count their nodes, and the counts stay exact")
+    func countersDoNotSerializeWrites() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        _ = try await store.remember(user, MemoryNode(contextType: .toolOutput, summary: "first"))
+        @Sendable func deltaRows() async throws -> Int {
+            try await store.database.withUser(user, operation: "test") { connection in
+                var count = 0
+                for try await n in try await connection.query(
+                    "SELECT count(*)::int8 FROM memory.user_count_deltas WHERE user_id = \(user.rawValue)", logger: TestDatabase.logger
+                ).decode(Int.self) { count = n }
+                return count
+            }
+        }
+        // Transaction A writes a node and stays open; B writes one beside it and must not wait for
+        // A's commit (the counters row used to be held until then: B would time out on its lock).
+        try await store.database.withUser(user, operation: "test") { connection in
+            try await connection.query(
+                "INSERT INTO memory.nodes (user_id, context_type, summary) VALUES (\(user.rawValue), 'tool_output', 'in A')",
+                logger: TestDatabase.logger)
+            try await store.database.withUser(user, operation: "test") { other in
+                try await other.query("SET LOCAL lock_timeout = '2s'", logger: TestDatabase.logger)
+                try await other.query(
+                    "INSERT INTO memory.nodes (user_id, context_type, summary) VALUES (\(user.rawValue), 'tool_output', 'in B')",
+                    logger: TestDatabase.logger)
+            }
+        }
+        #expect(try await deltaRows() == 1)
+        #expect(try await store.counters(user) == (3, 0))
+        #expect(try await store.stats(user).totalNodes == 3)
+        // The next write that gets the row folds the delta in.
+        _ = try await store.remember(user, MemoryNode(contextType: .toolOutput, summary: "last"))
+        #expect(try await deltaRows() == 0)
+        #expect(try await store.counters(user) == (4, 0))
+        #expect(try await store.stats(user).lastActivity != nil)
+    }
+
     @Test("cleanup(olderThan:) deletes only that user's old nodes")
     func cleanup() async throws {
         let store = try await TestDatabase.store()

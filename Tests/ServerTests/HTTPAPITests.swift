@@ -265,7 +265,7 @@ struct HTTPAPITests {
         let erased = try await server.request(.DELETE, "/v1/users/\(doomed)", token: server.serviceKey)
         #expect(erased.status == 200, "\(erased)")
         #expect(try erased.json().objectValue?["sessions"]?.doubleValue == 1)
-        for table in ["nodes", "relationships", "kv_store", "embeddings", "embedding_jobs", "embedding_batches", "applied_operations", "user_metadata"] {
+        for table in ["nodes", "relationships", "kv_store", "embeddings", "embedding_jobs", "embedding_batches", "applied_operations", "user_metadata", "user_count_deltas"] {
             #expect(try await Superuser.count(table, user: doomed) == 0, "memory.\(table)")
         }
         let gone = try await server.request(.GET, "/v1/users/\(doomed)/sessions/\(id)", token: server.serviceKey)

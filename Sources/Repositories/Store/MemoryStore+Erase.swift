@@ -20,7 +20,7 @@ extension MemoryStore {
     /// order never waits on a cascade or a trigger of a later table.
     public static let userTables = [
         "relationships", "embeddings", "kv_store", "embedding_jobs", "embedding_batches", "applied_operations", "nodes",
-        "user_metadata",
+        "user_metadata", "user_count_deltas",
     ]
 
     /// How many rows of `user` each memory table holds (soft-deleted nodes included). Reads only.

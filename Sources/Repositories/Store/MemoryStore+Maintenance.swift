@@ -21,7 +21,7 @@ extension MemoryStore {
             let embeddingCount = try await embeddings.count(user, on: connection)
             var lastActivity: Date?
             for try await date in try await connection.query(
-                "SELECT last_activity FROM memory.user_metadata WHERE user_id = \(user.rawValue)", logger: database.logger
+                "SELECT last_activity FROM memory.user_counts(\(user.rawValue))", logger: database.logger
             ).decode(Date.self) {
                 lastActivity = date
             }
@@ -31,11 +31,12 @@ extension MemoryStore {
         }
     }
 
-    /// The counters kept by triggers in `memory.user_metadata`: (total_nodes, total_relationships).
+    /// The counters kept by triggers in `memory.user_metadata` and `memory.user_count_deltas`
+    /// (`memory.user_counts`): (total_nodes, total_relationships).
     public func counters(_ user: UserID) async throws -> (nodes: Int, relationships: Int) {
         try await database.withUser(user, operation: "counters") { connection in
             for try await counts in try await connection.query(
-                "SELECT total_nodes::int8, total_relationships::int8 FROM memory.user_metadata WHERE user_id = \(user.rawValue)",
+                "SELECT total_nodes::int8, total_relationships::int8 FROM memory.user_counts(\(user.rawValue))",
                 logger: database.logger
             ).decode((Int, Int).self) {
                 return (counts.0, counts.1)

@@ -16,7 +16,7 @@ struct Snapshot: Equatable, CustomStringConvertible {
     private static let tables: [(name: String, order: String)] = [
         ("memory.nodes", "node_id"), ("memory.relationships", "relationship_id"), ("memory.kv_store", "entity_key"),
         ("memory.user_metadata", "user_id"), ("memory.embeddings", "node_id, field, model"),
-        ("memory.applied_operations", "operation_id"),
+        ("memory.applied_operations", "operation_id"), ("memory.user_count_deltas", "created_at, nodes, relationships"),
     ]
 
     static func of(_ user: UserID) async throws -> Snapshot {

@@ -1,4 +1,4 @@
--- Nodes: entity dedup, the per-user counters in memory.user_metadata, and access counting. (The
+-- Nodes: entity dedup, the per-user counters in memory.user_metadata (and user_count_deltas), and access counting. (The
 -- access trigger lives in the baseline, which cannot re-create it as it is; its function's body
 -- lives here.)
 -- Repeatable: the migrator re-applies this file whenever it changes (see docs/schema.md).
@@ -18,22 +18,68 @@ $$;
 -- Adds per-user deltas. Statement-level, so a batch of 10,000 rows touches each user's row once.
 -- The trigger functions below plan each run afresh (force_custom_plan): their transition tables
 -- differ in size from call to call, and a plan cached for a small batch is quadratic for a big one.
+-- A write never waits here for another write's commit: it takes the user's row only when no other
+-- transaction holds it (SKIP LOCKED), folding in the deltas committed meanwhile; else it adds its
+-- change to memory.user_count_deltas (schema 20). A user's counts: memory.user_counts.
 CREATE OR REPLACE FUNCTION memory.add_user_counts(deltas jsonb, column_name text) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+    u text;
+    n integer;
+    node_delta integer;
+    relationship_delta integer;
 BEGIN
-    IF column_name = 'total_nodes' THEN
-        INSERT INTO memory.user_metadata AS m (user_id, total_nodes)
-        SELECT key, value::int FROM jsonb_each_text(deltas)
-        ON CONFLICT (user_id) DO UPDATE
-            SET total_nodes = GREATEST(0, m.total_nodes + EXCLUDED.total_nodes), last_activity = now();
-    ELSE
-        INSERT INTO memory.user_metadata AS m (user_id, total_relationships)
-        SELECT key, value::int FROM jsonb_each_text(deltas)
-        ON CONFLICT (user_id) DO UPDATE
-            SET total_relationships = GREATEST(0, m.total_relationships + EXCLUDED.total_relationships),
-                last_activity = now();
-    END IF;
+    FOR u, n IN SELECT key, value::int FROM jsonb_each_text(deltas) LOOP
+        node_delta := CASE WHEN column_name = 'total_nodes' THEN n ELSE 0 END;
+        relationship_delta := n - node_delta;
+        PERFORM FROM memory.user_metadata m WHERE m.user_id = u FOR NO KEY UPDATE SKIP LOCKED;
+        IF FOUND THEN
+            WITH folded AS (
+                DELETE FROM memory.user_count_deltas d WHERE d.user_id = u RETURNING d.nodes, d.relationships
+            ), total AS (
+                SELECT coalesce(sum(f.nodes), 0) AS nodes, coalesce(sum(f.relationships), 0) AS relationships FROM folded f
+            )
+            UPDATE memory.user_metadata m
+            SET total_nodes = GREATEST(0, m.total_nodes + t.nodes + node_delta),
+                total_relationships = GREATEST(0, m.total_relationships + t.relationships + relationship_delta),
+                last_activity = now()
+            FROM total t
+            WHERE m.user_id = u;
+        ELSE
+            -- Another transaction holds the row, or there is none yet (the user's first write). An
+            -- INSERT … ON CONFLICT would wait for the holder (its update makes the conflict
+            -- uncertain until it commits), so it is tried only when no row is seen; it then waits
+            -- only for a concurrent first write of the user.
+            PERFORM FROM memory.user_metadata m WHERE m.user_id = u;
+            IF NOT FOUND THEN
+                INSERT INTO memory.user_metadata (user_id, total_nodes, total_relationships)
+                VALUES (u, GREATEST(0, node_delta), GREATEST(0, relationship_delta))
+                ON CONFLICT (user_id) DO NOTHING;
+                IF FOUND THEN
+                    CONTINUE;
+                END IF;
+            END IF;
+            INSERT INTO memory.user_count_deltas (user_id, nodes, relationships)
+            VALUES (u, node_delta, relationship_delta);
+        END IF;
+    END LOOP;
 END
+$$;
+
+-- A user's counters and last write: the row in memory.user_metadata plus the deltas not folded
+-- into it yet. No row when the user has never written.
+CREATE OR REPLACE FUNCTION memory.user_counts(
+    p_user text, OUT total_nodes integer, OUT total_relationships integer, OUT last_activity timestamptz
+) RETURNS SETOF record
+LANGUAGE sql STABLE AS $$
+    SELECT GREATEST(0, coalesce(m.total_nodes, 0) + coalesce(d.nodes, 0))::integer,
+           GREATEST(0, coalesce(m.total_relationships, 0) + coalesce(d.relationships, 0))::integer,
+           GREATEST(m.last_activity, d.last_activity)
+    FROM (SELECT sum(x.nodes) AS nodes, sum(x.relationships) AS relationships, max(x.created_at) AS last_activity,
+                 count(*) AS deltas
+          FROM memory.user_count_deltas x WHERE x.user_id = p_user) d
+    LEFT JOIN memory.user_metadata m ON m.user_id = p_user
+    WHERE m.user_id IS NOT NULL OR d.deltas > 0
 $$;
 
 -- Live nodes (deleted_at IS NULL) are what total_nodes counts.
@@ -157,6 +203,7 @@ BEGIN
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'memgraph_app') THEN
         GRANT EXECUTE ON FUNCTION memory.record_access(text[], uuid[], bigint[], timestamptz[]) TO memgraph_app;
         GRANT EXECUTE ON FUNCTION memory.merge_entity_content(jsonb, jsonb), memory.add_user_counts(jsonb, text),
+            memory.user_counts(text),
             memory.count_nodes_insert(), memory.count_nodes_delete(), memory.count_nodes_update(),
             memory.count_relationships_insert(), memory.count_relationships_delete() TO memgraph_app;
     END IF;

@@ -40,7 +40,7 @@ BEGIN
     IF p_candidates <= 0 OR p_query IS NULL THEN
         RETURN;
     END IF;
-    SELECT u.total_nodes INTO live_nodes FROM memory.user_metadata u WHERE u.user_id = p_user;
+    SELECT u.total_nodes INTO live_nodes FROM memory.user_counts(p_user) u;
     IF coalesce(live_nodes, 0) >= p_exact_below THEN
         -- The user's share of the vectors, from the planner's row count (0 or -1 before the
         -- first ANALYZE: no widening). Below a half, more candidates, up to 5 x.

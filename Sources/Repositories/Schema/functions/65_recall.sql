@@ -65,7 +65,7 @@ BEGIN
             LIMIT p_limit;
         RETURN;
     END IF;
-    SELECT greatest(coalesce(max(m.total_nodes), 0), 1) INTO total FROM memory.user_metadata m WHERE m.user_id = u;
+    SELECT greatest(coalesce(max(m.total_nodes), 0), 1) INTO total FROM memory.user_counts(u) m;
     -- For a user with p_common_cap documents or more, counting a common word's documents would
     -- read its whole posting list in the index (50,000 entries: 5 ms). The column's statistics
     -- (refreshed after every bulk write) say which words are common in the table: a word whose
