@@ -33,11 +33,20 @@ public struct ServeBenchmark: Sendable {
         /// Requests per second from all clients together, spread evenly over them; `nil` sends
         /// each client's next request as soon as its last is answered (closed loop, saturating).
         public var rate: Double?
+        /// What the clients authenticate with during the load.
+        public var credential = Credential.serviceKey
 
         public init(binary: URL, poolSize: Int) {
             self.binary = binary
             self.poolSize = poolSize
         }
+    }
+
+    /// A service key is looked up in Postgres on every request (so that a revoked key fails at
+    /// once); a user token is checked in process (HS256), as a runtime that mints one per end user
+    /// would send.
+    public enum Credential: String, CaseIterable, Sendable {
+        case serviceKey = "key", userToken = "token"
     }
 
     /// The operations a client calls.
@@ -111,14 +120,21 @@ public struct ServeBenchmark: Sendable {
         let user = try UserID("bench-serve-\(run)")
         let key = try await createKey(name: "bench-serve-\(run)")
         progress("starting memgraph serve", 0, nil)
-        let server = try await ServerProcess.start(binary: configuration.binary, poolSize: configuration.poolSize)
+        // A secret of this run's own for user tokens: the server checks what the clients sign.
+        let jwtSecret = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+        let server = try await ServerProcess.start(
+            binary: configuration.binary, poolSize: configuration.poolSize, environment: ["MEMGRAPH_JWT_SECRET": jwtSecret])
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         do {
             try await seed(user: user, server: server, client: client, key: key) {
                 progress("loading \(configuration.nodes) memories (embedded in the server)", $0, $1)
             }
             let seconds = configuration.duration.components.seconds
-            let load = try await load(user: user, server: server, client: client, key: key) {
+            let credential = switch configuration.credential {
+            case .serviceKey: key
+            case .userToken: try await Credentials.signer(secret: jwtSecret).issueToken(for: user, lifetime: .seconds(3600))
+            }
+            let load = try await load(user: user, server: server, client: client, key: credential) {
                 progress("\(configuration.clients) clients for \(seconds) s: requests", $0, nil)
             }
             progress("MCP recall over stdio", 0, configuration.mcpCalls)
@@ -374,7 +390,7 @@ public struct ServeBenchmark: Sendable {
         let remembers = Double((load.samples.latencies[.remember] ?? []).count) / load.seconds
         return [
             "clients": .number(Double(configuration.clients)), "seconds": .number(load.seconds.rounded(toPlaces: 1)),
-            "mix": .string(configuration.mix.description),
+            "mix": .string(configuration.mix.description), "credential": .string(configuration.credential.rawValue),
             "rate": configuration.rate.map { .number($0) } ?? .string("closed loop"),
             "nodes": .number(Double(configuration.nodes)), "operations": .object(operations),
             "errors": .number(Double(errors)), "first_errors": .array(load.samples.firstErrors.map(JSONValue.string)),

@@ -15,13 +15,14 @@ final class ServerProcess: Sendable {
         self.log = log
     }
 
-    static func start(binary: URL, poolSize: Int) async throws -> ServerProcess {
+    /// - Parameter environment: set for the server on top of this process's environment.
+    static func start(binary: URL, poolSize: Int, environment: [String: String] = [:]) async throws -> ServerProcess {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-bench-serve-\(UUID().uuidString).log")
         try Data().write(to: log)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         process.arguments = ["--pdeathsig", "TERM", "--", binary.path, "serve", "--port", "0"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["POSTGRES_POOL_SIZE": String(poolSize)]) { _, new in new }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["POSTGRES_POOL_SIZE": String(poolSize)]) { _, new in new }) { _, new in new }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         let logHandle = try FileHandle(forWritingTo: log)

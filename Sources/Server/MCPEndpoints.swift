@@ -13,7 +13,7 @@ public enum MCPStdio {
     /// write to stdout meanwhile (logs go to stderr).
     public static func run(service: MemoryService, user: UserID, logger: Logger) async throws {
         let server = await MCPTools(service: service, user: user).makeServer()
-        try await server.start(transport: StdioTransport(logger: logger))
+        try await server.start(transport: LineTransport(logger: logger))
         await withTaskCancellationHandler {
             await server.waitUntilCompleted()
         } onCancel: {

@@ -40,6 +40,8 @@ extension Memgraph.Bench {
         var mix: String?
         @Option(help: "Requests per second from all clients together (default: each client sends as soon as answered).")
         var rate: Double?
+        @Option(help: "What the clients send: key (a service key, looked up in Postgres per request) or token (a user token, checked in process).")
+        var credential: String = "key"
         @Option(help: "The server's connection pool (POSTGRES_POOL_SIZE; default: the configured size).") var poolSize: Int?
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
@@ -49,6 +51,7 @@ extension Memgraph.Bench {
             guard (1...3600).contains(seconds) else { throw ValidationError("--seconds must be from 1 to 3600") }
             guard (1...1_000_000).contains(nodes) else { throw ValidationError("--nodes must be from 1 to 1000000") }
             guard (1...100_000).contains(mcpCalls) else { throw ValidationError("--mcp-calls must be from 1 to 100000") }
+            guard ServeBenchmark.Credential(rawValue: credential) != nil else { throw ValidationError("--credential must be key or token") }
             if let rate, !(rate > 0 && rate <= 100_000) { throw ValidationError("--rate must be above 0 and at most 100000") }
             if let mix {
                 do { _ = try ServeBenchmark.Mix(parsing: mix) } catch let error as MemoryGraphError {
@@ -67,6 +70,7 @@ extension Memgraph.Bench {
             configuration.nodes = nodes
             configuration.mcpCalls = mcpCalls
             configuration.rate = rate
+            configuration.credential = ServeBenchmark.Credential(rawValue: credential) ?? .serviceKey
             if let mix { configuration.mix = try ServeBenchmark.Mix(parsing: mix) }
             let settings = configuration
             let report = try await CLI.withProgress { progress in
