@@ -132,7 +132,7 @@ public struct ServeBenchmark: Sendable {
             let seconds = configuration.duration.components.seconds
             let credential = switch configuration.credential {
             case .serviceKey: key
-            case .userToken: try await Credentials.signer(secret: jwtSecret).issueToken(for: user, lifetime: .seconds(3600))
+            case .userToken: try await Credentials.signer(secret: jwtSecret).issueToken(for: user, lifetime: configuration.duration + .seconds(3600))
             }
             let load = try await load(user: user, server: server, client: client, key: credential) {
                 progress("\(configuration.clients) clients for \(seconds) s: requests", $0, nil)

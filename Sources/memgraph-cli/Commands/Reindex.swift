@@ -15,7 +15,7 @@ extension Memgraph {
                 REINDEX INDEX CONCURRENTLY once it holds twice the vectors (all users') of its last \
                 build, and at least --minimum; reads and writes go on meanwhile. The embedding worker \
                 does this by itself (--index-check-interval); this command does it now, or with \
-                --force whether due or not. It takes about 60-100 s per 200,000 vectors on 2 cores, \
+                --force whether due or not. It takes about 3 minutes per 200,000 vectors (one process builds it: pgvector's parallel build made worse graphs), \
                 and up to --memory MB (Postgres's maintenance_work_mem, if that is higher, wins). \
                 Only one rebuild runs at a time; leftovers of an interrupted one are dropped first. \
                 While it runs, stderr shows the vectors loaded into the new graph and Postgres's step \
