@@ -14,9 +14,9 @@ extension EmbeddingTests {
         final class Recorder: Sendable {
             let gate = DispatchSemaphore(value: 0)
             let started = DispatchSemaphore(value: 0)
-            private let state = Mutex<(runs: [(id: Int32, helpers: Int)], threads: Set<String>, first: Bool)>(([], [], true))
+            private let state = Mutex<(runs: [(id: Int32, helpers: Int, onEncoderThread: Bool)], first: Bool)>(([], true))
 
-            var runs: [(id: Int32, helpers: Int)] { state.withLock { $0.runs } }
+            var runs: [(id: Int32, helpers: Int, onEncoderThread: Bool)] { state.withLock { $0.runs } }
 
             func run(_ sequences: [[Int32]], helpers: Int) -> [[Float]] {
                 let first = state.withLock { state in
@@ -27,7 +27,8 @@ extension EmbeddingTests {
                     started.signal()
                     gate.wait()
                 }
-                state.withLock { $0.runs.append((sequences[0][0], helpers)) }
+                let onEncoderThread = EncoderThreads.onEncoderThread
+                state.withLock { $0.runs.append((sequences[0][0], helpers, onEncoderThread)) }
                 return sequences.map { [Float($0[0])] }
             }
         }
@@ -47,7 +48,9 @@ extension EmbeddingTests {
             let recorder = Recorder()
             let threads = try Self.threads(1, recorder)
             defer { threads.stop() }
-            async let first = threads.compute([[[1]]], priority: .document)
+            // Two passes, so that they queue (one alone would run on this task) and the only
+            // thread takes the first and blocks on it.
+            async let first = threads.compute([[[1]], [[0]]], priority: .document)
             await withCheckedContinuation { continuation in
                 DispatchQueue.global().async {
                     recorder.started.wait()
@@ -61,13 +64,14 @@ extension EmbeddingTests {
             try await Task.sleep(for: .milliseconds(50))
             recorder.gate.signal()
             let answers = try await (first, documents, query)
-            #expect(answers.0 == [[[1]]])
+            #expect(answers.0 == [[[1]], [[0]]])
             #expect(answers.1 == [[[2]], [[3]]])
             #expect(answers.2 == [[[9]]])
-            #expect(recorder.runs.map(\.id) == [1, 9, 2, 3])
+            #expect(recorder.runs.map(\.id) == [1, 9, 0, 2, 3])
+            #expect(recorder.runs.allSatisfy { $0.onEncoderThread })
         }
 
-        @Test("a pass alone is shared between all workers; passes queued together run one thread each")
+        @Test("a pass alone runs on its caller's thread with every worker; passes queued together run one encoder thread each")
         func helpersOnlyWhenAlone() async throws {
             let recorder = Recorder()
             let threads = try Self.threads(2, recorder)
@@ -76,10 +80,12 @@ extension EmbeddingTests {
             let alone = try await threads.compute([[[1]]], priority: .query)
             #expect(alone == [[[1]]])
             #expect(recorder.runs.first?.helpers == 2)
+            #expect(recorder.runs.first?.onEncoderThread == false)
             // Four passes of one call: the first three taken each find others waiting.
             let many = try await threads.compute([[[2]], [[3]], [[4]], [[5]]], priority: .document)
             #expect(many == [[[2]], [[3]], [[4]], [[5]]])
             #expect(recorder.runs.dropFirst().filter { $0.helpers == 1 }.count >= 3)
+            #expect(recorder.runs.dropFirst().allSatisfy { $0.onEncoderThread })
         }
 
         @Test("a cancelled call throws CancellationError and its passes not yet taken are skipped")
