@@ -1,13 +1,16 @@
 import Foundation
 import MemoryGraph
 
-/// The encoder's own threads: forward passes run here, never on Swift concurrency's threads.
+/// The encoder's own threads: under concurrent calls, forward passes run here, not on Swift
+/// concurrency's threads.
 ///
 /// Why: a forward pass is milliseconds of pure CPU. Run on the caller's task, it holds one of the
 /// few threads Swift concurrency has (two on a two-core machine), so under concurrent requests every
 /// other task (a LOOKUP's reply, a database round trip, an HTTP read) waits behind matrix products:
 /// `bench serve` measured LOOKUP at p50 ~35 ms under 16 clients while a LOOKUP alone took 1.3 ms.
-/// Here callers only wait on a continuation.
+/// Here callers wait on a continuation. The one exception is a single pass while the encoder is
+/// idle: it runs on its caller's thread (one caller at a time), which keeps a lone query as fast as
+/// it was before these threads.
 ///
 /// There is one thread per worker, each taking the next pass: passes of concurrent calls run side by
 /// side, one thread each, which is how two cores do the most small passes. A pass that finds every
