@@ -5,7 +5,8 @@ import MemoryGraph
 /// sentence-transformers gives.
 ///
 /// The model is loaded once and the embedder is safe to share between concurrent callers: their
-/// batches run on the embedder's own threads, each with its own scratch buffers.
+/// batches run on the embedder's own threads, each with its own scratch buffers (a lone batch runs
+/// on its caller's thread).
 ///
 /// ```swift
 /// let embedder = try MiniLMEmbedder()          // MEMGRAPH_MODEL_DIR, or what scripts/setup installed
@@ -134,7 +135,8 @@ public final class MiniLMEmbedder: Embedder {
     /// Texts are sorted by length and run in packed batches of ``batchSize``; the result of a text
     /// does not depend on the others. Text longer than 256 tokens is truncated, as
     /// sentence-transformers does. The work is CPU-bound and runs on the encoder's own threads
-    /// (``EncoderThreads``), not the caller's; a document's priority.
+    /// (``EncoderThreads``), or on the caller's when it is one batch and the encoder is idle; at a
+    /// document's priority.
     /// - Throws: `CancellationError` if the task is cancelled before its batches have run.
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         try await embed(texts, priority: .document)
