@@ -165,6 +165,11 @@ public final class Database: Sendable, Service {
         do {
             return try await client.withConnection { connection in
                 try await connection.transaction(logger: logger) { connection in
+                    // A connection the server ended since BEGIN (idle_in_transaction_session_timeout)
+                    // would hang a plain query (postgres-nio 1.33): fail instead.
+                    guard !connection.isClosed else {
+                        throw RepositoriesError(.connection, "the database ended the connection before the transaction's first statement")
+                    }
                     try await connection.query(setup, logger: logger)
                     return try await body(connection)
                 }

@@ -49,6 +49,9 @@ extension PostgresConnection {
     func transaction<T>(
         logger: Logger, isolation: isolated (any Actor)? = #isolation, _ body: (PostgresConnection) async throws -> sending T
     ) async throws -> sending T {
+        guard !isClosed else {
+            throw RepositoriesError(.connection, "the database ended the connection before the transaction began")
+        }
         try await query("BEGIN", logger: logger)
         let value: T
         do {
