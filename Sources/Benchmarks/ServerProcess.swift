@@ -22,7 +22,9 @@ final class ServerProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         process.arguments = ["--pdeathsig", "TERM", "--", binary.path, "serve", "--port", "0"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["POSTGRES_POOL_SIZE": String(poolSize)]) { _, new in new }) { _, new in new }
+        var childEnvironment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
+        childEnvironment["POSTGRES_POOL_SIZE"] = String(poolSize)
+        process.environment = childEnvironment
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         let logHandle = try FileHandle(forWritingTo: log)

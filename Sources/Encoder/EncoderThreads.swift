@@ -47,7 +47,7 @@ final class EncoderThreads: @unchecked Sendable {
                     self.continuation = continuation
                     return nil
                 }
-                return .some(cancelled ? nil : results.map { $0 ?? [] })
+                return .some(outcome)
             }
             if let finished { Self.resume(continuation, finished) }
         }
@@ -59,10 +59,13 @@ final class EncoderThreads: @unchecked Sendable {
                 remaining -= 1
                 guard remaining == 0, let continuation else { return nil }
                 self.continuation = nil
-                return (continuation, cancelled ? nil : results.map { $0 ?? [] })
+                return (continuation, outcome)
             }
             if let (continuation, results) = waiting { Self.resume(continuation, results) }
         }
+
+        /// The vectors pass by pass, or nil for a cancelled job. Read under `lock`, once every pass is done.
+        private var outcome: [[[Float]]]? { cancelled ? nil : results.map { $0 ?? [] } }
 
         private static func resume(_ continuation: CheckedContinuation<[[[Float]]], any Error>, _ results: [[[Float]]]?) {
             if let results { continuation.resume(returning: results) } else { continuation.resume(throwing: CancellationError()) }

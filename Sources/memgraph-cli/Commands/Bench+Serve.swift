@@ -36,12 +36,18 @@ extension Memgraph.Bench {
         @Option(help: "Seconds of load.") var seconds = 60
         @Option(help: "Memories of the measured user before the load.") var nodes = 2_000
         @Option(help: "MCP recall calls timed over stdio.") var mcpCalls = 200
-        @Option(help: "The operations' shares, e.g. remember=15,lookup=35,search=30,traverse=20 (left out: 0).")
-        var mix: String?
+        @Option(
+            help: "The operations' shares, e.g. remember=15,lookup=35,search=30,traverse=20 (left out: 0).",
+            transform: { text in
+                do { return try ServeBenchmark.Mix(parsing: text) } catch let error as MemoryGraphError {
+                    throw ValidationError(error.message)
+                }
+            })
+        var mix: ServeBenchmark.Mix?
         @Option(help: "Requests per second from all clients together (default: each client sends as soon as answered).")
         var rate: Double?
         @Option(help: "What the clients send: key (a service key, looked up in Postgres per request) or token (a user token, checked in process).")
-        var credential: String = "key"
+        var credential: ServeBenchmark.Credential = .serviceKey
         @Option(help: "The server's connection pool (POSTGRES_POOL_SIZE; default: the configured size).") var poolSize: Int?
         @OptionGroup var output: OutputOptions
         @OptionGroup var connection: ConnectionOptions
@@ -51,13 +57,7 @@ extension Memgraph.Bench {
             guard (1...3600).contains(seconds) else { throw ValidationError("--seconds must be from 1 to 3600") }
             guard (1...1_000_000).contains(nodes) else { throw ValidationError("--nodes must be from 1 to 1000000") }
             guard (1...100_000).contains(mcpCalls) else { throw ValidationError("--mcp-calls must be from 1 to 100000") }
-            guard ServeBenchmark.Credential(rawValue: credential) != nil else { throw ValidationError("--credential must be key or token") }
             if let rate, !(rate > 0 && rate <= 100_000) { throw ValidationError("--rate must be above 0 and at most 100000") }
-            if let mix {
-                do { _ = try ServeBenchmark.Mix(parsing: mix) } catch let error as MemoryGraphError {
-                    throw ValidationError("--mix: \(error.message)")
-                }
-            }
         }
 
         func run() async throws {
@@ -70,8 +70,8 @@ extension Memgraph.Bench {
             configuration.nodes = nodes
             configuration.mcpCalls = mcpCalls
             configuration.rate = rate
-            configuration.credential = ServeBenchmark.Credential(rawValue: credential) ?? .serviceKey
-            if let mix { configuration.mix = try ServeBenchmark.Mix(parsing: mix) }
+            configuration.credential = credential
+            if let mix { configuration.mix = mix }
             let settings = configuration
             let report = try await CLI.withProgress { progress in
                 try await CLI.withStore(connection) { store in
@@ -83,3 +83,5 @@ extension Memgraph.Bench {
         }
     }
 }
+
+extension ServeBenchmark.Credential: ExpressibleByArgument {}
