@@ -5,11 +5,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
 ]
 
-// The encoder's AVX-512 matrix product is compiled for that instruction set, and optimised even in
-// debug builds (unoptimised SIMD code is hundreds of times slower). MemoryGraph calls it only on a
-// processor that has AVX-512; elsewhere the encoder uses cblas.
+// The encoder's AVX-512 matrix products are compiled for that instruction set (and AVX-512 BF16,
+// whose two instructions only PackedProductBF16 calls), and optimised even in debug builds
+// (unoptimised SIMD code is hundreds of times slower). The encoder calls each only on a processor
+// that has its instructions; elsewhere it uses cblas.
 #if arch(x86_64)
-let kernelSettings: [SwiftSetting] = swiftSettings + [.unsafeFlags(["-O", "-target-cpu", "skylake-avx512"])]
+let kernelSettings: [SwiftSetting] = swiftSettings + [
+    .unsafeFlags(["-O", "-target-cpu", "skylake-avx512", "-Xcc", "-mavx512bf16"]),
+]
 #else
 let kernelSettings: [SwiftSetting] = swiftSettings + [.unsafeFlags(["-O"])]
 #endif
@@ -49,7 +52,9 @@ let package = Package(
             path: "Sources/CCBLAS",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "EncoderKernels", swiftSettings: kernelSettings),
+        // The AVX-512 BF16 instructions, wrapped for Swift (which cannot import clang's bfloat16 vectors).
+        .systemLibrary(name: "CBFloat16", path: "Sources/CBFloat16"),
+        .target(name: "EncoderKernels", dependencies: ["CBFloat16"], swiftSettings: kernelSettings),
         // The core: model, REM, fixtures, and the protocols the pipeline and sessions work through.
         .target(
             name: "MemoryGraph",

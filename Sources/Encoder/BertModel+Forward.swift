@@ -79,7 +79,7 @@ private struct Pass {
 
     var config: BertConfiguration { model.configuration }
     /// The element-wise steps: their AVX-512 build when the matrix products run on AVX-512.
-    var steps: ElementwiseSteps { model.kernel == .avx512 ? .avx512 : .portable }
+    var steps: ElementwiseSteps { model.kernel.packsWeights ? .avx512 : .portable }
 
     /// Runs `body` once per worker, in parallel when there is more than one, and returns when all
     /// are done. The parts write disjoint columns, rows or heads of the workspace.
@@ -134,6 +134,18 @@ private struct Pass {
         after: (Range<Int>) -> Void = { _ in }
     ) {
         let (n, k) = (linear.outputs, linear.inputs)
+        if let packed = linear.packedBF16 {
+            // The input rounded once, on this thread, before the workers share the panels.
+            let rounded = workspace.roundedInput
+            PackedProductBF16.round(a: input, lda: k, m: tokens, k: k, into: rounded)
+            let width = PackedProductBF16.panelWidth
+            parallel(each: n / width) { panel in
+                PackedProductBF16.multiply(
+                    a: rounded, lda: k, m: tokens, k: k, packed: packed, panels: panel..<panel + 1, c: output, ldc: n)
+                after(panel * width..<(panel + 1) * width)
+            }
+            return
+        }
         if let packed = linear.packed {
             let width = PackedProduct.panelWidth
             parallel(each: n / width) { panel in

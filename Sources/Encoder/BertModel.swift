@@ -6,7 +6,8 @@ import MemoryGraph
 ///
 /// Most tensors are used in place in the mapping; only each layer's query, key and value weights
 /// are copied once into one fused matrix, so that a single matrix product computes all three.
-/// With the ``EncoderKernel/avx512`` kernel every linear weight is also packed once for it.
+/// With the ``EncoderKernel/avx512`` or ``EncoderKernel/avx512BF16`` kernel every linear weight is
+/// also packed once for it.
 final class BertModel: @unchecked Sendable {
     // @unchecked: every pointer is immutable after init and points into `file`, `fused` or
     // `packedStorage`, which live as long as this object.
@@ -18,6 +19,8 @@ final class BertModel: @unchecked Sendable {
         let inputs: Int
         /// The weight in `PackedProduct`'s panel layout, when the model runs that kernel.
         var packed: UnsafePointer<PackedProduct.Weight>? = nil
+        /// The weight in `PackedProductBF16`'s panel layout, when the model runs that kernel.
+        var packedBF16: UnsafePointer<UInt16>? = nil
     }
 
     struct Layer {
@@ -43,13 +46,14 @@ final class BertModel: @unchecked Sendable {
     let embeddingNormGamma: UnsafePointer<Float>
     let embeddingNormBeta: UnsafePointer<Float>
     let layers: [Layer]
-    /// The kernel the linear layers run on: `avx512` only if it was asked for and every weight's
-    /// output count is a multiple of the kernel's panel width.
+    /// The kernel the linear layers run on: `avx512` or `avx512-bf16` only if it was asked for and
+    /// every weight's output count is a multiple of the kernel's panel width (and, for bfloat16,
+    /// its input count even).
     let kernel: EncoderKernel
 
     private let file: SafeTensors
     private let fused: UnsafeMutablePointer<Float>
-    private let packedStorage: UnsafeMutablePointer<PackedProduct.Weight>?
+    private let packedStorage: UnsafeMutableRawPointer?
 
     /// Reads the tensors of `configuration` from `file`, checking every name, dtype and shape.
     /// - Throws: ``MemoryGraphError`` `.modelCorrupt`, naming the file and the tensor.
@@ -113,30 +117,40 @@ final class BertModel: @unchecked Sendable {
         let linears: [WritableKeyPath<Layer, Linear>] = [\.qkv, \.attentionOutput, \.intermediate, \.output]
         func size(_ linear: Linear) -> Int { linear.outputs * linear.inputs }
         let packable = layers.allSatisfy { layer in
-            linears.allSatisfy { layer[keyPath: $0].outputs % PackedProduct.panelWidth == 0 }
+            linears.allSatisfy {
+                layer[keyPath: $0].outputs % PackedProduct.panelWidth == 0
+                    && (kernel != .avx512BF16 || layer[keyPath: $0].inputs % 2 == 0)
+            }
         }
-        guard kernel == .avx512, packable else {
+        guard kernel.packsWeights, packable else {
             self.kernel = .blas
             packedStorage = nil
             self.layers = layers
             return
         }
-        // One block for all packed weights. The originals are not read again after this.
+        // One block for all packed weights, two bytes each (half or bfloat16). The originals are
+        // not read again after this. Cache-line aligned, so that no load of a panel row straddles
+        // two lines.
         let total = layers.reduce(0) { sum, layer in sum + linears.reduce(0) { $0 + size(layer[keyPath: $1]) } }
-        // Cache-line aligned, so that no 32-byte load of a panel row (96 bytes) straddles two lines.
-        let storage = UnsafeMutableRawPointer.allocate(
-            byteCount: total * MemoryLayout<PackedProduct.Weight>.stride, alignment: 64
-        ).bindMemory(to: PackedProduct.Weight.self, capacity: total)
-        var next = storage
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: total * 2, alignment: 64)
+        var offset = 0
         for index in layers.indices {
             for path in linears {
                 let linear = layers[index][keyPath: path]
-                PackedProduct.pack(weight: linear.weight, n: linear.outputs, k: linear.inputs, into: next)
-                layers[index][keyPath: path].packed = UnsafePointer(next)
-                next += size(linear)
+                let count = size(linear)
+                if kernel == .avx512BF16 {
+                    let target = (storage + 2 * offset).bindMemory(to: UInt16.self, capacity: count)
+                    PackedProductBF16.pack(weight: linear.weight, n: linear.outputs, k: linear.inputs, into: target)
+                    layers[index][keyPath: path].packedBF16 = UnsafePointer(target)
+                } else {
+                    let target = (storage + 2 * offset).bindMemory(to: PackedProduct.Weight.self, capacity: count)
+                    PackedProduct.pack(weight: linear.weight, n: linear.outputs, k: linear.inputs, into: target)
+                    layers[index][keyPath: path].packed = UnsafePointer(target)
+                }
+                offset += count
             }
         }
-        self.kernel = .avx512
+        self.kernel = kernel
         packedStorage = storage
         self.layers = layers
     }

@@ -10,6 +10,9 @@ final class BertWorkspace {
     private(set) var context: UnsafeMutablePointer<Float>
     private(set) var projection: UnsafeMutablePointer<Float>
     private(set) var intermediate: UnsafeMutablePointer<Float>
+    /// A linear layer's input rounded to bfloat16, for the ``EncoderKernel/avx512BF16`` kernel:
+    /// room for the widest (tokens × intermediate size).
+    private(set) var roundedInput: UnsafeMutablePointer<UInt16>
     /// One head's attention scores per worker, maxLength × maxLength each.
     private(set) var scoreBuffer: UnsafeMutablePointer<Float>
     private var workers = 1
@@ -24,6 +27,7 @@ final class BertWorkspace {
         context = .allocate(capacity: 0)
         projection = .allocate(capacity: 0)
         intermediate = .allocate(capacity: 0)
+        roundedInput = .allocate(capacity: 0)
         self.maxLength = maxLength
         scoreBuffer = .allocate(capacity: maxLength * maxLength)
     }
@@ -50,10 +54,13 @@ final class BertWorkspace {
         context = .allocate(capacity: capacity * width)
         projection = .allocate(capacity: capacity * width)
         intermediate = .allocate(capacity: capacity * configuration.intermediateSize)
+        roundedInput.deallocate()
+        roundedInput = .allocate(capacity: capacity * max(configuration.intermediateSize, width))
         tokenCapacity = capacity
     }
 
     deinit {
         for buffer in [hidden, qkv, context, projection, intermediate, scoreBuffer] { buffer.deallocate() }
+        roundedInput.deallocate()
     }
 }

@@ -6,7 +6,7 @@ import _Builtin_intrinsics.intel
 ///
 /// This module is compiled for `skylake-avx512` (see Package.swift), so nothing in it may run on a
 /// processor without AVX-512: MemoryGraph calls it only after checking the processor
-/// (`EncoderKernel.avx512`). cblas cannot take weights packed in advance; OpenBLAS packs them again
+/// (`EncoderKernel.avx512`; `PackedProductBF16` is its bfloat16 sibling). cblas cannot take weights packed in advance; OpenBLAS packs them again
 /// on every call, which at batch 1 costs as much as the product itself.
 ///
 /// Layout of a packed `n`×`k` weight (PyTorch `Linear`, out×in): `n / 48` panels, each `k` rows of

@@ -32,7 +32,8 @@ extension Memgraph.Bench {
         var blasThreads: Int?
 
         @Option(help: """
-            The linear layers' matrix product: auto (the fastest this processor runs), avx512 or blas. \
+            The linear layers' matrix product: auto (the fastest this processor runs), avx512-bf16, avx512 \
+            or blas. \
             Default: MEMGRAPH_ENCODER_KERNEL, else auto.
             """)
         var kernel: String?
@@ -42,7 +43,7 @@ extension Memgraph.Bench {
             if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be at least 1.") }
             if workers < 1 { throw ValidationError("--workers must be at least 1.") }
             if let kernel, kernel.lowercased() != "auto", EncoderKernel(rawValue: kernel.lowercased()) == nil {
-                throw ValidationError("--kernel must be auto, avx512 or blas.")
+                throw ValidationError("--kernel must be auto, avx512-bf16, avx512 or blas.")
             }
         }
 
