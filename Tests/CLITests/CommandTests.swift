@@ -176,6 +176,8 @@ struct CommandTests {
         #expect(figures["nodes"] == .number(400))
         #expect(figures["lookup"]?["count"] == .number(20))
         #expect(figures["search_with_query_embedding"]?["count"] == .number(20))
+        #expect(figures["search_question_vector_after_an_embedding"]?["count"] == .number(20))
+        #expect(figures["mixed"]?["search_question_vector_after_an_embedding"]?["count"] == .number(20))
         // A user this small is scanned exactly.
         #expect(figures["search_recall_at_10"] == .number(1))
         // One swapped pair of letters in a distinct name: FUZZY's ten include it nearly always.

@@ -54,7 +54,7 @@ public struct Settings: Sendable, Equatable {
         .init("MEMGRAPH_VENDOR_DIR", nil, "$MEMGRAPH_HOME/vendor, then the build checkout's .memgraph/vendor",
               "where scripts/setup put the PostgreSQL binaries and the model"),
         .init("MEMGRAPH_MODEL_DIR", nil, "the vendor folder's model", "a folder with all-MiniLM-L6-v2's files"),
-        .init("MEMGRAPH_ENCODER_KERNEL", "auto", nil, "the encoder's matrix product: auto, avx512 or blas"),
+        .init("MEMGRAPH_ENCODER_KERNEL", "auto", nil, "the encoder's matrix product: auto, avx512-bf16, avx512 or blas"),
         .init("MEMGRAPH_ENCODER_WORKERS", nil, "cores, at most 4", "threads that share one forward pass of the encoder"),
         .init("MEMGRAPH_PROGRESS_INTERVAL", "5", nil, "seconds between progress lines on stderr when it is not a terminal (0: none)"),
         .init("MEMGRAPH_LOG_LEVEL", "warning", nil, "trace, debug, info, notice, warning, error"),

@@ -27,14 +27,17 @@ extension Memgraph.Bench {
                            ("Sarah Kanimo works as CFO for Acme Corp"), computed before the timing;
                   SEARCH (question vector only)  the question's own embedding, computed before the
                            timing: SEARCH's vector part, so that SEARCH can be compared with the sum
-                           of its parts (search_question_vector_only);
+                           of its parts (search_question_vector_only), and again right after an
+                           untimed embedding of another sentence, as inside SEARCH
+                           (search_question_vector_after_an_embedding: the encoder's weights pass
+                           through the caches the search needs);
                   EMBED    the question's embedding alone, for the share of SEARCH that is MiniLM's.
                   RECALL   the same question through RECALL (query embedded; recall_hit_rate_at_10 is how
                            often the contact is among its 10 results).
                 Recall@10 of both SEARCH kinds is measured on every query against an exact scan of the \
                 user's vectors, computed in process, never between two timed calls (the scan reads all of \
                 the user's vectors, and would leave the next call colder caches than a caller leaves).
-                Each kind runs --queries times in a row (the top-level figures), then all seven \
+                Each kind runs --queries times in a row (the top-level figures), then all eight \
                 interleaved query by query ("mixed": each meets caches the previous one has cooled, as in \
                 an agent's turn). FUZZY's hit rates are how often the intended contact is among its 10 \
                 results, and first. Last, the questions' vectors are searched again at several HNSW \
