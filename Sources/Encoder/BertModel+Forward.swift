@@ -134,23 +134,28 @@ private struct Pass {
         after: (Range<Int>) -> Void = { _ in }
     ) {
         let (n, k) = (linear.outputs, linear.inputs)
+        // The packed kernels: the product of one panel of 48 output columns.
+        let panelProduct: ((Int) -> Void)?
         if let packed = linear.packedBF16 {
             // The input rounded once, on this thread, before the workers share the panels.
             let rounded = workspace.roundedInput
             PackedProductBF16.round(a: input, lda: k, m: tokens, k: k, into: rounded)
-            let width = PackedProductBF16.panelWidth
-            parallel(each: n / width) { panel in
+            panelProduct = { panel in
                 PackedProductBF16.multiply(
                     a: rounded, lda: k, m: tokens, k: k, packed: packed, panels: panel..<panel + 1, c: output, ldc: n)
-                after(panel * width..<(panel + 1) * width)
             }
-            return
-        }
-        if let packed = linear.packed {
-            let width = PackedProduct.panelWidth
-            parallel(each: n / width) { panel in
+        } else if let packed = linear.packed {
+            panelProduct = { panel in
                 PackedProduct.multiply(
                     a: input, lda: k, m: tokens, k: k, packed: packed, panels: panel..<panel + 1, c: output, ldc: n)
+            }
+        } else {
+            panelProduct = nil
+        }
+        if let panelProduct {
+            let width = PackedProduct.panelWidth
+            parallel(each: n / width) { panel in
+                panelProduct(panel)
                 after(panel * width..<(panel + 1) * width)
             }
             return

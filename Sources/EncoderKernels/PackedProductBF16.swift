@@ -24,7 +24,7 @@ internal import CBFloat16
 /// for `c` in `0..<48`. An input row is `k` bfloat16s, so a pair of them is one 32-bit broadcast.
 public enum PackedProductBF16 {
     /// Output columns per panel: three 16-float vectors.
-    public static let panelWidth = 48
+    public static let panelWidth = PackedProduct.panelWidth
     /// Output rows per tile.
     public static let tileRows = 8
 
