@@ -29,10 +29,13 @@ public enum EncoderKernel: String, Sendable, CaseIterable {
     public static let environmentVariable = "MEMGRAPH_ENCODER_KERNEL"
 
     /// Whether this processor can run ``avx512``.
-    public static let avx512Supported: Bool = processorFlags().isSuperset(of: avx512Flags)
+    public static let avx512Supported: Bool = flags.isSuperset(of: avx512Flags)
 
     /// Whether this processor can run ``avx512BF16``.
-    public static let avx512BF16Supported: Bool = avx512Supported && processorFlags().contains("avx512_bf16")
+    public static let avx512BF16Supported: Bool = avx512Supported && flags.contains("avx512_bf16")
+
+    /// This processor's flags, read from /proc/cpuinfo once for both checks.
+    private static let flags = processorFlags()
 
     /// The kernels this processor can run, fastest first.
     public static var available: [EncoderKernel] {
