@@ -154,11 +154,16 @@ BEGIN
         LEFT JOIN fresh f ON (f.user_id, f.node_id, f.field) = (i.user_id, i.node_id, i.field)
         WHERE j.user_id = m.user_id AND j.node_id = m.node_id AND j.field = m.field
         RETURNING j.user_id, j.node_id, j.field, j.status = 'completed' AS done, j.created_at, i.sha, i.vec
+    ), graph AS (
+        SELECT u.user_id, memory.in_search_graph(u.user_id) AS in_graph
+        FROM (SELECT DISTINCT f.user_id FROM finished f WHERE f.done) u
     ), stored AS (
-        INSERT INTO memory.embeddings AS e (user_id, node_id, field, model, content_sha, dims, embedding)
-        SELECT f.user_id, f.node_id, f.field, model, f.sha, public.vector_dims(f.vec), f.vec FROM finished f WHERE f.done
+        INSERT INTO memory.embeddings AS e (user_id, node_id, field, model, content_sha, dims, embedding, in_graph)
+        SELECT f.user_id, f.node_id, f.field, model, f.sha, public.vector_dims(f.vec), f.vec, g.in_graph
+        FROM finished f JOIN graph g ON g.user_id = f.user_id WHERE f.done
         ON CONFLICT ON CONSTRAINT embeddings_pkey DO UPDATE
-            SET content_sha = EXCLUDED.content_sha, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, created_at = now()
+            SET content_sha = EXCLUDED.content_sha, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, created_at = now(),
+                in_graph = e.in_graph OR EXCLUDED.in_graph
         RETURNING e.user_id, e.node_id, e.field
     )
     SELECT i.user_id, i.node_id, i.field, s.node_id IS NOT NULL AS stored,
@@ -432,6 +437,14 @@ BEGIN
 END $$;
 
 --
+-- Name: exact_search_below(); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.exact_search_below() RETURNS integer
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$SELECT 5000$$;
+
+--
 -- Name: expand_embedding_batches(text, boolean, integer); Type: FUNCTION; Schema: memory; Owner: -
 --
 
@@ -625,6 +638,17 @@ BEGIN
         ORDER BY s.score DESC, n.node_key NULLS LAST, n.node_id
         LIMIT greatest(p_limit * 4, 40);
 END $$;
+
+--
+-- Name: in_search_graph(text); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.in_search_graph(p_user text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'memory'
+    AS $$
+    SELECT coalesce((SELECT u.total_nodes FROM memory.user_counts(p_user) u), 0) >= memory.exact_search_below()
+$$;
 
 --
 -- Name: jobs_track_delete(); Type: FUNCTION; Schema: memory; Owner: -
@@ -882,6 +906,42 @@ CREATE FUNCTION memory.merge_pending_index_entries(p_tables text[]) RETURNS bigi
     WHERE a.amname = 'gin' AND c.relnamespace = 'memory'::regnamespace
       AND i.indrelid IN (SELECT ('memory.' || quote_ident(x))::regclass FROM unnest(memory.statistics_tables(p_tables)) x)
 $$;
+
+--
+-- Name: move_into_search_graph(integer); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.move_into_search_graph(p_limit integer) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'memory'
+    AS $$
+DECLARE
+    moved integer := 0;
+    got integer;
+    grown text;
+BEGIN
+    FOR grown IN
+        SELECT x.user_id FROM (
+            SELECT m.user_id, m.total_nodes AS nodes FROM memory.user_metadata m
+            UNION ALL
+            SELECT d.user_id, d.nodes FROM memory.user_count_deltas d
+        ) x
+        GROUP BY x.user_id HAVING sum(x.nodes) >= memory.exact_search_below()
+    LOOP
+        EXIT WHEN moved >= p_limit;
+        WITH batch AS (
+            SELECT e.user_id, e.node_id, e.field, e.model FROM memory.embeddings e
+            WHERE e.user_id = grown AND NOT e.in_graph
+            LIMIT p_limit - moved
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE memory.embeddings e SET in_graph = true FROM batch b
+        WHERE e.user_id = b.user_id AND e.node_id = b.node_id AND e.field = b.field AND e.model = b.model;
+        GET DIAGNOSTICS got = ROW_COUNT;
+        moved := moved + got;
+    END LOOP;
+    RETURN moved;
+END $$;
 
 --
 -- Name: name_candidates(text, text[], timestamp with time zone, timestamp with time zone, integer); Type: FUNCTION; Schema: memory; Owner: -
@@ -1196,7 +1256,7 @@ BEGIN
         EXECUTE CASE t
             WHEN 'nodes' THEN 'ANALYZE memory.nodes (user_id, context_type, deleted_at, search_document)'
             WHEN 'kv_store' THEN 'ANALYZE memory.kv_store (user_id)'
-            WHEN 'embeddings' THEN 'ANALYZE memory.embeddings (user_id, model)'
+            WHEN 'embeddings' THEN 'ANALYZE memory.embeddings (user_id, model, in_graph)'
             WHEN 'relationships' THEN 'ANALYZE memory.relationships (user_id, relationship_type)'
         END;
     END LOOP;
@@ -1277,7 +1337,7 @@ CREATE FUNCTION memory.search_index_state(p_model text) RETURNS TABLE(vectors bi
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'memory'
     AS $$
-    SELECT (SELECT count(*) FROM memory.embeddings e WHERE e.model = p_model),
+    SELECT (SELECT count(*) FROM memory.embeddings e WHERE e.model = p_model AND e.in_graph),
            coalesce(b.vectors_at_build, 0), b.built_at
     FROM (SELECT 1) one LEFT JOIN memory.search_index_builds b ON b.model = p_model
 $$;
@@ -1408,7 +1468,9 @@ BEGIN
     IF coalesce(live_nodes, 0) >= p_exact_below THEN
         -- The user's share of the vectors, from the planner's row count (0 or -1 before the
         -- first ANALYZE: no widening). Below a half, more candidates, up to 5 x.
-        SELECT c.reltuples INTO stored_vectors FROM pg_class c WHERE c.oid = 'memory.embeddings'::regclass;
+        -- By name, not a regclass constant: a rebuild (REINDEX CONCURRENTLY) gives the index a new oid.
+        SELECT c.reltuples INTO stored_vectors FROM pg_class c
+        WHERE c.relname = 'idx_embeddings_minilm_l6_v2_hnsw' AND c.relnamespace = 'memory'::regnamespace;
         IF live_nodes > 0 AND stored_vectors > 2 * live_nodes THEN
             candidates := least(p_candidates * 5, ceil(p_candidates * stored_vectors / (2 * live_nodes)))::integer;
         END IF;
@@ -1422,7 +1484,7 @@ BEGIN
             FROM (
                 SELECT e.node_id, e.embedding OPERATOR(public.<=>) p_query AS distance
                 FROM memory.embeddings e
-                WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2'
+                WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2' AND e.in_graph
                 ORDER BY (e.embedding::public.halfvec(384)) OPERATOR(public.<=>) (p_query::public.halfvec(384))
                 LIMIT candidates
             ) a;
@@ -1434,7 +1496,7 @@ BEGIN
                 FROM memory.embeddings e
                 CROSS JOIN LATERAL (
                     SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = e.node_id LIMIT 1) m
-                WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2'
+                WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2' AND e.in_graph
                   AND m.deleted_at IS NULL AND (p_types IS NULL OR m.context_type = ANY(p_types))
                   AND (p_since IS NULL OR m.created_at >= p_since) AND (p_until IS NULL OR m.created_at < p_until)
                 ORDER BY (e.embedding::public.halfvec(384)) OPERATOR(public.<=>) (p_query::public.halfvec(384))
@@ -1444,6 +1506,22 @@ BEGIN
             RAISE EXCEPTION 'no vector index for the model %', p_model USING ERRCODE = '22023';
         END IF;
         PERFORM set_config('enable_sort', 'on', true);
+        -- The user's vectors not in the graph (stored while the user was under p_exact_below, until
+        -- memory.move_into_search_graph moves them in): exactly, through (user_id, model, in_graph).
+        SELECT ids || coalesce(array_agg(x.node_id ORDER BY x.distance), '{}'),
+               distances || coalesce(array_agg(x.distance ORDER BY x.distance), '{}')
+        INTO ids, distances
+        FROM (
+            SELECT e.node_id, e.embedding OPERATOR(public.<=>) p_query AS distance
+            FROM memory.embeddings e
+            WHERE e.user_id = p_user AND e.model = p_model AND NOT e.in_graph
+              AND (NOT filtered OR EXISTS (
+                  SELECT FROM memory.nodes m WHERE m.user_id = p_user AND m.node_id = e.node_id
+                    AND m.deleted_at IS NULL AND (p_types IS NULL OR m.context_type = ANY(p_types))
+                    AND (p_since IS NULL OR m.created_at >= p_since) AND (p_until IS NULL OR m.created_at < p_until)))
+            ORDER BY e.embedding OPERATOR(public.<=>) p_query
+            LIMIT candidates
+        ) x;
     END IF;
     IF (ids IS NULL OR cardinality(ids) < p_candidates) AND NOT filtered THEN
         -- Exact, unfiltered: the nearest vectors by themselves, then only their nodes are read to
@@ -1574,7 +1652,9 @@ CREATE TABLE memory.embeddings (
     dims integer NOT NULL,
     embedding public.vector NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT embedding_dims_match CHECK ((public.vector_dims(embedding) = dims))
+    in_graph boolean DEFAULT false NOT NULL,
+    CONSTRAINT embedding_dims_match CHECK ((public.vector_dims(embedding) = dims)),
+    CONSTRAINT embedding_fits_half_precision CHECK (((model <> 'sentence-transformers/all-MiniLM-L6-v2'::text) OR ((embedding)::public.halfvec(384) IS NOT NULL)))
 );
 
 --
@@ -1865,13 +1945,13 @@ CREATE INDEX idx_embedding_jobs_processing ON memory.embedding_jobs USING btree 
 -- Name: idx_embeddings_minilm_l6_v2_hnsw; Type: INDEX; Schema: memory; Owner: -
 --
 
-CREATE INDEX idx_embeddings_minilm_l6_v2_hnsw ON memory.embeddings USING hnsw (((embedding)::public.halfvec(384)) public.halfvec_cosine_ops) WITH (m='16', ef_construction='256') WHERE (model = 'sentence-transformers/all-MiniLM-L6-v2'::text);
+CREATE INDEX idx_embeddings_minilm_l6_v2_hnsw ON memory.embeddings USING hnsw (((embedding)::public.halfvec(384)) public.halfvec_cosine_ops) WITH (m='16', ef_construction='256') WHERE ((model = 'sentence-transformers/all-MiniLM-L6-v2'::text) AND in_graph);
 
 --
 -- Name: idx_embeddings_user_model; Type: INDEX; Schema: memory; Owner: -
 --
 
-CREATE INDEX idx_embeddings_user_model ON memory.embeddings USING btree (user_id, model);
+CREATE INDEX idx_embeddings_user_model ON memory.embeddings USING btree (user_id, model, in_graph);
 
 --
 -- Name: idx_kv_store_node; Type: INDEX; Schema: memory; Owner: -
@@ -2372,6 +2452,13 @@ GRANT ALL ON FUNCTION memory.merge_entity_content(old jsonb, new jsonb) TO memgr
 
 REVOKE ALL ON FUNCTION memory.merge_pending_index_entries(p_tables text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION memory.merge_pending_index_entries(p_tables text[]) TO memgraph_app;
+
+--
+-- Name: FUNCTION move_into_search_graph(p_limit integer); Type: ACL; Schema: memory; Owner: -
+--
+
+REVOKE ALL ON FUNCTION memory.move_into_search_graph(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION memory.move_into_search_graph(p_limit integer) TO memgraph_app;
 
 --
 -- Name: FUNCTION name_candidates(p_text text, p_types text[], p_since timestamp with time zone, p_until timestamp with time zone, p_limit integer); Type: ACL; Schema: memory; Owner: -

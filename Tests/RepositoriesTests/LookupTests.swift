@@ -200,7 +200,7 @@ struct LookupTests {
         #expect(smallRecall / Double(queries) == 1.0, "seed \(seed)")
     }
 
-    @Test("a MiniLM vector beyond half precision's range is refused by its index, and nothing is stored")
+    @Test("a MiniLM vector beyond half precision's range is refused (the graph stores half precision), and nothing is stored")
     func halfPrecisionRange() async throws {
         let store = try await TestDatabase.store()
         let user = freshUser("range")

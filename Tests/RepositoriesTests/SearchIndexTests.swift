@@ -81,6 +81,62 @@ struct SearchIndexTests {
         }
     }
 
+    @Test("only large users' vectors go into SEARCH's graph; a user who grows large is moved in, and SEARCH finds every vector before and after")
+    func graphMembers() async throws {
+        try await Self.withAppDatabase { name, database in
+            let store = MemoryStore(database: database)
+            let sqlLimit = try await database.withConnection(operation: "test") { connection in
+                try await connection.query("SELECT memory.exact_search_below()::int8", logger: TestDatabase.logger).collect().first?.decode(Int.self)
+            }
+            #expect(sqlLimit == MemoryStore.exactSearchLimit, "the store's exactSearchLimit and memory.exact_search_below() disagree")
+
+            // Small: stored outside the graph, which stays empty.
+            let user = freshUser("grows")
+            let early = try await Self.storeVectors(store, user, count: 30, large: false)
+            #expect(try await Self.graphMembership(name, user) == [false: 30])
+            #expect(try await store.searchIndexState().vectors == 0)
+            // The node whose own vector the query is (score 1), by its summary.
+            func firstHit(_ vector: [Float], types: Set<ContextType> = []) async throws -> String? {
+                let first = try await store.search(user, vector: vector, contextTypes: types, limit: 3).first
+                return first.flatMap { $0.score > 0.999 ? $0.node.summary : nil }
+            }
+            #expect(try await firstHit(early[7]) == "output 7")
+
+            // Grown past the limit: SEARCH goes through the graph, and still finds the vectors
+            // stored outside it (an exact scan beside the graph), filtered or not. 60 in the graph:
+            // more than the 40 candidates it asks for, so its fallback to an exact scan of all
+            // the user's vectors (for a graph that yields too few) does not find them instead.
+            _ = try await store.remember(user, (0..<MemoryStore.exactSearchLimit).map {
+                MemoryNode(contextType: .conversationFact, summary: "later \($0)", metadata: ["embed": false])
+            })
+            let late = try await Self.storeVectors(store, user, count: 60, large: false, seed: 1_000)
+            #expect(try await Self.graphMembership(name, user) == [false: 30, true: 60])
+            #expect(try await store.searchIndexState().vectors == 60)
+            #expect(try await firstHit(early[7]) == "output 7")
+            #expect(try await firstHit(early[7], types: [.toolOutput]) == "output 7")
+            #expect(try await firstHit(late[43]) == "output 43")
+
+            // The upkeep moves them in (in batches; a second call finds none left).
+            #expect(try await store.moveIntoSearchGraph(limit: 20) == 20)
+            #expect(try await store.moveIntoSearchGraph() == 10)
+            #expect(try await store.moveIntoSearchGraph() == 0)
+            #expect(try await Self.graphMembership(name, user) == [true: 90])
+            #expect(try await store.searchIndexState().vectors == 90)
+            #expect(try await firstHit(early[7]) == "output 7")
+            #expect(try await firstHit(early[7], types: [.toolOutput]) == "output 7")
+
+            // The worker's completion: a large user's vector goes into the graph, a small user's not.
+            _ = try await store.remember(user, MemoryNode(contextType: .conversationFact, summary: "The renewal is in March"))
+            #expect(try await Self.completeJob(database, user, text: "The renewal is in March", vector: unitVector(seed: 77)))
+            #expect(try await Self.graphMembership(name, user) == [true: 91])
+            let small = freshUser("small")
+            _ = try await store.remember(small, MemoryNode(contextType: .conversationFact, summary: "The renewal is in April"))
+            #expect(try await Self.completeJob(database, small, text: "The renewal is in April", vector: unitVector(seed: 78)))
+            #expect(try await Self.graphMembership(name, small) == [false: 1])
+            #expect(try await store.moveIntoSearchGraph() == 0)
+        }
+    }
+
     @Test("what an interrupted rebuild left is dropped before the next one")
     func leftovers() async throws {
         try await Self.withAppDatabase { name, database in
@@ -142,14 +198,46 @@ struct SearchIndexTests {
     }
 
     /// `count` tool-output nodes of `user`, each with a distinct unit vector; returns the vectors.
-    static func storeVectors(_ store: MemoryStore, _ user: UserID, count: Int) async throws -> [[Float]] {
+    /// `large`: first enough nodes without vectors (opted out) that the user is searched through
+    /// the HNSW graph, so the vectors go into it (schema 21).
+    static func storeVectors(_ store: MemoryStore, _ user: UserID, count: Int, large: Bool = true, seed: UInt64 = 1) async throws -> [[Float]] {
+        if large {
+            _ = try await store.remember(user, (0..<max(0, MemoryStore.exactSearchLimit - count)).map {
+                MemoryNode(contextType: .conversationFact, summary: "padding \($0)", metadata: ["embed": false])
+            })
+        }
         let ids = try await store.remember(user, (0..<count).map { MemoryNode(contextType: .toolOutput, summary: "output \($0)") })
             .map(\.nodeID)
-        let vectors = (0..<count).map { unitVector(seed: UInt64($0 + 1)) }
+        let vectors = (0..<count).map { unitVector(seed: UInt64($0) + seed) }
         try await store.storeEmbeddings(user, zip(ids, vectors).map {
             EmbeddingRecord(nodeID: $0, field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [1], vector: $1)
         })
         return vectors
+    }
+
+    /// How many of the user's vectors are in SEARCH's graph (true) and outside it (false).
+    static func graphMembership(_ database: String, _ user: UserID) async throws -> [Bool: Int] {
+        try await TestDatabase.asSuperuser(database: database) { connection in
+            var found: [Bool: Int] = [:]
+            for try await (inGraph, count) in try await connection.query(
+                "SELECT in_graph, count(*)::int8 FROM memory.embeddings WHERE user_id = \(user.rawValue) GROUP BY in_graph",
+                logger: TestDatabase.logger
+            ).decode((Bool, Int).self) {
+                found[inGraph] = count
+            }
+            return found
+        }
+    }
+
+    /// Claims the user's jobs as worker "w1", completes the one for `text` with `vector`, and gives
+    /// the others back; whether the vector was stored.
+    static func completeJob(_ database: Database, _ user: UserID, text: String, vector: [Float]) async throws -> Bool {
+        let source = PostgresEmbeddingJobSource(database: database, onlyUser: user)
+        let jobs = try await source.claim(limit: 100, worker: "w1", policy: RetryPolicy())
+        let job = try #require(jobs.first { $0.text == text }, "no job for \(text) among \(jobs.count)")
+        let stored = try await source.complete([job], vectors: [vector], model: EmbeddingModels.miniLML6v2.name, worker: "w1")
+        _ = try await source.release(worker: "w1")
+        return stored.allSatisfy(\.stored)
     }
 
     /// SEARCH's index and its copies on memory.embeddings, by name, with whether each is valid.

@@ -33,7 +33,8 @@ public struct EmbeddingRecord: RepositoryRecord, Equatable {
         self.init(nodeID: id, field: field, model: model, contentSHA: Array(buffer: sha), vector: vector.values)
     }
 
-    /// One statement; the vectors travel as a binary `vector[]`.
+    /// One statement; the vectors travel as a binary `vector[]`. They go into SEARCH's HNSW graph
+    /// when the user is large enough to be searched through it (`memory.in_search_graph`, schema 21).
     public static func upsertStatements(_ user: UserID, _ records: [EmbeddingRecord], context: RecordContext) throws -> [UpsertStatement] {
         var bindings = PostgresBindings()
         bindings.append(user.rawValue)
@@ -52,11 +53,13 @@ public struct EmbeddingRecord: RepositoryRecord, Equatable {
                 SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::bytea[], $6::vector[])
                     WITH ORDINALITY AS u(node_id, field, model, content_sha, embedding, ordinal)
             ), u AS (
-                INSERT INTO memory.embeddings AS e (user_id, node_id, field, model, content_sha, dims, embedding)
-                SELECT DISTINCT ON (node_id, field, model) $1, node_id, field, model, content_sha, vector_dims(embedding), embedding
+                INSERT INTO memory.embeddings AS e (user_id, node_id, field, model, content_sha, dims, embedding, in_graph)
+                SELECT DISTINCT ON (node_id, field, model) $1, node_id, field, model, content_sha, vector_dims(embedding), embedding,
+                    (SELECT memory.in_search_graph($1::text))
                 FROM i ORDER BY node_id, field, model, ordinal DESC
                 ON CONFLICT (user_id, node_id, field, model) DO UPDATE SET
-                    content_sha = EXCLUDED.content_sha, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, created_at = now()
+                    content_sha = EXCLUDED.content_sha, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, created_at = now(),
+                    in_graph = e.in_graph OR EXCLUDED.in_graph
                 RETURNING e.node_id, e.field, e.model, (old.node_id IS NULL) AS inserted
             )
             SELECT i.ordinal::int8, u.node_id, u.inserted FROM i JOIN u USING (node_id, field, model)

@@ -4,7 +4,8 @@ import PostgresNIO
 
 extension MemoryStore {
     /// Users with fewer live nodes than this are searched exactly; larger ones through HNSW
-    /// (passed to `memory.search_nodes`).
+    /// (passed to `memory.search_nodes`). The schema's `memory.exact_search_below()` is the same
+    /// figure: it decides whose vectors are stored in the HNSW graph (schema 21).
     public static let exactSearchLimit = 5_000
 
     // Joining nodes by id: FUZZY and SEARCH read each candidate's node through
@@ -24,7 +25,9 @@ extension MemoryStore {
     /// ``exactSearchLimit`` live nodes are scanned exactly, so a small user among many never loses
     /// its best match; larger users go through the model's HNSW index with pgvector's iterative
     /// scan, which keeps looking until enough of the user's rows are found (and falls back to the
-    /// exact scan when the index yields too few of them).
+    /// exact scan when the index yields too few of them). Only large users' vectors are in the
+    /// graph; those a user stored while small are scanned exactly beside it until the worker's
+    /// upkeep moves them in (``moveIntoSearchGraph(limit:)``).
     /// - Parameter efSearch: the HNSW search list for this call (clamped to 1...1000), to trade
     ///   recall for time (`bench store` measures both at several); nil: ``searchBreadth(limit:)``'s.
     /// - Throws: `RepositoriesError` (`.invalidInput` for a vector of the wrong size or an unknown model).

@@ -6,7 +6,7 @@ import PostgresNIO
 /// When SEARCH's HNSW graph is rebuilt in one pass (schema 16 says why: graphs grown by inserts
 /// alone sometimes strand a few regions, one-pass builds of the same vectors did not).
 public struct SearchIndexPolicy: Sendable, Equatable {
-    /// No rebuild below this many vectors in the index (all users'): at small sizes a graph grown
+    /// No rebuild below this many vectors in the index (all large users'): at small sizes a graph grown
     /// by inserts searches as well as a built one, and a rebuild would only cost.
     public var minimumVectors: Int
     /// A rebuild is due once the index holds this many times the vectors of its last build.
@@ -43,7 +43,7 @@ public struct SearchIndexPolicy: Sendable, Equatable {
     }
 }
 
-/// SEARCH's index for one model: its vectors now (all users') and at its last one-pass build.
+/// SEARCH's index for one model: its vectors now (all large users') and at its last one-pass build.
 public struct SearchIndexState: Sendable, Equatable {
     public var model: String
     public var vectors: Int
@@ -102,13 +102,43 @@ extension MemoryStore {
         throw RepositoriesError(.query, "memory.search_index_state returned no row", operation: "search index state")
     }
 
+    /// Vectors moved per transaction by ``moveIntoSearchGraph(limit:)``: each is inserted into the
+    /// graph (about a millisecond), and the rows it moves are locked until it commits.
+    static let searchGraphMoveBatch = 500
+
+    /// Moves into SEARCH's HNSW graph the vectors of users who reached ``exactSearchLimit`` live
+    /// nodes after those vectors were stored outside it (`memory.move_into_search_graph`, schema 21),
+    /// ``searchGraphMoveBatch`` rows per transaction. Until then SEARCH reads them by an exact scan
+    /// beside the graph, so nothing is missed; moved, they cost it nothing.
+    /// ``maintainSearchIndex(model:policy:force:progress:)`` calls this first.
+    /// - Parameter limit: the most vectors to move (nil: every one waiting).
+    /// - Returns: the vectors moved.
+    /// - Throws: `RepositoriesError`; what earlier transactions moved stays moved.
+    @discardableResult
+    public func moveIntoSearchGraph(limit: Int? = nil) async throws -> Int {
+        var moved = 0
+        while true {
+            let batch = min(Self.searchGraphMoveBatch, (limit ?? .max) - moved)
+            guard batch > 0 else { return moved }
+            let got = try await database.withConnection(operation: "move vectors into the search graph") { connection in
+                try await connection.queryUnlessClosed(
+                    "SELECT memory.move_into_search_graph(\(batch)::int4)::int8", logger: database.logger
+                ).collect().first?.decode(Int.self) ?? 0
+            }
+            // 0: none left, or only rows other transactions hold (the next call takes those).
+            guard got > 0 else { return moved }
+            moved += got
+        }
+    }
+
     /// Rebuilds SEARCH's HNSW graph in one pass when `policy` says it is due (or `force`), with
     /// REINDEX INDEX CONCURRENTLY: reads and writes go on meanwhile, and the new graph replaces the
     /// old when it is done (about 60-100 s for 200,000 vectors on 2 cores). One rebuild runs at a
     /// time across processes (an advisory lock; a second caller gets `.busy`). Invalid copies that
     /// interrupted rebuilds left are dropped first. The connection is told to notice a vanished
     /// client within a second, so a rebuild whose caller died stops rather than running on.
-    /// The embedding worker calls this every few minutes; `memgraph reindex` on demand.
+    /// The embedding worker calls this every few minutes; `memgraph reindex` on demand. Each call
+    /// first moves into the graph the vectors of users who grew large (``moveIntoSearchGraph(limit:)``).
     /// - Parameter progress: called while the rebuild runs, about every half second, with what
     ///   another pooled connection reads of it in `pg_stat_progress_create_index`.
     /// - Throws: `RepositoriesError`; after a failed rebuild the old index stays in use, and the
@@ -120,6 +150,10 @@ extension MemoryStore {
         let known = try EmbeddingModels.named(model)
         let logger = database.logger
         let database = database
+        let moved = try await moveIntoSearchGraph()
+        if moved > 0 {
+            logger.info("moved the vectors of users who grew large into the search graph", metadata: ["vectors": "\(moved)"])
+        }
         return try await database.withConnection(operation: "search index rebuild") { connection in
             // Not due: say so without the lock, so checks never wait on, or report busy for, a rebuild elsewhere.
             if !force {

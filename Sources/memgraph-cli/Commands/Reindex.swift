@@ -12,12 +12,15 @@ extension Memgraph {
                 A graph grown by inserts alone sometimes links a few regions badly, and SEARCH then \
                 misses those neighbours (recall@10 0.93 in one 100,000-vector run of four; one-pass \
                 builds of the same vectors: 0.985 each time). So SEARCH's index is rebuilt with \
-                REINDEX INDEX CONCURRENTLY once it holds twice the vectors (all users') of its last \
+                REINDEX INDEX CONCURRENTLY once it holds twice the vectors of its last \
                 build, and at least --minimum; reads and writes go on meanwhile. The embedding worker \
                 does this by itself (--index-check-interval); this command does it now, or with \
                 --force whether due or not. It takes about 3 minutes per 200,000 vectors (one process builds it: pgvector's parallel build made worse graphs), \
                 and up to --memory MB (Postgres's maintenance_work_mem, if that is higher, wins). \
                 Only one rebuild runs at a time; leftovers of an interrupted one are dropped first. \
+                The graph holds only the vectors of users with 5,000 live nodes or more (smaller \
+                users are searched exactly); first, the vectors of users who have grown that large \
+                since they were stored are moved into it. \
                 While it runs, stderr shows the vectors loaded into the new graph and Postgres's step \
                 (a bar on a terminal, else a line every MEMGRAPH_PROGRESS_INTERVAL seconds, default 5).
 

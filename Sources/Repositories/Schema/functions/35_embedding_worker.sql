@@ -99,6 +99,8 @@ END $$;
 -- waits for a lock (SKIP LOCKED): a node a writer holds, or a job row one holds, is left alone; the
 -- writer's trigger requeues the job, or the claim's lease returns it. A claimed job whose text no
 -- longer matches (or whose node was locked) goes back to pending, to be embedded again in a second.
+-- A vector goes into SEARCH's HNSW graph when its user is large enough to be searched through it
+-- (memory.in_search_graph, schema 21); one already there stays.
 -- Returns, per finished job, whether its vector was stored (false: stale, dropped).
 CREATE OR REPLACE FUNCTION memory.complete_embedding_jobs(
     worker text, model text, users text[], nodes uuid[], fields text[], shas bytea[], vectors public.vector[])
@@ -133,11 +135,16 @@ BEGIN
         LEFT JOIN fresh f ON (f.user_id, f.node_id, f.field) = (i.user_id, i.node_id, i.field)
         WHERE j.user_id = m.user_id AND j.node_id = m.node_id AND j.field = m.field
         RETURNING j.user_id, j.node_id, j.field, j.status = 'completed' AS done, j.created_at, i.sha, i.vec
+    ), graph AS (
+        SELECT u.user_id, memory.in_search_graph(u.user_id) AS in_graph
+        FROM (SELECT DISTINCT f.user_id FROM finished f WHERE f.done) u
     ), stored AS (
-        INSERT INTO memory.embeddings AS e (user_id, node_id, field, model, content_sha, dims, embedding)
-        SELECT f.user_id, f.node_id, f.field, model, f.sha, public.vector_dims(f.vec), f.vec FROM finished f WHERE f.done
+        INSERT INTO memory.embeddings AS e (user_id, node_id, field, model, content_sha, dims, embedding, in_graph)
+        SELECT f.user_id, f.node_id, f.field, model, f.sha, public.vector_dims(f.vec), f.vec, g.in_graph
+        FROM finished f JOIN graph g ON g.user_id = f.user_id WHERE f.done
         ON CONFLICT ON CONSTRAINT embeddings_pkey DO UPDATE
-            SET content_sha = EXCLUDED.content_sha, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, created_at = now()
+            SET content_sha = EXCLUDED.content_sha, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, created_at = now(),
+                in_graph = e.in_graph OR EXCLUDED.in_graph
         RETURNING e.user_id, e.node_id, e.field
     )
     SELECT i.user_id, i.node_id, i.field, s.node_id IS NOT NULL AS stored,

@@ -1,15 +1,30 @@
 -- SEARCH: the user's nodes nearest to a query vector.
 -- Repeatable: the migrator re-applies this file whenever it changes (see docs/schema.md).
 
+-- The live nodes from which a user is searched through the HNSW graph rather than by an exact scan
+-- of their own vectors. The store passes the same figure to memory.search_nodes and
+-- memory.recall_nodes as p_exact_below (MemoryStore.exactSearchLimit; a test checks they agree).
+CREATE OR REPLACE FUNCTION memory.exact_search_below() RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT 5000';
+
+-- Whether a vector stored now for p_user goes into the HNSW graph (memory.embeddings.in_graph,
+-- schema 21): whether the user has memory.exact_search_below() live nodes or more. Called once per
+-- user and statement by the statements that store vectors.
+CREATE OR REPLACE FUNCTION memory.in_search_graph(p_user text) RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, memory AS $$
+    SELECT coalesce((SELECT u.total_nodes FROM memory.user_counts(p_user) u), 0) >= memory.exact_search_below()
+$$;
+
 -- The vector candidates of SEARCH and RECALL: the nodes nearest to p_query among the user's
 -- (memgraph.user_id, set by the caller), each with its smallest cosine distance over its fields.
 -- - Fewer than p_exact_below live nodes: an exact scan of the user's vectors, through (user_id, model).
 -- - Otherwise: the model's HNSW index (half precision) with pgvector's iterative scan, keeping each
 --   candidate's full-precision distance, which orders the candidates and is the score returned.
---   The index is shared by all users, so a user who holds under half of the vectors gets more
+--   The index is shared by the large users, so a user who holds under half of its vectors gets more
 --   candidates: p_candidates x (vectors / (2 x the user's live nodes)), at most 5 x p_candidates,
---   the count of vectors being pg_class.reltuples (no scan). If the index yields fewer than
---   p_candidates vectors, the exact scan runs instead, so a result is never cut short.
+--   the count of vectors being the index's pg_class.reltuples (no scan). The user's vectors not in
+--   the graph yet (stored while the user was small; the worker moves them in) are scanned exactly
+--   beside it, so none is missed. If the two yield fewer than p_candidates vectors, the exact scan
+--   of all the user's vectors runs instead, so a result is never cut short.
 -- - Filters (context types, a created_at window) apply inside the index scan, to each node as it
 --   comes, so the iterative scan goes on until enough nodes pass them: a rare type is not lost
 --   behind the candidates of the common ones. Without filters no node is read in the scan.
@@ -44,7 +59,9 @@ BEGIN
     IF coalesce(live_nodes, 0) >= p_exact_below THEN
         -- The user's share of the vectors, from the planner's row count (0 or -1 before the
         -- first ANALYZE: no widening). Below a half, more candidates, up to 5 x.
-        SELECT c.reltuples INTO stored_vectors FROM pg_class c WHERE c.oid = 'memory.embeddings'::regclass;
+        -- By name, not a regclass constant: a rebuild (REINDEX CONCURRENTLY) gives the index a new oid.
+        SELECT c.reltuples INTO stored_vectors FROM pg_class c
+        WHERE c.relname = 'idx_embeddings_minilm_l6_v2_hnsw' AND c.relnamespace = 'memory'::regnamespace;
         IF live_nodes > 0 AND stored_vectors > 2 * live_nodes THEN
             candidates := least(p_candidates * 5, ceil(p_candidates * stored_vectors / (2 * live_nodes)))::integer;
         END IF;
@@ -58,7 +75,7 @@ BEGIN
             FROM (
                 SELECT e.node_id, e.embedding OPERATOR(public.<=>) p_query AS distance
                 FROM memory.embeddings e
-                WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2'
+                WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2' AND e.in_graph
                 ORDER BY (e.embedding::public.halfvec(384)) OPERATOR(public.<=>) (p_query::public.halfvec(384))
                 LIMIT candidates
             ) a;
@@ -70,7 +87,7 @@ BEGIN
                 FROM memory.embeddings e
                 CROSS JOIN LATERAL (
                     SELECT * FROM memory.nodes x WHERE x.user_id = p_user AND x.node_id = e.node_id LIMIT 1) m
-                WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2'
+                WHERE e.user_id = p_user AND e.model = 'sentence-transformers/all-MiniLM-L6-v2' AND e.in_graph
                   AND m.deleted_at IS NULL AND (p_types IS NULL OR m.context_type = ANY(p_types))
                   AND (p_since IS NULL OR m.created_at >= p_since) AND (p_until IS NULL OR m.created_at < p_until)
                 ORDER BY (e.embedding::public.halfvec(384)) OPERATOR(public.<=>) (p_query::public.halfvec(384))
@@ -80,6 +97,22 @@ BEGIN
             RAISE EXCEPTION 'no vector index for the model %', p_model USING ERRCODE = '22023';
         END IF;
         PERFORM set_config('enable_sort', 'on', true);
+        -- The user's vectors not in the graph (stored while the user was under p_exact_below, until
+        -- memory.move_into_search_graph moves them in): exactly, through (user_id, model, in_graph).
+        SELECT ids || coalesce(array_agg(x.node_id ORDER BY x.distance), '{}'),
+               distances || coalesce(array_agg(x.distance ORDER BY x.distance), '{}')
+        INTO ids, distances
+        FROM (
+            SELECT e.node_id, e.embedding OPERATOR(public.<=>) p_query AS distance
+            FROM memory.embeddings e
+            WHERE e.user_id = p_user AND e.model = p_model AND NOT e.in_graph
+              AND (NOT filtered OR EXISTS (
+                  SELECT FROM memory.nodes m WHERE m.user_id = p_user AND m.node_id = e.node_id
+                    AND m.deleted_at IS NULL AND (p_types IS NULL OR m.context_type = ANY(p_types))
+                    AND (p_since IS NULL OR m.created_at >= p_since) AND (p_until IS NULL OR m.created_at < p_until)))
+            ORDER BY e.embedding OPERATOR(public.<=>) p_query
+            LIMIT candidates
+        ) x;
     END IF;
     IF (ids IS NULL OR cardinality(ids) < p_candidates) AND NOT filtered THEN
         -- Exact, unfiltered: the nearest vectors by themselves, then only their nodes are read to

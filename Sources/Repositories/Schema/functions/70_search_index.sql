@@ -4,13 +4,13 @@
 -- memory.embeddings); these functions give it the figures and the bookkeeping.
 -- Repeatable: the migrator re-applies this file whenever it changes (see docs/schema.md).
 
--- The index's vectors now (all users': it is one graph), and at its last build. SECURITY
--- DEFINER: the count crosses users (it returns a number, never a row), which the app role's
--- row-level security would not let it make.
+-- The index's vectors now (all the large users': it is one graph; schema 21), and at its last
+-- build. SECURITY DEFINER: the count crosses users (it returns a number, never a row), which the
+-- app role's row-level security would not let it make.
 CREATE OR REPLACE FUNCTION memory.search_index_state(p_model text)
 RETURNS TABLE (vectors bigint, vectors_at_build bigint, built_at timestamptz)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
-    SELECT (SELECT count(*) FROM memory.embeddings e WHERE e.model = p_model),
+    SELECT (SELECT count(*) FROM memory.embeddings e WHERE e.model = p_model AND e.in_graph),
            coalesce(b.vectors_at_build, 0), b.built_at
     FROM (SELECT 1) one LEFT JOIN memory.search_index_builds b ON b.model = p_model
 $$;
@@ -47,13 +47,48 @@ BEGIN
     END LOOP;
 END $$;
 
+-- Moves into SEARCH's HNSW graph the vectors of users who reached memory.exact_search_below() live
+-- nodes after those vectors were stored outside it (schema 21): at most p_limit rows, and returns
+-- how many it moved (0: none is left). Rows another transaction holds are skipped, for the next
+-- call. Each moved row is inserted into the graph, about a millisecond each, so callers move a
+-- few hundred per transaction. SECURITY DEFINER: it finds those users among all.
+CREATE OR REPLACE FUNCTION memory.move_into_search_graph(p_limit integer) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, memory AS $$
+DECLARE
+    moved integer := 0;
+    got integer;
+    grown text;
+BEGIN
+    FOR grown IN
+        SELECT x.user_id FROM (
+            SELECT m.user_id, m.total_nodes AS nodes FROM memory.user_metadata m
+            UNION ALL
+            SELECT d.user_id, d.nodes FROM memory.user_count_deltas d
+        ) x
+        GROUP BY x.user_id HAVING sum(x.nodes) >= memory.exact_search_below()
+    LOOP
+        EXIT WHEN moved >= p_limit;
+        WITH batch AS (
+            SELECT e.user_id, e.node_id, e.field, e.model FROM memory.embeddings e
+            WHERE e.user_id = grown AND NOT e.in_graph
+            LIMIT p_limit - moved
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE memory.embeddings e SET in_graph = true FROM batch b
+        WHERE e.user_id = b.user_id AND e.node_id = b.node_id AND e.field = b.field AND e.model = b.model;
+        GET DIAGNOSTICS got = ROW_COUNT;
+        moved := moved + got;
+    END LOOP;
+    RETURN moved;
+END $$;
+
 REVOKE ALL ON FUNCTION memory.search_index_state(text), memory.record_search_index_build(text, bigint),
-    memory.drop_interrupted_index_builds() FROM PUBLIC;
+    memory.drop_interrupted_index_builds(), memory.move_into_search_graph(integer) FROM PUBLIC;
 DO $$
 BEGIN
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'memgraph_app') THEN
         GRANT EXECUTE ON FUNCTION memory.search_index_state(text), memory.record_search_index_build(text, bigint),
-            memory.drop_interrupted_index_builds() TO memgraph_app;
+            memory.drop_interrupted_index_builds(), memory.move_into_search_graph(integer) TO memgraph_app;
     END IF;
 END
 $$;

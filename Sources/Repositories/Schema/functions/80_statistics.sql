@@ -53,7 +53,7 @@ BEGIN
         EXECUTE CASE t
             WHEN 'nodes' THEN 'ANALYZE memory.nodes (user_id, context_type, deleted_at, search_document)'
             WHEN 'kv_store' THEN 'ANALYZE memory.kv_store (user_id)'
-            WHEN 'embeddings' THEN 'ANALYZE memory.embeddings (user_id, model)'
+            WHEN 'embeddings' THEN 'ANALYZE memory.embeddings (user_id, model, in_graph)'
             WHEN 'relationships' THEN 'ANALYZE memory.relationships (user_id, relationship_type)'
         END;
     END LOOP;
