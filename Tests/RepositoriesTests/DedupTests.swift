@@ -82,6 +82,33 @@ struct DedupTests {
         #expect(p1.nodeID != p2.nodeID && p1.inserted && p2.inserted)
     }
 
+    @Test("a few nodes go through each rule's prepared statement, a large batch through unnamed statements; both merge the same")
+    func preparedAndUnnamed() async throws {
+        let database = try await TestDatabase.database()
+        let nodes = Repository<NodeRecord>(database: database)
+        let user = freshUser()
+        let few = [entity("crm", "P-1", name: "Ada Lovelace", data: ["a": 1]), MemoryNode(key: "note", contextType: .conversationFact, summary: "first"),
+                   MemoryNode(contextType: .conversationFact, summary: "plain")]
+        let many = (0..<(NodeRecord.preparedStatementRows + 1)).map {
+            entity("crm", "P-\($0)", name: "Person \($0)", data: ["b": .number(Double($0))])
+        }
+        let entityID = try await database.withUser(user, operation: "test") { connection in
+            let first = try await nodes.upsert(user, few.map(NodeRecord.init), on: connection)
+            #expect(first.map(\.inserted) == [true, true, true])
+            let prepared = try await connection.query(
+                "SELECT name FROM pg_prepared_statements ORDER BY name", logger: TestDatabase.logger
+            ).collect().map { try $0.decode(String.self) }
+            #expect(Set([NodeRecord.EntityRule.name, NodeRecord.KeyedRule.name, NodeRecord.PlainRule.name]).isSubset(of: Set(prepared)), "\(prepared)")
+            // The large batch (unnamed) merges P-1 into the node the prepared statement wrote.
+            let second = try await nodes.upsert(user, many.map(NodeRecord.init), on: connection)
+            #expect(second[1].id == first[0].id && !second[1].inserted)
+            #expect(second.filter(\.inserted).count == many.count - 1)
+            return first[0].id
+        }
+        let merged = try #require(try await TestDatabase.store().node(user, id: entityID))
+        #expect(merged.content["entity_data"] == ["a": 1, "b": 1])
+    }
+
     @Test("invalid nodes are refused with a message naming the field, and nothing is stored")
     func invalid() async throws {
         let store = try await TestDatabase.store()

@@ -156,6 +156,10 @@ struct SessionTests {
             try? FileManager.default.removeItem(at: home)
         }
         var configuration = try DatabaseConfiguration.load(environment: environment)
+        // The cluster is created, started and migrated with the usual connect timeout first: on a
+        // loaded machine (every suite in parallel on two cores) a new cluster's first connection
+        // took over the 1 s that the writes below are given once the server is stopped.
+        try await Database.withDatabase(configuration, logger: TestDatabase.logger) { _ in }
         configuration.connectTimeout = .seconds(1)
         try await Database.withDatabase(configuration, logger: TestDatabase.logger) { database in
             let store = MemoryStore(database: database)

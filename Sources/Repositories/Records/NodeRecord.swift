@@ -87,50 +87,75 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         }
         var statements: [UpsertStatement] = []
         if !entities.isEmpty {
-            statements += statement(user, entities, checking: records, context: context, conflict: """
-                ON CONFLICT (user_id, entity_system, entity_id) WHERE entity_id IS NOT NULL DO UPDATE SET
-                    content = memory.merge_entity_content(n.content, EXCLUDED.content),
-                    summary = coalesce(EXCLUDED.summary, n.summary),
-                    tags = ARRAY(SELECT DISTINCT t FROM unnest(n.tags || EXCLUDED.tags) AS t ORDER BY t),
-                    metadata = n.metadata || EXCLUDED.metadata,
-                    node_key = coalesce(EXCLUDED.node_key, n.node_key),
-                    derived_key = coalesce(EXCLUDED.derived_key, n.derived_key),
-                    entity_type = coalesce(EXCLUDED.entity_type, n.entity_type),
-                    context_type = EXCLUDED.context_type,
-                    base_relevance = EXCLUDED.base_relevance,
-                    deleted_at = NULL
-                """, join: "i.entity_system = u.entity_system AND i.entity_id = u.entity_id", stamp: now)
+            statements += statement(user, entities, checking: records, context: context, rule: EntityRule.self, stamp: now)
         }
         if !keyed.isEmpty {
-            statements += statement(user, keyed, checking: records, context: context, conflict: """
-                ON CONFLICT (user_id, node_key) WHERE node_key IS NOT NULL AND deleted_at IS NULL DO UPDATE SET
-                    content = n.content || EXCLUDED.content,
-                    summary = coalesce(EXCLUDED.summary, n.summary),
-                    tags = ARRAY(SELECT DISTINCT t FROM unnest(n.tags || EXCLUDED.tags) AS t ORDER BY t),
-                    metadata = n.metadata || EXCLUDED.metadata,
-                    context_type = EXCLUDED.context_type,
-                    base_relevance = EXCLUDED.base_relevance
-                """, join: "i.node_key = u.node_key")
+            statements += statement(user, keyed, checking: records, context: context, rule: KeyedRule.self)
         }
         if !plain.isEmpty {
-            statements += statement(user, plain, checking: records, context: context, conflict: "", join: "i.node_id = u.node_id")
+            statements += statement(user, plain, checking: records, context: context, rule: PlainRule.self)
         }
         return statements
+    }
+
+    /// Entities merge on (user_id, entity_system, entity_id): `entity_data` merged with new keys
+    /// winning, `update_count` counted, tags united, summary replaced when given.
+    enum EntityRule: NodeUpsertRule {
+        static let name = "memgraph_upsert_entity_nodes"
+        static let sql = NodeRecord.sql(conflict: """
+            ON CONFLICT (user_id, entity_system, entity_id) WHERE entity_id IS NOT NULL DO UPDATE SET
+                content = memory.merge_entity_content(n.content, EXCLUDED.content),
+                summary = coalesce(EXCLUDED.summary, n.summary),
+                tags = ARRAY(SELECT DISTINCT t FROM unnest(n.tags || EXCLUDED.tags) AS t ORDER BY t),
+                metadata = n.metadata || EXCLUDED.metadata,
+                node_key = coalesce(EXCLUDED.node_key, n.node_key),
+                derived_key = coalesce(EXCLUDED.derived_key, n.derived_key),
+                entity_type = coalesce(EXCLUDED.entity_type, n.entity_type),
+                context_type = EXCLUDED.context_type,
+                base_relevance = EXCLUDED.base_relevance,
+                deleted_at = NULL
+            """, join: "i.entity_system = u.entity_system AND i.entity_id = u.entity_id")
+    }
+
+    /// Other nodes with a key upsert on (user_id, node_key).
+    enum KeyedRule: NodeUpsertRule {
+        static let name = "memgraph_upsert_keyed_nodes"
+        static let sql = NodeRecord.sql(conflict: """
+            ON CONFLICT (user_id, node_key) WHERE node_key IS NOT NULL AND deleted_at IS NULL DO UPDATE SET
+                content = n.content || EXCLUDED.content,
+                summary = coalesce(EXCLUDED.summary, n.summary),
+                tags = ARRAY(SELECT DISTINCT t FROM unnest(n.tags || EXCLUDED.tags) AS t ORDER BY t),
+                metadata = n.metadata || EXCLUDED.metadata,
+                context_type = EXCLUDED.context_type,
+                base_relevance = EXCLUDED.base_relevance
+            """, join: "i.node_key = u.node_key")
+    }
+
+    /// The rest are inserted.
+    enum PlainRule: NodeUpsertRule {
+        static let name = "memgraph_insert_plain_nodes"
+        static let sql = NodeRecord.sql(conflict: "", join: "i.node_id = u.node_id")
     }
 
     /// Rows per statement. A batch's later statements are encoded while earlier ones run; the
     /// first of each rule's statements is smaller, so that the database starts sooner.
     static let statementRows = 10_000
     static let firstStatementRows = 2_000
+    /// Statements of at most this many rows run as the rule's prepared statement (a remember of one
+    /// node, an agent's few): Postgres parses and plans the rule's statement once per connection
+    /// instead of on every call (~0.45 of a single-node remember's ~2.1 ms in Postgres: its
+    /// statement log). Larger ones go unnamed and are planned for their size: a plan made for a
+    /// few rows would join a 10,000-row statement's rows by nested loop.
+    static let preparedStatementRows = 64
 
     /// The statements for one conflict rule's nodes, ``statementRows`` at a time, built when run.
     /// With a `stamp` (entities), each node's content gets `update_count` (the stores of it the
     /// batch folded together, less one) and `last_updated`, written when its statement is built:
     /// copying every entity's content up front kept Postgres waiting (perf of a 100,000-node import:
     /// the pass before the first statement took 0.24 s of client time with the copies, 0.11 s without).
-    private static func statement(
+    private static func statement<Rule: NodeUpsertRule>(
         _ user: UserID, _ group: [(ordinals: [Int], node: MemoryNode)], checking records: [NodeRecord], context: RecordContext,
-        conflict: String, join: String, stamp: String? = nil
+        rule: Rule.Type, stamp: String? = nil
     ) -> [UpsertStatement] {
         let starts = [0] + Array(stride(from: min(firstStatementRows, group.count), to: group.count, by: statementRows))
         return starts.map { start in
@@ -138,7 +163,9 @@ public struct NodeRecord: RepositoryRecord, Equatable {
             let chunk = Array(group[start..<end])
             return UpsertStatement {
                 try check(user, chunk.flatMap(\.ordinals), of: records, maximumContentBytes: context.maximumContentBytes)
-                return try statement(user, chunk, conflict: conflict, join: join, stamp: stamp)
+                let bindings = try Self.bindings(user, chunk, stamp: stamp)
+                return chunk.count <= preparedStatementRows
+                    ? .prepared(PreparedUpsert<Rule>(bindings: bindings)) : .query(PostgresQuery(unsafeSQL: Rule.sql, binds: bindings))
             }
         }
     }
@@ -157,9 +184,10 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         }
     }
 
-    private static func statement(
-        _ user: UserID, _ group: [(ordinals: [Int], node: MemoryNode)], conflict: String, join: String, stamp: String?
-    ) throws -> PostgresQuery {
+    /// The binds of one statement of any rule: the user, then one array per input column.
+    private static func bindings(
+        _ user: UserID, _ group: [(ordinals: [Int], node: MemoryNode)], stamp: String?
+    ) throws -> PostgresBindings {
         // One input row per distinct node; every ordinal that folded into it gets its outcome.
         var ordinals: [String?] = []
         var ids: [UUID?] = [], keys: [String?] = [], derived: [String?] = [], contents: [JSONValue?] = []
@@ -198,7 +226,13 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         ] {
             try bindings.append(array, context: .default)
         }
-        let sql = """
+        return bindings
+    }
+
+    /// One rule's statement: the input rows unnested, inserted (or merged by `conflict`), and each
+    /// input ordinal's outcome.
+    static func sql(conflict: String, join: String) -> String {
+        """
             WITH i AS (
                 SELECT * FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[],
                                      $9::float8[], $10::jsonb[], $11::jsonb[], $12::text[], $13::text[], $14::text[],
@@ -220,7 +254,6 @@ public struct NodeRecord: RepositoryRecord, Equatable {
             JOIN i ON \(join.replacingOccurrences(of: "i.node_id = u.node_id", with: "i.node_id = u.new_id"))
             CROSS JOIN LATERAL unnest(string_to_array(i.ordinals, ',')) AS o
             """
-        return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 
     /// Folds a later store of the same entity into an earlier one, as the database would (but

@@ -38,14 +38,67 @@ public struct RecordContext: Sendable {
 /// A statement may be built lazily: ``Repository/upsert(_:_:on:)`` builds the next statement's binds
 /// on another core while the database runs the current one.
 public struct UpsertStatement: Sendable {
-    let build: @Sendable () throws -> PostgresQuery
+    let build: @Sendable () throws -> UpsertCall
 
     init(query: PostgresQuery) {
-        build = { query }
+        build = { .query(query) }
     }
 
-    init(building build: @escaping @Sendable () throws -> PostgresQuery) {
+    init(building build: @escaping @Sendable () throws -> UpsertCall) {
         self.build = build
+    }
+}
+
+/// How an upsert statement is sent: unnamed (parsed and planned for its binds each time), or as
+/// a statement prepared once per connection.
+enum UpsertCall: Sendable {
+    case query(PostgresQuery)
+    case prepared(any PreparedUpsertStatement)
+
+    /// Runs it; its rows, `(ordinal, id, inserted)`.
+    func run(on connection: PostgresConnection, logger: Logger) async throws -> [(Int, UUID, Bool)] {
+        var rows: [(Int, UUID, Bool)] = []
+        switch self {
+        case .query(let query):
+            for try await row in try await connection.query(query, logger: logger).decode((Int, UUID, Bool).self) {
+                rows.append(row)
+            }
+        case .prepared(let statement):
+            rows = try await statement.run(on: connection, logger: logger)
+        }
+        return rows
+    }
+}
+
+/// An upsert statement that is prepared on a connection the first time that connection runs it.
+protocol PreparedUpsertStatement: Sendable {
+    func run(on connection: PostgresConnection, logger: Logger) async throws -> [(Int, UUID, Bool)]
+}
+
+/// The fixed SQL of one upsert rule, and the name it is prepared under.
+protocol NodeUpsertRule {
+    static var name: String { get }
+    static var sql: String { get }
+}
+
+/// A rule's statement with one call's binds, prepared once per connection. Its result columns
+/// are stated in its SQL, so a migration that adds a column to the table does not change its
+/// result type; a schema change makes Postgres plan it again.
+struct PreparedUpsert<Rule: NodeUpsertRule>: PostgresPreparedStatement, PreparedUpsertStatement {
+    static var name: String { Rule.name }
+    static var sql: String { Rule.sql }
+    typealias Row = (Int, UUID, Bool)
+
+    let bindings: PostgresBindings
+
+    func makeBindings() throws -> PostgresBindings { bindings }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+
+    func run(on connection: PostgresConnection, logger: Logger) async throws -> [(Int, UUID, Bool)] {
+        var rows: [(Int, UUID, Bool)] = []
+        for try await row in try await connection.execute(self, logger: logger) { rows.append(row) }
+        return rows
     }
 }
 
@@ -124,15 +177,14 @@ public struct Repository<Record: RepositoryRecord>: Sendable {
         guard !records.isEmpty else { return [] }
         var outcomes = [UpsertOutcome?](repeating: nil, count: records.count)
         let statements = try Record.upsertStatements(user, records, context: context)
-        var query = try statements.first?.build()
+        var call = try statements.first?.build()
         for index in statements.indices {
-            guard let current = query else { break }
-            async let next: PostgresQuery? = index + 1 < statements.count ? try statements[index + 1].build() : nil
-            let rows = try await connection.query(current, logger: logger)
-            for try await (ordinal, id, inserted) in rows.decode((Int, UUID, Bool).self) {
+            guard let current = call else { break }
+            async let next: UpsertCall? = index + 1 < statements.count ? try statements[index + 1].build() : nil
+            for (ordinal, id, inserted) in try await current.run(on: connection, logger: logger) {
                 outcomes[ordinal - 1] = UpsertOutcome(id: id, inserted: inserted)
             }
-            query = try await next
+            call = try await next
         }
         return try outcomes.enumerated().map { index, outcome in
             guard let outcome else {
