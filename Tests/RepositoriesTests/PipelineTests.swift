@@ -243,6 +243,38 @@ struct PipelineTests {
         }
     }
 
+    @Test("a small write tells this process's pipelines its summaries as it commits, as the claim will return them; a large write and an opted-out node are not told")
+    func tellsQueuedTexts() async throws {
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            let source = PostgresEmbeddingJobSource(database: fixture.database)
+            let told = Mutex<[[String]]>([])
+            let listening = Task {
+                for await event in source.wakeUps() {
+                    if case .queued(let texts) = event { told.withLock { $0.append(texts) } }
+                }
+            }
+            defer { listening.cancel() }
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !fixture.database.queuedTexts.hasListeners, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            _ = try await fixture.store.remember(user, facts(QueuedTexts.largestWrite + 1, prefix: "bulk"))
+            _ = try await fixture.store.remember(user, [
+                MemoryNode(contextType: .conversationFact, summary: "kept quiet", metadata: ["embed": false]),
+                MemoryNode(contextType: .conversationFact, summary: "  the renewal moved to April "),
+            ])
+            _ = try await fixture.store.remember(user, MemoryNode(contextType: .conversationFact, summary: "the last write"))
+            while told.withLock({ $0.last != ["the last write"] }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(told.withLock { $0 } == [["the renewal moved to April"], ["the last write"]])
+            let claimed = try await source.claim(limit: 50, worker: "w1", policy: RetryPolicy())
+            #expect(claimed.contains { $0.text == "the renewal moved to April" }, "the guess is not the text the claim returns")
+            _ = try await source.release(worker: "w1")
+        }
+    }
+
     @Test("two pipelines at once never embed the same (node, field, text) twice")
     func twoWorkers() async throws {
         let counting = ScriptedEmbedder(base: try TestEmbedder.miniLM())

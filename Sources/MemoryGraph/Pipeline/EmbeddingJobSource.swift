@@ -69,8 +69,8 @@ public protocol EmbeddingJobSource: Sendable {
     /// Publishes this pipeline's state, so a health check in another process can see it.
     func report(pipeline name: String, _ snapshot: PipelineMonitor.Snapshot) async throws
     /// The listener's events: a notification, or a (re)connection after which notifications
-    /// may have been missed, or a lost connection. The sequence ends when the task iterating
-    /// it is cancelled.
+    /// may have been missed, or a lost connection, or texts this process's writes just queued.
+    /// The sequence ends when the task iterating it is cancelled.
     func wakeUps() -> AsyncStream<ListenerEvent>
 }
 
@@ -82,6 +82,10 @@ public enum ListenerEvent: Sendable, Equatable {
     case connected
     /// The connection went away; reconnecting with backoff.
     case disconnected(reason: String)
+    /// A write in this process queued jobs for these texts (sent as it commits, before Postgres's
+    /// notification comes back): new work is due, and these are the texts a claim will likely
+    /// return, which the pipeline may start embedding at once (see ``EmbeddingPipeline``).
+    case queued(texts: [String])
 }
 
 /// How failed jobs are retried (seed 001's RetryProcessor, bounded).

@@ -12,6 +12,14 @@ import Synchronization
 /// every reconnect of the listener, and every `sweepInterval`, so a lost notification costs
 /// latency, never data.
 ///
+/// A write in the same process tells the pipeline its texts as it commits
+/// (``ListenerEvent/queued(texts:)``): the pipeline starts embedding them at once, while a worker
+/// claims, and a claimed job whose text is one of them takes that vector instead of embedding it
+/// again. The claim and the embedding overlap (`bench pipeline`: the claim took ~0.8 ms of a
+/// ~6.5 ms insert-to-embedding). Only the job's own text decides what is stored: a guess that no
+/// claim returns is dropped after ``speculationLifetime``, and at most ``speculationLimit``
+/// texts are held.
+///
 /// ```swift
 /// let pipeline = EmbeddingPipeline(source: source, embedder: try MiniLMEmbedder(), logger: logger)
 /// let group = ServiceGroup(services: [database, pipeline], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -60,6 +68,18 @@ public final class EmbeddingPipeline: Service, Sendable {
     let logger: Logger
     private let wake = WakeSignal()
     private let stopping = Atomic(false)
+    private let speculation = Mutex<[String: Speculation]>([:])
+
+    /// A text embedded ahead of its claim, and when it was started.
+    private struct Speculation {
+        var vector: Task<[Float], any Error>
+        var started: ContinuousClock.Instant
+    }
+
+    /// The most texts embedded ahead of their claims at once; later ones wait for their claim.
+    public static let speculationLimit = 8
+    /// How long a text embedded ahead waits for a claim to take it.
+    public static let speculationLifetime = Duration.seconds(10)
 
     public init(source: any EmbeddingJobSource, embedder: any Embedder, configuration: Configuration = .init(), logger: Logger) {
         self.source = source
@@ -110,6 +130,61 @@ public final class EmbeddingPipeline: Service, Sendable {
     public func stop() {
         stopping.store(true, ordering: .relaxed)
         wake.signal()
+        let pending = speculation.withLock { held in
+            defer { held.removeAll() }
+            return held.values.map(\.vector)
+        }
+        for task in pending { task.cancel() }
+    }
+
+    /// Starts embedding `texts` ahead of their claims (the ones not held yet, within
+    /// ``speculationLimit``), dropping guesses older than ``speculationLifetime``.
+    private func speculate(_ texts: [String]) {
+        guard !stopping.load(ordering: .relaxed) else { return }
+        let embedder = self.embedder, monitor = self.monitor
+        let now = ContinuousClock.now
+        speculation.withLock { held in
+            held = held.filter { now - $0.value.started < Self.speculationLifetime }
+            for text in texts where held[text] == nil && held.count < Self.speculationLimit {
+                held[text] = Speculation(
+                    vector: Task {
+                        await monitor.embedderCalled()
+                        let vectors = try await embedder.embed([text])
+                        guard vectors.count == 1 else {
+                            throw MemoryGraphError(code: .embeddingFailed, message: "the embedder returned \(vectors.count) vectors for 1 text")
+                        }
+                        return vectors[0]
+                    },
+                    started: now)
+            }
+        }
+    }
+
+    /// The vectors of `texts`, in order: those embedded ahead of their claim are taken (and no
+    /// longer held), the rest embedded in one call. A guess that failed is embedded again here.
+    private func embed(_ texts: [String]) async throws -> [[Float]] {
+        let ahead = speculation.withLock { held in
+            texts.map { held.removeValue(forKey: $0)?.vector }
+        }
+        var vectors = [[Float]?](repeating: nil, count: texts.count)
+        for (index, task) in ahead.enumerated() {
+            guard let task else { continue }
+            do {
+                vectors[index] = try await task.value
+            } catch {
+                logger.debug("embedding a text ahead of its claim failed; it is embedded with its batch", metadata: ["error": "\(error)"])
+            }
+        }
+        let missing = vectors.indices.filter { vectors[$0] == nil }
+        if !missing.isEmpty {
+            await monitor.embedderCalled()
+            let computed = try await embedder.embed(missing.map { texts[$0] })
+            guard computed.count == missing.count else {
+                throw MemoryGraphError(code: .embeddingFailed, message: "the embedder returned \(computed.count) vectors for \(missing.count) texts")
+            }
+            for (index, vector) in zip(missing, computed) { vectors[index] = vector }
+        }
+        return vectors.map { $0! }
     }
 
     private var shouldRun: Bool {
@@ -134,6 +209,9 @@ public final class EmbeddingPipeline: Service, Sendable {
         for await event in source.wakeUps() {
             switch event {
             case .notification:
+                wake.signal()
+            case .queued(let texts):
+                speculate(texts)
                 wake.signal()
             case .connected:
                 await monitor.listener(connected: true)
@@ -205,8 +283,7 @@ public final class EmbeddingPipeline: Service, Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            await monitor.embedderCalled()
-            let vectors = try await embedder.embed(jobs.map(\.text))
+            let vectors = try await embed(jobs.map(\.text))
             try await store(jobs, vectors, worker: worker, started: start)
         } catch is DeadlineExceeded {
             // Postgres did not answer the complete: the claims return to the queue at lease end.

@@ -10,7 +10,8 @@ import PostgresNIO
 /// Claims, completions and failures go through the schema's SECURITY DEFINER functions (the only
 /// cross-user entry points the application role has); claims use `FOR UPDATE SKIP LOCKED`.
 /// Wake-ups come from `LISTEN memgraph_embed` on one leased connection, which reconnects with
-/// backoff when the connection or the server goes away. Each call's query is sent with
+/// backoff when the connection or the server goes away, and from this process's own small writes
+/// as they commit (``QueuedTexts``). Each call's query is sent with
 /// `queryUnlessClosed`, so a connection that the server closes while it is leased fails the call
 /// instead of hanging it.
 public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
@@ -108,7 +109,15 @@ public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
 
     public func wakeUps() -> AsyncStream<ListenerEvent> {
         let database = self.database
+        let onlyUser = self.onlyUser
         return AsyncStream { continuation in
+            // This process's own writes, as they commit (a pipeline of one user's jobs, as
+            // import --wait runs, is not told: the texts carry no user).
+            let local = onlyUser != nil ? nil : Task {
+                for await texts in database.queuedTexts.subscribe() {
+                    continuation.yield(.queued(texts: texts))
+                }
+            }
             let task = Task {
                 var backoff = Duration.milliseconds(100)
                 while !Task.isCancelled {
@@ -131,7 +140,10 @@ public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
                 }
                 continuation.finish()
             }
-            continuation.onTermination = { _ in task.cancel() }
+            continuation.onTermination = { _ in
+                task.cancel()
+                local?.cancel()
+            }
         }
     }
 }

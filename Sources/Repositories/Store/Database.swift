@@ -28,6 +28,8 @@ public final class Database: Sendable, Service {
     public let startup: Startup
     /// Reads waiting to be counted as accesses; written in the background while the pool runs.
     public let accessLog = AccessLog()
+    /// The texts this process's small writes queued for embedding, for its own pipelines.
+    public let queuedTexts = QueuedTexts()
     /// `memory.embedded_fields`, read once (``embeddedFields()``).
     private let embeddedFieldsCache = Mutex<[String]?>(nil)
 

@@ -73,8 +73,22 @@ public struct MemoryStore: Sendable {
             try await embedInline(user, results.map(\.id), on: connection, ahead: ahead)
             return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
         }
+        if embeddingMode == .async, batch.count <= QueuedTexts.largestWrite, database.queuedTexts.hasListeners {
+            database.queuedTexts.tell(Self.summaryTexts(batch))
+        }
         await refreshStatisticsAfterBulkWrite(rows: batch.count, tables: tables)
         return results
+    }
+
+    /// The summary texts of the nodes that embed (as `memory.field_text` reads a summary), which
+    /// this process's pipelines may embed ahead of their claims (``QueuedTexts``). A summary that
+    /// did not change queues no job; its guess is dropped unused.
+    static func summaryTexts(_ batch: [MemoryNode]) -> [String] {
+        batch.compactMap { node in
+            guard node.metadata["embed"] != .bool(false), node.metadata["embed"] != .string("false") else { return nil }
+            let text = (node.summary ?? node.content["summary"]?.stringValue)?.trimmingCharacters(in: CharacterSet(charactersIn: " "))
+            return text?.isEmpty == false ? text : nil
+        }
     }
 
     /// Stores nodes and then relationships between them in one transaction, as an import does.

@@ -26,16 +26,25 @@ final class InMemoryJobSource: EmbeddingJobSource {
         continuation.yield(.connected)
     }
 
-    /// Queues a job for `text` and wakes the workers, as the trigger on nodes does.
+    /// Queues a job for `text` and wakes the workers, as the trigger on nodes does (or, with
+    /// `notify` false, silently: a test then wakes them itself).
     @discardableResult
-    func enqueue(_ text: String, user: String = "u") -> EmbeddingJob {
+    func enqueue(_ text: String, user: String = "u", notify: Bool = true) -> EmbeddingJob {
         let job = EmbeddingJob(
             userID: user, nodeID: UUID(), field: "summary", contentSHA: Array(text.utf8.prefix(8)), text: text,
             attempts: 0, createdAt: Date())
         entries.withLock { $0.append(Entry(job: job, state: .pending, dueAt: .distantPast)) }
-        continuation.yield(.notification)
+        if notify { continuation.yield(.notification) }
         return job
     }
+
+    /// Tells the pipeline that a write in its process queued these texts.
+    func tellQueued(_ texts: [String]) {
+        continuation.yield(.queued(texts: texts))
+    }
+
+    /// While false, claims wait (a test orders a claim after something else).
+    let claimsOpen = Atomic(true)
 
     var states: [State] { entries.withLock { $0.map(\.state) } }
     var vectors: [UUID: [Float]] { stored.withLock { $0 } }
@@ -45,7 +54,8 @@ final class InMemoryJobSource: EmbeddingJobSource {
     var isDrained: Bool { entries.withLock { $0.allSatisfy { $0.state == .completed || $0.state == .failed } } }
 
     func claim(limit: Int, worker: String, policy: RetryPolicy) async throws -> [EmbeddingJob] {
-        entries.withLock { entries in
+        while !claimsOpen.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
+        return entries.withLock { entries in
             var claimed: [EmbeddingJob] = []
             for index in entries.indices where claimed.count < limit && entries[index].state == .pending && entries[index].dueAt <= Date() {
                 entries[index].state = .processing(worker: worker)

@@ -10,9 +10,12 @@ final class CountingEmbedder: Embedder {
     let dimensions = 4
     let failing = Atomic(false)
     let calls = Atomic(0)
+    /// Every text embedded, in order.
+    let embedded = Mutex<[String]>([])
 
     func embed(_ texts: [String]) async throws -> [[Float]] {
         calls.add(1, ordering: .relaxed)
+        embedded.withLock { $0 += texts }
         if failing.load(ordering: .relaxed) {
             throw MemoryGraphError(code: .embeddingFailed, message: "the test embedder fails on purpose")
         }
@@ -43,6 +46,36 @@ struct PipelineLogicTests {
         // Batches of at most 4: at least 3 calls for 10 jobs, never one call per job.
         #expect((3...10).contains(embedder.calls.load(ordering: .relaxed)))
         #expect(await pipeline.monitor.snapshot().processed == 10)
+    }
+
+    @Test("texts a write in the process queued are embedded ahead of their claim, and a claimed job takes that vector; a wrong guess is not stored")
+    func embedsAhead() async throws {
+        let source = InMemoryJobSource()
+        let embedder = CountingEmbedder()
+        source.claimsOpen.store(false, ordering: .releasing)
+        let right = source.enqueue("the renewal moved to April", notify: false)
+        let other = source.enqueue("a job nobody guessed", notify: false)
+        source.tellQueued(["the renewal moved to April", "a text no job holds"])
+        let pipeline = Self.pipeline(source, embedder)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await pipeline.runUntilDrained { source.isDrained } }
+            // Claims open only once both guesses are embedded: the job must take its guess's vector.
+            let deadline = ContinuousClock.now + .seconds(20)
+            while embedder.embedded.withLock({ $0.count }) < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            #expect(Set(embedder.embedded.withLock { $0 }) == ["the renewal moved to April", "a text no job holds"])
+            source.claimsOpen.store(true, ordering: .releasing)
+            try await group.waitForAll()
+        }
+        #expect(source.states.allSatisfy { $0 == .completed })
+        #expect(source.vectors[right.nodeID] == [Float(right.text.count), 1, 0, 0])
+        #expect(source.vectors[other.nodeID] == [Float(other.text.count), 1, 0, 0])
+        // The guessed text was embedded once (ahead), the unguessed one with its claim.
+        let embedded = embedder.embedded.withLock { $0 }
+        #expect(embedded.filter { $0 == right.text }.count == 1, "\(embedded)")
+        #expect(embedded.filter { $0 == other.text }.count == 1, "\(embedded)")
+        #expect(source.vectors.count == 2)
     }
 
     @Test("an embedder that keeps failing: each job is retried with backoff, then dead-lettered with its error")
