@@ -109,6 +109,21 @@ struct DedupTests {
         #expect(merged.content["entity_data"] == ["a": 1, "b": 1])
     }
 
+    @Test("a remember is written without a transaction of its own only when it is one statement: at most 64 nodes, all under one rule")
+    func oneStatement() {
+        let plain = MemoryNode(contextType: .conversationFact, summary: "plain")
+        let keyed = MemoryNode(key: "note", contextType: .conversationFact, summary: "keyed")
+        let person = entity("crm", "P-1", name: "Ada Lovelace")
+        #expect(NodeRecord.isOneStatement([plain]))
+        #expect(NodeRecord.isOneStatement([keyed, keyed]))
+        #expect(NodeRecord.isOneStatement([person, entity("crm", "P-2", name: "Alan Turing")]))
+        #expect(!NodeRecord.isOneStatement([plain, keyed]))
+        #expect(!NodeRecord.isOneStatement([person, plain]))
+        #expect(!NodeRecord.isOneStatement([]))
+        #expect(NodeRecord.isOneStatement(Array(repeating: plain, count: NodeRecord.preparedStatementRows)))
+        #expect(!NodeRecord.isOneStatement(Array(repeating: plain, count: NodeRecord.preparedStatementRows + 1)))
+    }
+
     @Test("invalid nodes are refused with a message naming the field, and nothing is stored")
     func invalid() async throws {
         let store = try await TestDatabase.store()

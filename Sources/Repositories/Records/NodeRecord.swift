@@ -137,6 +137,15 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         static let sql = NodeRecord.sql(conflict: "", join: "i.node_id = u.node_id")
     }
 
+    /// Whether `nodes` are written by one statement: at most ``preparedStatementRows`` of them, all
+    /// under one rule (entities, keyed, or plain), as ``upsertStatements(_:_:context:)`` splits them.
+    static func isOneStatement(_ nodes: [MemoryNode]) -> Bool {
+        guard !nodes.isEmpty, nodes.count <= preparedStatementRows else { return false }
+        func rule(_ node: MemoryNode) -> Int { node.entityIdentity != nil ? 0 : node.key != nil ? 1 : 2 }
+        let first = rule(nodes[0])
+        return nodes.allSatisfy { rule($0) == first }
+    }
+
     /// Rows per statement. A batch's later statements are encoded while earlier ones run; the
     /// first of each rule's statements is smaller, so that the database starts sooner.
     static let statementRows = 10_000
@@ -230,10 +239,16 @@ public struct NodeRecord: RepositoryRecord, Equatable {
     }
 
     /// One rule's statement: the input rows unnested, inserted (or merged by `conflict`), and each
-    /// input ordinal's outcome.
+    /// input ordinal's outcome. It sets the user for row-level security itself (`s`), so that a
+    /// write that is this one statement needs no transaction of its own (``isOneStatement(_:)``):
+    /// every inserted row is joined to `s`, so set_config has run before the first row is checked
+    /// against the policies (a row checked before it would fail them: `memgraph.user_id` is empty
+    /// at the start of a transaction). Inside the caller's transaction it sets the same user again.
     static func sql(conflict: String, join: String) -> String {
         """
-            WITH i AS (
+            WITH s AS MATERIALIZED (
+                SELECT set_config('memgraph.user_id', $1, true) AS user_id
+            ), i AS (
                 SELECT * FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[],
                                      $9::float8[], $10::jsonb[], $11::jsonb[], $12::text[], $13::text[], $14::text[],
                                      $15::timestamptz[])
@@ -242,10 +257,10 @@ public struct NodeRecord: RepositoryRecord, Equatable {
             ), u AS (
                 INSERT INTO memory.nodes AS n (user_id, node_id, node_key, derived_key, content, context_type, summary,
                     base_relevance, tags, metadata, entity_id, entity_type, entity_system, created_at, last_accessed)
-                SELECT $1, node_id, node_key, derived_key, content, context_type, summary, base_relevance,
+                SELECT s.user_id, node_id, node_key, derived_key, content, context_type, summary, base_relevance,
                        ARRAY(SELECT jsonb_array_elements_text(tags)), metadata, entity_id, entity_type, entity_system,
                        coalesce(created_at, now()), coalesce(created_at, now())
-                FROM i
+                FROM i CROSS JOIN s
                 \(conflict)
                 RETURNING n.node_id, n.node_key, n.entity_system, n.entity_id, (old.node_id IS NULL) AS inserted,
                           \(conflict.isEmpty ? "n.node_id" : "NULL::uuid") AS new_id

@@ -181,6 +181,27 @@ public final class Database: Sendable, Service {
         }
     }
 
+    /// Runs `body`, which must send exactly one statement, and one that sets `memgraph.user_id` to
+    /// `user` itself before it reads or writes a row (the node upserts: `NodeRecord.sql`), on a
+    /// pooled connection outside any transaction: the statement is its own transaction, one round
+    /// trip. The user it sets lasts until its end. Should it touch a row first, row-level security
+    /// sees no user and refuses the row.
+    /// - Throws: `RepositoriesError`, classified by SQLSTATE.
+    func withUserStatement<T: Sendable>(
+        _ user: UserID, operation: String, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await client.withConnection { connection in
+                guard !connection.isClosed else {
+                    throw RepositoriesError(.connection, "the database ended the connection before the statement")
+                }
+                return try await body(connection)
+            }
+        } catch {
+            throw RepositoriesError.wrap(error, operation: operation, user: user.rawValue)
+        }
+    }
+
     /// A connection for work that is not scoped to one user and sees no user's rows (RLS): health checks,
     /// maintenance functions.
     @discardableResult

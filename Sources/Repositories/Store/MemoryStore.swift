@@ -66,12 +66,22 @@ public struct MemoryStore: Sendable {
         guard !batch.isEmpty else { return [] }
         // Each node is checked as the statement that writes it is built (NodeRecord.upsertStatements),
         // overlapping the database's work; one that fails rolls the whole batch back.
-        let ahead = try await embedAhead(user, batch)
         let tables: Set<StatisticsTables> = embeddingMode == .sync ? [.nodes, .embeddings] : [.nodes]
-        let results = try await bulkWrite(user, operation: "remember", rows: batch.count, tables: tables) { connection in
-            let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
-            try await embedInline(user, results.map(\.id), on: connection, ahead: ahead)
-            return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
+        let results: [RememberResult]
+        if embeddingMode == .async, NodeRecord.isOneStatement(batch) {
+            // One statement, which sets the user itself: one round trip, its own transaction
+            // (against four: BEGIN, the user, the statement, COMMIT).
+            results = try await database.withUserStatement(user, operation: "remember") { connection in
+                try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
+                    .map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
+            }
+        } else {
+            let ahead = try await embedAhead(user, batch)
+            results = try await bulkWrite(user, operation: "remember", rows: batch.count, tables: tables) { connection in
+                let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
+                try await embedInline(user, results.map(\.id), on: connection, ahead: ahead)
+                return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
+            }
         }
         if embeddingMode == .async, batch.count <= QueuedTexts.largestWrite, database.queuedTexts.hasListeners {
             database.queuedTexts.tell(Self.summaryTexts(batch))
