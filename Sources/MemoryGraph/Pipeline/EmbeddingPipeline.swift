@@ -15,10 +15,8 @@ import Synchronization
 /// A write in the same process tells the pipeline its texts as it commits
 /// (``ListenerEvent/queued(texts:)``): the pipeline starts embedding them at once, while a worker
 /// claims, and a claimed job whose text is one of them takes that vector instead of embedding it
-/// again. The claim and the embedding overlap (`bench pipeline`: the claim took ~0.8 ms of a
-/// ~6.5 ms insert-to-embedding). Only the job's own text decides what is stored: a guess that no
-/// claim returns is dropped after ``speculationLifetime``, and at most ``speculationLimit``
-/// texts are held.
+/// again (``EmbeddingsAhead``). The claim and the embedding overlap (`bench pipeline`: the claim
+/// took ~0.8 ms of a ~6.5 ms insert-to-embedding). Only the job's own text decides what is stored.
 ///
 /// ```swift
 /// let pipeline = EmbeddingPipeline(source: source, embedder: try MiniLMEmbedder(), logger: logger)
@@ -68,18 +66,7 @@ public final class EmbeddingPipeline: Service, Sendable {
     let logger: Logger
     private let wake = WakeSignal()
     private let stopping = Atomic(false)
-    private let speculation = Mutex<[String: Speculation]>([:])
-
-    /// A text embedded ahead of its claim, and when it was started.
-    private struct Speculation {
-        var vector: Task<[Float], any Error>
-        var started: ContinuousClock.Instant
-    }
-
-    /// The most texts embedded ahead of their claims at once; later ones wait for their claim.
-    public static let speculationLimit = 8
-    /// How long a text embedded ahead waits for a claim to take it.
-    public static let speculationLifetime = Duration.seconds(10)
+    private let ahead = EmbeddingsAhead()
 
     public init(source: any EmbeddingJobSource, embedder: any Embedder, configuration: Configuration = .init(), logger: Logger) {
         self.source = source
@@ -130,44 +117,14 @@ public final class EmbeddingPipeline: Service, Sendable {
     public func stop() {
         stopping.store(true, ordering: .relaxed)
         wake.signal()
-        let pending = speculation.withLock { held in
-            defer { held.removeAll() }
-            return held.values.map(\.vector)
-        }
-        for task in pending { task.cancel() }
-    }
-
-    /// Starts embedding `texts` ahead of their claims (the ones not held yet, within
-    /// ``speculationLimit``), dropping guesses older than ``speculationLifetime``.
-    private func speculate(_ texts: [String]) {
-        guard !stopping.load(ordering: .relaxed) else { return }
-        let embedder = self.embedder, monitor = self.monitor
-        let now = ContinuousClock.now
-        speculation.withLock { held in
-            held = held.filter { now - $0.value.started < Self.speculationLifetime }
-            for text in texts where held[text] == nil && held.count < Self.speculationLimit {
-                held[text] = Speculation(
-                    vector: Task {
-                        await monitor.embedderCalled()
-                        let vectors = try await embedder.embed([text])
-                        guard vectors.count == 1 else {
-                            throw MemoryGraphError(code: .embeddingFailed, message: "the embedder returned \(vectors.count) vectors for 1 text")
-                        }
-                        return vectors[0]
-                    },
-                    started: now)
-            }
-        }
+        ahead.cancelAll()
     }
 
     /// The vectors of `texts`, in order: those embedded ahead of their claim are taken (and no
     /// longer held), the rest embedded in one call. A guess that failed is embedded again here.
     private func embed(_ texts: [String]) async throws -> [[Float]] {
-        let ahead = speculation.withLock { held in
-            texts.map { held.removeValue(forKey: $0)?.vector }
-        }
         var vectors = [[Float]?](repeating: nil, count: texts.count)
-        for (index, task) in ahead.enumerated() {
+        for (index, task) in ahead.take(texts).enumerated() {
             guard let task else { continue }
             do {
                 vectors[index] = try await task.value
@@ -211,7 +168,7 @@ public final class EmbeddingPipeline: Service, Sendable {
             case .notification:
                 wake.signal()
             case .queued(let texts):
-                speculate(texts)
+                if !stopping.load(ordering: .relaxed) { ahead.start(texts, embedder: embedder, monitor: monitor) }
                 wake.signal()
             case .connected:
                 await monitor.listener(connected: true)
