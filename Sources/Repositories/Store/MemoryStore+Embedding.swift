@@ -12,6 +12,16 @@ extension MemoryStore {
         await refreshStatisticsAfterBulkWrite(rows: records.count, tables: [.embeddings])
     }
 
+    /// The text of `field` that a job for `node` would embed, as `memory.field_text` reads it
+    /// (the summary, else a string in content; trimmed of spaces as btrim trims), or nil when the
+    /// node opts out of embedding (metadata `embed` false) or the field is empty.
+    static func embeddedText(of node: MemoryNode, field: String) -> String? {
+        guard node.metadata["embed"] != .bool(false), node.metadata["embed"] != .string("false") else { return nil }
+        let raw = field == "summary" ? node.summary ?? node.content["summary"]?.stringValue : node.content[field]?.stringValue
+        guard let text = raw?.trimmingCharacters(in: CharacterSet(charactersIn: " ")), !text.isEmpty else { return nil }
+        return text
+    }
+
     /// In `.sync` mode: the texts a write of `batch` will most likely queue, embedded before its
     /// transaction opens. The write's first insert locks the user's counters row
     /// (`memory.user_metadata`) until it commits, so an embedding inside the transaction made
@@ -27,13 +37,9 @@ extension MemoryStore {
         let fields = try await database.embeddedFields()
         var texts: [String] = []
         var seen = Set<[UInt8]>()
-        for node in batch where node.metadata["embed"] != .bool(false) && node.metadata["embed"] != .string("false") {
+        for node in batch {
             for field in fields {
-                let raw = field == "summary" ? node.summary ?? node.content["summary"]?.stringValue : node.content[field]?.stringValue
-                // btrim: spaces only, as memory.field_text trims.
-                guard let text = raw?.trimmingCharacters(in: CharacterSet(charactersIn: " ")), !text.isEmpty,
-                    seen.insert(Array(text.utf8)).inserted
-                else { continue }
+                guard let text = Self.embeddedText(of: node, field: field), seen.insert(Array(text.utf8)).inserted else { continue }
                 texts.append(text)
             }
         }

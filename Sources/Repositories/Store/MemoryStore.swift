@@ -84,21 +84,13 @@ public struct MemoryStore: Sendable {
             }
         }
         if embeddingMode == .async, batch.count <= QueuedTexts.largestWrite, database.queuedTexts.hasListeners {
-            database.queuedTexts.tell(Self.summaryTexts(batch))
+            // The summaries: the one field every node has a text for (other fields' texts are
+            // embedded when claimed). A summary that did not change queues no job; its guess is
+            // dropped unused.
+            database.queuedTexts.tell(batch.compactMap { Self.embeddedText(of: $0, field: "summary") })
         }
         await refreshStatisticsAfterBulkWrite(rows: batch.count, tables: tables)
         return results
-    }
-
-    /// The summary texts of the nodes that embed (as `memory.field_text` reads a summary), which
-    /// this process's pipelines may embed ahead of their claims (``QueuedTexts``). A summary that
-    /// did not change queues no job; its guess is dropped unused.
-    static func summaryTexts(_ batch: [MemoryNode]) -> [String] {
-        batch.compactMap { node in
-            guard node.metadata["embed"] != .bool(false), node.metadata["embed"] != .string("false") else { return nil }
-            let text = (node.summary ?? node.content["summary"]?.stringValue)?.trimmingCharacters(in: CharacterSet(charactersIn: " "))
-            return text?.isEmpty == false ? text : nil
-        }
     }
 
     /// Stores nodes and then relationships between them in one transaction, as an import does.
