@@ -63,7 +63,8 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         for (offset, record) in records.enumerated() {
             let ordinal = offset + 1
             let node = record.node
-            if let identity = node.entityIdentity {
+            switch UpsertRuleKind(node) {
+            case .entity(let identity):
                 if let at = entityIndex[identity] {
                     entities[at].ordinals.append(ordinal)
                     entities[at].node = Self.mergeEntity(entities[at].node, node)
@@ -71,7 +72,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
                     entityIndex[identity] = entities.count
                     entities.append(([ordinal], node))
                 }
-            } else if let key = node.key {
+            case .keyed(let key):
                 if let at = keyIndex[key] {
                     keyed[at].ordinals.append(ordinal)
                     var merged = node
@@ -81,7 +82,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
                     keyIndex[key] = keyed.count
                     keyed.append(([ordinal], node))
                 }
-            } else {
+            case .plain:
                 plain.append(([ordinal], node))
             }
         }
@@ -141,9 +142,35 @@ public struct NodeRecord: RepositoryRecord, Equatable {
     /// under one rule (entities, keyed, or plain), as ``upsertStatements(_:_:context:)`` splits them.
     static func isOneStatement(_ nodes: [MemoryNode]) -> Bool {
         guard !nodes.isEmpty, nodes.count <= preparedStatementRows else { return false }
-        func rule(_ node: MemoryNode) -> Int { node.entityIdentity != nil ? 0 : node.key != nil ? 1 : 2 }
-        let first = rule(nodes[0])
-        return nodes.allSatisfy { rule($0) == first }
+        let first = UpsertRuleKind(nodes[0]).statement
+        return nodes.allSatisfy { UpsertRuleKind($0).statement == first }
+    }
+
+    /// Which rule writes a node: an entity merges on its identity, else a node with a key upserts
+    /// by key, else it is inserted. ``upsertStatements(_:_:context:)`` splits a batch by it, and
+    /// ``isOneStatement(_:)`` relies on the same split (a write it calls one statement runs
+    /// without a transaction of its own).
+    enum UpsertRuleKind {
+        case entity(EntityIdentity), keyed(String), plain
+
+        init(_ node: MemoryNode) {
+            if let identity = node.entityIdentity {
+                self = .entity(identity)
+            } else if let key = node.key {
+                self = .keyed(key)
+            } else {
+                self = .plain
+            }
+        }
+
+        /// Which of the batch's (at most three) statements writes the node.
+        var statement: Int {
+            switch self {
+            case .entity: 0
+            case .keyed: 1
+            case .plain: 2
+            }
+        }
     }
 
     /// Rows per statement. A batch's later statements are encoded while earlier ones run; the
