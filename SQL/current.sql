@@ -315,8 +315,11 @@ BEGIN
         GROUP BY n.user_id;
         queued := FOUND;
     ELSE
-        SELECT coalesce(sum(memory.queue_field_jobs(g.user_id, g.ids, now())), 0) > 0 INTO queued
-        FROM (SELECT n.user_id, array_agg(n.node_id) AS ids FROM new_rows n GROUP BY n.user_id) g;
+        INSERT INTO memory.embedding_jobs (user_id, node_id, field, content_sha, run_after, created_at)
+        SELECT n.user_id, n.node_id, t.field, sha256(convert_to(t.body, 'UTF8')), now(), now()
+        FROM new_rows n CROSS JOIN LATERAL memory.row_texts(n::memory.nodes) t
+        ON CONFLICT (user_id, node_id, field) DO NOTHING;
+        queued := FOUND;
     END IF;
     IF queued THEN
         PERFORM pg_notify('memgraph_embed', '');
@@ -1027,12 +1030,10 @@ CREATE FUNCTION memory.node_texts(p_user text, p_nodes uuid[]) RETURNS TABLE(nod
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'memory'
     AS $$
-    SELECT n.node_id, f.field, x.body
+    SELECT n.node_id, t.field, t.body
     FROM unnest(p_nodes) AS id(node_id)
     CROSS JOIN LATERAL (SELECT * FROM memory.nodes m WHERE m.user_id = p_user AND m.node_id = id.node_id) n
-    CROSS JOIN memory.embedded_fields f
-    CROSS JOIN LATERAL (SELECT memory.field_text(n, f.field) AS body) x
-    WHERE n.deleted_at IS NULL AND coalesce(n.metadata->>'embed', 'true') <> 'false' AND x.body IS NOT NULL
+    CROSS JOIN LATERAL memory.row_texts(n) t
 $$;
 
 --
@@ -1328,6 +1329,19 @@ BEGIN
     IF requeued > 0 THEN PERFORM pg_notify('memgraph_embed', ''); END IF;
     RETURN requeued;
 END $$;
+
+--
+-- Name: row_texts(memory.nodes); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.row_texts(n memory.nodes) RETURNS TABLE(field text, body text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS $$
+    SELECT f.field, x.body
+    FROM memory.embedded_fields f
+    CROSS JOIN LATERAL (SELECT memory.field_text(n, f.field) AS body) x
+    WHERE n.deleted_at IS NULL AND coalesce(n.metadata->>'embed', 'true') <> 'false' AND x.body IS NOT NULL
+$$;
 
 --
 -- Name: search_index_state(text); Type: FUNCTION; Schema: memory; Owner: -
@@ -2544,6 +2558,12 @@ REVOKE ALL ON FUNCTION memory.requeue_expired_claims(lease interval, max_claims 
 --
 
 GRANT ALL ON FUNCTION memory.retry_failed_embedding_jobs() TO memgraph_app;
+
+--
+-- Name: FUNCTION row_texts(n memory.nodes); Type: ACL; Schema: memory; Owner: -
+--
+
+GRANT ALL ON FUNCTION memory.row_texts(n memory.nodes) TO memgraph_app;
 
 --
 -- Name: FUNCTION search_index_state(p_model text); Type: ACL; Schema: memory; Owner: -

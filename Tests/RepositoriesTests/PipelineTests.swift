@@ -243,7 +243,7 @@ struct PipelineTests {
         }
     }
 
-    @Test("a small write tells this process's pipelines its summaries as it commits, as the claim will return them; a large write and an opted-out node are not told")
+    @Test("a small write tells this process's pipelines its summaries before it is sent, as the claim will return them; a large write and an opted-out node are not told")
     func tellsQueuedTexts() async throws {
         try await PipelineFixture.with { fixture in
             let user = freshUser()

@@ -82,9 +82,10 @@ public enum ListenerEvent: Sendable, Equatable {
     case connected
     /// The connection went away; reconnecting with backoff.
     case disconnected(reason: String)
-    /// A write in this process queued jobs for these texts (sent as it commits, before Postgres's
-    /// notification comes back): new work is due, and these are the texts a claim will likely
-    /// return, which the pipeline may start embedding at once (see ``EmbeddingPipeline``).
+    /// A write in this process is about to queue jobs for these texts (sent before the write
+    /// goes to Postgres): these are the texts a claim will likely return once the write's
+    /// notification says it committed, which the pipeline may start embedding at once (see
+    /// ``EmbeddingPipeline``). Not a wake-up: nothing is claimable before the commit.
     case queued(texts: [String])
 }
 

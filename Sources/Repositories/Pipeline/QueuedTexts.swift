@@ -1,11 +1,12 @@
 import Foundation
 import Synchronization
 
-/// What this process's own small writes queued for embedding, told to this process's embedding
-/// pipelines as each write commits (``PostgresEmbeddingJobSource/wakeUps()`` passes it on as
-/// `ListenerEvent.queued(texts:)`), so that they can start embedding before Postgres's
-/// notification arrives and while they claim. A hint, never the record: what a worker embeds and
-/// stores is what its claim returns. Nobody listening (no pipeline in the process) costs nothing.
+/// What this process's own small writes are about to queue for embedding, told to this process's
+/// embedding pipelines before each write is sent (``PostgresEmbeddingJobSource/wakeUps()`` passes
+/// it on as `ListenerEvent.queued(texts:)`), so that they embed while Postgres writes, commits
+/// and notifies, and while they claim. A hint, never the record: what a worker embeds and stores
+/// is what its claim returns; a write that fails or changes no text leaves a guess no claim takes,
+/// which expires. Nobody listening (no pipeline in the process) costs nothing.
 public final class QueuedTexts: Sendable {
     /// Writes of at most this many nodes are told; larger ones are batch work, claimed in batches.
     public static let largestWrite = 8
@@ -25,7 +26,7 @@ public final class QueuedTexts: Sendable {
         return stream
     }
 
-    /// Tells every listener the texts a committed write queued.
+    /// Tells every listener the texts a write is about to queue.
     public func tell(_ texts: [String]) {
         guard !texts.isEmpty else { return }
         let current = listeners.withLock { Array($0.values) }

@@ -68,6 +68,13 @@ public struct MemoryStore: Sendable {
         // overlapping the database's work; one that fails rolls the whole batch back.
         let tables: Set<StatisticsTables> = embeddingMode == .sync ? [.nodes, .embeddings] : [.nodes]
         let results: [RememberResult]
+        if embeddingMode == .async, batch.count <= QueuedTexts.largestWrite, database.queuedTexts.hasListeners {
+            // Before the write: the pipeline embeds while Postgres writes and commits. The
+            // summaries: the one field every node has a text for (other fields' texts are
+            // embedded when claimed). A summary that did not change queues no job, and a write
+            // that fails none; such a guess is dropped unused.
+            database.queuedTexts.tell(batch.compactMap { Self.embeddedText(of: $0, field: "summary") })
+        }
         if embeddingMode == .async, NodeRecord.isOneStatement(batch) {
             // One statement, which sets the user itself: one round trip, its own transaction
             // (against four: BEGIN, the user, the statement, COMMIT).
@@ -82,12 +89,6 @@ public struct MemoryStore: Sendable {
                 try await embedInline(user, results.map(\.id), on: connection, ahead: ahead)
                 return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
             }
-        }
-        if embeddingMode == .async, batch.count <= QueuedTexts.largestWrite, database.queuedTexts.hasListeners {
-            // The summaries: the one field every node has a text for (other fields' texts are
-            // embedded when claimed). A summary that did not change queues no job; its guess is
-            // dropped unused.
-            database.queuedTexts.tell(batch.compactMap { Self.embeddedText(of: $0, field: "summary") })
         }
         await refreshStatisticsAfterBulkWrite(rows: batch.count, tables: tables)
         return results

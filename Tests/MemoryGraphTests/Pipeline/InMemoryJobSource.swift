@@ -45,6 +45,8 @@ final class InMemoryJobSource: EmbeddingJobSource {
 
     /// While false, claims wait (a test orders a claim after something else).
     let claimsOpen = Atomic(true)
+    /// Claims made so far, empty ones included.
+    let claimCalls = Atomic(0)
 
     var states: [State] { entries.withLock { $0.map(\.state) } }
     var vectors: [UUID: [Float]] { stored.withLock { $0 } }
@@ -54,6 +56,7 @@ final class InMemoryJobSource: EmbeddingJobSource {
     var isDrained: Bool { entries.withLock { $0.allSatisfy { $0.state == .completed || $0.state == .failed } } }
 
     func claim(limit: Int, worker: String, policy: RetryPolicy) async throws -> [EmbeddingJob] {
+        claimCalls.add(1, ordering: .relaxed)
         while !claimsOpen.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(5)) }
         return entries.withLock { entries in
             var claimed: [EmbeddingJob] = []

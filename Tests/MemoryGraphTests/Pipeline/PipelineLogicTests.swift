@@ -78,6 +78,41 @@ struct PipelineLogicTests {
         #expect(source.vectors.count == 2)
     }
 
+    @Test("a notification wakes one idle worker, not all: one claim takes its job and one more finds the queue empty")
+    func notificationWakesOne() async throws {
+        let source = InMemoryJobSource()
+        let pipeline = EmbeddingPipeline(
+            source: source, embedder: CountingEmbedder(),
+            configuration: .init(workers: 4, batchSize: 4, sweepInterval: .seconds(60), name: "test"), logger: Self.logger)
+        final class Flag: Sendable { let value = Atomic(false) }
+        let finished = Flag()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await pipeline.runUntilDrained { finished.value.load(ordering: .acquiring) } }
+            // Settled: each worker's first claim and the one the listener's sweep wakes, all empty
+            // (a loaded machine runs them late).
+            let deadline = ContinuousClock.now + .seconds(20)
+            while source.claimCalls.load(ordering: .acquiring) < 5, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let before = source.claimCalls.load(ordering: .acquiring)
+            let job = source.enqueue("one job, one notification")
+            while source.vectors[job.nodeID] == nil || source.claimCalls.load(ordering: .acquiring) - before < 2,
+                ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            // Any other worker the notification woke would have claimed by now.
+            try await Task.sleep(for: .milliseconds(300))
+            let claims = source.claimCalls.load(ordering: .acquiring) - before
+            finished.value.store(true, ordering: .releasing)
+            try await group.waitForAll()
+            // Woken all at once, the four workers claimed four times, and the one with the job once more.
+            #expect(source.vectors[job.nodeID] != nil)
+            #expect(claims == 2, "claims after one notification: \(claims)")
+        }
+    }
+
     @Test("an embedder that keeps failing: each job is retried with backoff, then dead-lettered with its error")
     func deadLetters() async throws {
         let source = InMemoryJobSource()
