@@ -105,6 +105,7 @@ DECLARE
     got integer;
     splits integer := 0;
 BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
     PERFORM memory.requeue_expired_claims(lease, max_claims);
     LOOP
         RETURN QUERY SELECT * FROM memory.claim_due_jobs(batch - claimed, worker, only_user);
@@ -129,6 +130,7 @@ DECLARE
     r record;
     requeued boolean := false;
 BEGIN
+    PERFORM set_config('synchronous_commit', 'off', true);
     FOR r IN WITH input AS (
         SELECT * FROM unnest(users, nodes, fields, shas, vectors) AS i(user_id, node_id, field, sha, vec)
     ), locked AS (

@@ -275,6 +275,30 @@ struct PipelineTests {
         }
     }
 
+    @Test("the claim and the completion commit without waiting for the WAL flush, in their own transactions only: the connection's next transaction is durable again")
+    func claimsCommitAsynchronously() async throws {
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            try await fixture.database.withConnection(operation: "test") { connection in
+                func setting() async throws -> String {
+                    try await connection.query("SHOW synchronous_commit", logger: TestDatabase.logger).collect().first!.decode(String.self)
+                }
+                #expect(try await setting() == "on")
+                for call: PostgresQuery in [
+                    "SELECT count(*)::int8 FROM memory.claim_embedding_jobs(1, 'w-async', make_interval(secs => 60), 10, \(user.rawValue))",
+                    "SELECT count(*)::int8 FROM memory.complete_embedding_jobs('w-async', 'm', '{}', '{}', '{}', '{}', '{}')",
+                ] {
+                    try await connection.query("BEGIN", logger: TestDatabase.logger)
+                    _ = try await connection.query(call, logger: TestDatabase.logger).collect()
+                    let inside = try await setting()
+                    try await connection.query("ROLLBACK", logger: TestDatabase.logger)
+                    #expect(inside == "off", "\(call.sql)")
+                    #expect(try await setting() == "on", "\(call.sql)")
+                }
+            }
+        }
+    }
+
     @Test("two pipelines at once never embed the same (node, field, text) twice")
     func twoWorkers() async throws {
         let counting = ScriptedEmbedder(base: try TestEmbedder.miniLM())
