@@ -307,7 +307,9 @@ CREATE FUNCTION memory.embed_track_insert() RETURNS trigger
     LANGUAGE plpgsql
     SET plan_cache_mode TO 'force_custom_plan'
     AS $$
-DECLARE queued boolean;
+DECLARE
+    queued boolean;
+    claimant text := nullif(current_setting('memgraph.claim_by', true), '');
 BEGIN
     IF (SELECT count(*) FROM new_rows) >= memory.bulk_job_rows() THEN
         INSERT INTO memory.embedding_batches (user_id, node_ids)
@@ -317,11 +319,14 @@ BEGIN
         GROUP BY n.user_id;
         queued := FOUND;
     ELSE
-        INSERT INTO memory.embedding_jobs (user_id, node_id, field, content_sha, run_after, created_at)
-        SELECT n.user_id, n.node_id, t.field, sha256(convert_to(t.body, 'UTF8')), now(), now()
+        INSERT INTO memory.embedding_jobs AS j (
+            user_id, node_id, field, content_sha, run_after, created_at, status, claimed_at, claimed_by, claims)
+        SELECT n.user_id, n.node_id, t.field, sha256(convert_to(t.body, 'UTF8')), now(), now(),
+               CASE WHEN claimant IS NULL THEN 'pending' ELSE 'processing' END,
+               CASE WHEN claimant IS NOT NULL THEN now() END, claimant, (claimant IS NOT NULL)::int
         FROM new_rows n CROSS JOIN LATERAL memory.row_texts(n::memory.nodes) t
         ON CONFLICT (user_id, node_id, field) DO NOTHING;
-        queued := FOUND;
+        queued := FOUND AND claimant IS NULL;
     END IF;
     IF queued THEN
         PERFORM pg_notify('memgraph_embed', '');

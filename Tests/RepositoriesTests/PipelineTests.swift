@@ -100,6 +100,13 @@ extension ForwardingJobSource {
     func wakeUps() -> AsyncStream<ListenerEvent> { base.wakeUps() }
 }
 
+/// Set once by a test, read by a closure it passes on.
+final class TestFlag: Sendable {
+    let value = Atomic(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
+}
+
 /// A scratch database with a store and a pipeline factory, so a test's workers see only its own jobs.
 struct PipelineFixture {
     let database: Database
@@ -296,6 +303,76 @@ struct PipelineTests {
                     #expect(try await setting() == "on", "\(call.sql)")
                 }
             }
+        }
+    }
+
+    @Test("a small write's jobs are written claimed by its process's pipeline, which stores them with no claim of its own; behind by 8 jobs, or for a large or folding write, they are queued for any worker")
+    func claimsAtWrite() async throws {
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            let embedder = GatedEmbedder(base: try TestEmbedder.miniLM())
+            let pipeline = fixture.pipeline(embedder, name: "writer")
+            let texts = fixture.database.queuedTexts
+            /// Each job's field (with its node's summary) and who holds it: "writer-writes" when claimed at write.
+            func holders() async throws -> [String: String] {
+                try await fixture.database.withUser(user, operation: "test") { connection in
+                    var holders: [String: String] = [:]
+                    for try await (summary, field, status, holder) in try await connection.query(
+                        """
+                        SELECT n.summary, j.field, j.status, coalesce(j.claimed_by, '')
+                        FROM memory.embedding_jobs j JOIN memory.nodes n USING (user_id, node_id)
+                        WHERE j.user_id = \(user.rawValue)
+                        """, logger: TestDatabase.logger
+                    ).decode((String, String, String, String).self) {
+                        holders["\(summary)/\(field)"] = status == "processing" ? holder : status
+                    }
+                    return holders
+                }
+            }
+            let done = TestFlag()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await pipeline.runUntilDrained { done.isSet } }
+                let deadline = ContinuousClock.now + .seconds(20)
+                while texts.claimantForWrite() == nil, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                #expect(texts.claimantForWrite() == "writer-writes")
+                // Two jobs (the summary and a content text), then six of one: 8 unfinished, the
+                // embedder holding every call. The ninth write's job is queued for any worker.
+                _ = try await fixture.store.remember(
+                    user, MemoryNode(contextType: .conversationFact, summary: "first", content: ["notes": "ask about seats"]))
+                for index in 2...7 {
+                    _ = try await fixture.store.remember(user, MemoryNode(contextType: .conversationFact, summary: "write \(index)"))
+                }
+                #expect(texts.claimantForWrite() == nil)
+                _ = try await fixture.store.remember(user, MemoryNode(contextType: .conversationFact, summary: "behind"))
+                // Folded into one row (the same key twice), and larger than a small write: never claimed at write.
+                _ = try await fixture.store.remember(user, [
+                    MemoryNode(key: "twice", contextType: .conversationFact, summary: "folded"),
+                    MemoryNode(key: "twice", contextType: .conversationFact, summary: "folded"),
+                ])
+                _ = try await fixture.store.remember(user, facts(QueuedTexts.largestWrite + 1, prefix: "large"))
+                let held = try await holders()
+                #expect(held["first/summary"] == "writer-writes" && held["first/notes"] == "writer-writes", "\(held)")
+                #expect((2...7).allSatisfy { held["write \($0)/summary"] == "writer-writes" }, "\(held)")
+                #expect(held.filter { $0.value == "writer-writes" }.count == 8, "\(held)")
+                #expect(held["behind/summary"] != nil && held["folded/summary"] != nil)
+                embedder.release()
+                while try await fixture.store.queueStats().pending + fixture.store.queueStats().processing > 0, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                done.set()
+                try await group.waitForAll()
+            }
+            let gaps = try await embeddingGaps(fixture.store, user)
+            #expect(gaps.missing == 0 && gaps.duplicates == 0, "\(gaps)")
+            #expect(gaps.jobs == ["completed": 8 + 1 + 1 + QueuedTexts.largestWrite + 1], "\(gaps.jobs)")
+            // Every text claimed at write was the one the database would embed: nothing went stale.
+            #expect(await pipeline.monitor.snapshot().stale == 0)
+            // Stopped, the pipeline takes no more writes.
+            #expect(texts.claimantForWrite() == nil)
+            _ = try await fixture.store.remember(user, MemoryNode(contextType: .conversationFact, summary: "after"))
+            #expect(try await holders()["after/summary"] == "pending")
         }
     }
 

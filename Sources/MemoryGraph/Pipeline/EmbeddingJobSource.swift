@@ -72,6 +72,31 @@ public protocol EmbeddingJobSource: Sendable {
     /// may have been missed, or a lost connection, or texts this process's writes just queued.
     /// The sequence ends when the task iterating it is cancelled.
     func wakeUps() -> AsyncStream<ListenerEvent>
+    /// Makes `worker` the one that takes the jobs this process's small writes write already
+    /// claimed by it, as they are written (the writer has their texts: no claim, no wake-up).
+    /// Nil when the source hands none (the default), or another worker takes them.
+    func claimWrites(worker: String) -> WrittenClaims?
+}
+
+extension EmbeddingJobSource {
+    public func claimWrites(worker: String) -> WrittenClaims? { nil }
+}
+
+/// Jobs written already claimed by one worker (``EmbeddingJobSource/claimWrites(worker:)``).
+public struct WrittenClaims: Sendable {
+    /// Each write's jobs, as it commits; ends after ``stop`` once those handed over are read.
+    public let jobs: AsyncStream<[EmbeddingJob]>
+    /// Tells the writers that this many handed-over jobs are finished (they hand over no more
+    /// while a few are unfinished, and queue them for any worker instead).
+    public let finished: @Sendable (Int) -> Void
+    /// Hands over no more: later writes queue their jobs for any worker.
+    public let stop: @Sendable () -> Void
+
+    public init(jobs: AsyncStream<[EmbeddingJob]>, finished: @escaping @Sendable (Int) -> Void, stop: @escaping @Sendable () -> Void) {
+        self.jobs = jobs
+        self.finished = finished
+        self.stop = stop
+    }
 }
 
 /// What the listener saw.

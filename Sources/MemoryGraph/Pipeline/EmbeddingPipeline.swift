@@ -19,6 +19,11 @@ import Synchronization
 /// embedding overlap (`bench pipeline`: the embedding ends ~2.8 ms after the insert began, the
 /// claim ~3.4, the stored vector ~4.4). Only the job's own text decides what is stored.
 ///
+/// When its source hands them (``EmbeddingJobSource/claimWrites(worker:)``: one pipeline per
+/// process), such a write's new jobs are written already claimed by this pipeline's
+/// "`name`-writes" worker, which stores their vectors as the write returns: no notification, no
+/// claim. A graceful stop ends the hand-over first and releases what came too late.
+///
 /// ```swift
 /// let pipeline = EmbeddingPipeline(source: source, embedder: try MiniLMEmbedder(), logger: logger)
 /// let group = ServiceGroup(services: [database, pipeline], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
@@ -68,6 +73,8 @@ public final class EmbeddingPipeline: Service, Sendable {
     private let wake = WakeSignal()
     private let stopping = Atomic(false)
     private let ahead = EmbeddingsAhead()
+    /// Stops the hand-over of jobs claimed at write (``EmbeddingJobSource/claimWrites(worker:)``).
+    private let stopWritten = Mutex<(@Sendable () -> Void)?>(nil)
 
     public init(source: any EmbeddingJobSource, embedder: any Embedder, configuration: Configuration = .init(), logger: Logger) {
         self.source = source
@@ -98,6 +105,12 @@ public final class EmbeddingPipeline: Service, Sendable {
                 for index in 0..<self.configuration.workers {
                     workers.addTask { await self.work(id: "\(self.configuration.name)-\(index)") }
                 }
+                let writesWorker = "\(self.configuration.name)-writes"
+                if let written = self.source.claimWrites(worker: writesWorker) {
+                    self.stopWritten.withLock { $0 = written.stop }
+                    if self.stopping.load(ordering: .relaxed) { written.stop() }
+                    workers.addTask { await self.work(written, id: writesWorker) }
+                }
             }
             self.logger.debug("embedding workers stopped; stopping the listener and the reporter")
             group.cancelAll()
@@ -117,6 +130,7 @@ public final class EmbeddingPipeline: Service, Sendable {
     /// Asks the workers to stop after their current batch.
     public func stop() {
         stopping.store(true, ordering: .relaxed)
+        stopWritten.withLock { $0 }?()
         wake.signal()
         ahead.cancelAll()
     }
@@ -234,6 +248,24 @@ public final class EmbeddingPipeline: Service, Sendable {
             logger.error("could not release jobs; they return to the queue after the lease", metadata: ["worker": "\(worker)", "error": "\(error)"])
         }
         logger.debug("embedding worker stopped", metadata: ["worker": "\(worker)"])
+    }
+
+    /// The worker of the jobs written already claimed by it: each write's jobs as they commit
+    /// (their texts mostly embedded ahead by then), until the hand-over stops; then its claims
+    /// that were handed over too late go back to the queue, as a claiming worker's do.
+    private func work(_ written: WrittenClaims, id worker: String) async {
+        for await jobs in written.jobs {
+            await process(jobs, worker: worker)
+            written.finished(jobs.count)
+        }
+        written.stop()
+        guard !Task.isCancelled else { return }
+        do {
+            let released = try await bounded { try await self.source.release(worker: worker) }
+            if released > 0 { logger.info("released unfinished jobs", metadata: ["worker": "\(worker)", "jobs": "\(released)"]) }
+        } catch {
+            logger.error("could not release jobs; they return to the queue after the lease", metadata: ["worker": "\(worker)", "error": "\(error)"])
+        }
     }
 
     /// Embeds a batch in one call. When the call fails, each job is tried on its own, so one

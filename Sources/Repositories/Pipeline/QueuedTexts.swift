@@ -1,4 +1,5 @@
 import Foundation
+import MemoryGraph
 import Synchronization
 
 /// What this process's own small writes are about to queue for embedding, told to this process's
@@ -35,4 +36,71 @@ public final class QueuedTexts: Sendable {
 
     /// Whether a pipeline of this process is listening.
     public var hasListeners: Bool { listeners.withLock { !$0.isEmpty } }
+
+    // MARK: - Jobs claimed as they are written
+
+    /// The pipeline worker that takes this process's small writes' jobs as they are written.
+    private struct Claimant {
+        var worker: String
+        var continuation: AsyncStream<[EmbeddingJob]>.Continuation
+        /// Jobs handed over and not yet finished.
+        var unfinished: Int
+    }
+
+    private let claimant = Mutex<Claimant?>(nil)
+
+    /// Most jobs handed to the claimant and not finished yet: past this, writes queue their jobs
+    /// pending, for any worker (a claimant that falls behind does not hold a backlog under lease).
+    public static let claimedBacklog = 8
+
+    /// Makes `worker` the claimant of this process's small writes' jobs (one at a time: a second
+    /// pipeline in the process is not one), until the returned stop is called or the stream's
+    /// iteration ends. The stream yields each write's claimed jobs; stopping ends it after those
+    /// already yielded. Returns nil when another worker is the claimant.
+    public func claimWrites(as worker: String) -> (jobs: AsyncStream<[EmbeddingJob]>, stop: @Sendable () -> Void)? {
+        let (stream, continuation) = AsyncStream.makeStream(of: [EmbeddingJob].self)
+        let taken = claimant.withLock { current -> Bool in
+            guard current == nil else { return false }
+            current = Claimant(worker: worker, continuation: continuation, unfinished: 0)
+            return true
+        }
+        guard taken else { return nil }
+        let stop: @Sendable () -> Void = { [weak self] in
+            _ = self?.claimant.withLock { current in
+                if current?.worker == worker { current = nil }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in stop() }
+        return (stream, stop)
+    }
+
+    /// The worker a small write should write its new jobs claimed by, or nil (none, or it is
+    /// behind by ``claimedBacklog`` jobs).
+    public func claimantForWrite() -> String? {
+        claimant.withLock { current in
+            guard let current, current.unfinished < Self.claimedBacklog else { return nil }
+            return current.worker
+        }
+    }
+
+    /// Hands the jobs a write claimed for `worker` to it. When it has stopped meanwhile they are
+    /// not handed to anyone: their lease returns them to the queue (a stopping pipeline releases
+    /// its claims first).
+    public func claimed(_ jobs: [EmbeddingJob], by worker: String) {
+        guard !jobs.isEmpty else { return }
+        let continuation = claimant.withLock { current -> AsyncStream<[EmbeddingJob]>.Continuation? in
+            guard current?.worker == worker else { return nil }
+            current?.unfinished += jobs.count
+            return current?.continuation
+        }
+        continuation?.yield(jobs)
+    }
+
+    /// The claimant finished `count` of the jobs handed to it.
+    public func finishedClaimed(_ count: Int) {
+        claimant.withLock { current in
+            if current != nil { current!.unfinished = max(0, current!.unfinished - count) }
+        }
+    }
 }

@@ -146,6 +146,21 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         return nodes.allSatisfy { UpsertRuleKind($0).statement == first }
     }
 
+    /// Whether every one of `nodes` is written as a row of its own, as given: no two are the same
+    /// entity or have the same key (``upsertStatements(_:_:context:)`` would fold them into one).
+    static func foldsNothing(_ nodes: [MemoryNode]) -> Bool {
+        var entities = Set<EntityIdentity>()
+        var keys = Set<String>()
+        for node in nodes {
+            switch UpsertRuleKind(node) {
+            case .entity(let identity): guard entities.insert(identity).inserted else { return false }
+            case .keyed(let key): guard keys.insert(key).inserted else { return false }
+            case .plain: continue
+            }
+        }
+        return true
+    }
+
     /// Which rule writes a node: an entity merges on its identity, else a node with a key upserts
     /// by key, else it is inserted. ``upsertStatements(_:_:context:)`` splits a batch by it, and
     /// ``isOneStatement(_:)`` relies on the same split (a write it calls one statement runs
@@ -199,7 +214,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
             let chunk = Array(group[start..<end])
             return UpsertStatement {
                 try check(user, chunk.flatMap(\.ordinals), of: records, maximumContentBytes: context.maximumContentBytes)
-                let bindings = try Self.bindings(user, chunk, stamp: stamp)
+                let bindings = try Self.bindings(user, chunk, stamp: stamp, claimant: context.claimant)
                 return chunk.count <= preparedStatementRows
                     ? .prepared(PreparedUpsert<Rule>(bindings: bindings)) : .query(PostgresQuery(unsafeSQL: Rule.sql, binds: bindings))
             }
@@ -222,7 +237,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
 
     /// The binds of one statement of any rule: the user, then one array per input column.
     private static func bindings(
-        _ user: UserID, _ group: [(ordinals: [Int], node: MemoryNode)], stamp: String?
+        _ user: UserID, _ group: [(ordinals: [Int], node: MemoryNode)], stamp: String?, claimant: String?
     ) throws -> PostgresBindings {
         // One input row per distinct node; every ordinal that folded into it gets its outcome.
         var ordinals: [String?] = []
@@ -262,6 +277,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         ] {
             try bindings.append(array, context: .default)
         }
+        bindings.append(claimant)
         return bindings
     }
 
@@ -271,10 +287,14 @@ public struct NodeRecord: RepositoryRecord, Equatable {
     /// every inserted row is joined to `s`, so set_config has run before the first row is checked
     /// against the policies (a row checked before it would fail them: `memgraph.user_id` is empty
     /// at the start of a transaction). Inside the caller's transaction it sets the same user again.
+    /// It also sets `memgraph.claim_by` to `$16` (or clears it): the insert trigger writes the new
+    /// nodes' jobs claimed by that embedding worker (a small write whose process embeds as it
+    /// writes, ``QueuedTexts``), else pending.
     static func sql(conflict: String, join: String) -> String {
         """
             WITH s AS MATERIALIZED (
-                SELECT set_config('memgraph.user_id', $1, true) AS user_id
+                SELECT set_config('memgraph.user_id', $1, true) AS user_id,
+                       set_config('memgraph.claim_by', coalesce($16::text, ''), true) AS claim_by
             ), i AS (
                 SELECT * FROM unnest($2::text[], $3::uuid[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[],
                                      $9::float8[], $10::jsonb[], $11::jsonb[], $12::text[], $13::text[], $14::text[],

@@ -30,6 +30,9 @@ public protocol RepositoryRecord: Sendable {
 public struct RecordContext: Sendable {
     let vectorTypes: VectorTypes
     let maximumContentBytes: Int
+    /// The embedding worker that a node write's new jobs are written claimed by (nil: pending, for
+    /// any worker; see ``NodeRecord/sql(conflict:join:)``).
+    var claimant: String? = nil
 }
 
 /// One batched upsert: SQL plus binds. Its rows are `(ordinal int8, id uuid, inserted bool)`;
@@ -171,11 +174,17 @@ public struct Repository<Record: RepositoryRecord>: Sendable {
     /// Upserts many records in batched statements (UNNEST), not a loop of single inserts. While
     /// one statement runs, the next one's binds are encoded (a child task): a 100,000-node batch
     /// spends about 0.6 s encoding, which then overlaps the database's work.
+    /// - Parameter claimant: the embedding worker that new nodes' jobs are written claimed by
+    ///   (``QueuedTexts/claimantForWrite()``); nil writes them pending. Only nodes use it.
     /// - Returns: one outcome per record, in the order given.
     /// - Throws: `RepositoriesError`.
-    public func upsert(_ user: UserID, _ records: [Record], on connection: PostgresConnection) async throws -> [UpsertOutcome] {
+    public func upsert(
+        _ user: UserID, _ records: [Record], on connection: PostgresConnection, claimant: String? = nil
+    ) async throws -> [UpsertOutcome] {
         guard !records.isEmpty else { return [] }
         var outcomes = [UpsertOutcome?](repeating: nil, count: records.count)
+        var context = self.context
+        context.claimant = claimant
         let statements = try Record.upsertStatements(user, records, context: context)
         var call = try statements.first?.build()
         for index in statements.indices {

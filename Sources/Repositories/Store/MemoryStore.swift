@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import MemoryGraph
@@ -76,11 +77,21 @@ public struct MemoryStore: Sendable {
             database.queuedTexts.tell(batch.compactMap { Self.embeddedText(of: $0, field: "summary") })
         }
         if embeddingMode == .async, NodeRecord.isOneStatement(batch) {
+            // The new nodes' jobs are written already claimed by this process's pipeline when it
+            // has one that keeps up, and each row written is a node as given (so their texts are
+            // known here): it embeds them with no claim and no wake-up.
+            let claimant = batch.count <= QueuedTexts.largestWrite && NodeRecord.foldsNothing(batch)
+                ? database.queuedTexts.claimantForWrite() : nil
+            let fields = claimant == nil ? [] : try await database.embeddedFields()
+            let sent = Date()
             // One statement, which sets the user itself: one round trip, its own transaction
             // (against four: BEGIN, the user, the statement, COMMIT).
             results = try await database.withUserStatement(user, operation: "remember") { connection in
-                try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
+                try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection, claimant: claimant)
                     .map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
+            }
+            if let claimant {
+                database.queuedTexts.claimed(Self.jobsClaimedAtWrite(user, batch, results, fields: fields, sent: sent), by: claimant)
             }
         } else {
             let ahead = try await embedAhead(user, batch)
@@ -92,6 +103,22 @@ public struct MemoryStore: Sendable {
         }
         await refreshStatisticsAfterBulkWrite(rows: batch.count, tables: tables)
         return results
+    }
+
+    /// The jobs the insert trigger wrote claimed (memory.embed_track_insert): per new node, each
+    /// embedded field with a text (``embeddedText(of:field:)``, as memory.row_texts reads it).
+    /// Their `createdAt` is when the write was sent, a little before the job's own.
+    static func jobsClaimedAtWrite(
+        _ user: UserID, _ batch: [MemoryNode], _ results: [RememberResult], fields: [String], sent: Date
+    ) -> [EmbeddingJob] {
+        zip(batch, results).filter { $0.1.inserted }.flatMap { node, result in
+            fields.compactMap { field -> EmbeddingJob? in
+                guard let text = embeddedText(of: node, field: field) else { return nil }
+                return EmbeddingJob(
+                    userID: user.rawValue, nodeID: result.nodeID, field: field, contentSHA: Array(SHA256.hash(data: Data(text.utf8))),
+                    text: text, attempts: 0, createdAt: sent)
+            }
+        }
     }
 
     /// Stores nodes and then relationships between them in one transaction, as an import does.

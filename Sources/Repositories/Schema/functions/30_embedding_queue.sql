@@ -75,9 +75,15 @@ END $$;
 -- (memory.row_texts: the rule memory.node_texts applies, without reading each node again, which
 -- cost a one-node remember ~0.4 ms of its ~1.5). A just-inserted node has no jobs yet (its id is
 -- new), so neither needs to look for old ones.
+-- A small statement whose writer's process embeds as it writes sets `memgraph.claim_by` to that
+-- process's worker (the node upsert's first CTE, for its own transaction): its jobs are written
+-- already claimed by that worker, who has the texts (and embeds them already), and no worker is
+-- woken for them. Nothing is lost if that worker never finishes: the claim's lease returns them.
 CREATE OR REPLACE FUNCTION memory.embed_track_insert() RETURNS trigger LANGUAGE plpgsql
 SET plan_cache_mode = force_custom_plan AS $$
-DECLARE queued boolean;
+DECLARE
+    queued boolean;
+    claimant text := nullif(current_setting('memgraph.claim_by', true), '');
 BEGIN
     IF (SELECT count(*) FROM new_rows) >= memory.bulk_job_rows() THEN
         INSERT INTO memory.embedding_batches (user_id, node_ids)
@@ -87,11 +93,14 @@ BEGIN
         GROUP BY n.user_id;
         queued := FOUND;
     ELSE
-        INSERT INTO memory.embedding_jobs (user_id, node_id, field, content_sha, run_after, created_at)
-        SELECT n.user_id, n.node_id, t.field, sha256(convert_to(t.body, 'UTF8')), now(), now()
+        INSERT INTO memory.embedding_jobs AS j (
+            user_id, node_id, field, content_sha, run_after, created_at, status, claimed_at, claimed_by, claims)
+        SELECT n.user_id, n.node_id, t.field, sha256(convert_to(t.body, 'UTF8')), now(), now(),
+               CASE WHEN claimant IS NULL THEN 'pending' ELSE 'processing' END,
+               CASE WHEN claimant IS NOT NULL THEN now() END, claimant, (claimant IS NOT NULL)::int
         FROM new_rows n CROSS JOIN LATERAL memory.row_texts(n::memory.nodes) t
         ON CONFLICT (user_id, node_id, field) DO NOTHING;
-        queued := FOUND;
+        queued := FOUND AND claimant IS NULL;
     END IF;
     IF queued THEN
         PERFORM pg_notify('memgraph_embed', '');
