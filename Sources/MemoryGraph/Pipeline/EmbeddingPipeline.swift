@@ -237,6 +237,12 @@ public final class EmbeddingPipeline: Service, Sendable {
             await process(jobs, worker: worker)
             await monitor.workerBusy(false)
         }
+        await release(worker)
+    }
+
+    /// Gives the worker's unfinished claims back to the queue as it stops gracefully; cancelled,
+    /// it leaves them to their lease.
+    private func release(_ worker: String) async {
         guard !Task.isCancelled else {
             logger.info("worker cancelled; its unfinished claims return to the queue when their lease ends", metadata: ["worker": "\(worker)"])
             return
@@ -259,13 +265,7 @@ public final class EmbeddingPipeline: Service, Sendable {
             written.finished(jobs.count)
         }
         written.stop()
-        guard !Task.isCancelled else { return }
-        do {
-            let released = try await bounded { try await self.source.release(worker: worker) }
-            if released > 0 { logger.info("released unfinished jobs", metadata: ["worker": "\(worker)", "jobs": "\(released)"]) }
-        } catch {
-            logger.error("could not release jobs; they return to the queue after the lease", metadata: ["worker": "\(worker)", "error": "\(error)"])
-        }
+        await release(worker)
     }
 
     /// Embeds a batch in one call. When the call fails, each job is tried on its own, so one

@@ -110,9 +110,7 @@ public struct PostgresEmbeddingJobSource: EmbeddingJobSource {
     /// This process's small writes in async mode write their new nodes' jobs claimed by `worker`
     /// (``QueuedTexts/claimWrites(as:)``). Not for a pipeline of one user's jobs (import --wait).
     public func claimWrites(worker: String) -> WrittenClaims? {
-        guard onlyUser == nil, let (jobs, stop) = database.queuedTexts.claimWrites(as: worker) else { return nil }
-        let texts = database.queuedTexts
-        return WrittenClaims(jobs: jobs, finished: { texts.finishedClaimed($0) }, stop: stop)
+        onlyUser == nil ? database.queuedTexts.claimWrites(as: worker) : nil
     }
 
     public func wakeUps() -> AsyncStream<ListenerEvent> {

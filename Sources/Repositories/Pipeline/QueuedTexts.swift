@@ -54,10 +54,10 @@ public final class QueuedTexts: Sendable {
     public static let claimedBacklog = 8
 
     /// Makes `worker` the claimant of this process's small writes' jobs (one at a time: a second
-    /// pipeline in the process is not one), until the returned stop is called or the stream's
-    /// iteration ends. The stream yields each write's claimed jobs; stopping ends it after those
-    /// already yielded. Returns nil when another worker is the claimant.
-    public func claimWrites(as worker: String) -> (jobs: AsyncStream<[EmbeddingJob]>, stop: @Sendable () -> Void)? {
+    /// pipeline in the process is not one), until its ``WrittenClaims/stop`` is called or the
+    /// iteration of its jobs ends; stopping ends them after those already handed over. Returns nil
+    /// when another worker is the claimant.
+    public func claimWrites(as worker: String) -> WrittenClaims? {
         let (stream, continuation) = AsyncStream.makeStream(of: [EmbeddingJob].self)
         let taken = claimant.withLock { current -> Bool in
             guard current == nil else { return false }
@@ -72,7 +72,7 @@ public final class QueuedTexts: Sendable {
             continuation.finish()
         }
         continuation.onTermination = { _ in stop() }
-        return (stream, stop)
+        return WrittenClaims(jobs: stream, finished: { [weak self] in self?.finishedClaimed($0) }, stop: stop)
     }
 
     /// The worker a small write should write its new jobs claimed by, or nil (none, or it is
@@ -98,7 +98,7 @@ public final class QueuedTexts: Sendable {
     }
 
     /// The claimant finished `count` of the jobs handed to it.
-    public func finishedClaimed(_ count: Int) {
+    func finishedClaimed(_ count: Int) {
         claimant.withLock { current in
             if current != nil { current!.unfinished = max(0, current!.unfinished - count) }
         }
