@@ -376,6 +376,44 @@ struct PipelineTests {
         }
     }
 
+    @Test("the jobs a write hands to the claimant are the database's: node, field, hash, text and created_at, for the text rule's edges")
+    func handedJobsAreTheDatabases() async throws {
+        try await PipelineFixture.with { fixture in
+            let user = freshUser()
+            let written = try #require(fixture.database.queuedTexts.claimWrites(as: "t-writes"))
+            defer { written.stop() }
+            var handed: [EmbeddingJob] = []
+            for node in [
+                MemoryNode(contextType: .conversationFact, content: ["summary": "from content", "text": "  padded  "]),
+                MemoryNode(key: "edges", contextType: .conversationFact, summary: "  spaced ", content: ["notes": .number(3), "message": "hi"]),
+                MemoryNode(contextType: .conversationFact, summary: "opted out", content: ["text": "x"], metadata: ["embed": false]),
+            ] {
+                _ = try await fixture.store.remember(user, node)
+            }
+            written.stop()
+            for await jobs in written.jobs { handed += jobs }
+            let stored = try await fixture.database.withUser(user, operation: "test") { connection in
+                var rows: [EmbeddingJob] = []
+                for try await (node, field, sha, text, created, holder) in try await connection.query(
+                    """
+                    SELECT j.node_id, j.field, j.content_sha, memory.field_text(n, j.field), j.created_at, coalesce(j.claimed_by, '')
+                    FROM memory.embedding_jobs j JOIN memory.nodes n USING (user_id, node_id)
+                    WHERE j.user_id = \(user.rawValue)
+                    """, logger: TestDatabase.logger
+                ).decode((UUID, String, ByteBuffer, String, Date, String).self) {
+                    #expect(holder == "t-writes")
+                    rows.append(EmbeddingJob(
+                        userID: user.rawValue, nodeID: node, field: field, contentSHA: Array(buffer: sha), text: text, attempts: 0,
+                        createdAt: created))
+                }
+                return rows
+            }
+            let key = { (job: EmbeddingJob) in "\(job.nodeID)/\(job.field)" }
+            #expect(stored.count == 4, "\(stored)")
+            #expect(Dictionary(uniqueKeysWithValues: handed.map { (key($0), $0) }) == Dictionary(uniqueKeysWithValues: stored.map { (key($0), $0) }))
+        }
+    }
+
     @Test("two pipelines at once never embed the same (node, field, text) twice")
     func twoWorkers() async throws {
         let counting = ScriptedEmbedder(base: try TestEmbedder.miniLM())

@@ -62,7 +62,7 @@ public struct EmbeddingRecord: RepositoryRecord, Equatable {
                     in_graph = e.in_graph OR EXCLUDED.in_graph
                 RETURNING e.node_id, e.field, e.model, (old.node_id IS NULL) AS inserted
             )
-            SELECT i.ordinal::int8, u.node_id, u.inserted FROM i JOIN u USING (node_id, field, model)
+            SELECT i.ordinal::int8, u.node_id, u.inserted, now() FROM i JOIN u USING (node_id, field, model)
             """
         return [UpsertStatement(query: PostgresQuery(unsafeSQL: sql, binds: bindings))]
     }

@@ -44,7 +44,7 @@ public struct KVEntryRecord: RepositoryRecord, Equatable {
                 ON CONFLICT (user_id, entity_key) DO UPDATE SET node_id = EXCLUDED.node_id, explicit = EXCLUDED.explicit, updated_at = now()
                 RETURNING k.entity_key, k.node_id, (old.node_id IS NULL) AS inserted
             )
-            SELECT i.ordinal::int8, u.node_id, u.inserted FROM i JOIN u USING (entity_key)
+            SELECT i.ordinal::int8, u.node_id, u.inserted, now() FROM i JOIN u USING (entity_key)
             """
         return [UpsertStatement(query: PostgresQuery(unsafeSQL: sql, binds: bindings))]
     }

@@ -312,7 +312,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
                 RETURNING n.node_id, n.node_key, n.entity_system, n.entity_id, (old.node_id IS NULL) AS inserted,
                           \(conflict.isEmpty ? "n.node_id" : "NULL::uuid") AS new_id
             )
-            SELECT o::int8, u.node_id, u.inserted AND o = split_part(i.ordinals, ',', 1) FROM u
+            SELECT o::int8, u.node_id, u.inserted AND o = split_part(i.ordinals, ',', 1), now() FROM u
             JOIN i ON \(join.replacingOccurrences(of: "i.node_id = u.node_id", with: "i.node_id = u.new_id"))
             CROSS JOIN LATERAL unnest(string_to_array(i.ordinals, ',')) AS o
             """

@@ -60,7 +60,7 @@ public struct RelationshipRecord: RepositoryRecord, Equatable {
                     strength = EXCLUDED.strength, metadata = r.metadata || EXCLUDED.metadata
                 RETURNING r.relationship_id, r.from_node_id, r.to_node_id, r.relationship_type, (old.relationship_id IS NULL) AS inserted
             )
-            SELECT i.ordinal::int8, u.relationship_id, u.inserted AND i.ordinal = i.first_ordinal
+            SELECT i.ordinal::int8, u.relationship_id, u.inserted AND i.ordinal = i.first_ordinal, now()
             FROM i JOIN u USING (from_node_id, to_node_id, relationship_type)
             """
         return [UpsertStatement(query: PostgresQuery(unsafeSQL: sql, binds: bindings))]

@@ -35,7 +35,8 @@ public struct RecordContext: Sendable {
     var claimant: String? = nil
 }
 
-/// One batched upsert: SQL plus binds. Its rows are `(ordinal int8, id uuid, inserted bool)`;
+/// One batched upsert: SQL plus binds. Its rows are `(ordinal int8, id uuid, inserted bool, now()
+/// timestamptz)`;
 /// `ordinal` is the 1-based position of the record among `records` of ``Repository/upsert(_:_:)``.
 ///
 /// A statement may be built lazily: ``Repository/upsert(_:_:on:)`` builds the next statement's binds
@@ -59,11 +60,11 @@ enum UpsertCall: Sendable {
     case prepared(any PreparedUpsertStatement)
 
     /// Runs it; its rows, `(ordinal, id, inserted)`.
-    func run(on connection: PostgresConnection, logger: Logger) async throws -> [(Int, UUID, Bool)] {
-        var rows: [(Int, UUID, Bool)] = []
+    func run(on connection: PostgresConnection, logger: Logger) async throws -> [(Int, UUID, Bool, Date)] {
+        var rows: [(Int, UUID, Bool, Date)] = []
         switch self {
         case .query(let query):
-            for try await row in try await connection.query(query, logger: logger).decode((Int, UUID, Bool).self) {
+            for try await row in try await connection.query(query, logger: logger).decode((Int, UUID, Bool, Date).self) {
                 rows.append(row)
             }
         case .prepared(let statement):
@@ -75,7 +76,7 @@ enum UpsertCall: Sendable {
 
 /// An upsert statement that is prepared on a connection the first time that connection runs it.
 protocol PreparedUpsertStatement: Sendable {
-    func run(on connection: PostgresConnection, logger: Logger) async throws -> [(Int, UUID, Bool)]
+    func run(on connection: PostgresConnection, logger: Logger) async throws -> [(Int, UUID, Bool, Date)]
 }
 
 /// The fixed SQL of one upsert rule, and the name it is prepared under.
@@ -90,7 +91,7 @@ protocol NodeUpsertRule {
 struct PreparedUpsert<Rule: NodeUpsertRule>: PostgresPreparedStatement, PreparedUpsertStatement {
     static var name: String { Rule.name }
     static var sql: String { Rule.sql }
-    typealias Row = (Int, UUID, Bool)
+    typealias Row = (Int, UUID, Bool, Date)
 
     let bindings: PostgresBindings
 
@@ -98,8 +99,8 @@ struct PreparedUpsert<Rule: NodeUpsertRule>: PostgresPreparedStatement, Prepared
 
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 
-    func run(on connection: PostgresConnection, logger: Logger) async throws -> [(Int, UUID, Bool)] {
-        var rows: [(Int, UUID, Bool)] = []
+    func run(on connection: PostgresConnection, logger: Logger) async throws -> [(Int, UUID, Bool, Date)] {
+        var rows: [(Int, UUID, Bool, Date)] = []
         for try await row in try await connection.execute(self, logger: logger) { rows.append(row) }
         return rows
     }
@@ -109,6 +110,8 @@ struct PreparedUpsert<Rule: NodeUpsertRule>: PostgresPreparedStatement, Prepared
 public struct UpsertOutcome: Sendable, Equatable {
     public var id: UUID
     public var inserted: Bool
+    /// The writing transaction's `now()`: what the rows' and their jobs' `created_at` hold.
+    public var writtenAt: Date
 }
 
 /// A filter on one column.
@@ -190,8 +193,8 @@ public struct Repository<Record: RepositoryRecord>: Sendable {
         for index in statements.indices {
             guard let current = call else { break }
             async let next: UpsertCall? = index + 1 < statements.count ? try statements[index + 1].build() : nil
-            for (ordinal, id, inserted) in try await current.run(on: connection, logger: logger) {
-                outcomes[ordinal - 1] = UpsertOutcome(id: id, inserted: inserted)
+            for (ordinal, id, inserted, writtenAt) in try await current.run(on: connection, logger: logger) {
+                outcomes[ordinal - 1] = UpsertOutcome(id: id, inserted: inserted, writtenAt: writtenAt)
             }
             call = try await next
         }

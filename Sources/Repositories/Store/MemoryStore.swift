@@ -83,15 +83,14 @@ public struct MemoryStore: Sendable {
             let claimant = batch.count <= QueuedTexts.largestWrite && NodeRecord.foldsNothing(batch)
                 ? database.queuedTexts.claimantForWrite() : nil
             let fields = claimant == nil ? [] : try await database.embeddedFields()
-            let sent = Date()
             // One statement, which sets the user itself: one round trip, its own transaction
             // (against four: BEGIN, the user, the statement, COMMIT).
-            results = try await database.withUserStatement(user, operation: "remember") { connection in
+            let outcomes = try await database.withUserStatement(user, operation: "remember") { connection in
                 try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection, claimant: claimant)
-                    .map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
             }
+            results = outcomes.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
             if let claimant {
-                database.queuedTexts.claimed(Self.jobsClaimedAtWrite(user, batch, results, fields: fields, sent: sent), by: claimant)
+                database.queuedTexts.claimed(Self.jobsClaimedAtWrite(user, batch, outcomes, fields: fields), by: claimant)
             }
         } else {
             let ahead = try await embedAhead(user, batch)
@@ -106,17 +105,15 @@ public struct MemoryStore: Sendable {
     }
 
     /// The jobs the insert trigger wrote claimed (memory.embed_track_insert): per new node, each
-    /// embedded field with a text (``embeddedText(of:field:)``, as memory.row_texts reads it).
-    /// Their `createdAt` is when the write was sent, a little before the job's own.
-    static func jobsClaimedAtWrite(
-        _ user: UserID, _ batch: [MemoryNode], _ results: [RememberResult], fields: [String], sent: Date
-    ) -> [EmbeddingJob] {
-        zip(batch, results).filter { $0.1.inserted }.flatMap { node, result in
+    /// embedded field with a text (``embeddedText(of:field:)``, as memory.row_texts reads it),
+    /// created when the job was (the write's `now()`).
+    static func jobsClaimedAtWrite(_ user: UserID, _ batch: [MemoryNode], _ outcomes: [UpsertOutcome], fields: [String]) -> [EmbeddingJob] {
+        zip(batch, outcomes).filter { $0.1.inserted }.flatMap { node, outcome in
             fields.compactMap { field -> EmbeddingJob? in
                 guard let text = embeddedText(of: node, field: field) else { return nil }
                 return EmbeddingJob(
-                    userID: user.rawValue, nodeID: result.nodeID, field: field, contentSHA: Array(SHA256.hash(data: Data(text.utf8))),
-                    text: text, attempts: 0, createdAt: sent)
+                    userID: user.rawValue, nodeID: outcome.id, field: field, contentSHA: Array(SHA256.hash(data: Data(text.utf8))),
+                    text: text, attempts: 0, createdAt: outcome.writtenAt)
             }
         }
     }
