@@ -36,8 +36,8 @@ public struct RecordContext: Sendable {
 }
 
 /// One batched upsert: SQL plus binds. Its rows are `(ordinal int8, id uuid, inserted bool, now()
-/// timestamptz)`;
-/// `ordinal` is the 1-based position of the record among `records` of ``Repository/upsert(_:_:)``.
+/// timestamptz)`; `ordinal` is the 1-based position of the record among `records` of
+/// ``Repository/upsert(_:_:)``.
 ///
 /// A statement may be built lazily: ``Repository/upsert(_:_:on:)`` builds the next statement's binds
 /// on another core while the database runs the current one.
@@ -59,7 +59,7 @@ enum UpsertCall: Sendable {
     case query(PostgresQuery)
     case prepared(any PreparedUpsertStatement)
 
-    /// Runs it; its rows, `(ordinal, id, inserted)`.
+    /// Runs it; its rows, `(ordinal, id, inserted, writtenAt)`.
     func run(on connection: PostgresConnection, logger: Logger) async throws -> [(Int, UUID, Bool, Date)] {
         var rows: [(Int, UUID, Bool, Date)] = []
         switch self {
