@@ -11,8 +11,11 @@ extension Memgraph.Bench {
             discussion: """
                 Runs an in-process pipeline with the real MiniLM embedder. Phase 1 inserts one node at a \
                 time at --rate per second for --seconds and reports the latency from each insert to its \
-                committed embedding (p50/p95/p99). Phase 2 inserts --burst nodes at once and reports how \
-                many embeddings per second the pipeline stores while draining them. Run no other worker \
+                committed embedding (p50/p95/p99). The inserts come from the pipeline's own process, as \
+                `memgraph serve`'s do: each one's text is embedded while it is written, and its job is \
+                written already claimed by that pipeline (docs/schema.md); a write from another process \
+                waits for a worker's notification and claim. Phase 2 inserts --burst nodes at once and \
+                reports how many embeddings per second the pipeline stores while draining them. Run no other worker \
                 against the same database meanwhile; the queue must be empty at the start (its pipeline \
                 would embed and time other users' jobs too). The benchmark user is deleted afterwards.
 
