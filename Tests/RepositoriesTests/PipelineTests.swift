@@ -358,7 +358,9 @@ struct PipelineTests {
                 #expect(held.filter { $0.value == "writer-writes" }.count == 8, "\(held)")
                 #expect(held["behind/summary"] != nil && held["folded/summary"] != nil)
                 embedder.release()
-                while try await fixture.store.queueStats().pending + fixture.store.queueStats().processing > 0, ContinuousClock.now < deadline {
+                while ContinuousClock.now < deadline {
+                    let stats = try await fixture.store.queueStats()
+                    if stats.pending + stats.processing == 0 { break }
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 done.set()

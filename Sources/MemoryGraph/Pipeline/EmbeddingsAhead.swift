@@ -1,9 +1,10 @@
 import Foundation
 import Synchronization
 
-/// Texts embedded ahead of their claims: ``EmbeddingPipeline`` starts embedding the texts a write
-/// in its process has just queued (``ListenerEvent/queued(texts:)``) while a worker claims their
-/// jobs, and a claimed job whose text is one of them takes that vector. A guess is only ever used
+/// Texts embedded ahead of their jobs: ``EmbeddingPipeline`` starts embedding the texts a write in
+/// its process is about to queue (``ListenerEvent/queued(texts:)``, told before the write is sent)
+/// while Postgres writes them, and a job (claimed, or handed over at write) whose text is one of
+/// them takes that vector. A guess is only ever used
 /// for the identical text; one that no claim takes is dropped after ``lifetime``, and at most
 /// ``limit`` are held (the rest wait for their claim, as without this).
 final class EmbeddingsAhead: Sendable {
