@@ -79,3 +79,18 @@ struct StatementTimeoutTests {
         }
     }
 }
+
+@Suite("The embedded cluster's settings", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(1)))
+struct EmbeddedSettingsTests {
+    @Test("a new embedded cluster logs bulk writes with 2 GB between checkpoints, 64 MB of WAL buffers and no zero-filled WAL files")
+    func writeAheadLogSettings() async throws {
+        // The test cluster is created by this memgraph (scripts/test starts a fresh one).
+        let shown = try await TestDatabase.asSuperuser { connection in
+            try await connection.query(
+                "SELECT current_setting('max_wal_size'), current_setting('wal_buffers'), current_setting('wal_init_zero')",
+                logger: TestDatabase.logger
+            ).collect().first?.decode((String, String, String).self)
+        }
+        #expect(shown?.0 == "2GB" && shown?.1 == "64MB" && shown?.2 == "off", "\(String(describing: shown))")
+    }
+}
