@@ -508,8 +508,12 @@ END $$;
 CREATE FUNCTION memory.node_document(summary text, content jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
-    SELECT concat_ws(' ', coalesce(summary, content->>'summary'), content->>'content', content->>'description',
-                     content->>'text', content->>'body', content->>'message', content->>'notes', content->>'entity_name')
+    SELECT substr(
+        coalesce(' ' || coalesce(summary, content->>'summary'), '') || coalesce(' ' || (content->>'content'), '')
+        || coalesce(' ' || (content->>'description'), '') || coalesce(' ' || (content->>'text'), '')
+        || coalesce(' ' || (content->>'body'), '') || coalesce(' ' || (content->>'message'), '')
+        || coalesce(' ' || (content->>'notes'), '') || coalesce(' ' || (content->>'entity_name'), ''),
+        2)
 $$;
 
 --

@@ -280,4 +280,43 @@ struct PlanTests {
             }
         }
     }
+
+    @Test("a node's full-text document is computed inline, not as a SQL function call per row, and is concat_ws's text exactly")
+    func nodeDocumentIsInlined() async throws {
+        // The stored generated column is computed by the statement's expression: with the document
+        // function inlined, no call of it is left in the plan (the body that used concat_ws, a
+        // STABLE function, was not inlined: one SQL function call per node written).
+        _ = try await TestDatabase.database()  // migrated: the functions files applied
+        let output = try await TestDatabase.asSuperuser { connection in
+            var lines: [String] = []
+            for try await line in try await connection.query(
+                "EXPLAIN (VERBOSE, COSTS OFF) SELECT memory.node_document(summary, content) FROM memory.nodes",
+                logger: TestDatabase.logger
+            ).decode(String.self) {
+                lines.append(line)
+            }
+            return lines.joined(separator: "\n")
+        }
+        #expect(output.contains("Output:") && output.contains("substr("), "\(output)")
+        #expect(!output.contains("node_document"), "\(output)")
+        // Its text is concat_ws(' ', …)'s, the definition the stored documents were built with,
+        // including '' when every part is missing, empty parts, spaces, and fields that hold no string.
+        let differing = try await TestDatabase.asSuperuser { connection in
+            try await connection.query(
+                """
+                SELECT count(*)::int8 FROM (VALUES
+                    (NULL::text, '{}'::jsonb), ('', '{}'), ('s', '{}'), (NULL, '{"summary": "from content"}'),
+                    ('s', '{"summary": "ignored", "content": "c", "notes": "n"}'), (NULL, '{"content": ""}'),
+                    ('  padded  ', '{"content": " lead", "description": "trail ", "text": "t", "body": "b",
+                      "message": "m", "notes": "n", "entity_name": "e"}'),
+                    (NULL, '{"content": 42, "description": {"a": [1, 2]}, "text": null, "body": true, "notes": ["x"]}'),
+                    ('naïve café', '{"entity_name": "Zoë"}'), (NULL, '{"body": ""}')) AS v(summary, content)
+                WHERE memory.node_document(v.summary, v.content) IS DISTINCT FROM concat_ws(' ',
+                    coalesce(v.summary, v.content->>'summary'), v.content->>'content', v.content->>'description',
+                    v.content->>'text', v.content->>'body', v.content->>'message', v.content->>'notes', v.content->>'entity_name')
+                """, logger: TestDatabase.logger
+            ).collect().first?.decode(Int.self)
+        }
+        #expect(differing == 0)
+    }
 }
