@@ -12,12 +12,13 @@ private final class ArmedFlag: Sendable {
 
 @Suite("Query plans under stale statistics", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct PlanTests {
-    /// The plan Postgres picks for `sql`, as the superuser (which a foreign-key check runs as).
-    private func plan(_ sql: String) async throws -> String {
+    /// The plan Postgres picks for `sql`, as the superuser (which a foreign-key check runs as);
+    /// `verbose` adds each node's output expressions.
+    private func plan(_ sql: String, verbose: Bool = false) async throws -> String {
         try await TestDatabase.asSuperuser { connection in
             var lines: [String] = []
             for try await line in try await connection.query(
-                PostgresQuery(unsafeSQL: "EXPLAIN (COSTS OFF) " + sql), logger: TestDatabase.logger
+                PostgresQuery(unsafeSQL: "EXPLAIN (\(verbose ? "VERBOSE, " : "")COSTS OFF) " + sql), logger: TestDatabase.logger
             ).decode(String.self) {
                 lines.append(line)
             }
@@ -287,16 +288,7 @@ struct PlanTests {
         // function inlined, no call of it is left in the plan (the body that used concat_ws, a
         // STABLE function, was not inlined: one SQL function call per node written).
         _ = try await TestDatabase.database()  // migrated: the functions files applied
-        let output = try await TestDatabase.asSuperuser { connection in
-            var lines: [String] = []
-            for try await line in try await connection.query(
-                "EXPLAIN (VERBOSE, COSTS OFF) SELECT memory.node_document(summary, content) FROM memory.nodes",
-                logger: TestDatabase.logger
-            ).decode(String.self) {
-                lines.append(line)
-            }
-            return lines.joined(separator: "\n")
-        }
+        let output = try await plan("SELECT memory.node_document(summary, content) FROM memory.nodes", verbose: true)
         #expect(output.contains("Output:") && output.contains("substr("), "\(output)")
         #expect(!output.contains("node_document"), "\(output)")
         // Its text is concat_ws(' ', …)'s, the definition the stored documents were built with,
