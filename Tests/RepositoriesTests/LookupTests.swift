@@ -126,6 +126,42 @@ struct LookupTests {
         await #expect(throws: RepositoriesError.self) { try await store.search(user, vector: [1, 2, 3]) }
     }
 
+    @Test("SEARCH's prepared statement takes a context filter or none, in either order on one connection")
+    func searchStatementPrepared() async throws {
+        let database = try await TestDatabase.database()
+        let store = MemoryStore(database: database)
+        let user = freshUser()
+        let query = unitVector(seed: 11)
+        let nodes = (0..<6).map { MemoryNode(key: "p\($0)", contextType: $0 % 2 == 0 ? .conversationFact : .toolOutput, summary: "node \($0)") }
+        let ids = try await store.remember(user, nodes).map(\.nodeID)
+        try await store.storeEmbeddings(user, ids.enumerated().map {
+            EmbeddingRecord(nodeID: $1, field: "summary", model: EmbeddingModels.miniLML6v2.name, contentSHA: [1],
+                            vector: blend(query, unitVector(seed: 12), Float($0) * 0.1))
+        })
+        func statement(_ types: [String]?) -> SearchStatement {
+            MemoryStore.searchStatement(
+                user: user, model: EmbeddingModels.miniLML6v2, vector: PGVector(query, oid: database.vectorTypes.vector),
+                types: types, minSimilarity: 0, limit: 10)
+        }
+        // The parameter types come from the first call on a connection: a NULL filter leaves the
+        // array's type to the statement's cast, a filter gives it. Both orders, each on a new connection.
+        for order in [[nil, ["tool_output"]], [["tool_output"], nil]] as [[[String]?]] {
+            try await TestDatabase.asSuperuser { connection in
+                for types in order + order {
+                    var keys: [String] = []
+                    for try await hit in try await connection.execute(statement(types), logger: TestDatabase.logger) {
+                        keys.append(hit.node.key ?? "")
+                    }
+                    #expect(keys == (types == nil ? ["p0", "p1", "p2", "p3", "p4", "p5"] : ["p1", "p3", "p5"]), "\(String(describing: types))")
+                }
+                let prepared = try await connection.query(
+                    "SELECT name FROM pg_prepared_statements", logger: TestDatabase.logger
+                ).collect().map { try $0.decode(String.self) }
+                #expect(prepared == [SearchStatement.name])
+            }
+        }
+    }
+
     @Test("SEARCH of a large user goes through the HNSW index and keeps recall@10 ≥ 0.95; a small user is exact")
     func searchHNSW() async throws {
         let store = try await TestDatabase.store()
