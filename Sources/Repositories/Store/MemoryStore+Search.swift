@@ -40,16 +40,10 @@ extension MemoryStore {
             user: user, model: model, vector: PGVector(vector, oid: database.vectorTypes.vector),
             types: contextTypes.isEmpty ? nil : contextTypes.map(\.rawValue).sorted(), minSimilarity: minSimilarity,
             limit: limit, efSearch: efSearch)
-        do {
-            let rows = try await database.client.withConnection { connection in
-                var result: [ScoredNode] = []
-                for try await node in try await connection.execute(statement, logger: database.logger) { result.append(node) }
-                return result
-            }
-            database.accessLog.record(user, rows.compactMap(\.node.id))
-            return rows
-        } catch {
-            throw RepositoriesError.wrap(error, operation: "search", user: user.rawValue)
+        return try await scoredNodes(operation: "search", user: user) { connection in
+            var result: [ScoredNode] = []
+            for try await node in try await connection.execute(statement, logger: database.logger) { result.append(node) }
+            return result
         }
     }
 
@@ -155,10 +149,18 @@ extension MemoryStore {
         _ query: PostgresQuery, operation: String, user: UserID,
         read: (PostgresRowSequence) async throws -> [ScoredNode] = { try await MemoryStore.scoredNodes($0) }
     ) async throws -> [ScoredNode] {
+        try await scoredNodes(operation: operation, user: user) { connection in
+            try await read(try await connection.query(query, logger: database.logger))
+        }
+    }
+
+    /// The nodes that `run` reads on a pooled connection, outside any transaction, counted as read
+    /// (``AccessLog``); an error is wrapped for `operation`.
+    private func scoredNodes(
+        operation: String, user: UserID, _ run: (PostgresConnection) async throws -> [ScoredNode]
+    ) async throws -> [ScoredNode] {
         do {
-            let rows = try await database.client.withConnection { connection in
-                try await read(try await connection.query(query, logger: database.logger))
-            }
+            let rows = try await database.client.withConnection { connection in try await run(connection) }
             database.accessLog.record(user, rows.compactMap(\.node.id))
             return rows
         } catch {
