@@ -25,9 +25,10 @@ extension MemoryStore {
                 operation: "fuzzy", user: user.rawValue)
         }
         let limit = RemQuery.clampedLimit(limit)
-        return try await scoredNodes(
-            Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit), operation: "fuzzy", user: user
-        ) { try await Self.fuzzyNodes($0, text: text, limit: limit) }
+        let query = Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit)
+        return try await scoredNodes(operation: "fuzzy", user: user) { connection in
+            try await Self.fuzzyNodes(try await connection.query(query, logger: database.logger), text: text, limit: limit)
+        }
     }
 
     /// The best `limit` of FUZZY's rows: by score, and within a tie by the fewest edits

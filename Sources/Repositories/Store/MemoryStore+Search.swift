@@ -142,21 +142,10 @@ extension MemoryStore {
         }
     }
 
-    /// Runs one of the user-scoping functions (`memory.fuzzy_nodes`, `memory.search_nodes`: they
-    /// set the user themselves) on a pooled connection, outside any transaction, and reads its
-    /// rows with `read` (by default: every row, in order).
-    func scoredNodes(
-        _ query: PostgresQuery, operation: String, user: UserID,
-        read: (PostgresRowSequence) async throws -> [ScoredNode] = { try await MemoryStore.scoredNodes($0) }
-    ) async throws -> [ScoredNode] {
-        try await scoredNodes(operation: operation, user: user) { connection in
-            try await read(try await connection.query(query, logger: database.logger))
-        }
-    }
-
     /// The nodes that `run` reads on a pooled connection, outside any transaction, counted as read
-    /// (``AccessLog``); an error is wrapped for `operation`.
-    private func scoredNodes(
+    /// (``AccessLog``); an error is wrapped for `operation`. For the user-scoping functions
+    /// (`memory.fuzzy_nodes`, `memory.search_nodes`), which set the user themselves.
+    func scoredNodes(
         operation: String, user: UserID, _ run: (PostgresConnection) async throws -> [ScoredNode]
     ) async throws -> [ScoredNode] {
         do {
@@ -166,12 +155,6 @@ extension MemoryStore {
         } catch {
             throw RepositoriesError.wrap(error, operation: operation, user: user.rawValue)
         }
-    }
-
-    static func scoredNodes(_ rows: PostgresRowSequence) async throws -> [ScoredNode] {
-        var result: [ScoredNode] = []
-        for try await row in rows { result.append(try scoredNode(row)) }
-        return result
     }
 
     /// A row of the node columns (``NodeRecord/selectedColumns``) then the score.
