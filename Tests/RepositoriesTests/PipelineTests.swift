@@ -557,6 +557,50 @@ struct PipelineTests {
         }
     }
 
+    @Test("a small sync write's new jobs are written claimed by it and completed in its transaction; what that misses is embedded there too")
+    func syncModeClaimsAtWrite() async throws {
+        // Every second call fails: the first write's embedding ahead succeeds, the second's fails
+        // (its claimed job is then embedded by the transaction itself), the update's succeeds.
+        let embedder = ScriptedEmbedder(base: try TestEmbedder.miniLM(), failureRate: 0.5)
+        try await PipelineFixture.with { fixture in
+            let store = MemoryStore(database: fixture.database, embedder: embedder, embeddingMode: .sync)
+            let user = freshUser()
+            /// Each job by its node's key: status, claims, holder.
+            func jobs() async throws -> [String: String] {
+                try await fixture.database.withUser(user, operation: "test") { connection in
+                    var jobs: [String: String] = [:]
+                    for try await (key, status, claims, holder) in try await connection.query(
+                        """
+                        SELECT n.node_key, j.status, j.claims::int8, coalesce(j.claimed_by, '-')
+                        FROM memory.embedding_jobs j JOIN memory.nodes n USING (user_id, node_id)
+                        WHERE j.user_id = \(user.rawValue)
+                        """, logger: TestDatabase.logger
+                    ).decode((String, String, Int, String).self) {
+                        jobs[key] = "\(status) \(claims) \(holder)"
+                    }
+                    return jobs
+                }
+            }
+            func found(_ text: String) async throws -> Bool {
+                let hits = try await store.search(user, vector: try await embedder.base.embed([text])[0], limit: 1)
+                return (hits.first?.score ?? 0) > 0.999
+            }
+            _ = try await store.remember(user, MemoryNode(key: "ahead", contextType: .conversationFact, summary: "The renewal moved to April"))
+            #expect(try await jobs() == ["ahead": "completed 1 -"], "claimed at write (claims 1), completed, no holder left")
+            #expect(embedder.failures == 0 && embedder.calls == 1)
+            _ = try await store.remember(user, MemoryNode(key: "inline", contextType: .conversationFact, summary: "Legal wants a security review"))
+            #expect(embedder.failures == 1 && embedder.calls == 3, "the ahead call failed; the transaction embedded the claimed job")
+            #expect(try await jobs()["inline"] == "completed 1 -")
+            _ = try await store.remember(user, MemoryNode(key: "ahead", contextType: .conversationFact, summary: "The renewal moved to May"))
+            #expect(try await jobs() == ["ahead": "completed 0 -", "inline": "completed 1 -"], "an update's job is queued pending and completed")
+            for text in ["The renewal moved to May", "Legal wants a security review"] {
+                #expect(try await found(text), "\(text)")
+            }
+            #expect(try await !found("The renewal moved to April"))
+            #expect(try await store.stats(user).embeddings == 2)
+        }
+    }
+
     @Test("in sync mode a node is searchable by meaning as soon as remember returns")
     func syncMode() async throws {
         let embedder = try TestEmbedder.miniLM()

@@ -57,9 +57,52 @@ extension MemoryStore {
         }
     }
 
-    /// In `.sync` mode: embeds the jobs the trigger just queued for `ids` and stores the vectors in the
-    /// same transaction, marking the jobs completed, so the nodes are searchable on return. A job
-    /// whose text is in `ahead` takes that vector (``embedAhead(_:_:)``).
+    /// The claimant that a `.sync` write's new nodes' jobs are written claimed by (no worker is
+    /// woken for them), inside the write's own transaction, which completes them before it commits
+    /// (``completeClaimedAtWrite(_:_:ids:ahead:on:)``, else ``embedInline(_:_:on:ahead:)``): no
+    /// other transaction ever sees a job of it unfinished, so one name serves every process.
+    static let syncClaimant = "memgraph-sync-write"
+
+    /// Most nodes a `.sync` write claims its jobs for as it writes them; larger writes (batch work)
+    /// queue them pending, or in batches from `memory.bulk_job_rows()` rows, and embed them through
+    /// ``embedInline(_:_:on:ahead:)``.
+    static let syncClaimedWrite = 64
+
+    /// In `.sync` mode, for a write whose new nodes' jobs were written claimed by ``syncClaimant``
+    /// (`jobs`: their texts as this process reads them, ``jobsClaimedAtWrite(_:_:_:fields:)``):
+    /// stores the vectors embedded ahead of the write for those jobs and completes them, in one
+    /// statement. A job completes only when it is still this write's claim and its hash is that of
+    /// the text the vector was computed from. Returns how many jobs of the nodes `ids` are still to
+    /// be embedded (pending, or claimed and not completed here); the caller embeds them with
+    /// ``embedInline(_:_:on:ahead:)``.
+    func completeClaimedAtWrite(
+        _ user: UserID, _ jobs: [EmbeddingJob], ids: [UUID], ahead: [[UInt8]: [Float]], on connection: PostgresConnection
+    ) async throws -> Int {
+        guard let embedder else { return 0 }
+        let ready = jobs.compactMap { job in ahead[Array(job.text.utf8)].map { (job, $0) } }
+        let types = database.vectorTypes
+        var bindings = PostgresBindings()
+        bindings.append(user.rawValue)
+        try bindings.append(BindArray.uuid(ready.map { $0.0.nodeID }), context: .default)
+        try bindings.append(BindArray.text(ready.map { $0.0.field }), context: .default)
+        try bindings.append(BindArray(ready.map { ByteBuffer(bytes: $0.0.contentSHA) }, type: .bytea, arrayType: .byteaArray), context: .default)
+        try bindings.append(
+            BindArray(elements: ready.map { PGVector($0.1, oid: types.vector) }, elementType: types.vector, arrayType: types.vectorArray),
+            context: .default)
+        bindings.append(embedder.modelIdentifier)
+        try bindings.append(BindArray.uuid(ids), context: .default)
+        bindings.append(Self.syncClaimant)
+        var left = 0
+        for try await count in try await connection.execute(CompleteClaimedAtWriteStatement(bindings: bindings), logger: database.logger) {
+            left = count
+        }
+        return left
+    }
+
+    /// In `.sync` mode: embeds the jobs the trigger just queued for `ids` (pending, or claimed by
+    /// ``syncClaimant``) and stores the vectors in the same transaction, marking the jobs
+    /// completed, so the nodes are searchable on return. A job whose text is in `ahead` takes that
+    /// vector (``embedAhead(_:_:)``).
     func embedInline(_ user: UserID, _ ids: [UUID], on connection: PostgresConnection, ahead: [[UInt8]: [Float]] = [:]) async throws {
         guard embeddingMode == .sync, let embedder, !ids.isEmpty else { return }
         // A bulk insert queued its nodes as batches (schema 13): split this transaction's into jobs
@@ -75,7 +118,8 @@ extension MemoryStore {
             """
             SELECT j.node_id, j.field, j.content_sha, memory.field_text(n, j.field)
             FROM memory.embedding_jobs j JOIN memory.nodes n ON n.user_id = j.user_id AND n.node_id = j.node_id
-            WHERE j.user_id = \(user.rawValue) AND j.node_id = ANY(\(ids)) AND j.status = 'pending'
+            WHERE j.user_id = \(user.rawValue) AND j.node_id = ANY(\(ids))
+              AND (j.status = 'pending' OR (j.status = 'processing' AND j.claimed_by = \(Self.syncClaimant)))
             """, logger: database.logger
         ).decode((UUID, String, ByteBuffer, String?).self) {
             if let text { jobs.append((node, field, Array(buffer: sha), text)) }
@@ -104,10 +148,47 @@ extension MemoryStore {
         }, on: connection)
         try await connection.query(
             """
-            UPDATE memory.embedding_jobs j SET status = 'completed', updated_at = now()
+            UPDATE memory.embedding_jobs j SET status = 'completed', claimed_at = NULL, claimed_by = NULL, updated_at = now()
             FROM unnest(\(BindArray.uuid(jobs.map(\.node))), \(BindArray.text(jobs.map(\.field))),
                         \(BindArray(jobs.map { ByteBuffer(bytes: $0.sha) }, type: .bytea, arrayType: .byteaArray))) AS i(node_id, field, sha)
             WHERE j.user_id = \(user.rawValue) AND j.node_id = i.node_id AND j.field = i.field AND j.content_sha = i.sha
             """, logger: database.logger)
     }
+}
+
+/// ``MemoryStore/completeClaimedAtWrite(_:_:ids:ahead:on:)``'s statement, prepared once per
+/// connection: $1 the user; $2-$5 the jobs' nodes, fields, hashes and vectors; $6 the model; $7
+/// the write's nodes; $8 the claimant. Its one row: the jobs of $7 still to embed.
+struct CompleteClaimedAtWriteStatement: PostgresPreparedStatement {
+    static let name = "memgraph_complete_claimed_at_write"
+    static let sql = """
+        WITH i AS (
+            SELECT * FROM unnest($2::uuid[], $3::text[], $4::bytea[], $5::vector[]) AS i(node_id, field, sha, vec)
+        ), done AS (
+            UPDATE memory.embedding_jobs j SET status = 'completed', claimed_at = NULL, claimed_by = NULL, updated_at = now()
+            FROM i
+            WHERE j.user_id = $1 AND j.node_id = i.node_id AND j.field = i.field AND j.content_sha = i.sha
+              AND j.status = 'processing' AND j.claimed_by = $8
+            RETURNING j.node_id, j.field, j.content_sha, i.vec
+        ), stored AS (
+            INSERT INTO memory.embeddings AS e (user_id, node_id, field, model, content_sha, dims, embedding, in_graph)
+            SELECT $1, d.node_id, d.field, $6, d.content_sha, vector_dims(d.vec), d.vec, (SELECT memory.in_search_graph($1::text))
+            FROM done d
+            ON CONFLICT (user_id, node_id, field, model) DO UPDATE SET
+                content_sha = EXCLUDED.content_sha, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, created_at = now(),
+                in_graph = e.in_graph OR EXCLUDED.in_graph
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM memory.embedding_jobs j
+                WHERE j.user_id = $1 AND j.node_id = ANY($7::uuid[])
+                  AND (j.status = 'pending' OR (j.status = 'processing' AND j.claimed_by = $8)))
+               - (SELECT count(*) FROM stored)
+        """
+    typealias Row = Int
+
+    let bindings: PostgresBindings
+
+    func makeBindings() throws -> PostgresBindings { bindings }
+
+    func decodeRow(_ row: PostgresRow) throws -> Int { try row.decode(Int.self) }
 }

@@ -94,10 +94,20 @@ public struct MemoryStore: Sendable {
             }
         } else {
             let ahead = try await embedAhead(user, batch)
+            // A small sync write's new nodes' jobs are written claimed by the write itself and
+            // completed by one statement with the vectors embedded ahead (no worker woken, no
+            // claim); whatever that leaves (an entity's merge, an updated text) goes through
+            // embedInline, as every job of a larger write does.
+            let claimant = embeddingMode == .sync && batch.count <= Self.syncClaimedWrite && NodeRecord.foldsNothing(batch)
+                ? Self.syncClaimant : nil
+            let fields = claimant == nil ? [] : try await database.embeddedFields()
             results = try await bulkWrite(user, operation: "remember", rows: batch.count, tables: tables) { connection in
-                let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
-                try await embedInline(user, results.map(\.id), on: connection, ahead: ahead)
-                return results.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
+                let outcomes = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection, claimant: claimant)
+                let ids = outcomes.map(\.id)
+                let left = claimant == nil ? ids.count : try await completeClaimedAtWrite(
+                    user, Self.jobsClaimedAtWrite(user, batch, outcomes, fields: fields), ids: ids, ahead: ahead, on: connection)
+                if left > 0 { try await embedInline(user, ids, on: connection, ahead: ahead) }
+                return outcomes.map { RememberResult(nodeID: $0.id, inserted: $0.inserted) }
             }
         }
         await refreshStatisticsAfterBulkWrite(rows: batch.count, tables: tables)
