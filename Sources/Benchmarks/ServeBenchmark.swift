@@ -30,8 +30,9 @@ public struct ServeBenchmark: Sendable {
         public var poolSize: Int
         /// Each operation's share of the calls.
         public var mix = Mix.standard
-        /// Requests per second from all clients together, spread evenly over them; `nil` sends
-        /// each client's next request as soon as its last is answered (closed loop, saturating).
+        /// Requests per second from all clients together, spread evenly over them, each timed
+        /// from when it was due; `nil` sends each client's next request as soon as its last is
+        /// answered (closed loop, saturating).
         public var rate: Double?
         /// What the clients authenticate with during the load.
         public var credential = Credential.serviceKey
@@ -213,8 +214,14 @@ public struct ServeBenchmark: Sendable {
                     let interval = configuration.rate.map { Duration.seconds(Double(configuration.clients) / $0) }
                     var due = started + (interval ?? .zero) * (Double(index) / Double(configuration.clients))
                     while clock.now < deadline {
+                        // Paced, a request's latency counts from when it was due, not from when
+                        // it went out: a server that falls behind delays the next requests, and
+                        // timing them from their late start would hide that wait
+                        // (coordinated omission).
+                        var scheduled: ContinuousClock.Instant?
                         if let interval {
                             if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+                            scheduled = due
                             due += interval
                             guard clock.now < deadline else { break }
                         }
@@ -241,7 +248,7 @@ public struct ServeBenchmark: Sendable {
                             (method, path) = (.POST, "/v1/users/\(user)/query")
                             body = Documents.line(["query": .string("TRAVERSE fact-\(target) DEPTH 2")])
                         }
-                        let start = clock.now
+                        let start = scheduled ?? clock.now
                         do {
                             var request = HTTPClientRequest(url: server.url + path)
                             request.method = method
@@ -331,6 +338,7 @@ public struct ServeBenchmark: Sendable {
             "clients": .number(Double(configuration.clients)), "seconds": .number(load.seconds.rounded(toPlaces: 1)),
             "mix": .string(configuration.mix.description), "credential": .string(configuration.credential.rawValue),
             "rate": configuration.rate.map { .number($0) } ?? .string("closed loop"),
+            "latency_from": .string(configuration.rate == nil ? "send" : "scheduled send (paced)"),
             "nodes": .number(Double(configuration.nodes)), "operations": .object(operations),
             "errors": .number(Double(errors)), "first_errors": .array(load.samples.firstErrors.map(JSONValue.string)),
             "peak_rss_mb": .number(load.peakRSSMB.rounded(toPlaces: 1)),

@@ -16,7 +16,8 @@ extension Memgraph.Bench {
                 its query embedded (30%) or TRAVERSE DEPTH 2 (20%) (--mix changes the shares). By \
                 default each client sends its next request when its last is answered, which saturates \
                 the machine and measures throughput; --rate paces all clients together at that many \
-                requests a second, which measures latency below saturation. It reports each operation's rate, \
+                requests a second, which measures latency below saturation (each request timed from \
+                when it was due, so a server that falls behind shows it). It reports each operation's rate, \
                 p50/p95/p99 and errors, the server's peak resident memory (VmHWM), and the most Postgres \
                 connections the server held (sampled every 100 ms, against --pool-size). Last, it runs \
                 `memgraph mcp --user` and times --mcp-calls recall calls over stdio. The user and the key's \
