@@ -18,11 +18,13 @@ public struct APIKeyStore: Sendable {
 
     public init(database: Database) { self.database = database }
 
-    /// The key whose secret hashes to `hash`, revoked or not.
+    /// The key whose secret hashes to `hash`, revoked or not. Every request with a service key
+    /// asks this, so it runs as a statement prepared once per connection (``KeyStatement``).
     public func key(hash: Data) async throws -> APIKey? {
         try await database.withConnection(operation: "authenticate") { connection in
-            try await keys(
-                "SELECT \(unescaped: Self.columns) FROM memory.api_keys WHERE secret_hash = \(hash)", on: connection).first
+            var found: APIKey?
+            for try await key in try await connection.execute(KeyStatement(hash: hash), logger: database.logger) { found = key }
+            return found
         }
     }
 
@@ -59,14 +61,35 @@ public struct APIKeyStore: Sendable {
         }
     }
 
-    private static let columns = "key_id, name, scope_user, created_at, revoked_at"
+    fileprivate static let columns = "key_id, name, scope_user, created_at, revoked_at"
 
     private func keys(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [APIKey] {
         var keys: [APIKey] = []
-        for try await row in try await connection.query(query, logger: database.logger) {
-            let (id, name, scope, created, revoked) = try row.decode((UUID, String, String?, Date, Date?).self)
-            keys.append(APIKey(id: id, name: name, scopeUser: try scope.map(UserID.init), createdAt: created, revokedAt: revoked))
-        }
+        for try await row in try await connection.query(query, logger: database.logger) { keys.append(try Self.key(row)) }
         return keys
     }
+
+    fileprivate static func key(_ row: PostgresRow) throws -> APIKey {
+        let (id, name, scope, created, revoked) = try row.decode((UUID, String, String?, Date, Date?).self)
+        return APIKey(id: id, name: name, scopeUser: try scope.map(UserID.init), createdAt: created, revokedAt: revoked)
+    }
+}
+
+/// The key lookup of ``APIKeyStore/key(hash:)``, prepared on a connection the first time that
+/// connection runs it (as LOOKUP's): Postgres neither parses nor plans it again.
+struct KeyStatement: PostgresPreparedStatement {
+    static let name = "memgraph_api_key"
+    static let sql = "SELECT \(APIKeyStore.columns) FROM memory.api_keys WHERE secret_hash = $1"
+    static let bindingDataTypes: [PostgresDataType] = [.bytea]
+    typealias Row = APIKey
+
+    var hash: Data
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        try bindings.append(hash)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> APIKey { try APIKeyStore.key(row) }
 }
