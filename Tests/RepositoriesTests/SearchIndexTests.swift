@@ -137,6 +137,30 @@ struct SearchIndexTests {
         }
     }
 
+    @Test("the worker's merger moves a grown user's vectors into the graph within its interval, not only the maintainer")
+    func mergerMovesGrownUsers() async throws {
+        try await Self.withAppDatabase { name, database in
+            let store = MemoryStore(database: database)
+            let user = freshUser("grows")
+            _ = try await Self.storeVectors(store, user, count: 30, large: false)
+            _ = try await store.remember(user, (0..<MemoryStore.exactSearchLimit).map {
+                MemoryNode(contextType: .conversationFact, summary: "later \($0)", metadata: ["embed": false])
+            })
+            #expect(try await Self.graphMembership(name, user) == [false: 30])
+            let merger = Task { try await PendingIndexMerger(store: store, interval: .milliseconds(100), logger: TestDatabase.logger).run() }
+            let deadline = ContinuousClock.now + .seconds(20)
+            var membership = try await Self.graphMembership(name, user)
+            while membership != [true: 30], ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                membership = try await Self.graphMembership(name, user)
+            }
+            merger.cancel()
+            _ = await merger.result
+            #expect(membership == [true: 30], "the merger did not move the vectors within 20 s")
+            #expect(try await store.searchIndexState().vectors == 30)
+        }
+    }
+
     @Test("what an interrupted rebuild left is dropped before the next one")
     func leftovers() async throws {
         try await Self.withAppDatabase { name, database in

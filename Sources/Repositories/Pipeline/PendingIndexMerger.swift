@@ -9,6 +9,14 @@ import ServiceLifecycle
 /// (``MemoryStore/pendingMergeRows``); this is for the trickle of single writes. A `Service`: the
 /// embedding worker (and `memgraph serve`) runs one. A merge with nothing pending costs one
 /// short statement.
+///
+/// Each round also moves into SEARCH's HNSW graph the vectors of users who have grown past
+/// ``MemoryStore/exactSearchLimit`` since they were stored (``MemoryStore/moveIntoSearchGraph(limit:)``),
+/// which the search index maintainer otherwise does only every few minutes. Until they are moved,
+/// every SEARCH and RECALL of such a user scans them exactly beside the graph: `bench serve`'s user
+/// crosses the limit during its load, and RECALL of 6,000 memories took 6.2-7.1 ms in SQL with
+/// 5,000 of them outside the graph against 2.7 ms with all inside. With nothing to move it is one
+/// short statement too.
 public struct PendingIndexMerger: Service {
     public let store: MemoryStore
     public let interval: Duration
@@ -33,6 +41,12 @@ public struct PendingIndexMerger: Service {
                 if pages > 0 { logger.debug("merged pending index entries", metadata: ["pages": "\(pages)"]) }
             } catch {
                 logger.warning("merging the pending index entries failed; it is tried again next time", metadata: ["error": "\(error)"])
+            }
+            do {
+                let moved = try await store.moveIntoSearchGraph()
+                if moved > 0 { logger.info("moved the vectors of users who grew large into the search graph", metadata: ["vectors": "\(moved)"]) }
+            } catch {
+                logger.warning("moving grown users' vectors into the search graph failed; it is tried again next time", metadata: ["error": "\(error)"])
             }
         }
     }
