@@ -33,6 +33,14 @@ public struct EmbeddingRecord: RepositoryRecord, Equatable {
         self.init(nodeID: id, field: field, model: model, contentSHA: Array(buffer: sha), vector: vector.values)
     }
 
+    /// How an insert into `memory.embeddings AS e` replaces the vector a (node, field, model)
+    /// already has: the new one and its hash, and in SEARCH's graph if either was.
+    static let onConflict = """
+        ON CONFLICT (user_id, node_id, field, model) DO UPDATE SET
+            content_sha = EXCLUDED.content_sha, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, created_at = now(),
+            in_graph = e.in_graph OR EXCLUDED.in_graph
+        """
+
     /// One statement; the vectors travel as a binary `vector[]`. They go into SEARCH's HNSW graph
     /// when the user is large enough to be searched through it (`memory.in_search_graph`, schema 21).
     public static func upsertStatements(_ user: UserID, _ records: [EmbeddingRecord], context: RecordContext) throws -> [UpsertStatement] {
@@ -57,9 +65,7 @@ public struct EmbeddingRecord: RepositoryRecord, Equatable {
                 SELECT DISTINCT ON (node_id, field, model) $1, node_id, field, model, content_sha, vector_dims(embedding), embedding,
                     (SELECT memory.in_search_graph($1::text))
                 FROM i ORDER BY node_id, field, model, ordinal DESC
-                ON CONFLICT (user_id, node_id, field, model) DO UPDATE SET
-                    content_sha = EXCLUDED.content_sha, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, created_at = now(),
-                    in_graph = e.in_graph OR EXCLUDED.in_graph
+                \(onConflict)
                 RETURNING e.node_id, e.field, e.model, (old.node_id IS NULL) AS inserted
             )
             SELECT i.ordinal::int8, u.node_id, u.inserted, now() FROM i JOIN u USING (node_id, field, model)

@@ -78,7 +78,7 @@ extension MemoryStore {
     func completeClaimedAtWrite(
         _ user: UserID, _ jobs: [EmbeddingJob], ids: [UUID], ahead: [[UInt8]: [Float]], on connection: PostgresConnection
     ) async throws -> Int {
-        guard let embedder else { return 0 }
+        guard let embedder else { return ids.count }
         let ready = jobs.compactMap { job in ahead[Array(job.text.utf8)].map { (job, $0) } }
         let types = database.vectorTypes
         var bindings = PostgresBindings()
@@ -174,9 +174,7 @@ struct CompleteClaimedAtWriteStatement: PostgresPreparedStatement {
             INSERT INTO memory.embeddings AS e (user_id, node_id, field, model, content_sha, dims, embedding, in_graph)
             SELECT $1, d.node_id, d.field, $6, d.content_sha, vector_dims(d.vec), d.vec, (SELECT memory.in_search_graph($1::text))
             FROM done d
-            ON CONFLICT (user_id, node_id, field, model) DO UPDATE SET
-                content_sha = EXCLUDED.content_sha, dims = EXCLUDED.dims, embedding = EXCLUDED.embedding, created_at = now(),
-                in_graph = e.in_graph OR EXCLUDED.in_graph
+            \(EmbeddingRecord.onConflict)
             RETURNING 1
         )
         SELECT (SELECT count(*) FROM memory.embedding_jobs j
