@@ -33,6 +33,41 @@ struct RecallTests {
         return (store, query)
     }
 
+    @Test("RECALL's prepared statement takes filters or none, in either order on one connection")
+    func recallStatementPrepared() async throws {
+        let database = try await TestDatabase.database()
+        let store = MemoryStore(database: database)
+        let user = freshUser("recall")
+        let query = unitVector(seed: 9_300)
+        _ = try await Self.store(store, user, (0..<6).map { i in
+            (Self.fact("q\(i)", "the quarterly planning sync number \(i)", i % 2 == 0 ? .conversationFact : .toolOutput),
+             blend(query, unitVector(seed: 9_301), Float(i) * 0.1))
+        })
+        func statement(_ types: Set<ContextType>, since: Date?) -> RecallStatement {
+            MemoryStore.recallStatement(
+                user: user, model: EmbeddingModels.miniLML6v2, vector: PGVector(query, oid: database.vectorTypes.vector),
+                query: RecallQuery(text: "quarterly planning", contextTypes: types, since: since), tuning: .standard)
+        }
+        // The parameter types come from the first call on a connection: a NULL filter leaves the
+        // type to the statement's cast, a filter gives it. Both orders, each on a new connection.
+        let calls: [(Set<ContextType>, Date?)] = [([], nil), ([.toolOutput], Date(timeIntervalSinceNow: -3_600))]
+        for order in [calls, calls.reversed()] {
+            try await TestDatabase.asSuperuser { connection in
+                for (types, since) in order + order {
+                    var keys: Set<String> = []
+                    for try await hit in try await connection.execute(statement(types, since: since), logger: TestDatabase.logger) {
+                        keys.insert(hit.node.key ?? "")
+                    }
+                    #expect(keys == (types.isEmpty ? Set((0..<6).map { "q\($0)" }) : ["q1", "q3", "q5"]), "\(types)")
+                }
+                let prepared = try await connection.query(
+                    "SELECT name FROM pg_prepared_statements", logger: TestDatabase.logger
+                ).collect().map { try $0.decode(String.self) }
+                #expect(prepared == [RecallStatement.name])
+            }
+        }
+    }
+
     @Test("the lexical arm finds a rare word that the vector arm ranks last, and RECALL puts it first")
     func rareWord() async throws {
         let user = freshUser("recall")

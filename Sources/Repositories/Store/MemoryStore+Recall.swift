@@ -107,35 +107,13 @@ extension MemoryStore {
         if let since = query.since, let until = query.until, since >= until {
             throw RepositoriesError(.invalidInput, "SINCE must be before UNTIL", operation: "recall", user: user.rawValue)
         }
-        let limit = min(max(query.limit, 0), RemQuery.limitRange.upperBound)
-        let breadth = Self.searchBreadth(limit: limit)
-        let candidates = min(max(tuning.candidates ?? breadth.candidates, 1), 4_000)
-        let weights = RecallArm.allCases.map { tuning.weights[$0] ?? 0 }
-        let types = query.contextTypes.isEmpty ? nil : query.contextTypes.map(\.rawValue).sorted()
-        let sql: PostgresQuery = """
-            SELECT * FROM memory.recall_nodes(
-                \(user.rawValue), \(model.name), \(PGVector(vector, oid: database.vectorTypes.vector)), \(query.text),
-                \(types)::text[], \(query.since)::timestamptz, \(query.until)::timestamptz, \(query.minSimilarity)::float8,
-                \(limit)::int4, \(candidates)::int4, \(breadth.efSearch)::int4, \(Self.exactSearchLimit)::int4,
-                \(weights)::float8[], \(tuning.rrfK)::float8, \(max(0, tuning.graphSeeds))::int4,
-                \(tuning.lexicalRanking.rawValue), \(max(1, tuning.commonWordDocuments))::int4,
-                \(min(max(tuning.lexicalFloor, 0), 1))::float8)
-            """
+        let statement = Self.recallStatement(
+            user: user, model: model, vector: PGVector(vector, oid: database.vectorTypes.vector), query: query, tuning: tuning)
         do {
             return try await database.client.withConnection { connection in
                 var hits: [RecallHit] = []
-                for try await row in try await connection.query(sql, logger: database.logger) {
-                    let node = try NodeRecord(row: row).node
-                    let columns = PostgresRandomAccessRow(row)
-                    var arms: [RecallArm: RecallHit.Evidence] = [:]
-                    for (index, arm) in RecallArm.allCases.enumerated() {
-                        if let rank = try columns[12 + 2 * index].decode(Int?.self, context: .default),
-                            let score = try columns[13 + 2 * index].decode(Double?.self, context: .default)
-                        {
-                            arms[arm] = .init(rank: rank, score: score)
-                        }
-                    }
-                    hits.append(RecallHit(node: node, score: try columns[11].decode(Double.self, context: .default), arms: arms))
+                for try await hit in try await connection.execute(statement, logger: database.logger) {
+                    hits.append(hit)
                 }
                 database.accessLog.record(user, hits.compactMap(\.node.id))
                 return hits
@@ -143,5 +121,70 @@ extension MemoryStore {
         } catch {
             throw RepositoriesError.wrap(error, operation: "recall", user: user.rawValue)
         }
+    }
+
+    /// RECALL's prepared statement for these arguments (``RecallStatement``).
+    static func recallStatement(
+        user: UserID, model: EmbeddingModels.Model, vector: PGVector, query: RecallQuery, tuning: RecallTuning
+    ) -> RecallStatement {
+        let limit = min(max(query.limit, 0), RemQuery.limitRange.upperBound)
+        let breadth = Self.searchBreadth(limit: limit)
+        let candidates = min(max(tuning.candidates ?? breadth.candidates, 1), 4_000)
+        let weights = RecallArm.allCases.map { tuning.weights[$0] ?? 0 }
+        let types = query.contextTypes.isEmpty ? nil : query.contextTypes.map(\.rawValue).sorted()
+        var bindings = PostgresBindings(capacity: 18)
+        bindings.append(user.rawValue)
+        bindings.append(model.name)
+        bindings.append(vector)
+        bindings.append(query.text)
+        bindings.append(types)
+        bindings.append(query.since)
+        bindings.append(query.until)
+        bindings.append(query.minSimilarity)
+        bindings.append(limit)
+        bindings.append(candidates)
+        bindings.append(breadth.efSearch)
+        bindings.append(Self.exactSearchLimit)
+        bindings.append(weights)
+        bindings.append(tuning.rrfK)
+        bindings.append(max(0, tuning.graphSeeds))
+        bindings.append(tuning.lexicalRanking.rawValue)
+        bindings.append(max(1, tuning.commonWordDocuments))
+        bindings.append(min(max(tuning.lexicalFloor, 0), 1))
+        return RecallStatement(bindings: bindings)
+    }
+}
+
+/// RECALL's call of `memory.recall_nodes`, prepared once per connection (as SEARCH's): Postgres
+/// parses and plans the call of 18 arguments once, and the client decodes its row description once.
+/// The result columns are named, so a migration that adds a column to the function's result does
+/// not change the prepared statement's.
+struct RecallStatement: PostgresPreparedStatement {
+    static let name = "memgraph_recall_nodes"
+    static let sql = """
+        SELECT \(NodeRecord.selectList), score, \(RecallArm.allCases.map { "\($0.rawValue)_rank, \($0.rawValue)_score" }.joined(separator: ", "))
+        FROM memory.recall_nodes(
+            $1, $2, $3, $4, $5::text[], $6::timestamptz, $7::timestamptz, $8::float8, $9::int4, $10::int4, $11::int4, $12::int4,
+            $13::float8[], $14::float8, $15::int4, $16, $17::int4, $18::float8)
+        """
+    typealias Row = RecallHit
+
+    let bindings: PostgresBindings
+
+    func makeBindings() throws -> PostgresBindings { bindings }
+
+    /// The node's columns, then the fused score (column 11), then each arm's rank and score.
+    func decodeRow(_ row: PostgresRow) throws -> RecallHit {
+        let node = try NodeRecord(row: row).node
+        let columns = PostgresRandomAccessRow(row)
+        var arms: [RecallArm: RecallHit.Evidence] = [:]
+        for (index, arm) in RecallArm.allCases.enumerated() {
+            if let rank = try columns[12 + 2 * index].decode(Int?.self, context: .default),
+                let score = try columns[13 + 2 * index].decode(Double?.self, context: .default)
+            {
+                arms[arm] = .init(rank: rank, score: score)
+            }
+        }
+        return RecallHit(node: node, score: try columns[11].decode(Double.self, context: .default), arms: arms)
     }
 }
