@@ -173,18 +173,19 @@ struct RecallStatement: PostgresPreparedStatement {
 
     func makeBindings() throws -> PostgresBindings { bindings }
 
-    /// The node's columns, then the fused score (column 11), then each arm's rank and score.
+    /// The node's columns, then the fused score, then each arm's rank and score.
     func decodeRow(_ row: PostgresRow) throws -> RecallHit {
         let node = try NodeRecord(row: row).node
         let columns = PostgresRandomAccessRow(row)
+        let score = NodeRecord.selectedColumns.count
         var arms: [RecallArm: RecallHit.Evidence] = [:]
         for (index, arm) in RecallArm.allCases.enumerated() {
-            if let rank = try columns[12 + 2 * index].decode(Int?.self, context: .default),
-                let score = try columns[13 + 2 * index].decode(Double?.self, context: .default)
+            if let rank = try columns[score + 1 + 2 * index].decode(Int?.self, context: .default),
+                let value = try columns[score + 2 + 2 * index].decode(Double?.self, context: .default)
             {
-                arms[arm] = .init(rank: rank, score: score)
+                arms[arm] = .init(rank: rank, score: value)
             }
         }
-        return RecallHit(node: node, score: try columns[11].decode(Double.self, context: .default), arms: arms)
+        return RecallHit(node: node, score: try columns[score].decode(Double.self, context: .default), arms: arms)
     }
 }
