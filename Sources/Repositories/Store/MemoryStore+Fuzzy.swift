@@ -26,7 +26,7 @@ extension MemoryStore {
         }
         let limit = RemQuery.clampedLimit(limit)
         let query = Self.fuzzyQuery(user: user, text: text, threshold: threshold, limit: limit)
-        return try await scoredNodes(operation: "fuzzy", user: user) { connection in
+        return try await scoredNodes(operation: "fuzzy", user: user, node: \.node) { connection in
             try await Self.fuzzyNodes(try await connection.query(query, logger: database.logger), text: text, limit: limit)
         }
     }

@@ -109,17 +109,10 @@ extension MemoryStore {
         }
         let statement = Self.recallStatement(
             user: user, model: model, vector: PGVector(vector, oid: database.vectorTypes.vector), query: query, tuning: tuning)
-        do {
-            return try await database.client.withConnection { connection in
-                var hits: [RecallHit] = []
-                for try await hit in try await connection.execute(statement, logger: database.logger) {
-                    hits.append(hit)
-                }
-                database.accessLog.record(user, hits.compactMap(\.node.id))
-                return hits
-            }
-        } catch {
-            throw RepositoriesError.wrap(error, operation: "recall", user: user.rawValue)
+        return try await scoredNodes(operation: "recall", user: user, node: \.node) { connection in
+            var hits: [RecallHit] = []
+            for try await hit in try await connection.execute(statement, logger: database.logger) { hits.append(hit) }
+            return hits
         }
     }
 

@@ -40,7 +40,7 @@ extension MemoryStore {
             user: user, model: model, vector: PGVector(vector, oid: database.vectorTypes.vector),
             types: contextTypes.isEmpty ? nil : contextTypes.map(\.rawValue).sorted(), minSimilarity: minSimilarity,
             limit: limit, efSearch: efSearch)
-        return try await scoredNodes(operation: "search", user: user) { connection in
+        return try await scoredNodes(operation: "search", user: user, node: \.node) { connection in
             var result: [ScoredNode] = []
             for try await node in try await connection.execute(statement, logger: database.logger) { result.append(node) }
             return result
@@ -144,13 +144,14 @@ extension MemoryStore {
 
     /// The nodes that `run` reads on a pooled connection, outside any transaction, counted as read
     /// (``AccessLog``); an error is wrapped for `operation`. For the user-scoping functions
-    /// (`memory.fuzzy_nodes`, `memory.search_nodes`), which set the user themselves.
-    func scoredNodes(
-        operation: String, user: UserID, _ run: (PostgresConnection) async throws -> [ScoredNode]
-    ) async throws -> [ScoredNode] {
+    /// (`memory.fuzzy_nodes`, `memory.search_nodes`, `memory.recall_nodes`), which set the user
+    /// themselves.
+    func scoredNodes<Row: Sendable>(
+        operation: String, user: UserID, node: (Row) -> MemoryNode, _ run: (PostgresConnection) async throws -> [Row]
+    ) async throws -> [Row] {
         do {
             let rows = try await database.client.withConnection { connection in try await run(connection) }
-            database.accessLog.record(user, rows.compactMap(\.node.id))
+            database.accessLog.record(user, rows.compactMap { node($0).id })
             return rows
         } catch {
             throw RepositoriesError.wrap(error, operation: operation, user: user.rawValue)
@@ -160,7 +161,7 @@ extension MemoryStore {
     /// A row of the node columns (``NodeRecord/selectedColumns``) then the score.
     static func scoredNode(_ row: PostgresRow) throws -> ScoredNode {
         let node = try NodeRecord(row: row).node
-        let score = try PostgresRandomAccessRow(row)[11].decode(Double.self, context: .default)
+        let score = try PostgresRandomAccessRow(row)[NodeRecord.selectedColumns.count].decode(Double.self, context: .default)
         return ScoredNode(node: node, score: score)
     }
 }
