@@ -43,7 +43,12 @@ struct FailureMiddleware: RouterMiddleware {
 
 /// Gives every request a deadline: past it, the handler is cancelled and the answer is 503. A
 /// handler that finishes anyway (a write that committed while cancellation reached it) answers
-/// with its own response: a client is never told 503 for a write that happened.
+/// with its own response. What a cancelled handler committed before it stopped stays: an import
+/// whose wait for its embeddings is cut short keeps its nodes (DeadlineTests), and a worker embeds
+/// them. The handler runs in a child task, not the connection's, so that cancelling it leaves the
+/// connection serving; that task is most of this middleware's cost (~0.1-0.15 core-ms a request:
+/// LOOKUP with it bypassed, measured; a lone task and an event-loop timer instead of the group
+/// cost the same).
 struct DeadlineMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let timeout: Duration

@@ -35,8 +35,9 @@ final class TestServer: Sendable {
         return TestServer(url: url, serviceKey: secret, process: process)
     }
 
-    /// Starts `memgraph serve --port 0 extra…` and waits until it listens: its URL and process.
-    static func launch(_ extra: [String]) async throws -> (url: String, process: Process) {
+    /// Starts `memgraph serve --port 0 extra…` (with `environment` over the tests' settings) and
+    /// waits until it listens: its URL and process.
+    static func launch(_ extra: [String], environment: [String: String] = [:]) async throws -> (url: String, process: Process) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-serve-\(UUID().uuidString).log")
         try Data().write(to: log)
         let process = Process()
@@ -45,7 +46,7 @@ final class TestServer: Sendable {
         process.currentDirectoryURL = Memgraph.root
         process.environment = ProcessInfo.processInfo.environment.merging([
             "MEMGRAPH_JWT_SECRET": jwtSecret, "MEMGRAPH_MAX_BODY_BYTES": String(bodyLimit), "MEMGRAPH_LOG_LEVEL": "notice",
-        ]) { _, new in new }
+        ].merging(environment) { _, new in new }) { _, new in new }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: log)
@@ -76,12 +77,20 @@ final class TestServer: Sendable {
     func request(
         _ method: HTTPMethod, _ path: String, token: String?, body: String? = nil, headers: [(String, String)] = []
     ) async throws -> HTTPAnswer {
-        var request = HTTPClientRequest(url: url + path)
+        try await Self.send(client, method, url + path, token: token, body: body, headers: headers)
+    }
+
+    /// One request to `url` through `client`; the body is read whole. A body is JSON unless
+    /// `headers` names another Content-Type.
+    static func send(
+        _ client: HTTPClient, _ method: HTTPMethod, _ url: String, token: String?, body: String? = nil, headers: [(String, String)] = []
+    ) async throws -> HTTPAnswer {
+        var request = HTTPClientRequest(url: url)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
+            if !request.headers.contains(name: "Content-Type") { request.headers.add(name: "Content-Type", value: "application/json") }
             request.body = .bytes(ByteBuffer(string: body))
         }
         let response = try await client.execute(request, timeout: .seconds(60))
