@@ -122,8 +122,19 @@ struct HTTPAPITests {
         let bob = try await crmUser(server, prefix: "bob")
         let alice = freshUser("alice")
         let aliceToken = try await TestServer.token(for: alice)
+        // Bob's session, with a value in its working memory (SQLite, which the snapshot does not read).
+        let started = try await server.request(.POST, "/v1/users/\(bob)/sessions", token: server.serviceKey, body: "{}")
+        let session = try #require(try started.json().objectValue?["session_id"]?.stringValue, "\(started)")
+        let value = try await server.request(.PUT, "/v1/users/\(bob)/sessions/\(session)/memory/plan", token: server.serviceKey, body: #"{"step": 1}"#)
+        #expect(value.status == 200, "\(value)")
+        let sessionBefore = try await server.request(.GET, "/v1/users/\(bob)/sessions/\(session)/memory", token: server.serviceKey)
         let before = try await Snapshot.of(bob)
-        let endpoints: [(HTTPMethod, String, String?)] = [
+        let sessionRoutes: [(HTTPMethod, String, String?)] = [
+            (.GET, "/sessions/\(session)", nil), (.GET, "/sessions/\(session)/memory", nil),
+            (.GET, "/sessions/\(session)/memory/plan", nil), (.PUT, "/sessions/\(session)/memory/plan", #"{"step": 99}"#),
+            (.DELETE, "/sessions/\(session)/memory/plan", nil), (.DELETE, "/sessions/\(session)", nil),
+        ]
+        let endpoints: [(HTTPMethod, String, String?)] = sessionRoutes + [
             (.POST, "/memories", #"{"context_type": "conversation_fact", "summary": "planted"}"#),
             (.GET, "/memories/acme-corp", nil), (.DELETE, "/memories/acme-corp", nil),
             (.POST, "/query", #"{"query": "LOOKUP acme-corp"}"#),
@@ -131,7 +142,8 @@ struct HTTPAPITests {
             (.GET, "/graph?root=acme-corp", nil), (.GET, "/path?from=sarah-chen&to=acme-corp", nil),
             (.POST, "/import", #"{"nodes": [{"context_type": "conversation_fact", "summary": "planted"}]}"#),
             (.GET, "/export", nil), (.GET, "/stats", nil), (.POST, "/sessions", "{}"),
-            (.POST, "/mcp", #"{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}"#), (.DELETE, "", nil),
+            (.POST, "/mcp", #"{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}"#), (.GET, "/mcp", nil), (.DELETE, "/mcp", nil),
+            (.GET, "/graph?root=acme-corp&format=dot", nil), (.DELETE, "", nil),
         ]
         for (method, suffix, body) in endpoints {
             let answer = try await server.request(method, "/v1/users/\(bob)\(suffix)", token: aliceToken, body: body)
@@ -139,6 +151,15 @@ struct HTTPAPITests {
             #expect(answer.errorCode == "forbidden", "\(method) \(suffix)")
         }
         #expect(try await Snapshot.of(bob) == before)
+
+        // Bob's session through Alice's own path: as if it did not exist, and untouched.
+        for (method, suffix, body) in sessionRoutes {
+            let answer = try await server.request(method, "/v1/users/\(alice)\(suffix)", token: aliceToken, body: body)
+            #expect(answer.status == 404, "\(method) \(suffix) on alice's path: \(answer)")
+            #expect(!answer.body.contains("step"), "\(answer)")
+        }
+        let sessionAfter = try await server.request(.GET, "/v1/users/\(bob)/sessions/\(session)/memory", token: server.serviceKey)
+        #expect(sessionAfter.status == 200 && sessionAfter.body == sessionBefore.body, "\(sessionBefore) then \(sessionAfter)")
 
         // Alice's token works on her own path, and a service key on anyone's.
         let own = try await server.request(.POST, "/v1/users/\(alice)/memories", token: aliceToken,
