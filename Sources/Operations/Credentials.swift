@@ -110,11 +110,14 @@ public final class Credentials: Sendable {
         guard let tokens else {
             throw Self.unauthorized("user tokens are not accepted: this server has no MEMGRAPH_JWT_SECRET")
         }
+        guard Self.headerIsHS256(token) else {
+            throw Self.unauthorized("the user token's header must say \"alg\": \"HS256\" and ask for no extension (\"crit\")")
+        }
         let payload: UserTokenPayload
         do {
             payload = try await tokens.verify(token, as: UserTokenPayload.self)
         } catch let error as JWTError where error.errorType == .claimVerificationFailure {
-            throw Self.unauthorized("the user token has expired")
+            throw Self.unauthorized(error.failedClaim is NotBeforeClaim ? "the user token is not valid yet (nbf)" : "the user token has expired")
         } catch {
             throw Self.unauthorized("the user token is not valid (bad signature, malformed, or missing sub or exp)")
         }
@@ -186,12 +189,30 @@ public final class Credentials: Sendable {
     }
 }
 
-/// A user token's claims: `sub` (the user id) and `exp`, both required.
+/// A user token's claims: `sub` (the user id) and `exp`, both required; `nbf`, when present, is
+/// checked too.
 struct UserTokenPayload: JWTPayload {
     var sub: SubjectClaim
     var exp: ExpirationClaim
+    var nbf: NotBeforeClaim?
 
     func verify(using algorithm: some JWTAlgorithm) async throws {
         try exp.verifyNotExpired()
+        try nbf?.verifyNotBefore()
+    }
+}
+
+extension Credentials {
+    /// Whether a token's header names the one algorithm memgraph signs with, HS256, and no critical
+    /// extension (RFC 7515 4.1.11: a verifier that does not know one must refuse the token). The
+    /// signature is checked with HS256 whatever the header says; this refuses a header that lies.
+    static func headerIsHS256(_ token: String) -> Bool {
+        guard let segment = token.split(separator: ".", omittingEmptySubsequences: false).first else { return false }
+        var base64 = segment.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), case .object(let header)? = try? JSONValue.parse(input: Array(data)) else {
+            return false
+        }
+        return header["alg"] == "HS256" && header["crit"] == nil
     }
 }

@@ -74,6 +74,13 @@ extension RepositoriesError {
             case "23514", "22P02", "22023", "22003", "22000":
                 return .init(.invalidInput, "a value was rejected by the database (\(constraint ?? "SQLSTATE \(state ?? "")"))",
                     operation: operation, user: user, sqlState: state)
+            case "54000":
+                // A limit of Postgres itself, such as a tsvector over 1 MB (a text of some 100,000
+                // distinct words): the input is too large, not the server broken. The message names
+                // the limit and sizes, never the text.
+                let message = error.serverInfo?[.message] ?? "a value exceeds a limit of the database"
+                return .init(.invalidInput, "too large for the database: \(message) (SQLSTATE 54000)",
+                    operation: operation, user: user, sqlState: state)
             case "42501":
                 return .init(.query, "permission denied: the database role may not do this (row-level security or grants)",
                     operation: operation, user: user, sqlState: state)

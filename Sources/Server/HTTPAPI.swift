@@ -51,11 +51,13 @@ public struct HTTPAPI: Sendable {
         self.mcp = MCPHTTPEndpoint(service: service)
     }
 
-    /// The routes, behind the failure, deadline, metrics and authentication middleware.
+    /// The routes, behind the metrics, failure, deadline and authentication middleware.
     public func router() -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
-        router.add(middleware: FailureMiddleware(bodyLimit: limits.bodyBytes))
+        // Metrics outside the failure middleware: it counts the status the client got (a thrown 404
+        // is a 404 there, not the 500 it records for any error it sees thrown).
         router.add(middleware: MetricsMiddleware<ServerContext>())
+        router.add(middleware: FailureMiddleware(bodyLimit: limits.bodyBytes))
         router.add(middleware: DeadlineMiddleware(timeout: limits.timeout))
         router.add(middleware: AuthenticationMiddleware(credentials: credentials))
 
@@ -204,8 +206,14 @@ public struct HTTPAPI: Sendable {
         let wait = try Self.wait(request) == .embedded
         let data = try await bodyData(request)
         let type = request.headers[.contentType] ?? ""
-        let format: FixtureLoader.Format = type.contains("ndjson") || type.contains("jsonl") || request.uri.queryParameters.get("format") == "jsonl"
-            ? .jsonl : .json
+        let format: FixtureLoader.Format
+        let requested: String? = request.uri.queryParameters.get("format").map { String($0) }
+        switch requested {
+        case "jsonl"?: format = .jsonl
+        case "json"?: format = .json
+        case nil: format = type.contains("ndjson") || type.contains("jsonl") ? .jsonl : .json
+        case let other?: throw Failure.invalidInput("?format= takes json or jsonl, not \(JSONValue.string(other).jsonText())", path: "format")
+        }
         let graph = try MemoryInput.fixture(data, name: "body", format: format)
         // The path's user wins over the body's user_id, as --user does on the command line.
         let report = try await service.importGraph(user, graph, dryRun: dryRun, wait: wait)
@@ -288,7 +296,7 @@ public struct HTTPAPI: Sendable {
     func body(_ data: Data) async throws -> JSONValue {
         guard !data.isEmpty else { throw Failure.invalidInput("the body is empty; send JSON", path: "$") }
         do {
-            return try JSONValue.parse(bytes: Array(data))
+            return try JSONValue.parse(input: Array(data))
         } catch let error as MemoryGraphError {
             throw Failure(status: 400, code: "invalid_json", message: error.message, path: "$")
         }

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import MCP
+import MemoryGraph
+import Synchronization
 
 /// MCP over stdio with blocking reads on a thread of its own: a message is read the moment it
 /// arrives.
@@ -9,6 +11,12 @@ import MCP
 /// there, sleeps 10 ms before trying again, so every request waited up to 10 ms before memgraph
 /// saw it (`bench serve`'s MCP recall over stdio had a p50 of ~10 ms even for a LOOKUP that takes
 /// 0.4 ms). Messages are newline-delimited JSON-RPC, as the MCP stdio transport specifies.
+///
+/// It also keeps count of the requests read and not answered yet: the SDK answers each request in a
+/// task of its own, and its server is done when input ends, not when those tasks are. A client
+/// that writes its requests and closes stdin (`printf … | memgraph mcp`) must still get every
+/// answer, and a remember must not be cut off by the database pool closing under it:
+/// ``drained(within:)`` waits for them.
 actor LineTransport: Transport {
     nonisolated let logger: Logger
     private let input: FileHandle
@@ -16,6 +24,8 @@ actor LineTransport: Transport {
     private let messages: AsyncThrowingStream<Data, any Error>
     private let continuation: AsyncThrowingStream<Data, any Error>.Continuation
     private var connected = false
+    /// The requests read and not answered yet.
+    private let ledger = RequestLedger()
 
     init(input: FileHandle = .standardInput, output: FileHandle = .standardOutput, logger: Logger) {
         self.input = input
@@ -24,13 +34,23 @@ actor LineTransport: Transport {
         (messages, continuation) = AsyncThrowingStream.makeStream()
     }
 
+    /// Returns once every request read has been answered, or after `limit`, whichever is first:
+    /// how many were still unanswered. (Called once, when input has ended: it looks every 10 ms.)
+    func drained(within limit: Duration) async -> Int {
+        let deadline = ContinuousClock.now + limit
+        while ledger.count > 0 && ContinuousClock.now < deadline {
+            do { try await Task.sleep(for: .milliseconds(10)) } catch { break }  // cancelled: stop waiting
+        }
+        return ledger.count
+    }
+
     func connect() async throws {
         guard !connected else { return }
         connected = true
         // The reader blocks in read(2); it ends at end of input (the client closed stdin), which
         // also ends the stream, and so the server.
-        let thread = Thread { [input, continuation, logger] in
-            Self.readLines(from: input.fileDescriptor, into: continuation, logger: logger)
+        let thread = Thread { [input, continuation, ledger, logger] in
+            Self.readLines(from: input.fileDescriptor, into: continuation, ledger: ledger, logger: logger)
         }
         thread.name = "memgraph-mcp-stdin"
         thread.start()
@@ -51,13 +71,15 @@ actor LineTransport: Transport {
         } catch {
             throw MCPError.transportError(error)
         }
+        ledger.note(data, read: false)
     }
 
     func receive() -> AsyncThrowingStream<Data, any Error> { messages }
 
     /// Reads `descriptor` until end of input, yielding each non-empty line without its newline.
     private static func readLines(
-        from descriptor: Int32, into continuation: AsyncThrowingStream<Data, any Error>.Continuation, logger: Logger
+        from descriptor: Int32, into continuation: AsyncThrowingStream<Data, any Error>.Continuation,
+        ledger: RequestLedger, logger: Logger
     ) {
         var pending = Data()
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -83,9 +105,41 @@ actor LineTransport: Transport {
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 let line = pending[pending.startIndex..<newline]
                 pending = pending[(newline + 1)...]
-                if !line.isEmpty { continuation.yield(Data(line)) }
+                guard !line.isEmpty else { continue }
+                ledger.note(Data(line), read: true)  // before the SDK can see it, and so answer it
+                continuation.yield(Data(line))
             }
         }
         continuation.finish()
+    }
+}
+
+/// The ids of the requests read and not answered yet, as JSON text: a request is a message with a
+/// method and an id, its answer a message with that id and no method; a batch is each of its messages.
+final class RequestLedger: Sendable {
+    private let unanswered = Mutex(Set<String>())
+
+    var count: Int { unanswered.withLock { $0.count } }
+
+    func note(_ data: Data, read: Bool) {
+        // A line that does not parse is the SDK's to answer with a parse error (its id is unknown).
+        guard let message = try? JSONValue.parse(bytes: Array(data)) else { return }
+        let messages: [JSONValue]
+        if case .array(let batch) = message { messages = batch } else { messages = [message] }
+        let ids = messages.compactMap { message -> String? in
+            // Only ids JSON-RPC allows (a string or an integer): the SDK answers no other.
+            guard let fields = message.objectValue, (fields["method"] != nil) == read else { return nil }
+            switch fields["id"] {
+            case .string(let id)?: return JSONValue.string(id).jsonText()
+            case .number(let id)? where id == id.rounded(): return JSONValue.number(id).jsonText()
+            default: return nil
+            }
+        }
+        guard !ids.isEmpty else { return }
+        unanswered.withLock { set in
+            for id in ids {
+                if read { set.insert(id) } else { set.remove(id) }
+            }
+        }
     }
 }

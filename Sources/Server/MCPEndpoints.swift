@@ -11,11 +11,20 @@ import Operations
 public enum MCPStdio {
     /// Serves MCP on stdin/stdout until stdin ends or the task is cancelled. Nothing else may
     /// write to stdout meanwhile (logs go to stderr).
+    /// How long the server waits, once stdin has ended, for the requests read before to be answered.
+    static let answerLimit: Duration = .seconds(30)
+
     public static func run(service: MemoryService, user: UserID, logger: Logger) async throws {
         let server = await MCPTools(service: service, user: user).makeServer()
-        try await server.start(transport: LineTransport(logger: logger))
+        let transport = LineTransport(logger: logger)
+        try await server.start(transport: transport)
         await withTaskCancellationHandler {
             await server.waitUntilCompleted()
+            // Input ended: answer what was read before returning, which closes the database.
+            let unanswered = await transport.drained(within: answerLimit)
+            if unanswered > 0 {
+                logger.error("stdin ended; requests left unanswered", metadata: ["count": "\(unanswered)", "waited": "\(answerLimit)"])
+            }
         } onCancel: {
             // The cancellation handler is synchronous and the server an actor: stopping it takes a
             // task of its own, which ends the wait above (the one unstructured task, and it is short).

@@ -100,4 +100,14 @@ struct ModelTests {
         #expect(throws: MemoryGraphError.self) { try UserID(String(repeating: "x", count: 300)) }
         #expect((try? UserID("user-1"))?.rawValue == "user-1")
     }
+
+    @Test("user ids are equal byte for byte, as in Postgres, not by canonical equivalence")
+    func userIDsCompareBytes() throws {
+        let composed = try UserID("caf\u{E9}")  // é, one scalar
+        let decomposed = try UserID("cafe\u{301}")  // e + combining acute
+        #expect(composed.rawValue == decomposed.rawValue)  // Swift's String equality says equal...
+        #expect(composed != decomposed)  // ...the user ids are two users
+        #expect(Set([composed, decomposed, try UserID("caf\u{E9}")]).count == 2)
+        #expect(try UserID("\u{212B}") != UserID("\u{C5}"))  // the angstrom sign and Å
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JWTKit
 import MemoryGraph
 import NIOHTTP1
 import Testing
@@ -37,8 +38,16 @@ struct HTTPAPITests {
         #expect(try ready.json().objectValue?["model"]?.stringValue == "loaded")
         let document = try await server.request(.GET, "/openapi.yaml", token: server.serviceKey)
         #expect(document.status == 200 && document.body.hasPrefix("openapi: 3.1"), "\(document)")
+        let unknown = try await server.request(.GET, "/v1/users/\(freshUser("nobody"))/stats", token: server.serviceKey)
+        #expect(unknown.status == 404, "\(unknown)")
         let metrics = try await server.request(.GET, "/metrics", token: server.serviceKey)
         #expect(metrics.status == 200 && metrics.body.contains("hb_requests"), "\(metrics)")
+        // Requests are counted with the status their client got: the 401s and the 404 above are
+        // not 500s (errors thrown inside the failure middleware once were).
+        for status in ["401", "404"] {
+            let line = #"hb_requests{http_route="/v1/users/{user}/stats",http_request_method="GET",http_response_status_code="\#(status)"}"#
+            #expect(metrics.body.contains(line), "no \(line) in \(metrics.body.prefix(4000))")
+        }
     }
 
     @Test func rememberThenQueryAnswersTheCLIsDocument() async throws {
@@ -174,6 +183,40 @@ struct HTTPAPITests {
             let answer = try await server.request(.GET, "/v1/users/\(bob)/stats", token: token.isEmpty ? nil : String(token))
             #expect(answer.status == 401, "\(answer)")
         }
+        // A token that is not valid yet (nbf), that asks for an extension (crit), or whose header
+        // names another algorithm than the one it is signed with: 401.
+        var critical = JWTHeader()
+        critical.crit = ["memgraph-unknown"]
+        var lying = JWTHeader()
+        lying.alg = "HS512"
+        let strict = [
+            ("nbf in the future", try await TestServer.token(for: bob, notBefore: Date().addingTimeInterval(600))),
+            ("crit", try await TestServer.token(for: bob, header: critical)),
+            ("alg HS512 signed HS256", try await TestServer.token(for: bob, header: lying)),
+        ]
+        for (name, token) in strict {
+            let answer = try await server.request(.GET, "/v1/users/\(bob)/stats", token: token)
+            #expect(answer.status == 401 && answer.errorCode == "unauthorized", "\(name): \(answer)")
+        }
+        let current = try await TestServer.token(for: bob, notBefore: Date().addingTimeInterval(-60))
+        #expect(try await server.request(.GET, "/v1/users/\(bob)/stats", token: current).status == 200)
+        // User ids are compared byte for byte: a token for "cafe" + U+0301 is not one for "café"
+        // written with U+00E9, though Swift's String equality calls the two equal.
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        let composed = try UserID("caf\u{E9}-\(suffix)")
+        let decomposed = try UserID("cafe\u{301}-\(suffix)")
+        let composedPath = "/v1/users/" + composed.rawValue.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed)!
+        let planted = try await server.request(.POST, composedPath + "/memories", token: server.serviceKey,
+                                               body: #"{"context_type": "conversation_fact", "key": "secret", "summary": "the safe code is 1234"}"#)
+        #expect(planted.status == 201, "\(planted)")
+        let composedBefore = try await Snapshot.of(composed)
+        let lookalike = try await TestServer.token(for: decomposed)
+        for (method, route, body) in [(HTTPMethod.GET, "/memories/secret", nil), (.GET, "/export", nil),
+                                      (.POST, "/memories", #"{"context_type": "conversation_fact", "summary": "planted"}"#), (.DELETE, "", nil)] {
+            let answer = try await server.request(method, composedPath + route, token: lookalike, body: body)
+            #expect(answer.status == 403 && !answer.body.contains("1234"), "\(method) \(route): \(answer)")
+        }
+        #expect(try await Snapshot.of(composed) == composedBefore)
         // A user-scoped key is bound to its user.
         let scoped = try await Memgraph.run(["keys", "create", "--name", "alice-\(UUID().uuidString.prefix(8))", "--scope", "user:\(alice)", "--json"])
         let scopedKey = try #require(try scoped.json().objectValue?["secret"]?.stringValue)
@@ -313,6 +356,11 @@ struct HTTPAPITests {
             ("REM error", .POST, "/query", #"{"query": "FUZZY sara THRESHOLD abc"}"#, 400, "column 22"),
             ("unknown key", .GET, "/memories/no-such-key", nil, 404, nil),
             ("unknown relationship end", .POST, "/relationships", #"{"from": "sarah-chen", "to": "nobody", "type": "led_to"}"#, 404, nil),
+            ("unknown import format", .POST, "/import?format=xml", #"{"nodes": [{"context_type": "conversation_fact", "summary": "x"}]}"#, 400, "format"),
+            // Some 110,000 distinct words: a tsvector past Postgres's 1 MB, though under the content limit.
+            ("text past a database limit", .POST, "/memories",
+             #"{"context_type": "conversation_fact", "summary": "x", "content": {"text": ""# + (0..<110_000).map { "w\($0)" }.joined(separator: " ") + #""}}"#,
+             400, nil),
         ]
         for (name, method, suffix, body, status, path) in cases {
             let answer = try await server.request(method, "/v1/users/\(user)\(suffix)", token: server.serviceKey, body: body)
@@ -320,6 +368,10 @@ struct HTTPAPITests {
             #expect(answer.errorPath == path, "\(name): \(answer)")
             #expect(try answer.json().objectValue?["error"]?.objectValue?["message"]?.stringValue?.isEmpty == false, "\(name)")
         }
+        // Bytes that are not UTF-8: 400, not replacement characters in a stored summary.
+        let latin1 = Array(#"{"context_type": "conversation_fact", "key": "bad-bytes", "summary": "caf"#.utf8) + [0xE9] + Array(#""}"#.utf8)
+        let notUTF8 = try await TestServer.send(server.client, .POST, server.url + "/v1/users/\(user)/memories", token: server.serviceKey, bytes: latin1)
+        #expect(notUTF8.status == 400 && notUTF8.body.contains("UTF-8"), "\(notUTF8)")
         // Over the limit: 413, for a declared length and for a streamed body alike.
         let large = "[" + String(repeating: #"{"context_type": "conversation_fact", "summary": "padding padding padding"},"#, count: 20_000) + "{}]"
         let tooLarge = try await server.request(.POST, "/v1/users/\(user)/memories", token: server.serviceKey, body: large)

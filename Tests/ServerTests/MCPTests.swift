@@ -31,6 +31,30 @@ struct MCPTests {
         #expect(try stats.json().objectValue?["total_nodes"]?.doubleValue == 1, "\(stats)")
     }
 
+    /// A client that writes its requests and closes stdin at once (`printf … | memgraph mcp`) gets
+    /// every answer, and what it asked to remember is stored: the server answers what it read
+    /// before it closes the database.
+    @Test func stdioAnswersWhatWasAskedBeforeInputEnded() async throws {
+        let user = freshUser("mcp-eof")
+        let lines = [
+            #"{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "eof-test", "version": "1"}}}"#,
+            #"{"jsonrpc": "2.0", "method": "notifications/initialized"}"#,
+            #"{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "remember", "arguments": {"summary": "Written just before stdin closed.", "key": "eof-write"}}}"#,
+            #"{"jsonrpc": "2.0", "id": "three", "method": "tools/call", "params": {"name": "recall", "arguments": {"query": "what was written before stdin closed?"}}}"#,
+        ]
+        let run = try await Memgraph.run(["mcp", "--user", user.rawValue], input: lines.joined(separator: "\n") + "\n")
+        #expect(run.status == 0, "\(run)")
+        let answers = run.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }
+        for id: JSONValue in [1, 2, "three"] {
+            let answer = answers.first { $0["id"] == id }
+            #expect(answer?["result"] != nil, "no answer to request \(id): \(run)")
+        }
+        let remembered = answers.first { $0["id"] == 2 }?["result"]?.objectValue
+        #expect(remembered?["isError"] == .bool(false), "\(run)")
+        let lookup = try await Memgraph.run(["query", "LOOKUP eof-write", "--user", user.rawValue, "--json"])
+        #expect(lookup.status == 0 && lookup.stdout.contains("Written just before stdin closed."), "\(lookup)")
+    }
+
     @Test func httpServerWorksWithTheOfficialClient() async throws {
         let server = try await TestServer.shared()
         let user = freshUser("mcp-http")

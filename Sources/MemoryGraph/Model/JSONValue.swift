@@ -92,6 +92,19 @@ public enum JSONValue: Sendable, Hashable, Codable {
         try parse(bytes: Array(text.utf8))
     }
 
+    /// ``parse(bytes:)`` for bytes from outside, such as a request body: bytes that are not UTF-8
+    /// are an error naming their line and column, as in a fixture file, where ``parse(bytes:)``
+    /// (for Postgres's `jsonb`, valid UTF-8 by construction) would store replacement characters.
+    /// - Throws: ``MemoryGraphError`` `.invalidInput`.
+    public static func parse(input bytes: [UInt8]) throws -> JSONValue {
+        if let offset = FixtureJSONParser.firstInvalidUTF8(in: bytes) {
+            let (line, column) = FixtureJSONParser.lineAndColumn(of: offset, in: bytes)
+            throw MemoryGraphError.invalidInput(
+                "not valid UTF-8 at line \(line), column \(column) (byte 0x\(String(bytes[offset], radix: 16, uppercase: true))); send UTF-8")
+        }
+        return try parse(bytes: bytes)
+    }
+
     /// ``parse(_:)`` over UTF-8 bytes, as Postgres sends a `jsonb` (no String made first).
     public static func parse(bytes: [UInt8]) throws -> JSONValue {
         do {

@@ -95,7 +95,7 @@ extension Memgraph {
         private func importThroughSession(_ graph: FixtureSet, session: SessionID) async throws {
             let store = try CLI.sessionStore(connection)
             let owner = try await store.session(session).user
-            if let user, user != owner.rawValue {
+            if let user, try UserID(user) != owner {  // byte for byte, as UserID compares
                 throw ValidationError("--user \(user) is not the user of session \(session) (\(owner))")
             }
             let write = try await CLI.withSessionMemory(connection) { memory in try await memory.importGraph(session, graph) }

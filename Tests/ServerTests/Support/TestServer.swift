@@ -66,11 +66,16 @@ final class TestServer: Sendable {
 
     static func shared() async throws -> TestServer { try await started.value }
 
-    /// A user token for `user`, signed with the server's secret.
-    static func token(for user: UserID, expiresIn seconds: Double = 600) async throws -> String {
+    /// A user token for `user`, signed with the server's secret; `notBefore` sets `nbf`, `header`
+    /// adds to the header.
+    static func token(
+        for user: UserID, expiresIn seconds: Double = 600, notBefore: Date? = nil, header: JWTHeader = JWTHeader()
+    ) async throws -> String {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: jwtSecret), digestAlgorithm: .sha256)
-        return try await keys.sign(TestToken(sub: .init(value: user.rawValue), exp: .init(value: Date().addingTimeInterval(seconds))))
+        let claims = TestToken(sub: .init(value: user.rawValue), exp: .init(value: Date().addingTimeInterval(seconds)),
+                               nbf: notBefore.map { NotBeforeClaim(value: $0) })
+        return try await keys.sign(claims, header: header)
     }
 
     /// One request; the body is read whole.
@@ -85,13 +90,20 @@ final class TestServer: Sendable {
     static func send(
         _ client: HTTPClient, _ method: HTTPMethod, _ url: String, token: String?, body: String? = nil, headers: [(String, String)] = []
     ) async throws -> HTTPAnswer {
+        try await send(client, method, url, token: token, bytes: body.map { Array($0.utf8) }, headers: headers)
+    }
+
+    /// ``send(_:_:_:token:body:headers:)`` with a body of any bytes, UTF-8 or not.
+    static func send(
+        _ client: HTTPClient, _ method: HTTPMethod, _ url: String, token: String?, bytes: [UInt8]?, headers: [(String, String)] = []
+    ) async throws -> HTTPAnswer {
         var request = HTTPClientRequest(url: url)
         request.method = method
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body {
+        if let bytes {
             if !request.headers.contains(name: "Content-Type") { request.headers.add(name: "Content-Type", value: "application/json") }
-            request.body = .bytes(ByteBuffer(string: body))
+            request.body = .bytes(ByteBuffer(bytes: bytes))
         }
         let response = try await client.execute(request, timeout: .seconds(60))
         let data = try await response.body.collect(upTo: 64 << 20)
@@ -117,6 +129,7 @@ struct HTTPAnswer: CustomStringConvertible {
 struct TestToken: JWTPayload {
     var sub: SubjectClaim
     var exp: ExpirationClaim
+    var nbf: NotBeforeClaim?
     func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
 
