@@ -54,6 +54,12 @@ public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The problems one per line as `$.field: message`, without the file and the "nothing was
+    /// imported" header: what a tool argument (MCP's remember) was wrong in.
+    public static func itemized(_ problems: FixtureProblems) -> String {
+        problems.problems.map { "\(path(of: $0.location) ?? "$"): \($0.message)" }.joined(separator: "\n")
+    }
+
     /// `line 4: $.strength` or `$.nodes[3].context_type`: the part of a location inside the document.
     static func path(of location: FixtureLocation) -> String? {
         var parts: [String] = []

@@ -196,9 +196,16 @@ public final class MemoryService: Sendable {
     }
 
     /// Removes a node (soft by default; `hard` deletes it with its relationships and embeddings).
+    /// A hard forget by node id also reaches a node forgotten softly before (its key no longer
+    /// names it: a key names a live node only).
     /// - Returns: the node as it was.
     public func forget(_ user: UserID, _ reference: NodeReference, hard: Bool = false) async throws -> MemoryNode {
-        let node = try await node(user, reference)
+        let node: MemoryNode
+        if hard, case .id(let id) = reference, let removed = try await store.node(user, id: id, includeRemoved: true) {
+            node = removed
+        } else {
+            node = try await self.node(user, reference)
+        }
         guard try await store.forget(user, id: node.id!, hard: hard) else {
             throw MemoryGraphError(code: .notFound, message: "\(reference) was removed meanwhile", user: user)
         }

@@ -37,7 +37,9 @@ struct MCPTools: Sendable {
                 content: [.text(text: Documents.line(result), annotations: nil, _meta: nil)],
                 structuredContent: Optional<Value>.some(Self.value(result)), isError: false)
         } catch {
-            let failure = Failure(error)
+            var failure = Failure(error)
+            // A tool's arguments are one memory, not a fixture file: name the argument only.
+            if let problems = error as? FixtureProblems { failure.message = Failure.itemized(problems) }
             service.logger.debug("mcp tool failed", metadata: ["tool": "\(name)", "status": "\(failure.status)"])
             return CallTool.Result(content: [.text(text: failure.message, annotations: nil, _meta: nil)], isError: true)
         }
@@ -58,6 +60,8 @@ struct MCPTools: Sendable {
             return first
         case "recall", "search":
             try fields.rejectUnknown(["query", "limit", "context_types"])
+            // Checked here, so that an error names the tool's argument, not the query body's "text".
+            guard try !fields.requiredString("query").isEmpty else { throw Failure.invalidInput("$.query: must not be empty", path: "$.query") }
             var structured = fields.object
             structured["text"] = structured.removeValue(forKey: "query")
             structured["verb"] = .string(name)

@@ -231,6 +231,26 @@ struct HTTPAPITests {
         #expect(try await Snapshot.of(bob) == before)
     }
 
+    /// Forgotten softly, then for good by its node id: the row and its embedding are gone.
+    @Test func aForgottenMemoryCanBeDeletedForGood() async throws {
+        let server = try await TestServer.shared()
+        let user = freshUser("forget")
+        let stored = try await server.request(.POST, "/v1/users/\(user)/memories?wait=embedded", token: server.serviceKey,
+                                              body: #"{"context_type": "conversation_fact", "key": "old-address", "summary": "Ana lived in Porto."}"#)
+        let id = try #require(try stored.json().objectValue?["memories"]?.arrayValue?.first?.objectValue?["node_id"]?.stringValue, "\(stored)")
+        let soft = try await server.request(.DELETE, "/v1/users/\(user)/memories/old-address", token: server.serviceKey)
+        #expect(soft.status == 200, "\(soft)")
+        #expect(try await server.request(.GET, "/v1/users/\(user)/memories/\(id)", token: server.serviceKey).status == 404)
+        #expect(try await server.request(.DELETE, "/v1/users/\(user)/memories/\(id)", token: server.serviceKey).status == 404)  // hidden already
+        #expect(try await Superuser.count("nodes", user: user) == 1)
+        let hard = try await server.request(.DELETE, "/v1/users/\(user)/memories/\(id)?hard=true", token: server.serviceKey)
+        #expect(hard.status == 200 && hard.body.contains(id), "\(hard)")
+        #expect(try await Superuser.count("nodes", user: user) == 0)
+        #expect(try await Superuser.count("embeddings", user: user) == 0)
+        // By its old key it is not found: a key names a live node only.
+        #expect(try await server.request(.DELETE, "/v1/users/\(user)/memories/old-address?hard=true", token: server.serviceKey).status == 404)
+    }
+
     @Test func exportThenImportAsAnotherUserGivesTheSameGraph() async throws {
         let server = try await TestServer.shared()
         let source = try await crmUser(server, prefix: "export")

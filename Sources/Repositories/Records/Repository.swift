@@ -224,9 +224,14 @@ public struct Repository<Record: RepositoryRecord>: Sendable {
         return try await rows(PostgresQuery(unsafeSQL: sql, binds: bindings), on: connection)
     }
 
-    /// The row with this id, unless it is absent or soft-deleted.
-    public func get(_ user: UserID, id: UUID, on connection: PostgresConnection) async throws -> Record? {
-        try await find(user, on: connection, where: [.equals(Record.idColumn, id)], limit: 1).first
+    /// The row with this id, unless it is absent or soft-deleted (or, with `includeRemoved`, also
+    /// when it is soft-deleted).
+    public func get(_ user: UserID, id: UUID, includeRemoved: Bool = false, on connection: PostgresConnection) async throws -> Record? {
+        var bindings = PostgresBindings()
+        let whereClause = try scope(user, [.equals(Record.idColumn, id)], includeRemoved: includeRemoved, into: &bindings)
+        bindings.append(1)
+        let sql = "SELECT \(Record.selectList) FROM \(Record.table) WHERE \(whereClause) LIMIT $\(bindings.count)"
+        return try await rows(PostgresQuery(unsafeSQL: sql, binds: bindings), on: connection).first
     }
 
     /// How many rows of `user` match.
@@ -244,7 +249,8 @@ public struct Repository<Record: RepositoryRecord>: Sendable {
     @discardableResult
     public func delete(_ user: UserID, id: UUID, soft: Bool = true, on connection: PostgresConnection) async throws -> Bool {
         var bindings = PostgresBindings()
-        let whereClause = try scope(user, [.equals(Record.idColumn, id)], into: &bindings)
+        // A hard delete reaches a soft-deleted row too: removing for good what was hidden.
+        let whereClause = try scope(user, [.equals(Record.idColumn, id)], includeRemoved: !soft, into: &bindings)
         let sql: String
         if soft, let column = Record.softDeleteColumn {
             sql = "UPDATE \(Record.table) SET \(column.rawValue) = now() WHERE \(whereClause) RETURNING 1"
@@ -254,11 +260,14 @@ public struct Repository<Record: RepositoryRecord>: Sendable {
         return try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).collect().count > 0
     }
 
-    /// `user_id = $1 AND <not deleted> AND filters…`, binding the values.
-    private func scope(_ user: UserID, _ filters: [RepositoryFilter<Record>], into bindings: inout PostgresBindings) throws -> String {
+    /// `user_id = $1 AND <not deleted> AND filters…`, binding the values (without the soft-delete
+    /// term when `includeRemoved`).
+    private func scope(
+        _ user: UserID, _ filters: [RepositoryFilter<Record>], includeRemoved: Bool = false, into bindings: inout PostgresBindings
+    ) throws -> String {
         bindings.append(user.rawValue)
         var terms = ["user_id = $1"]
-        if let column = Record.softDeleteColumn { terms.append("\(column.rawValue) IS NULL") }
+        if !includeRemoved, let column = Record.softDeleteColumn { terms.append("\(column.rawValue) IS NULL") }
         for filter in filters {
             try append(filter.value, to: &bindings)
             terms.append("\(filter.column.rawValue) \(filter.op.rawValue) $\(bindings.count)")

@@ -151,10 +151,16 @@ public struct MemoryStore: Sendable {
 
     /// The node with this id, unless it is absent, soft-deleted or another user's.
     public func node(_ user: UserID, id: UUID) async throws -> MemoryNode? {
+        try await node(user, id: id, includeRemoved: false)
+    }
+
+    /// ``node(_:id:)``, reading a soft-deleted node too when `includeRemoved` (and then counting no
+    /// access: a removed node is read only to be deleted for good).
+    public func node(_ user: UserID, id: UUID, includeRemoved: Bool) async throws -> MemoryNode? {
         let node = try await database.withUser(user, operation: "get node") { connection in
-            try await nodes.get(user, id: id, on: connection)?.node
+            try await nodes.get(user, id: id, includeRemoved: includeRemoved, on: connection)?.node
         }
-        if node != nil { database.accessLog.record(user, [id]) }
+        if node != nil && !includeRemoved { database.accessLog.record(user, [id]) }
         return node
     }
 

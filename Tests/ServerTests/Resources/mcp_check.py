@@ -72,6 +72,12 @@ async def check(client):
     bad = await client.call_tool("recall", {"query": "x", "limit": 0})
     seen["bad_error"] = text_of(bad)
     assert bad.is_error and "limit" in text_of(bad), text_of(bad)
+
+    # Errors name the tool's own arguments: recall's is query, and a memory is not a fixture file.
+    empty = await client.call_tool("recall", {"query": ""})
+    assert empty.is_error and text_of(empty).startswith("$.query:"), text_of(empty)
+    wrong_type = await client.call_tool("remember", {"summary": "x", "context_type": "nope"})
+    assert wrong_type.is_error and text_of(wrong_type).startswith("$.context_type: unknown context type"), text_of(wrong_type)
     return seen
 
 
