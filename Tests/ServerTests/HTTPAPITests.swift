@@ -287,6 +287,7 @@ struct HTTPAPITests {
         let again = try await server.request(.GET, "/v1/users/\(target)/export", token: server.serviceKey)
         let lines = { (text: String) in try Self.graphLines(text) }
         #expect(exported.body.contains("\"key\":\"node-\(lunchID)\""), "the keyless linked node gets a key")
+        #expect(exported.body.contains(#""strength":0.3,"#), "a strength as it was given, not float4's 0.30000001192092896")
         #expect(!exported.body.contains("search-erp-vendors"), "a removed node is left out")
         #expect(exported.body.contains("\"key\":\"node-\(twinID)\""), "a shared derived key becomes node-<id>")
         #expect(!exported.body.contains("\"key\":\"priya-raman\""), "a derived key is left to the import")

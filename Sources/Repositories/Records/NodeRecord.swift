@@ -38,7 +38,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         }
         node = MemoryNode(
             id: id, key: key, contextType: type, summary: summary, content: content.objectValue ?? [:], tags: tags,
-            metadata: metadata.objectValue ?? [:], baseRelevance: relevance, createdAt: created, lastAccessed: accessed,
+            metadata: metadata.objectValue ?? [:], baseRelevance: Double(storedReal: relevance), createdAt: created, lastAccessed: accessed,
             accessCount: count)
     }
 

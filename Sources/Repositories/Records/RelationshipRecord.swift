@@ -27,7 +27,7 @@ public struct RelationshipRecord: RepositoryRecord, Equatable {
             throw RepositoriesError(.query, "a relationship has the unknown type '\(type)'")
         }
         relationship = Relationship(
-            id: id, from: from, to: to, type: relationshipType, strength: strength, metadata: metadata.objectValue ?? [:],
+            id: id, from: from, to: to, type: relationshipType, strength: Double(storedReal: strength), metadata: metadata.objectValue ?? [:],
             createdAt: created)
     }
 
