@@ -159,17 +159,18 @@ public final class MemoryService: Sendable {
     /// How a caller names a node: by its LOOKUP key or by its id.
     public enum NodeReference: Sendable, Hashable, CustomStringConvertible {
         case key(String)
-        case id(UUID)
+        /// A node id, and the text it was read from: a key may look like a UUID too.
+        case id(UUID, text: String)
 
-        /// A UUID is read as a node id, anything else as a key.
+        /// A UUID is read as a node id (and, when no node has that id, as a key), anything else as a key.
         public init(_ text: String) {
-            if let id = UUID(uuidString: text) { self = .id(id) } else { self = .key(text) }
+            if let id = UUID(uuidString: text) { self = .id(id, text: text) } else { self = .key(text) }
         }
 
         public var description: String {
             switch self {
             case .key(let key): JSONValue.string(key).jsonText()
-            case .id(let id): "node \(id.uuidString.lowercased())"
+            case .id(let id, _): "node \(id.uuidString.lowercased())"
             }
         }
     }
@@ -186,12 +187,12 @@ public final class MemoryService: Sendable {
                     user: user)
             }
             return node
-        case .id(let id):
-            guard let node = try await store.node(user, id: id) else {
-                throw MemoryGraphError(
-                    code: .notFound, message: "no node \(id.uuidString.lowercased()) for user \(user)", user: user)
-            }
-            return node
+        case .id(let id, let text):
+            if let node = try await store.node(user, id: id) { return node }
+            // A key that looks like a UUID (an entity id used as a key, say) is still a key.
+            if let node = try await store.lookup(user, key: text) { return node }
+            throw MemoryGraphError(
+                code: .notFound, message: "no node \(id.uuidString.lowercased()) for user \(user), nor a node with that key", user: user)
         }
     }
 
@@ -201,7 +202,7 @@ public final class MemoryService: Sendable {
     /// - Returns: the node as it was.
     public func forget(_ user: UserID, _ reference: NodeReference, hard: Bool = false) async throws -> MemoryNode {
         let node: MemoryNode
-        if hard, case .id(let id) = reference, let removed = try await store.node(user, id: id, includeRemoved: true) {
+        if hard, case .id(let id, _) = reference, let removed = try await store.node(user, id: id, includeRemoved: true) {
             node = removed
         } else {
             node = try await self.node(user, reference)
@@ -235,6 +236,9 @@ public final class MemoryService: Sendable {
         let start = try await node(user, root)
         return GraphRenderer(graph: try await store.traverse(user, from: start.id!, depth: depth), root: start.id!)
     }
+
+    /// The most edges a shortest path looks across (`max_depth`, `--max-depth`).
+    public static let maximumPathDepth = MemoryStore.maximumPathDepth
 
     /// The shortest path between two nodes, or a not-found error that says what to widen.
     public func path(

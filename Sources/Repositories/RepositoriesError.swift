@@ -66,8 +66,7 @@ extension RepositoriesError {
             let constraint = error.serverInfo?[.constraintName]
             switch state {
             case "23505":
-                return .init(.conflict, "a unique key is already taken (\(constraint ?? "unique constraint"))",
-                    operation: operation, user: user, sqlState: state)
+                return .init(.conflict, conflictMessage(constraint), operation: operation, user: user, sqlState: state)
             case "23503":
                 return .init(.notFound, "a referenced node does not exist for this user (\(constraint ?? "foreign key"))",
                     operation: operation, user: user, sqlState: state)
@@ -98,6 +97,17 @@ extension RepositoriesError {
             }
         }
         return .init(.query, String(describing: error), operation: operation, user: user)
+    }
+
+    /// What a unique constraint means to the user; the constraint's name only for one not known here.
+    private static func conflictMessage(_ constraint: String?) -> String {
+        switch constraint {
+        case "idx_nodes_user_key": "the key is already another node's (a key names one live node of a user)"
+        case "unique_user_entity": "the entity (entity_system, entity_id) is already another node's"
+        case "unique_user_relationship": "the two nodes are already related with this type"
+        case "api_keys_name_key": "an API key has this name already"
+        default: "a unique key is already taken (\(constraint ?? "unique constraint"))"
+        }
     }
 
     private static func connectionMessage(_ error: PSQLError) -> String {

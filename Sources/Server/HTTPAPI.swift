@@ -173,14 +173,16 @@ public struct HTTPAPI: Sendable {
         guard let root = query.get("root"), !root.isEmpty else {
             throw Failure.invalidInput("give the root node: ?root=KEY (or a node id)", path: "root")
         }
-        let depth = try Self.integer(request, "depth") ?? RemQuery.defaultDepth
+        let depth = try Self.integer(request, "depth", in: RemQuery.depthRange) ?? RemQuery.defaultDepth
+        let format = query.get("format") ?? "json"
+        guard ["json", "dot", "mermaid"].contains(format) else {  // before the traversal, not after it
+            throw Failure.invalidInput("format is json, dot or mermaid, not \(JSONValue.string(format).jsonText())", path: "format")
+        }
         let graph = try await service.explore(user, .init(root), depth: depth)
-        switch query.get("format") ?? "json" {
-        case "json": return Self.json(.ok, graph.json)
+        switch format {
         case "dot": return Self.text(graph.dot, type: "text/vnd.graphviz")
         case "mermaid": return Self.text(graph.mermaid, type: "text/plain")
-        case let other:
-            throw Failure.invalidInput("format is json, dot or mermaid, not \(JSONValue.string(other).jsonText())", path: "format")
+        default: return Self.json(.ok, graph.json)
         }
     }
 
@@ -190,13 +192,14 @@ public struct HTTPAPI: Sendable {
         guard let from = query.get("from") else { throw Failure.invalidInput("give both ends: ?from=KEY&to=KEY", path: "from") }
         guard let to = query.get("to") else { throw Failure.invalidInput("give both ends: ?from=KEY&to=KEY", path: "to") }
         let direction = try query.get("direction").map { name in
-            guard let direction = Direction(rawValue: name) else {
+            guard let direction = Direction(rawValue: name.lowercased()) else {  // as REM's OUT, IN, BOTH
                 throw Failure.invalidInput("direction is out, in or both", path: "direction")
             }
             return direction
         }
         let path = try await service.path(
-            user, from: .init(from), to: .init(to), maxDepth: try Self.integer(request, "max_depth") ?? 6, direction: direction ?? .both)
+            user, from: .init(from), to: .init(to), maxDepth: try Self.integer(request, "max_depth", in: 1...MemoryService.maximumPathDepth) ?? 6,
+            direction: direction ?? .both)
         return Self.json(.ok, Documents.path(path))
     }
 
@@ -310,9 +313,12 @@ public struct HTTPAPI: Sendable {
         }
     }
 
-    static func integer(_ request: Request, _ name: String) throws -> Int? {
+    static func integer(_ request: Request, _ name: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
         guard let text = request.uri.queryParameters.get(name) else { return nil }
-        guard let value = Int(text) else { throw Failure.invalidInput("?\(name)= takes a whole number", path: name) }
+        guard let value = Int(text), range?.contains(value) ?? true else {
+            let bounds = range.map { " from \($0.lowerBound) to \($0.upperBound)" } ?? ""
+            throw Failure.invalidInput("?\(name)= takes a whole number\(bounds), not \(JSONValue.string(text).jsonText())", path: name)
+        }
         return value
     }
 

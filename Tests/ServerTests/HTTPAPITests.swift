@@ -105,6 +105,8 @@ struct HTTPAPITests {
         let path = try await server.request(.GET, "/v1/users/\(user)/path?from=sarah-chen&to=acme-corp", token: server.serviceKey)
         #expect(path.status == 200, "\(path)")
         #expect(try path.json().objectValue?["length"]?.doubleValue == 1, "\(path)")
+        let upper = try await server.request(.GET, "/v1/users/\(user)/path?from=sarah-chen&to=acme-corp&direction=BOTH", token: server.serviceKey)
+        #expect(upper.status == 200, "directions are read in any case, as in REM: \(upper)")
 
         let started = try await server.request(.POST, "/v1/users/\(user)/sessions", token: server.serviceKey, body: #"{"idle_ttl_seconds": 600}"#)
         #expect(started.status == 201, "\(started)")
@@ -229,6 +231,28 @@ struct HTTPAPITests {
         let revoked = try await server.request(.GET, "/v1/users/\(alice)/stats", token: scopedKey)
         #expect(revoked.status == 401 && revoked.body.contains("revoked"), "\(revoked)")
         #expect(try await Snapshot.of(bob) == before)
+    }
+
+    /// A key that looks like a UUID is found by it (a node id is tried first), and a key taken by
+    /// another node is a 409 that says so, not the index's name.
+    @Test func keysThatLookLikeNodeIDsAndTakenKeys() async throws {
+        let server = try await TestServer.shared()
+        let user = freshUser("uuid-key")
+        let key = UUID().uuidString
+        let stored = try await server.request(.POST, "/v1/users/\(user)/memories", token: server.serviceKey,
+                                              body: #"{"context_type": "conversation_fact", "key": "\#(key)", "summary": "Keyed by a ticket's UUID."}"#)
+        #expect(stored.status == 201, "\(stored)")
+        let read = try await server.request(.GET, "/v1/users/\(user)/memories/\(key)", token: server.serviceKey)
+        #expect(read.status == 200 && read.body.contains("Keyed by a ticket's UUID."), "\(read)")
+        let missing = try await server.request(.GET, "/v1/users/\(user)/memories/\(UUID().uuidString)", token: server.serviceKey)
+        #expect(missing.status == 404, "\(missing)")
+        // An entity that names a key a plain fact holds: the key is another node's.
+        let taken = try await server.request(.POST, "/v1/users/\(user)/memories", token: server.serviceKey, body: """
+            {"context_type": "domain_entity", "key": "\(key)", "summary": "Ticket",
+             "content": {"entity_system": "tracker", "entity_id": "T-1", "entity_name": "Ticket"}}
+            """)
+        #expect(taken.status == 409 && taken.errorCode == "conflict", "\(taken)")
+        #expect(taken.body.contains("already another node's") && !taken.body.contains("idx_"), "\(taken)")
     }
 
     /// Forgotten softly, then for good by its node id: the row and its embedding are gone.
@@ -373,6 +397,8 @@ struct HTTPAPITests {
             ("REM error", .POST, "/query", #"{"query": "FUZZY sara THRESHOLD abc"}"#, 400, "column 22"),
             ("unknown key", .GET, "/memories/no-such-key", nil, 404, nil),
             ("unknown relationship end", .POST, "/relationships", #"{"from": "sarah-chen", "to": "nobody", "type": "led_to"}"#, 404, nil),
+            ("depth out of range", .GET, "/graph?root=acme-corp&depth=11", nil, 400, "depth"),
+            ("max_depth out of range", .GET, "/path?from=sarah-chen&to=acme-corp&max_depth=0", nil, 400, "max_depth"),
             ("unknown import format", .POST, "/import?format=xml", #"{"nodes": [{"context_type": "conversation_fact", "summary": "x"}]}"#, 400, "format"),
             // Some 110,000 distinct words: a tsvector past Postgres's 1 MB, though under the content limit.
             ("text past a database limit", .POST, "/memories",

@@ -23,7 +23,16 @@ struct Snapshot: Equatable, CustomStringConvertible {
         let logger = Logger(label: "memgraph-cli-tests")
         let cluster = try EmbeddedPostgres(home: MemgraphHome(), logger: logger)
         guard let info = try cluster.connectionInfo() else { throw RepositoriesError(.embeddedCluster, "no test cluster") }
-        return try await info.superuserServer.withConnection(timeout: .seconds(5), logger: logger) { connection in
+        do {
+            return try await rows(of: user, server: info.superuserServer, logger: logger)
+        } catch let error as PSQLError {
+            // PSQLError's description hides its details; a failed snapshot should say what failed.
+            throw RepositoriesError(.query, "snapshot of \(user): \(String(reflecting: error))")
+        }
+    }
+
+    private static func rows(of user: UserID, server: DatabaseConfiguration.Server, logger: Logger) async throws -> Snapshot {
+        try await server.withConnection(timeout: .seconds(30), logger: logger) { connection in
             var lines: [String] = []
             for table in tables {
                 let sql = """
@@ -55,7 +64,7 @@ enum Superuser {
         let logger = Logger(label: "memgraph-cli-tests")
         let cluster = try EmbeddedPostgres(home: MemgraphHome(), logger: logger)
         guard let info = try cluster.connectionInfo() else { throw RepositoriesError(.embeddedCluster, "no test cluster") }
-        return try await info.superuserServer.withConnection(timeout: .seconds(5), logger: logger) { connection in
+        return try await info.superuserServer.withConnection(timeout: .seconds(30), logger: logger) { connection in
             var bindings = PostgresBindings()
             bindings.append(user.rawValue)
             for try await value in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
