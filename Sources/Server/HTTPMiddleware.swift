@@ -53,45 +53,54 @@ struct DeadlineMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let timeout: Duration
 
-    private enum Outcome {
-        case response(Response)
-        case failed(any Error)
-        case deadline
-    }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        try await withoutActuallyEscaping(next) { next in
-            let handler = UncheckedBox(value: next)
-            return try await withThrowingTaskGroup(of: Outcome.self) { group in
-                group.addTask {
-                    do { return .response(try await handler.value(request, context)) } catch { return .failed(error) }
-                }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return .deadline
-                }
-                var outcome = try await group.next()!
-                if case .deadline = outcome {
-                    group.cancelAll()
-                    outcome = try await group.next()!
-                    if case .failed = outcome {
-                        throw Failure(
-                            status: 503, code: "deadline",
-                            message: "the request took longer than \(String(format: "%g", timeout.seconds)) s (MEMGRAPH_REQUEST_TIMEOUT) and was cancelled")
-                    }
-                }
+        try await withRequestDeadline(timeout) { try await next(request, context) }
+    }
+}
+
+/// Runs `body` with a deadline: past it, the body is cancelled, and if it then fails, the failure
+/// is 503 `deadline`; a body that finishes anyway gives its own result (a write that committed while
+/// cancellation reached it is not reported as failed). The body runs in a child task, so that
+/// cancelling it leaves the caller's task (an HTTP connection's, an MCP transport's) as it was.
+/// Used by ``DeadlineMiddleware`` and by the MCP tools over stdio.
+func withRequestDeadline<T: Sendable>(_ timeout: Duration, _ body: () async throws -> T) async throws -> T {
+    try await withoutActuallyEscaping(body) { body in
+        let work = UncheckedBox(value: body)
+        return try await withThrowingTaskGroup(of: DeadlineOutcome<T>.self) { group in
+            group.addTask {
+                do { return .finished(try await work.value()) } catch { return .failed(error) }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return .deadline
+            }
+            var outcome = try await group.next()!
+            if case .deadline = outcome {
                 group.cancelAll()
-                switch outcome {
-                case .response(let response): return response
-                case .failed(let error): throw error
-                case .deadline: throw CancellationError()
+                outcome = try await group.next()!
+                if case .failed = outcome {
+                    throw Failure(
+                        status: 503, code: "deadline",
+                        message: "the request took longer than \(String(format: "%g", timeout.seconds)) s (MEMGRAPH_REQUEST_TIMEOUT) and was cancelled")
                 }
+            }
+            group.cancelAll()
+            switch outcome {
+            case .finished(let value): return value
+            case .failed(let error): throw error
+            case .deadline: throw CancellationError()
             }
         }
     }
 }
 
-/// `next` is not Sendable; the task group above awaits it before returning, so it never outlives the call.
+private enum DeadlineOutcome<T: Sendable>: Sendable {
+    case finished(T)
+    case failed(any Error)
+    case deadline
+}
+
+/// A non-escaping body is not Sendable; ``withRequestDeadline(_:_:)`` awaits it before returning, so it never outlives the call.
 struct UncheckedBox<T>: @unchecked Sendable {
     let value: T
 }

@@ -14,8 +14,9 @@ public enum MCPStdio {
     /// How long the server waits, once stdin has ended, for the requests read before to be answered.
     static let answerLimit: Duration = .seconds(30)
 
-    public static func run(service: MemoryService, user: UserID, logger: Logger) async throws {
-        let server = await MCPTools(service: service, user: user).makeServer()
+    /// - Parameter timeout: each tool call's deadline (`MEMGRAPH_REQUEST_TIMEOUT`).
+    public static func run(service: MemoryService, user: UserID, timeout: Duration, logger: Logger) async throws {
+        let server = await MCPTools(service: service, user: user, timeout: timeout).makeServer()
         let transport = LineTransport(logger: logger)
         try await server.start(transport: transport)
         await withTaskCancellationHandler {

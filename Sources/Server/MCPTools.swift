@@ -10,6 +10,9 @@ import Operations
 struct MCPTools: Sendable {
     let service: MemoryService
     let user: UserID
+    /// Each call's deadline (`MEMGRAPH_REQUEST_TIMEOUT`), past which it is cancelled and answered
+    /// with a tool error; nil where the transport has one already (HTTP's middleware).
+    var timeout: Duration? = nil
 
     static let serverName = "memgraph"
 
@@ -32,7 +35,12 @@ struct MCPTools: Sendable {
 
     func call(_ name: String, arguments: [String: Value]) async -> CallTool.Result {
         do {
-            let result = try await run(name, Fields(object: try Self.object(arguments), path: "$"))
+            let fields = Fields(object: try Self.object(arguments), path: "$")
+            let result = if let timeout {
+                try await withRequestDeadline(timeout) { try await run(name, fields) }
+            } else {
+                try await run(name, fields)
+            }
             return CallTool.Result(
                 content: [.text(text: Documents.line(result), annotations: nil, _meta: nil)],
                 structuredContent: Optional<Value>.some(Self.value(result)), isError: false)

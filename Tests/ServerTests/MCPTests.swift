@@ -55,6 +55,23 @@ struct MCPTests {
         #expect(lookup.status == 0 && lookup.stdout.contains("Written just before stdin closed."), "\(lookup)")
     }
 
+    /// Over stdio, a tool call has the request deadline too: a recall (an embedding alone takes
+    /// milliseconds) against a 1 ms MEMGRAPH_REQUEST_TIMEOUT is a tool error that says so.
+    @Test func stdioToolCallsHaveADeadline() async throws {
+        let lines = [
+            #"{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "deadline-test", "version": "1"}}}"#,
+            #"{"jsonrpc": "2.0", "method": "notifications/initialized"}"#,
+            #"{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "recall", "arguments": {"query": "what did the harbour master say about the tides?"}}}"#,
+        ]
+        let run = try await Memgraph.run(["mcp", "--user", freshUser("mcp-deadline").rawValue], input: lines.joined(separator: "\n") + "\n",
+                                         environment: ["MEMGRAPH_REQUEST_TIMEOUT": "0.001"])
+        #expect(run.status == 0, "\(run)")
+        let answer = run.stdout.split(separator: "\n").compactMap { try? JSONValue.parse(String($0)).objectValue }.first { $0["id"] == 2 }
+        let result = answer?["result"]?.objectValue
+        #expect(result?["isError"] == .bool(true), "\(run)")
+        #expect(run.stdout.contains("took longer than 0.001 s (MEMGRAPH_REQUEST_TIMEOUT)"), "\(run)")
+    }
+
     @Test func httpServerWorksWithTheOfficialClient() async throws {
         let server = try await TestServer.shared()
         let user = freshUser("mcp-http")

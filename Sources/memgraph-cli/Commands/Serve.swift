@@ -117,12 +117,13 @@ extension Memgraph {
             }
             let user: UserID
             do { user = try UserID(name) } catch { throw ValidationError("--user: \(error)") }
+            let timeout = try HTTPAPI.Limits(settings: settings).timeout
             _ = try CLI.makeEmbedder()  // loaded now, so the first recall is as fast as the rest
             let database = try await MemoryService.prepareWhenReachable(try DatabaseConfiguration.load(settings), logger: logger)
             try await database.serving { database in
                 let service = MemoryService(
                     database: database, sessions: try CLI.sessionStore(connection), logger: logger, embedder: CLI.makeEmbedder)
-                try await MCPStdio.run(service: service, user: user, logger: logger)
+                try await MCPStdio.run(service: service, user: user, timeout: timeout, logger: logger)
             }
         }
     }
