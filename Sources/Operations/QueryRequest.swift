@@ -187,8 +187,7 @@ public struct Fields: Sendable {
 
     public func date(_ name: String) throws -> Date? {
         guard let text = try string(name) else { return nil }
-        guard let date = (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
-            ?? (try? Date.ISO8601FormatStyle().parse(text)) else {
+        guard let date = DateTimeText.parse(text) else {
             throw Failure.invalidInput("\(at(name)): expected an ISO 8601 date-time such as 2026-05-08T13:56:00Z", path: at(name))
         }
         return date

@@ -242,10 +242,10 @@ struct FixtureDecoder {
         (error as? MemoryGraphError)?.message ?? "this record is not valid"
     }
 
-    /// An ISO 8601 date-time, with or without fractional seconds (what `memgraph export` writes).
+    /// An ISO 8601 date-time, with or without fractional seconds (what `memgraph export` writes),
+    /// of a day and time that exist.
     static func dateTime(_ text: String) -> Date? {
-        (try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text))
-            ?? (try? Date.ISO8601FormatStyle().parse(text))
+        DateTimeText.parse(text)
     }
 }
 

@@ -185,10 +185,11 @@ public enum FixtureLoader {
             }
         }
         // A key may be repeated (the store merges), but not for two different entities.
-        var entityByKey: [String: (identity: EntityIdentity, location: FixtureLocation)] = [:]
+        // Keys byte for byte (ExactKey), as the database tells them apart.
+        var entityByKey: [ExactKey: (identity: EntityIdentity, location: FixtureLocation)] = [:]
         for fixture in decoder.nodes {
             guard let key = fixture.key, let identity = fixture.node.entityIdentity else { continue }
-            if let first = entityByKey[key] {
+            if let first = entityByKey[ExactKey(key)] {
                 if first.identity != identity {
                     let field = fixture.node.key == nil ? ".content.entity_name" : ".key"
                     decoder.report(
@@ -196,13 +197,13 @@ public enum FixtureLoader {
                         "the key \"\(key)\" already names a different entity (another entity_system and entity_id) at \(first.location); give one of them its own key")
                 }
             } else {
-                entityByKey[key] = (identity, fixture.location)
+                entityByKey[ExactKey(key)] = (identity, fixture.location)
             }
         }
-        let keys = Set(decoder.nodes.compactMap(\.key))
+        let keys: Set<ExactKey> = Set(decoder.nodes.compactMap { fixture -> ExactKey? in fixture.key.map { ExactKey($0) } })
         var unresolved: [FixtureReference] = []
         for relationship in decoder.relationships {
-            for (key, field) in [(relationship.fromKey, ".from"), (relationship.toKey, ".to")] where !keys.contains(key) {
+            for (key, field) in [(relationship.fromKey, ".from"), (relationship.toKey, ".to")] where !keys.contains(ExactKey(key)) {
                 unresolved.append(FixtureReference(key: key, location: relationship.location.appending(field)))
             }
         }

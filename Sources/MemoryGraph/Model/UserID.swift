@@ -32,15 +32,14 @@ public struct UserID: Hashable, Sendable, Codable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
-    /// Byte for byte, as Postgres compares user ids, not by Swift's canonical equivalence: `café`
+    /// Byte for byte (``ExactKey``), as Postgres compares user ids, not by Swift's canonical equivalence: `café`
     /// written with U+00E9 and with `e` + U+0301 are two users in the database, so they must be two
     /// here (a token for one would otherwise pass the check for the other's path).
     public static func == (lhs: UserID, rhs: UserID) -> Bool {
-        lhs.rawValue.utf8.elementsEqual(rhs.rawValue.utf8)
+        ExactKey(lhs.rawValue) == ExactKey(rhs.rawValue)
     }
 
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(rawValue.utf8.count)
-        for byte in rawValue.utf8 { hasher.combine(byte) }
+        ExactKey(rawValue).hash(into: &hasher)
     }
 }

@@ -125,6 +125,7 @@ extension RemQuery: CustomStringConvertible {
 extension RemQuery {
     /// A time of SINCE or UNTIL: a date (midnight UTC) or an ISO 8601 date and time with its zone.
     static func parseTime(_ text: String) -> Date? {
+        guard DateTimeText.isRealCalendarTime(text) else { return nil }  // no 2024-02-30, no 24:00
         let full = ISO8601DateFormatter()
         full.formatOptions = [.withInternetDateTime]
         if let date = full.date(from: text) { return date }

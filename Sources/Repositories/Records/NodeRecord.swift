@@ -57,7 +57,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         var entities: [(ordinals: [Int], node: MemoryNode)] = []
         var entityIndex: [EntityIdentity: Int] = [:]
         var keyed: [(ordinals: [Int], node: MemoryNode)] = []
-        var keyIndex: [String: Int] = [:]
+        var keyIndex: [ExactKey: Int] = [:]  // byte for byte, as the database's unique key
         var plain: [(ordinals: [Int], node: MemoryNode)] = []
         let now = Self.timestamp(Date())
         for (offset, record) in records.enumerated() {
@@ -73,13 +73,11 @@ public struct NodeRecord: RepositoryRecord, Equatable {
                     entities.append(([ordinal], node))
                 }
             case .keyed(let key):
-                if let at = keyIndex[key] {
+                if let at = keyIndex[ExactKey(key)] {
                     keyed[at].ordinals.append(ordinal)
-                    var merged = node
-                    merged.content = keyed[at].node.content.merging(node.content) { $1 }
-                    keyed[at].node = merged
+                    keyed[at].node = Self.mergeKeyed(keyed[at].node, node)
                 } else {
-                    keyIndex[key] = keyed.count
+                    keyIndex[ExactKey(key)] = keyed.count
                     keyed.append(([ordinal], node))
                 }
             case .plain:
@@ -150,11 +148,11 @@ public struct NodeRecord: RepositoryRecord, Equatable {
     /// entity or have the same key (``upsertStatements(_:_:context:)`` would fold them into one).
     static func foldsNothing(_ nodes: [MemoryNode]) -> Bool {
         var entities = Set<EntityIdentity>()
-        var keys = Set<String>()
+        var keys = Set<ExactKey>()
         for node in nodes {
             switch UpsertRuleKind(node) {
             case .entity(let identity): guard entities.insert(identity).inserted else { return false }
-            case .keyed(let key): guard keys.insert(key).inserted else { return false }
+            case .keyed(let key): guard keys.insert(ExactKey(key)).inserted else { return false }
             case .plain: continue
             }
         }
@@ -222,9 +220,9 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         }
     }
 
-    /// A `last_updated` as memgraph writes it (`2026-12-06T12:17:47.391Z`), or nil.
-    static func timestamp(_ text: String) -> String? {
-        text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z/) != nil ? text : nil
+    /// Whether `text` is a `last_updated` as memgraph writes it (`2026-12-06T12:17:47.391Z`).
+    static func isStamp(_ text: String) -> Bool {
+        text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z/) != nil
     }
 
     /// Checks the records at these ordinals (1-based) of `records`, each as it was given (before
@@ -262,7 +260,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
                 var content = node.content
                 let brought = content["update_count"]?.doubleValue.flatMap { $0 >= 0 && $0 == $0.rounded() && $0 < 1e9 ? $0 : nil } ?? 0
                 content["update_count"] = .number(brought + Double(members.count - 1))
-                if members.count > 1 || content["last_updated"]?.stringValue.flatMap(Self.timestamp) == nil {
+                if members.count > 1 || content["last_updated"]?.stringValue.map(Self.isStamp) != true {
                     content["last_updated"] = .string(stamp)
                 }
                 contents.append(.object(content))
@@ -329,8 +327,21 @@ public struct NodeRecord: RepositoryRecord, Equatable {
             """
     }
 
+    /// Folds a later store of the same key into an earlier one, as ``KeyedRule``'s conflict clause
+    /// would: content merged (the later's members win), the later's summary when it has one, tags
+    /// united, metadata merged, the later's type and base_relevance; the first date given is kept.
+    static func mergeKeyed(_ earlier: MemoryNode, _ later: MemoryNode) -> MemoryNode {
+        var merged = later
+        merged.content = earlier.content.merging(later.content) { $1 }
+        merged.summary = later.summary ?? earlier.summary
+        merged.tags = Array(Set(earlier.tags + later.tags)).sorted()
+        merged.metadata = earlier.metadata.merging(later.metadata) { $1 }
+        merged.createdAt = earlier.createdAt ?? later.createdAt
+        return merged
+    }
+
     /// Folds a later store of the same entity into an earlier one, as the database would (but
-    /// for update_count and last_updated, which the statement sets).
+    /// for update_count and last_updated, which the statement sets); the first date given is kept.
     static func mergeEntity(_ earlier: MemoryNode, _ later: MemoryNode) -> MemoryNode {
         var merged = later
         var content = earlier.content
@@ -345,6 +356,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         merged.tags = Array(Set(earlier.tags + later.tags)).sorted()
         merged.metadata = earlier.metadata.merging(later.metadata) { $1 }
         merged.key = later.key ?? earlier.key
+        merged.createdAt = earlier.createdAt ?? later.createdAt
         return merged
     }
 

@@ -68,7 +68,7 @@ extension MemoryStore {
         _ user: UserID, _ graph: FixtureSet, dryRun: Bool = false, batchSize: Int = importBatchSize,
         progress: (@Sendable (ImportProgress) -> Void)? = nil, on connection: PostgresConnection
     ) async throws -> ImportSummary {
-        let nodes = graph.nodes.map(\.node).map(Self.keyedForImport)
+        var nodes = graph.nodes.map(\.node).map(Self.keyedForImport)
         let batchSize = max(1, batchSize)
         let total = nodes.count + graph.relationships.count
         if dryRun { try await connection.query("SAVEPOINT memgraph_dry_run", logger: database.logger) }
@@ -81,7 +81,13 @@ extension MemoryStore {
         var repeats: [(index: Int, first: Int)] = []
         for (index, node) in nodes.enumerated() where node.key == nil && node.entityIdentity == nil {
             let identity = PlainIdentity(node)
-            if let first = firstOfPlain[identity] { repeats.append((index, first)) } else { firstOfPlain[identity] = index }
+            if let first = firstOfPlain[identity] {
+                repeats.append((index, first))
+                // A repeat is a later store of the same node: merged in as a later import would be.
+                nodes[first] = Self.mergePlainRepeat(nodes[first], node)
+            } else {
+                firstOfPlain[identity] = index
+            }
         }
         let stored = try await storedPlainNodes(user, firstOfPlain.values.sorted().map { ($0, nodes[$0]) }, on: connection)
         for (index, id) in stored { ids[index] = id }
@@ -105,11 +111,14 @@ extension MemoryStore {
         for (index, first) in repeats { ids[index] = ids[first] }
         let nodeIDList = ids.map { $0! }
 
-        // Relationship ends: the set's own keys first (the last node of a key, as the loader
-        // resolves them), then the stored ones.
+        // Relationship ends: the set's own keys first, then the stored ones. Of the set's nodes
+        // under one key, the one LOOKUP will find: a key given explicitly wins over one derived from
+        // entity_name, and among equals the last (kv_store's rule). Keys byte for byte, as stored.
         var idOfKey = external
-        for (index, fixture) in graph.nodes.enumerated() {
-            if let key = fixture.key { idOfKey[key] = nodeIDList[index] }
+        for explicit in [false, true] {
+            for (index, fixture) in graph.nodes.enumerated() where (fixture.node.key != nil) == explicit {
+                if let key = fixture.key { idOfKey[ExactKey(key)] = nodeIDList[index] }
+            }
         }
         var relationshipIDs: Set<UUID> = []
         var relationshipsInserted = 0
@@ -117,7 +126,7 @@ extension MemoryStore {
             let chunk = graph.relationships[start..<min(graph.relationships.count, start + batchSize)]
             let records = chunk.map {
                 RelationshipRecord(relationship: Relationship(
-                    from: idOfKey[$0.fromKey]!, to: idOfKey[$0.toKey]!, type: $0.type, strength: $0.strength,
+                    from: idOfKey[ExactKey($0.fromKey)]!, to: idOfKey[ExactKey($0.toKey)]!, type: $0.type, strength: $0.strength,
                     metadata: $0.metadata))
             }
             for outcome in try await relationships.upsert(user, records, on: connection) {
@@ -141,8 +150,9 @@ extension MemoryStore {
             embeddingsQueued: queued, dryRun: dryRun)
     }
 
-    /// The ids of the user's live nodes under these keys (LOOKUP's kv_store), for the keys found.
-    public func nodeIDs(_ user: UserID, keys: [String]) async throws -> [String: UUID] {
+    /// The ids of the user's live nodes under these keys (LOOKUP's kv_store), for the keys found,
+    /// byte for byte.
+    public func nodeIDs(_ user: UserID, keys: [String]) async throws -> [ExactKey: UUID] {
         try await database.withUser(user, operation: "resolve keys") { connection in
             try await nodeIDs(user, keys: keys, on: connection)
         }
@@ -160,10 +170,10 @@ extension MemoryStore {
     }
 
     /// Looks up the references; throws naming every one that no live node of the user has.
-    private func resolve(_ user: UserID, _ references: [FixtureReference], on connection: PostgresConnection) async throws -> [String: UUID] {
+    private func resolve(_ user: UserID, _ references: [FixtureReference], on connection: PostgresConnection) async throws -> [ExactKey: UUID] {
         guard !references.isEmpty else { return [:] }
-        let found = try await nodeIDs(user, keys: Array(Set(references.map(\.key))), on: connection)
-        let missing = references.filter { found[$0.key] == nil }
+        let found = try await nodeIDs(user, keys: Array(Set(references.map { ExactKey($0.key) })).map(\.text), on: connection)
+        let missing = references.filter { found[ExactKey($0.key)] == nil }
         guard missing.isEmpty else {
             var lines = missing.prefix(FixtureLoader.maximumProblems).map {
                 "\($0.location): no node has the key \(JSONValue.string($0.key).jsonText()), in the files or stored for this user"
@@ -174,11 +184,11 @@ extension MemoryStore {
         return found
     }
 
-    func nodeIDs(_ user: UserID, keys: [String], on connection: PostgresConnection) async throws -> [String: UUID] {
+    func nodeIDs(_ user: UserID, keys: [String], on connection: PostgresConnection) async throws -> [ExactKey: UUID] {
         guard !keys.isEmpty else { return [:] }
         // After a crash emptied kv_store, it is rebuilt before it is read.
         try await connection.query("SELECT memory.ensure_kv_store()", logger: database.logger).collect()
-        var found: [String: UUID] = [:]
+        var found: [ExactKey: UUID] = [:]
         for try await (key, id) in try await connection.query(
             """
             SELECT kv.entity_key, kv.node_id
@@ -186,7 +196,7 @@ extension MemoryStore {
             WHERE kv.user_id = \(user.rawValue) AND kv.entity_key = ANY(\(keys)) AND n.deleted_at IS NULL
             """, logger: database.logger
         ).decode((String, UUID).self) {
-            found[key] = id
+            found[ExactKey(key)] = id
         }
         return found
     }
@@ -217,6 +227,18 @@ extension MemoryStore {
     }
 
     /// Merges tags, metadata and base_relevance of plain nodes into the stored nodes they matched.
+    /// A plain node's repeat within one import folded into its first record, as ``mergePlain`` merges
+    /// a later import: tags united, metadata merged (the later's values win), the later's
+    /// base_relevance; the first date given is kept.
+    static func mergePlainRepeat(_ earlier: MemoryNode, _ later: MemoryNode) -> MemoryNode {
+        var merged = earlier
+        merged.tags = Array(Set(earlier.tags + later.tags)).sorted()
+        merged.metadata = earlier.metadata.merging(later.metadata) { $1 }
+        merged.baseRelevance = later.baseRelevance
+        merged.createdAt = earlier.createdAt ?? later.createdAt
+        return merged
+    }
+
     private func mergePlain(_ user: UserID, _ matched: [(node: MemoryNode, id: UUID)], on connection: PostgresConnection) async throws {
         guard !matched.isEmpty else { return }
         let ids = BindArray.uuid(matched.map(\.id))

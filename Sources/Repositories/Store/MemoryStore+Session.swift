@@ -90,7 +90,7 @@ extension MemoryStore: LongTermMemory {
         case .id(let id):
             return id
         case .key(let key):
-            guard let id = try await nodeIDs(user, keys: [key], on: connection)[key] else {
+            guard let id = try await nodeIDs(user, keys: [key], on: connection)[ExactKey(key)] else {
                 throw RepositoriesError(.notFound, "no node has the key \(key)", operation: "relate", user: user.rawValue)
             }
             return id

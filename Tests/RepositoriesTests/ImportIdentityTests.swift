@@ -1,0 +1,120 @@
+import Foundation
+import MemoryGraph
+import Repositories
+import Testing
+
+/// What a black-box probe of import found: repeats inside one import merge as a later import
+/// would, keys are told apart byte for byte as the database does, derived keys do not depend on how
+/// a name's accents were written, and a relationship goes to the node LOOKUP finds.
+@Suite("import identity", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(5)))
+struct ImportIdentityTests {
+    func load(_ json: String) throws -> FixtureSet {
+        try FixtureLoader.load(data: Data(json.utf8), name: "probe.json", format: .json)
+    }
+
+    @Test("repeats in one import keep the first date and unite tags and metadata")
+    func repeatsMergeAsLaterImportsWould() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        _ = try await store.importGraph(user, try load("""
+            {"nodes": [
+              {"key": "k1", "context_type": "conversation_fact", "summary": "first", "created_at": "2020-01-01T00:00:00Z",
+               "tags": ["a"], "metadata": {"x": 1}},
+              {"key": "k1", "context_type": "conversation_fact", "summary": "second", "tags": ["b"], "metadata": {"y": 2}},
+              {"context_type": "domain_entity", "summary": "E", "created_at": "2021-05-05T00:00:00Z",
+               "content": {"entity_system": "s", "entity_id": "1", "entity_name": "E One"}},
+              {"context_type": "domain_entity", "summary": "E again", "created_at": "2022-06-06T00:00:00Z",
+               "content": {"entity_system": "s", "entity_id": "1", "entity_name": "E One"}},
+              {"context_type": "tool_output", "summary": "same words", "tags": ["t1"], "metadata": {"m": 1}},
+              {"context_type": "tool_output", "summary": "same words", "tags": ["t2"], "metadata": {"n": 2}}
+            ]}
+            """))
+        let k1 = try #require(try await store.lookup(user, key: "k1"))
+        #expect(k1.summary == "second")
+        #expect(k1.tags == ["a", "b"] && k1.metadata == ["x": 1, "y": 2])
+        #expect(k1.createdAt == Date(timeIntervalSince1970: 1_577_836_800))
+        let entity = try #require(try await store.lookup(user, key: "e-one"))
+        #expect(entity.createdAt == DateTimeText.parse("2021-05-05T00:00:00Z"))
+        #expect(try await store.stats(user).totalNodes == 3)
+        let plain = try await TestDatabase.asSuperuser { connection in
+            try await connection.query(
+                "SELECT tags, metadata::text FROM memory.nodes WHERE user_id = \(user.rawValue) AND summary = 'same words'",
+                logger: TestDatabase.logger
+            ).collect().map { try $0.decode(([String], String).self) }
+        }
+        #expect(plain.count == 1 && plain.first?.0 == ["t1", "t2"], "\(plain)")
+        #expect(plain.first.map { $0.1.contains("\"m\"") && $0.1.contains("\"n\"") } == true, "\(plain)")
+    }
+
+    @Test("keys differing only in normalization are two nodes, each found by its own bytes")
+    func keysAreComparedByBytes() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        let composed = "k-caf\u{E9}", decomposed = "k-cafe\u{301}"
+        let summary = try await store.importGraph(user, try load("""
+            {"nodes": [
+              {"key": "\(composed)", "context_type": "conversation_fact", "summary": "composed"},
+              {"key": "\(decomposed)", "context_type": "conversation_fact", "summary": "decomposed"},
+              {"key": "hub", "context_type": "conversation_fact", "summary": "hub"}
+            ],
+             "relationships": [{"from": "hub", "to": "\(composed)", "type": "relates_to"}]}
+            """))
+        #expect(summary.inserted == 3, "\(summary)")
+        #expect(try await store.lookup(user, key: composed)?.summary == "composed")
+        #expect(try await store.lookup(user, key: decomposed)?.summary == "decomposed")
+        let hub = try #require(try await store.lookup(user, key: "hub"))
+        let edges = try await store.relationships(user, of: hub.id!, direction: .outgoing)
+        #expect(try await edges.asyncMap { try await store.node(user, id: $0.to)?.summary } == ["composed"])
+        // A later import names each by its own bytes.
+        let ids = try await store.nodeIDs(user, keys: [composed, decomposed])
+        #expect(ids.count == 2 && ids[ExactKey(composed)] != ids[ExactKey(decomposed)])
+    }
+
+    @Test("a name's derived key does not depend on how its accents were written")
+    func derivedKeysAreComposed() {
+        #expect(NodeKey.normalize("Caf\u{E9} Zo\u{EB}") == "caf\u{E9}-zo\u{EB}")
+        #expect(NodeKey.normalize("Cafe\u{301} Zoe\u{308}") == "caf\u{E9}-zo\u{EB}")
+        #expect(NodeKey.normalize("\u{939}\u{93F}\u{928}\u{94D}\u{926}\u{940} text") == "\u{939}\u{93F}\u{928}\u{94D}\u{926}\u{940}-text")
+    }
+
+    @Test("a relationship to a key goes to the node LOOKUP finds: a written key over a derived one")
+    func explicitKeyWinsForRelationships() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        _ = try await store.importGraph(user, try load("""
+            {"nodes": [
+              {"key": "sarah-chen", "context_type": "conversation_fact", "summary": "a note keyed sarah-chen"},
+              {"context_type": "domain_entity", "summary": "Sarah Chen, the person",
+               "content": {"entity_system": "crm", "entity_id": "C1", "entity_name": "Sarah Chen"}},
+              {"key": "acme", "context_type": "conversation_fact", "summary": "Acme"}
+            ],
+             "relationships": [{"from": "sarah-chen", "to": "acme", "type": "relates_to"}]}
+            """))
+        let found = try #require(try await store.lookup(user, key: "sarah-chen"))
+        #expect(found.summary == "a note keyed sarah-chen")
+        #expect(try await store.relationships(user, of: found.id!, direction: .outgoing).count == 1)
+    }
+
+    @Test("dates that do not exist are errors, not the next day")
+    func impossibleDates() throws {
+        for text in ["2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T10:60:00Z",
+                     "2016-12-31T23:59:60Z", "0000-01-01T00:00:00Z"] {
+            #expect(DateTimeText.parse(text) == nil, "\(text)")
+            let problems = FixtureLoader.validate(
+                data: Data(#"{"nodes": [{"context_type": "conversation_fact", "summary": "x", "created_at": "\#(text)"}]}"#.utf8),
+                name: "dates.json", format: .json).problems
+            #expect(problems.first?.location.path == "$.nodes[0].created_at", "\(text): \(problems)")
+        }
+        #expect(DateTimeText.parse("2024-02-29T12:30:59.250Z") != nil)
+        #expect(DateTimeText.parse("2026-05-08T13:56:00+02:00") != nil)
+        #expect(throws: RemSyntaxError.self) { try RemParser.parse("RECALL x SINCE 2024-02-30T00:00:00Z") }
+    }
+}
+
+extension Array {
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}
