@@ -100,4 +100,27 @@ struct ImportTests {
         #expect(try run.json()["user"] == .string(user.rawValue))
         #expect(try await Self.counts(user)["total_nodes"]?.intValue == 1)
     }
+
+    @Test("an export keeps the node LOOKUP finds by a key two entities' names give")
+    func sharedDerivedKeySurvivesExport() async throws {
+        let (user, copy) = (freshUser("shared-name"), freshUser("shared-copy"))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Two people named Sarah Chen, imported one after the other: LOOKUP sarah-chen finds the newer.
+        for (name, id, summary) in [("first.json", "C1", "Sarah Chen at Acme"), ("second.json", "C2", "Sarah Chen at Globex")] {
+            let json = #"{"nodes": [{"context_type": "domain_entity", "summary": "\#(summary)", "content": {"entity_system": "crm", "entity_id": "\#(id)", "entity_name": "Sarah Chen"}}]}"#
+            try Data(json.utf8).write(to: directory.appendingPathComponent(name))
+            let run = try await Memgraph.importFixtures([directory.appendingPathComponent(name).path], user: user)
+            #expect(run.status == 0, "\(run)")
+        }
+        let before = try await Memgraph.run(["query", "LOOKUP sarah-chen", "--user", user.rawValue, "--json"])
+        #expect(before.stdout.contains("Sarah Chen at Globex"), "\(before)")
+        let file = directory.appendingPathComponent("export.jsonl")
+        #expect(try await Memgraph.run(["export", "--user", user.rawValue, "--output", file.path]).status == 0)
+        let imported = try await Memgraph.importFixtures([file.path], user: copy)
+        #expect(imported.status == 0, "\(imported)")
+        let after = try await Memgraph.run(["query", "LOOKUP sarah-chen", "--user", copy.rawValue, "--json"])
+        #expect(after.status == 0 && after.stdout.contains("Sarah Chen at Globex"), "\(after)")
+    }
 }

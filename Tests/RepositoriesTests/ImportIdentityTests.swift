@@ -12,11 +12,16 @@ struct ImportIdentityTests {
         try FixtureLoader.load(data: Data(json.utf8), name: "probe.json", format: .json)
     }
 
-    @Test("repeats in one import keep the first date and unite tags and metadata")
-    func repeatsMergeAsLaterImportsWould() async throws {
+    /// A fresh user with `json` imported.
+    func imported(_ json: String) async throws -> (store: MemoryStore, user: UserID, summary: ImportSummary) {
         let store = try await TestDatabase.store()
         let user = freshUser()
-        _ = try await store.importGraph(user, try load("""
+        return (store, user, try await store.importGraph(user, try load(json)))
+    }
+
+    @Test("repeats in one import keep the first date and unite tags and metadata")
+    func repeatsMergeAsLaterImportsWould() async throws {
+        let (store, user, _) = try await imported("""
             {"nodes": [
               {"key": "k1", "context_type": "conversation_fact", "summary": "first", "created_at": "2020-01-01T00:00:00Z",
                "tags": ["a"], "metadata": {"x": 1}},
@@ -28,7 +33,7 @@ struct ImportIdentityTests {
               {"context_type": "tool_output", "summary": "same words", "tags": ["t1"], "metadata": {"m": 1}},
               {"context_type": "tool_output", "summary": "same words", "tags": ["t2"], "metadata": {"n": 2}}
             ]}
-            """))
+            """)
         let k1 = try #require(try await store.lookup(user, key: "k1"))
         #expect(k1.summary == "second")
         #expect(k1.tags == ["a", "b"] && k1.metadata == ["x": 1, "y": 2])
@@ -48,17 +53,15 @@ struct ImportIdentityTests {
 
     @Test("keys differing only in normalization are two nodes, each found by its own bytes")
     func keysAreComparedByBytes() async throws {
-        let store = try await TestDatabase.store()
-        let user = freshUser()
         let composed = "k-caf\u{E9}", decomposed = "k-cafe\u{301}"
-        let summary = try await store.importGraph(user, try load("""
+        let (store, user, summary) = try await imported("""
             {"nodes": [
               {"key": "\(composed)", "context_type": "conversation_fact", "summary": "composed"},
               {"key": "\(decomposed)", "context_type": "conversation_fact", "summary": "decomposed"},
               {"key": "hub", "context_type": "conversation_fact", "summary": "hub"}
             ],
              "relationships": [{"from": "hub", "to": "\(composed)", "type": "relates_to"}]}
-            """))
+            """)
         #expect(summary.inserted == 3, "\(summary)")
         #expect(try await store.lookup(user, key: composed)?.summary == "composed")
         #expect(try await store.lookup(user, key: decomposed)?.summary == "decomposed")
@@ -79,9 +82,7 @@ struct ImportIdentityTests {
 
     @Test("a relationship to a key goes to the node LOOKUP finds: a written key over a derived one")
     func explicitKeyWinsForRelationships() async throws {
-        let store = try await TestDatabase.store()
-        let user = freshUser()
-        _ = try await store.importGraph(user, try load("""
+        let (store, user, _) = try await imported("""
             {"nodes": [
               {"key": "sarah-chen", "context_type": "conversation_fact", "summary": "a note keyed sarah-chen"},
               {"context_type": "domain_entity", "summary": "Sarah Chen, the person",
@@ -89,7 +90,7 @@ struct ImportIdentityTests {
               {"key": "acme", "context_type": "conversation_fact", "summary": "Acme"}
             ],
              "relationships": [{"from": "sarah-chen", "to": "acme", "type": "relates_to"}]}
-            """))
+            """)
         let found = try #require(try await store.lookup(user, key: "sarah-chen"))
         #expect(found.summary == "a note keyed sarah-chen")
         #expect(try await store.relationships(user, of: found.id!, direction: .outgoing).count == 1)

@@ -20,9 +20,10 @@ extension MemoryStore {
                 try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: database.logger)
                 do {
                     try await connection.query("SELECT set_config('memgraph.user_id', \(user.rawValue), true)", logger: database.logger)
+                    let ambiguous = try await ambiguousDerivedKeys(user, on: connection)
                     try await body(.context(
                         linked: try await linkedNodeIDs(user, on: connection),
-                        ambiguousKeys: try await ambiguousDerivedKeys(user, on: connection)))
+                        ambiguousKeys: Set(ambiguous.keys), derivedKeyHolders: Set(ambiguous.values.compactMap { $0 })))
                     try await pages(user, pageSize: pageSize, on: connection, body)
                     try await connection.query("COMMIT", logger: database.logger)
                 } catch {
@@ -85,27 +86,34 @@ extension MemoryStore {
     }
 
     /// The keys derived from entity names that name more than one of the user's live nodes, or that
-    /// some live node holds as its own key: in an export, such a node needs a key of its own.
-    func ambiguousDerivedKeys(_ user: UserID, on connection: PostgresConnection) async throws -> Set<String> {
-        var keys = Set<String>()
+    /// some live node holds as its own key: in an export, such a node needs a key of its own. Each
+    /// with the node LOOKUP finds by it when that is one of the nodes deriving it (kv_store's entry
+    /// not explicit), else nil: the export writes that node with the key, so that LOOKUP finds the
+    /// same node after an import.
+    func ambiguousDerivedKeys(_ user: UserID, on connection: PostgresConnection) async throws -> [ExactKey: UUID?] {
+        var keys: [ExactKey: UUID?] = [:]
         let rows = try await connection.query(
             """
-            SELECT d.derived_key FROM memory.nodes d
+            SELECT d.derived_key,
+                   (SELECT kv.node_id FROM memory.kv_store kv
+                    WHERE kv.user_id = \(user.rawValue) AND kv.entity_key = d.derived_key AND NOT kv.explicit)
+            FROM memory.nodes d
             WHERE d.user_id = \(user.rawValue) AND d.deleted_at IS NULL AND d.node_key IS NULL AND d.derived_key IS NOT NULL
             GROUP BY d.derived_key
             HAVING count(*) > 1 OR EXISTS (
                 SELECT FROM memory.nodes k
                 WHERE k.user_id = \(user.rawValue) AND k.node_key = d.derived_key AND k.deleted_at IS NULL)
             """, logger: database.logger)
-        for try await row in rows { keys.insert(try row.decode(String.self)) }
+        for try await (key, holder) in rows.decode((String, UUID?).self) { keys[ExactKey(key)] = holder }
         return keys
     }
 }
 
 /// What ``MemoryStore/exportGraph(_:pageSize:_:)`` hands over, in this order.
 public enum ExportPage: Sendable {
-    /// First: the nodes that relationships touch, and the derived keys more than one node has.
-    case context(linked: Set<UUID>, ambiguousKeys: Set<String>)
+    /// First: the nodes that relationships touch, the derived keys more than one node has, and
+    /// the nodes among those that LOOKUP finds by such a key.
+    case context(linked: Set<UUID>, ambiguousKeys: Set<ExactKey>, derivedKeyHolders: Set<UUID>)
     case nodes([MemoryNode])
     case relationships([Relationship])
 }
