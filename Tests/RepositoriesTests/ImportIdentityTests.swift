@@ -96,6 +96,30 @@ struct ImportIdentityTests {
         #expect(try await store.relationships(user, of: found.id!, direction: .outgoing).count == 1)
     }
 
+    @Test("a written key another stored node holds is reported with its file and JSON path, and nothing changes")
+    func takenKeyNamesItsRecord() async throws {
+        let (store, user, _) = try await imported("""
+            {"nodes": [{"key": "acme", "context_type": "domain_entity", "summary": "Acme",
+                        "content": {"entity_system": "crm", "entity_id": "A1", "entity_name": "Acme"}}]}
+            """)
+        let before = try await store.stats(user)
+        let clash = try load("""
+            {"nodes": [{"key": "fresh", "context_type": "conversation_fact", "summary": "fresh"},
+                       {"key": "acme", "context_type": "domain_entity", "summary": "Acme again",
+                        "content": {"entity_system": "crm", "entity_id": "A2", "entity_name": "Acme"}}]}
+            """)
+        do {
+            _ = try await store.importGraph(user, clash)
+            Issue.record("the import should have failed")
+        } catch let error as RepositoriesError {
+            #expect(error.code == .conflict)
+            #expect(error.message.contains("probe.json: $.nodes[1].key"), "\(error)")
+            #expect(error.message.contains("crm/A1"), "\(error)")
+        }
+        #expect(try await store.stats(user).totalNodes == before.totalNodes)
+        #expect(try await store.lookup(user, key: "fresh") == nil)
+    }
+
     @Test("dates that do not exist are errors, not the next day")
     func impossibleDates() throws {
         for text in ["2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T10:60:00Z",

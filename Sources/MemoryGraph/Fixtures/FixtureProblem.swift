@@ -34,7 +34,7 @@ public struct FixtureLocation: Sendable, Hashable, Codable, CustomStringConverti
     }
 
     /// This location with `component` appended to its path (`.name` or `[index]`).
-    func appending(_ component: String) -> FixtureLocation {
+    public func appending(_ component: String) -> FixtureLocation {
         var copy = self
         copy.path = (path ?? "$") + component
         return copy

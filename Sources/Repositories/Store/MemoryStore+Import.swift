@@ -52,8 +52,14 @@ extension MemoryStore {
         }
         let rows = graph.nodes.count + graph.relationships.count
         let tables: Set<StatisticsTables> = graph.relationships.isEmpty ? [.nodes] : [.nodes, .relationships]
-        let summary = try await bulkWrite(user, operation: "import", rows: rows, tables: tables) { connection in
-            try await importGraph(user, graph, dryRun: dryRun, batchSize: batchSize, progress: progress, on: connection)
+        let summary: ImportSummary
+        do {
+            summary = try await bulkWrite(user, operation: "import", rows: rows, tables: tables) { connection in
+                try await importGraph(user, graph, dryRun: dryRun, batchSize: batchSize, progress: progress, on: connection)
+            }
+        } catch let error as RepositoriesError where error.code == .conflict {
+            // The transaction is gone; find the record whose key another node holds, to name it.
+            throw try await locateKeyConflict(user, graph) ?? error
         }
         if !dryRun {
             await refreshStatisticsAfterBulkWrite(
@@ -61,6 +67,36 @@ extension MemoryStore {
                 tables: summary.relationships > 0 ? [.nodes, .relationships] : [.nodes])
         }
         return summary
+    }
+
+    /// After an import failed on a taken key: the entities of `graph` whose written key a stored
+    /// node of another identity holds, as an error naming each one's file and JSON path (nil when
+    /// none is found, and the caller's error stands).
+    func locateKeyConflict(_ user: UserID, _ graph: FixtureSet) async throws -> RepositoriesError? {
+        let entities = graph.nodes.filter { $0.node.key != nil && $0.node.entityIdentity != nil }
+        guard !entities.isEmpty else { return nil }
+        let keys = Array(Set(entities.map { ExactKey($0.node.key!) })).map(\.text)
+        var holders: [ExactKey: (system: String?, id: String?)] = [:]
+        try await database.withUser(user, operation: "import") { connection in
+            for try await (key, system, id) in try await connection.query(
+                """
+                SELECT node_key, entity_system, entity_id FROM memory.nodes
+                WHERE user_id = \(user.rawValue) AND node_key = ANY(\(keys)) AND deleted_at IS NULL
+                """, logger: database.logger
+            ).decode((String, String?, String?).self) {
+                holders[ExactKey(key)] = (system, id)
+            }
+        }
+        let lines = entities.compactMap { fixture -> String? in
+            let key = fixture.node.key!, identity = fixture.node.entityIdentity!
+            guard let holder = holders[ExactKey(key)], holder.system != identity.system || holder.id != identity.id else { return nil }
+            let other = holder.id.map { "the entity \(holder.system ?? "")/\($0)" } ?? "a node that is not an entity"
+            return "\(fixture.location.appending(".key")): the key \(JSONValue.string(key).jsonText()) is already \(other)'s; give this entity another key"
+        }
+        guard !lines.isEmpty else { return nil }
+        return RepositoriesError(
+            .conflict, (lines.prefix(FixtureLoader.maximumProblems) + ["nothing was imported"]).joined(separator: "\n"),
+            operation: "import", user: user.rawValue)
     }
 
     /// ``importGraph(_:_:dryRun:batchSize:progress:)`` inside the caller's user-scoped transaction.
