@@ -20,7 +20,7 @@ import Synchronization
 actor LineTransport: Transport {
     nonisolated let logger: Logger
     private let input: FileHandle
-    private let output: FileHandle
+    private let output: LineWriter
     private let messages: AsyncThrowingStream<Data, any Error>
     private let continuation: AsyncThrowingStream<Data, any Error>.Continuation
     private var connected = false
@@ -29,7 +29,7 @@ actor LineTransport: Transport {
 
     init(input: FileHandle = .standardInput, output: FileHandle = .standardOutput, logger: Logger) {
         self.input = input
-        self.output = output
+        self.output = LineWriter(output)
         self.logger = logger
         (messages, continuation) = AsyncThrowingStream.makeStream()
     }
@@ -49,8 +49,8 @@ actor LineTransport: Transport {
         connected = true
         // The reader blocks in read(2); it ends at end of input (the client closed stdin), which
         // also ends the stream, and so the server.
-        let thread = Thread { [input, continuation, ledger, logger] in
-            Self.readLines(from: input.fileDescriptor, into: continuation, ledger: ledger, logger: logger)
+        let thread = Thread { [input, continuation, ledger, output, logger] in
+            Self.readLines(from: input.fileDescriptor, into: continuation, ledger: ledger, output: output, logger: logger)
         }
         thread.name = "memgraph-mcp-stdin"
         thread.start()
@@ -64,10 +64,8 @@ actor LineTransport: Transport {
 
     func send(_ data: Data) async throws {
         guard connected else { throw MCPError.transportError(POSIXError(.ENOTCONN)) }
-        var line = data
-        line.append(UInt8(ascii: "\n"))
         do {
-            try output.write(contentsOf: line)
+            try output.write(data)
         } catch {
             throw MCPError.transportError(error)
         }
@@ -79,7 +77,7 @@ actor LineTransport: Transport {
     /// Reads `descriptor` until end of input, yielding each non-empty line without its newline.
     private static func readLines(
         from descriptor: Int32, into continuation: AsyncThrowingStream<Data, any Error>.Continuation,
-        ledger: RequestLedger, logger: Logger
+        ledger: RequestLedger, output: LineWriter, logger: Logger
     ) {
         var pending = Data()
         var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -106,6 +104,15 @@ actor LineTransport: Transport {
                 let line = pending[pending.startIndex..<newline]
                 pending = pending[(newline + 1)...]
                 guard !line.isEmpty else { continue }
+                if let refusal = MCPTools.invalidToolCall(Data(line)) {
+                    // Answered here, not by the SDK (see MCPTools.invalidToolCall).
+                    do {
+                        try output.write(refusal)
+                    } catch {
+                        logger.error("answering an invalid tools/call failed", metadata: ["error": "\(error)"])
+                    }
+                    continue
+                }
                 ledger.note(Data(line), read: true)  // before the SDK can see it, and so answer it
                 continuation.yield(Data(line))
             }
@@ -141,5 +148,19 @@ final class RequestLedger: Sendable {
                 if read { set.insert(id) } else { set.remove(id) }
             }
         }
+    }
+}
+
+/// Newline-delimited messages to a file handle, one whole line at a time: the SDK's answers (through
+/// the transport) and the reader's own refusals share stdout.
+final class LineWriter: Sendable {
+    private let handle: Mutex<FileHandle>
+
+    init(_ handle: FileHandle) { self.handle = Mutex(handle) }
+
+    func write(_ message: Data) throws {
+        var line = message
+        line.append(UInt8(ascii: "\n"))
+        try handle.withLock { try $0.write(contentsOf: line) }
     }
 }

@@ -48,6 +48,9 @@ struct MCPHTTPEndpoint: Sendable {
 
     func respond(to request: Request, user: UserID, limit: Int) async throws -> Response {
         let body = try await request.body.collect(upTo: limit)
+        if let refusal = MCPTools.invalidToolCall(Data(body.readableBytesView)) {
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: refusal)))
+        }
         var headers: [String: String] = [:]
         for field in request.headers {
             headers[field.name.canonicalName] = headers[field.name.canonicalName].map { $0 + ", " + field.value } ?? field.value

@@ -93,6 +93,29 @@ struct MCPTools: Sendable {
         }
     }
 
+    /// The JSON-RPC error answer to a `tools/call` whose params are not `{"name": string,
+    /// "arguments": object}` (-32602, invalid params), or nil for any other message. The SDK decodes
+    /// the params before a tool runs and answered such a call with -32603, an internal error with
+    /// Foundation's text; both transports answer it here first.
+    static func invalidToolCall(_ data: Data) -> Data? {
+        guard case .object(let message)? = try? JSONValue.parse(bytes: Array(data)),
+              message["method"] == "tools/call", let id = message["id"] else { return nil }
+        let problem: String? = switch message["params"] {
+        case .object(let params)?:
+            if params["name"]?.stringValue == nil {
+                "params.name must be the tool's name, a string"
+            } else if let arguments = params["arguments"], arguments != .null, arguments.objectValue == nil {
+                "params.arguments must be an object of the tool's arguments"
+            } else {
+                nil
+            }
+        default: "params must be an object with the tool's name and arguments"
+        }
+        guard let problem else { return nil }
+        let answer: JSONValue = ["jsonrpc": "2.0", "id": id, "error": ["code": -32602, "message": .string("Invalid params: \(problem)")]]
+        return Data(Documents.line(answer).utf8)
+    }
+
     // MARK: - Definitions
 
     static let contextTypes: Value = .array(ContextType.allCases.filter { $0 != .temporaryState }.map { .string($0.rawValue) })

@@ -41,6 +41,7 @@ struct MCPTests {
             #"{"jsonrpc": "2.0", "method": "notifications/initialized"}"#,
             #"{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "remember", "arguments": {"summary": "Written just before stdin closed.", "key": "eof-write"}}}"#,
             #"{"jsonrpc": "2.0", "id": "three", "method": "tools/call", "params": {"name": "recall", "arguments": {"query": "what was written before stdin closed?"}}}"#,
+            #"{"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "lookup", "arguments": [1]}}"#,
         ]
         let run = try await Memgraph.run(["mcp", "--user", user.rawValue], input: lines.joined(separator: "\n") + "\n")
         #expect(run.status == 0, "\(run)")
@@ -49,6 +50,9 @@ struct MCPTests {
             let answer = answers.first { $0["id"] == id }
             #expect(answer?["result"] != nil, "no answer to request \(id): \(run)")
         }
+        // Arguments that are not an object: invalid params (-32602), not the SDK's internal error.
+        let invalid = answers.first { $0["id"] == 4 }?["error"]?.objectValue
+        #expect(invalid?["code"] == -32602 && invalid?["message"]?.stringValue?.contains("arguments") == true, "\(run)")
         let remembered = answers.first { $0["id"] == 2 }?["result"]?.objectValue
         #expect(remembered?["isError"] == .bool(false), "\(run)")
         let lookup = try await Memgraph.run(["query", "LOOKUP eof-write", "--user", user.rawValue, "--json"])
@@ -87,5 +91,10 @@ struct MCPTests {
             .POST, "/v1/users/\(user)/mcp", token: server.serviceKey, body: #"{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}"#,
             headers: [("Accept", "application/json, text/event-stream"), ("MCP-Protocol-Version", "2025-06-18")])
         #expect(listed.status == 200 && listed.body.contains("recall"), "\(listed)")
+        let invalid = try await server.request(
+            .POST, "/v1/users/\(user)/mcp", token: server.serviceKey,
+            body: #"{"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "lookup", "arguments": "key"}}"#,
+            headers: [("Accept", "application/json, text/event-stream"), ("MCP-Protocol-Version", "2025-06-18")])
+        #expect(invalid.status == 200 && invalid.body.contains("-32602") && invalid.body.contains(#""id":7"#), "\(invalid)")
     }
 }

@@ -144,6 +144,16 @@ public struct EntityIdentity: Sendable, Hashable, Codable {
         self.system = system
         self.id = id
     }
+
+    /// Byte for byte (``ExactKey``), as the database's unique (user_id, entity_system, entity_id).
+    public static func == (lhs: EntityIdentity, rhs: EntityIdentity) -> Bool {
+        ExactKey(lhs.system) == ExactKey(rhs.system) && ExactKey(lhs.id) == ExactKey(rhs.id)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        ExactKey(system).hash(into: &hasher)
+        ExactKey(id).hash(into: &hasher)
+    }
 }
 
 /// What `remember` did.

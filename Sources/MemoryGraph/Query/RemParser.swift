@@ -221,9 +221,9 @@ public struct RemParser: Sendable {
             case .direction:
                 found.direction = try one(after: clause, of: Direction.self, hint: textHint)
             case .since:
-                found.since = try time(after: clause, hint: textHint)
+                found.since = try time(after: clause, hint: textHint, before: found.until)
             case .until:
-                found.until = try time(after: clause, hint: textHint)
+                found.until = try time(after: clause, hint: textHint, notBefore: found.since)
             }
         }
     }
@@ -270,7 +270,11 @@ public struct RemParser: Sendable {
     }
 
     /// A date (`2024-05-01`, midnight UTC) or a date and time (`2024-05-01T09:30:00Z`, with a zone).
-    private mutating func time(after clause: Clause, hint: String?) throws(RemSyntaxError) -> Date {
+    /// The time after SINCE or UNTIL; SINCE's must come before UNTIL's, whichever is written first
+    /// (`before`: UNTIL's time, given already; `notBefore`: SINCE's).
+    private mutating func time(
+        after clause: Clause, hint: String?, before upper: Date? = nil, notBefore lower: Date? = nil
+    ) throws(RemSyntaxError) -> Date {
         let token = try next()
         let word: String? = switch token.kind {
         case .word(let word), .quoted(let word): word
@@ -280,6 +284,8 @@ public struct RemParser: Sendable {
             throw Self.fail(
                 token, expected: "a date (2024-05-01) or a date and time (2024-05-01T09:30:00Z) after \(clause.rawValue)", hint: hint)
         }
+        if let upper, date >= upper { throw Self.fail(token, expected: "a time before UNTIL's after SINCE") }
+        if let lower, date <= lower { throw Self.fail(token, expected: "a time after SINCE's after UNTIL") }
         return date
     }
 

@@ -89,7 +89,8 @@ extension MemoryStore {
         }
         let lines = entities.compactMap { fixture -> String? in
             let key = fixture.node.key!, identity = fixture.node.entityIdentity!
-            guard let holder = holders[ExactKey(key)], holder.system != identity.system || holder.id != identity.id else { return nil }
+            guard let holder = holders[ExactKey(key)],
+                  holder.system.map { EntityIdentity(system: $0, id: holder.id ?? "") } != identity else { return nil }
             let other = holder.id.map { "the entity \(holder.system ?? "")/\($0)" } ?? "a node that is not an entity"
             return "\(fixture.location.appending(".key")): the key \(JSONValue.string(key).jsonText()) is already \(other)'s; give this entity another key"
         }

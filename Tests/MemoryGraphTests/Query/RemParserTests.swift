@@ -130,6 +130,16 @@ struct RemRecallParserTests {
         #expect(expected.description == "RECALL \"renewal risk\" IN conversation_fact MIN 0.2 LIMIT 5 SINCE 2024-05-01T00:00:00Z UNTIL 2024-05-01T09:36:40Z")
     }
 
+    @Test("SINCE after UNTIL, or a day that does not exist, is a syntax error at the time's column")
+    func recallWindowErrors() {
+        for (text, column) in [("RECALL x SINCE 2025-01-01 UNTIL 2024-01-01", 33), ("RECALL x UNTIL 2024-01-01 SINCE 2025-01-01", 33),
+                               ("RECALL x SINCE 2024-01-01 UNTIL 2024-01-01", 33), ("RECALL x SINCE 2024-02-30", 16),
+                               ("RECALL x UNTIL 2024-01-01T24:00:00Z", 16)] {
+            #expect(throws: RemSyntaxError.self, "\(text)") { try RemParser.parse(text) }
+            do { _ = try RemParser.parse(text) } catch { #expect(error.column == column, "\(text): \(error)") }
+        }
+    }
+
     @Test("a bad RECALL names the column and what was expected")
     func errors() {
         for (text, column, expected) in [
