@@ -77,10 +77,14 @@ public struct QueryRequest: Sendable, Equatable {
                 minSimilarity: try fields.number("min", in: RemQuery.scoreRange) ?? RemQuery.defaultMinSimilarity, limit: limit)
         case "recall":
             try fields.rejectUnknown(["verb", "text", "context_types", "min", "limit", "since", "until", "explain"])
+            let (since, until) = (try fields.date("since"), try fields.date("until"))
+            if let since, let until, since >= until {
+                throw Failure.invalidInput("$.until: must be after since", path: "$.until")
+            }
             return .recall(RecallQuery(
                 text: try fields.requiredString("text"), contextTypes: try fields.contextTypes(),
                 minSimilarity: try fields.number("min", in: RemQuery.scoreRange) ?? RemQuery.defaultMinSimilarity, limit: limit,
-                since: try fields.date("since"), until: try fields.date("until")))
+                since: since, until: until))
         case "traverse":
             try fields.rejectUnknown(["verb", "key", "depth", "types", "direction"])
             let direction = try fields.string("direction").map { name in

@@ -397,6 +397,8 @@ struct HTTPAPITests {
             ("REM error", .POST, "/query", #"{"query": "FUZZY sara THRESHOLD abc"}"#, 400, "column 22"),
             ("unknown key", .GET, "/memories/no-such-key", nil, 404, nil),
             ("unknown relationship end", .POST, "/relationships", #"{"from": "sarah-chen", "to": "nobody", "type": "led_to"}"#, 404, nil),
+            ("window the wrong way round", .POST, "/query", #"{"verb": "recall", "text": "x", "since": "2025-01-01T00:00:00Z", "until": "2024-01-01T00:00:00Z"}"#, 400, "$.until"),
+            ("REM window the wrong way round", .POST, "/query", #"{"query": "RECALL x SINCE 2025-01-01 UNTIL 2024-01-01"}"#, 400, "column 33"),
             ("depth out of range", .GET, "/graph?root=acme-corp&depth=11", nil, 400, "depth"),
             ("max_depth out of range", .GET, "/path?from=sarah-chen&to=acme-corp&max_depth=0", nil, 400, "max_depth"),
             ("unknown import format", .POST, "/import?format=xml", #"{"nodes": [{"context_type": "conversation_fact", "summary": "x"}]}"#, 400, "format"),
