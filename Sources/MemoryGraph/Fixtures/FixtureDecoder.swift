@@ -95,6 +95,10 @@ struct FixtureDecoder {
         let key = field("key", of: members, at: location, expected: "a string", { $0.stringValue })
         if let key, key.isEmpty || key.utf8.count > RemQuery.maximumKeyBytes {
             report(location.appending(".key"), "a key must be 1 to \(RemQuery.maximumKeyBytes) bytes; this one is \(key.utf8.count)")
+        } else if let key, key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            report(location.appending(".key"), "a key must not hold control characters (tabs, newlines, NUL)")
+        } else if let key, key.allSatisfy(\.isWhitespace) {
+            report(location.appending(".key"), "a key must not be only spaces")
         }
         let summary = field("summary", of: members, at: location, expected: "a string", { $0.stringValue })
         if let summary, summary.utf8.count > MemoryNode.maximumSummaryBytes {

@@ -86,6 +86,13 @@ public struct MemoryNode: Sendable, Equatable, Codable {
             guard !key.isEmpty, key.utf8.count <= 255 else {
                 throw MemoryGraphError.invalidInput("key must be 1 to 255 bytes")
             }
+            // A key is typed after LOOKUP and printed in tables: no control characters, not blank.
+            guard !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw MemoryGraphError.invalidInput("key must not hold control characters (tabs, newlines, NUL)")
+            }
+            guard !key.allSatisfy(\.isWhitespace) else {
+                throw MemoryGraphError.invalidInput("key must not be only spaces")
+            }
         } else if let derived = derivedKey, derived.utf8.count > 255 {
             throw MemoryGraphError.invalidInput(
                 "entity_name gives the key a length of \(derived.utf8.count) bytes; the limit is 255: give the node a key")

@@ -88,6 +88,8 @@ struct FixtureFormatTests {
         (#"{"nodes": [3]}"#, "t: $.nodes[0]: expected a node object, found a number"),
         (#"{"nodes": [{"context_type": 1}]}"#, "t: $.nodes[0].context_type: expected a string, found a number"),
         (#"{"nodes": [{"context_type": "tool_output", "key": ""}]}"#, "t: $.nodes[0].key: a key must be 1 to 255 bytes"),
+        (#"{"nodes": [{"context_type": "tool_output", "key": "a\tb"}]}"#, "t: $.nodes[0].key: a key must not hold control characters"),
+        (#"{"nodes": [{"context_type": "tool_output", "key": "   "}]}"#, "t: $.nodes[0].key: a key must not be only spaces"),
         (#"{"nodes": [{"context_type": "tool_output", "tags": ["a", 1]}]}"#, "t: $.nodes[0].tags[1]: expected a string, found a number"),
         (#"{"nodes": [{"context_type": "tool_output", "metadata": []}]}"#, "t: $.nodes[0].metadata: expected an object, found an array"),
         (#"{"nodes": [{"context_type": "tool_output", "content": "x"}]}"#, "t: $.nodes[0].content: expected an object, found a string"),
