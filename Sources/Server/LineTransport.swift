@@ -69,7 +69,7 @@ actor LineTransport: Transport {
         } catch {
             throw MCPError.transportError(error)
         }
-        ledger.note(data, read: false)
+        ledger.note(try? JSONValue.parse(bytes: Array(data)), read: false)  // the SDK's own JSON
     }
 
     func receive() -> AsyncThrowingStream<Data, any Error> { messages }
@@ -104,7 +104,10 @@ actor LineTransport: Transport {
                 let line = pending[pending.startIndex..<newline]
                 pending = pending[(newline + 1)...]
                 guard !line.isEmpty else { continue }
-                if let refusal = MCPTools.invalidToolCall(Data(line)) {
+                // Parsed once for both checks; a line that does not parse is the SDK's to answer
+                // with a parse error (its id is unknown).
+                let message = try? JSONValue.parse(bytes: Array(line))
+                if let refusal = MCPTools.invalidToolCall(message) {
                     // Answered here, not by the SDK (see MCPTools.invalidToolCall).
                     do {
                         try output.write(refusal)
@@ -113,7 +116,7 @@ actor LineTransport: Transport {
                     }
                     continue
                 }
-                ledger.note(Data(line), read: true)  // before the SDK can see it, and so answer it
+                ledger.note(message, read: true)  // before the SDK can see it, and so answer it
                 continuation.yield(Data(line))
             }
         }
@@ -128,9 +131,8 @@ final class RequestLedger: Sendable {
 
     var count: Int { unanswered.withLock { $0.count } }
 
-    func note(_ data: Data, read: Bool) {
-        // A line that does not parse is the SDK's to answer with a parse error (its id is unknown).
-        guard let message = try? JSONValue.parse(bytes: Array(data)) else { return }
+    func note(_ message: JSONValue?, read: Bool) {
+        guard let message else { return }
         let messages: [JSONValue]
         if case .array(let batch) = message { messages = batch } else { messages = [message] }
         let ids = messages.compactMap { message -> String? in

@@ -48,7 +48,7 @@ struct MCPHTTPEndpoint: Sendable {
 
     func respond(to request: Request, user: UserID, limit: Int) async throws -> Response {
         let body = try await request.body.collect(upTo: limit)
-        if let refusal = MCPTools.invalidToolCall(Data(body.readableBytesView)) {
+        if let refusal = MCPTools.invalidToolCall(try? JSONValue.parse(bytes: Array(body.readableBytesView))) {  // unparsable: the SDK answers
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: refusal)))
         }
         var headers: [String: String] = [:]

@@ -97,9 +97,8 @@ struct MCPTools: Sendable {
     /// "arguments": object}` (-32602, invalid params), or nil for any other message. The SDK decodes
     /// the params before a tool runs and answered such a call with -32603, an internal error with
     /// Foundation's text; both transports answer it here first.
-    static func invalidToolCall(_ data: Data) -> Data? {
-        guard case .object(let message)? = try? JSONValue.parse(bytes: Array(data)),
-              message["method"] == "tools/call", let id = message["id"] else { return nil }
+    static func invalidToolCall(_ parsed: JSONValue?) -> Data? {
+        guard case .object(let message)? = parsed, message["method"] == "tools/call", let id = message["id"] else { return nil }
         let problem: String? = switch message["params"] {
         case .object(let params)?:
             if params["name"]?.stringValue == nil {

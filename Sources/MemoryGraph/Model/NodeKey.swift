@@ -14,7 +14,9 @@ public enum NodeKey {
         var pendingDash = false
         // Composed first (NFC), so that "Café" gives one key however its é was written; a mark
         // that stays combining (a Devanagari vowel sign, a dot above) belongs to its letter.
-        for scalar in name.lowercased().precomposedStringWithCanonicalMapping.unicodeScalars {
+        let lowered = name.lowercased()
+        let composed = lowered.utf8.allSatisfy { $0 < 0x80 } ? lowered : lowered.precomposedStringWithCanonicalMapping  // ASCII is NFC
+        for scalar in composed.unicodeScalars {
             if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
                 if pendingDash, !result.isEmpty { result.append("-") }
                 pendingDash = false
