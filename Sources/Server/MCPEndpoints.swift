@@ -11,9 +11,6 @@ import Operations
 public enum MCPStdio {
     /// Serves MCP on stdin/stdout until stdin ends or the task is cancelled. Nothing else may
     /// write to stdout meanwhile (logs go to stderr).
-    /// How long the server waits, once stdin has ended, for the requests read before to be answered.
-    static let answerLimit: Duration = .seconds(30)
-
     /// - Parameter timeout: each tool call's deadline (`MEMGRAPH_REQUEST_TIMEOUT`).
     public static func run(service: MemoryService, user: UserID, timeout: Duration, logger: Logger) async throws {
         let server = await MCPTools(service: service, user: user, timeout: timeout).makeServer()
@@ -21,10 +18,12 @@ public enum MCPStdio {
         try await server.start(transport: transport)
         await withTaskCancellationHandler {
             await server.waitUntilCompleted()
-            // Input ended: answer what was read before returning, which closes the database.
-            let unanswered = await transport.drained(within: answerLimit)
+            // Input ended: answer what was read before returning, which closes the database. Each
+            // call ends by its deadline; the margin is for writing the answers out.
+            let limit = timeout + .seconds(5)
+            let unanswered = await transport.drained(within: limit)
             if unanswered > 0 {
-                logger.error("stdin ended; requests left unanswered", metadata: ["count": "\(unanswered)", "waited": "\(answerLimit)"])
+                logger.error("stdin ended; requests left unanswered", metadata: ["count": "\(unanswered)", "waited": "\(limit)"])
             }
         } onCancel: {
             // The cancellation handler is synchronous and the server an actor: stopping it takes a

@@ -341,9 +341,10 @@ public struct NodeRecord: RepositoryRecord, Equatable {
     }
 
     /// Folds a later store of the same entity into an earlier one, as the database would (but
-    /// for update_count and last_updated, which the statement sets); the first date given is kept.
+    /// for update_count and last_updated, which the statement sets): as ``mergeKeyed(_:_:)``, but
+    /// `entity_data` merged a level down, and the later key when it has one.
     static func mergeEntity(_ earlier: MemoryNode, _ later: MemoryNode) -> MemoryNode {
-        var merged = later
+        var merged = mergeKeyed(earlier, later)
         var content = earlier.content
         for (key, value) in later.content where key != "entity_data" && key != "update_count" && key != "last_updated" {
             content[key] = value
@@ -352,11 +353,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         let newData = later.content["entity_data"]?.objectValue ?? [:]
         content["entity_data"] = .object(oldData.merging(newData) { $1 })
         merged.content = content
-        merged.summary = later.summary ?? earlier.summary
-        merged.tags = Array(Set(earlier.tags + later.tags)).sorted()
-        merged.metadata = earlier.metadata.merging(later.metadata) { $1 }
         merged.key = later.key ?? earlier.key
-        merged.createdAt = earlier.createdAt ?? later.createdAt
         return merged
     }
 

@@ -206,13 +206,14 @@ public struct Repository<Record: RepositoryRecord>: Sendable {
         }
     }
 
-    /// Rows of `user` matching every filter, in order, at most `limit`.
+    /// Rows of `user` matching every filter, in order, at most `limit` (soft-deleted ones too with
+    /// `includeRemoved`).
     public func find(
         _ user: UserID, on connection: PostgresConnection, where filters: [RepositoryFilter<Record>] = [],
-        order: [RepositoryOrder<Record>] = [], limit: Int? = nil
+        order: [RepositoryOrder<Record>] = [], limit: Int? = nil, includeRemoved: Bool = false
     ) async throws -> [Record] {
         var bindings = PostgresBindings()
-        let whereClause = try scope(user, filters, into: &bindings)
+        let whereClause = try scope(user, filters, includeRemoved: includeRemoved, into: &bindings)
         var sql = "SELECT \(Record.selectList) FROM \(Record.table) WHERE \(whereClause)"
         if !order.isEmpty {
             sql += " ORDER BY " + order.map { "\($0.column.rawValue) \($0.descending ? "DESC" : "ASC")" }.joined(separator: ", ")
@@ -227,11 +228,7 @@ public struct Repository<Record: RepositoryRecord>: Sendable {
     /// The row with this id, unless it is absent or soft-deleted (or, with `includeRemoved`, also
     /// when it is soft-deleted).
     public func get(_ user: UserID, id: UUID, includeRemoved: Bool = false, on connection: PostgresConnection) async throws -> Record? {
-        var bindings = PostgresBindings()
-        let whereClause = try scope(user, [.equals(Record.idColumn, id)], includeRemoved: includeRemoved, into: &bindings)
-        bindings.append(1)
-        let sql = "SELECT \(Record.selectList) FROM \(Record.table) WHERE \(whereClause) LIMIT $\(bindings.count)"
-        return try await rows(PostgresQuery(unsafeSQL: sql, binds: bindings), on: connection).first
+        try await find(user, on: connection, where: [.equals(Record.idColumn, id)], limit: 1, includeRemoved: includeRemoved).first
     }
 
     /// How many rows of `user` match.

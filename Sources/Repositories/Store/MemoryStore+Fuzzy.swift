@@ -31,6 +31,10 @@ extension MemoryStore {
         }
     }
 
+    private static let fuzzyScoreColumn = NodeRecord.selectedColumns.count
+    private static let fuzzyKeyColumn = NodeRecord.selectedColumns.firstIndex(of: "node_key")!
+    private static let fuzzySummaryColumn = NodeRecord.selectedColumns.firstIndex(of: "summary")!
+
     /// The best `limit` of FUZZY's rows: by score, and within a tie by the fewest edits
     /// (``EditDistance/optimalStringAlignment(_:_:)``) between the text and the node's key,
     /// derived key or summary, each as a key ("Tomas Fsei" → "tomas-fsei"). Trigram similarity
@@ -43,11 +47,12 @@ extension MemoryStore {
         var ranked: [(place: Int, score: Double, edits: Int, row: PostgresRow)] = []
         for try await row in rows {
             let columns = PostgresRandomAccessRow(row)
-            let score = try columns[11].decode(Double.self, context: .default)
+            // The node's columns (NodeRecord.selectedColumns), then the score, then the derived key.
+            let score = try columns[Self.fuzzyScoreColumn].decode(Double.self, context: .default)
             let names = [
-                try columns[1].decode(String?.self, context: .default),
-                try columns[12].decode(String?.self, context: .default),
-                try columns[4].decode(String?.self, context: .default).flatMap(NodeKey.normalize),
+                try columns[Self.fuzzyKeyColumn].decode(String?.self, context: .default),
+                try columns[Self.fuzzyScoreColumn + 1].decode(String?.self, context: .default),
+                try columns[Self.fuzzySummaryColumn].decode(String?.self, context: .default).flatMap(NodeKey.normalize),
             ].compactMap { $0 }
             let edits = names.map { EditDistance.optimalStringAlignment(target, $0) }.min() ?? Int.max
             ranked.append((ranked.count, score, edits, row))

@@ -121,7 +121,7 @@ extension MemoryStore {
             if let first = firstOfPlain[identity] {
                 repeats.append((index, first))
                 // A repeat is a later store of the same node: merged in as a later import would be.
-                nodes[first] = Self.mergePlainRepeat(nodes[first], node)
+                nodes[first] = NodeRecord.mergeKeyed(nodes[first], node)  // same type, summary and content
             } else {
                 firstOfPlain[identity] = index
             }
@@ -264,18 +264,6 @@ extension MemoryStore {
     }
 
     /// Merges tags, metadata and base_relevance of plain nodes into the stored nodes they matched.
-    /// A plain node's repeat within one import folded into its first record, as ``mergePlain`` merges
-    /// a later import: tags united, metadata merged (the later's values win), the later's
-    /// base_relevance; the first date given is kept.
-    static func mergePlainRepeat(_ earlier: MemoryNode, _ later: MemoryNode) -> MemoryNode {
-        var merged = earlier
-        merged.tags = Array(Set(earlier.tags + later.tags)).sorted()
-        merged.metadata = earlier.metadata.merging(later.metadata) { $1 }
-        merged.baseRelevance = later.baseRelevance
-        merged.createdAt = earlier.createdAt ?? later.createdAt
-        return merged
-    }
-
     private func mergePlain(_ user: UserID, _ matched: [(node: MemoryNode, id: UUID)], on connection: PostgresConnection) async throws {
         guard !matched.isEmpty else { return }
         let ids = BindArray.uuid(matched.map(\.id))
