@@ -67,9 +67,15 @@ public struct QueryRequest: Sendable, Equatable {
             return .lookup(key: try fields.requiredString("key"))
         case "fuzzy":
             try fields.rejectUnknown(["verb", "text", "threshold", "limit"])
+            let text = try fields.requiredString("text")
+            guard text.count <= RemQuery.maximumFuzzyTextCharacters else {
+                throw Failure.invalidInput(
+                    "\(fields.at("text")): FUZZY text is at most \(RemQuery.maximumFuzzyTextCharacters) characters (this has \(text.count)); SEARCH or RECALL take longer text",
+                    path: fields.at("text"))
+            }
             return .fuzzy(
-                text: try fields.requiredString("text"),
-                threshold: try fields.number("threshold", in: RemQuery.scoreRange) ?? RemQuery.defaultThreshold, limit: limit)
+                text: text, threshold: try fields.number("threshold", in: RemQuery.fuzzyThresholdRange) ?? RemQuery.defaultThreshold,
+                limit: limit)
         case "search":
             try fields.rejectUnknown(["verb", "text", "context_types", "min", "limit"])
             return .search(

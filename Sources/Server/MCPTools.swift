@@ -225,7 +225,11 @@ struct MCPTools: Sendable {
         switch value {
         case .null: return .null
         case .bool(let bool): return .bool(bool)
-        case .int(let int): return .number(Double(int))
+        case .int(let int):
+            guard let number = Double(exactly: int), abs(number) <= JSONValue.largestSafeInteger else {
+                throw Failure.invalidInput("\(int): \(JSONValue.unsafeIntegerAdvice)")
+            }
+            return .number(number)
         case .double(let double): return .number(double)
         case .string(let string): return .string(string)
         case .data: throw Failure.invalidInput("binary data is not accepted; send text")
@@ -244,7 +248,7 @@ struct MCPTools: Sendable {
         case .null: return .null
         case .bool(let bool): return .bool(bool)
         case .number(let number):
-            if number == number.rounded(), abs(number) < 1e15 { return .int(Int(number)) }
+            if number == number.rounded(), abs(number) <= JSONValue.largestSafeInteger { return .int(Int(number)) }
             return .double(number)
         case .string(let string): return .string(string)
         case .array(let array): return .array(array.map(value))

@@ -70,6 +70,27 @@ struct ModelTests {
         }
     }
 
+    @Test("text from outside may not hold a number a Double would change; Postgres's own jsonb is read as it can be")
+    func numbersADoubleWouldChange() throws {
+        let safe = "[9007199254740991, -9007199254740991, 0, -0, 0e5, 0.000, 1e300, 12345678901234567.0, 2.5e-300]"
+        let read = try JSONValue.parse(input: Array(safe.utf8))
+        #expect(read == [9_007_199_254_740_991, -9_007_199_254_740_991, 0, 0, 0, 0, 1e300, 12_345_678_901_234_568, 2.5e-300])
+        // The largest safe integer is written back digit for digit; beyond it, as a Double (which
+        // reads back as input: a fraction or exponent says the writer meant a Double).
+        #expect(JSONValue.number(9_007_199_254_740_991).compactJSON() == "9007199254740991")
+        for large in [9_007_199_254_740_992, 1e17, -1e20] {
+            let text = JSONValue.array([.number(large)]).compactJSON()
+            #expect(text.contains(".") || text.contains("e"), "\(text)")
+            #expect(try JSONValue.parse(input: Array(text.utf8)) == [.number(large)])
+        }
+        for (text, message) in [("9007199254740992", "beyond ±9007199254740991"), ("[1, -123456789012345678901]", "beyond ±9007199254740991"),
+                                ("{\"x\": 1e-400}", "too small"), ("-0.1e-330", "too small")] {
+            let error = try #require(throws: MemoryGraphError.self) { try JSONValue.parse(input: Array(text.utf8)) }
+            #expect(error.message.contains(message), "\(text): \(error.message)")
+            #expect(try JSONValue.parse(bytes: Array(text.utf8)) != .null, "\(text): read from Postgres as a Double holds it")
+        }
+    }
+
     @Test("validation names the field at fault")
     func validation() {
         let cases: [(MemoryNode, String)] = [

@@ -401,6 +401,9 @@ struct HTTPAPITests {
             ("REM window the wrong way round", .POST, "/query", #"{"query": "RECALL x SINCE 2025-01-01 UNTIL 2024-01-01"}"#, 400, "column 33"),
             ("depth out of range", .GET, "/graph?root=acme-corp&depth=11", nil, 400, "depth"),
             ("max_depth out of range", .GET, "/path?from=sarah-chen&to=acme-corp&max_depth=0", nil, 400, "max_depth"),
+            ("FUZZY threshold below the store's floor", .POST, "/query", #"{"verb": "fuzzy", "text": "sara", "threshold": 0.01}"#, 400, "$.threshold"),
+            ("FUZZY text too long", .POST, "/query", #"{"verb": "fuzzy", "text": ""# + String(repeating: "a", count: 201) + #""}"#, 400, "$.text"),
+            ("an integer a double cannot keep", .POST, "/memories", #"{"context_type": "conversation_fact", "summary": "x", "metadata": {"id": 12345678901234567}}"#, 400, "$"),
             ("unknown import format", .POST, "/import?format=xml", #"{"nodes": [{"context_type": "conversation_fact", "summary": "x"}]}"#, 400, "format"),
             // Some 110,000 distinct words: a tsvector past Postgres's 1 MB, though under the content limit.
             ("text past a database limit", .POST, "/memories",

@@ -42,6 +42,7 @@ struct MCPTests {
             #"{"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "remember", "arguments": {"summary": "Written just before stdin closed.", "key": "eof-write"}}}"#,
             #"{"jsonrpc": "2.0", "id": "three", "method": "tools/call", "params": {"name": "recall", "arguments": {"query": "what was written before stdin closed?"}}}"#,
             #"{"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "lookup", "arguments": [1]}}"#,
+            #"{"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "remember", "arguments": {"summary": "A big id.", "key": "big-id", "metadata": {"id": 12345678901234567}}}}"#,
         ]
         let run = try await Memgraph.run(["mcp", "--user", user.rawValue], input: lines.joined(separator: "\n") + "\n")
         #expect(run.status == 0, "\(run)")
@@ -53,10 +54,14 @@ struct MCPTests {
         // Arguments that are not an object: invalid params (-32602), not the SDK's internal error.
         let invalid = answers.first { $0["id"] == 4 }?["error"]?.objectValue
         #expect(invalid?["code"] == -32602 && invalid?["message"]?.stringValue?.contains("arguments") == true, "\(run)")
+        // An integer a JSON number would change is a tool error, and nothing is stored.
+        let bigID = answers.first { $0["id"] == 5 }?["result"]?.objectValue
+        #expect(bigID?["isError"] == .bool(true) && "\(bigID ?? [:])".contains("2^53"), "\(run)")
         let remembered = answers.first { $0["id"] == 2 }?["result"]?.objectValue
         #expect(remembered?["isError"] == .bool(false), "\(run)")
         let lookup = try await Memgraph.run(["query", "LOOKUP eof-write", "--user", user.rawValue, "--json"])
         #expect(lookup.status == 0 && lookup.stdout.contains("Written just before stdin closed."), "\(lookup)")
+        #expect(try await Memgraph.run(["query", "LOOKUP big-id", "--user", user.rawValue, "--json"]).stdout.contains("A big id.") == false)
     }
 
     /// Over stdio, a tool call has the request deadline too: a recall (an embedding alone takes

@@ -16,10 +16,14 @@ struct FixtureJSONParser {
     private let bytes: [UInt8]
     private var index: Int
     private var depth = 0
+    /// Whether a number a Double would not keep is an error: an integer beyond ±2^53 (it would
+    /// lose digits) or a non-zero number that rounds to 0. True for text from outside; false for
+    /// Postgres's own `jsonb`, which is read as well as a Double can.
+    private let exactNumbers: Bool
 
     /// Parses one JSON value that fills `bytes[range]` (whitespace around it allowed).
-    static func parse(_ bytes: [UInt8], in range: Range<Int>) throws(SyntaxError) -> JSONValue {
-        var parser = FixtureJSONParser(bytes: bytes, index: range.lowerBound)
+    static func parse(_ bytes: [UInt8], in range: Range<Int>, exactNumbers: Bool = true) throws(SyntaxError) -> JSONValue {
+        var parser = FixtureJSONParser(bytes: bytes, index: range.lowerBound, exactNumbers: exactNumbers)
         parser.skipWhitespace(upTo: range.upperBound)
         let value = try parser.value(end: range.upperBound)
         parser.skipWhitespace(upTo: range.upperBound)
@@ -235,17 +239,29 @@ struct FixtureJSONParser {
         let integerStart = index
         let integerDigits = digits()
         guard integerDigits > 0, !(integerDigits > 1 && bytes[integerStart] == UInt8(ascii: "0")) else { throw malformed }
+        var isInteger = true
         if index < end, bytes[index] == UInt8(ascii: ".") {
             index += 1
+            isInteger = false
             guard digits() > 0 else { throw malformed }
         }
+        let mantissaEnd = index
         if index < end, bytes[index] | 0x20 == UInt8(ascii: "e") {
             index += 1
+            isInteger = false
             if index < end, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
             guard digits() > 0 else { throw malformed }
         }
         guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite else {
             throw SyntaxError(offset: start, message: "this number is too large")
+        }
+        if exactNumbers {
+            if isInteger, abs(value) > JSONValue.largestSafeInteger {
+                throw SyntaxError(offset: start, message: JSONValue.unsafeIntegerAdvice)
+            }
+            if value == 0, bytes[start..<mantissaEnd].contains(where: { (UInt8(ascii: "1")...UInt8(ascii: "9")).contains($0) }) {
+                throw SyntaxError(offset: start, message: "this number is too small: it would be kept as 0")
+            }
         }
         return .number(value)
     }

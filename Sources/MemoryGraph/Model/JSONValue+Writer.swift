@@ -68,7 +68,7 @@ extension JSONValue {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     static func writeNumber(_ value: Double, into bytes: inout [UInt8]) {
-        if value.rounded() == value, abs(value) < 1e15 {
+        if value.rounded() == value, abs(value) <= JSONValue.largestSafeInteger {
             bytes.append(contentsOf: String(Int64(value)).utf8)
         } else if value.isFinite {
             bytes.append(contentsOf: value.description.utf8)

@@ -38,7 +38,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .number(let value):
-            if value.rounded() == value, abs(value) < 1e15 {
+            if value.rounded() == value, abs(value) <= Self.largestSafeInteger {
                 try container.encode(Int64(value))
             } else {
                 try container.encode(value)
@@ -48,6 +48,15 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .object(let value): try container.encode(value)
         }
     }
+
+    /// The largest integer below which a Double holds every integer exactly (2^53 − 1, as
+    /// JavaScript's `Number.MAX_SAFE_INTEGER`). Written as an integer up to it; an integer beyond
+    /// it in text from outside is an error (``parse(input:)``), since it would be stored changed.
+    public static let largestSafeInteger = 9_007_199_254_740_991.0
+
+    /// Why an integer beyond ``largestSafeInteger`` is refused, and what to send instead.
+    public static let unsafeIntegerAdvice =
+        "this integer is beyond ±9007199254740991 (2^53 − 1), where JSON numbers lose digits; send it as a string"
 
     /// The string, when this value is one.
     public var stringValue: String? {
@@ -94,7 +103,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
 
     /// ``parse(bytes:)`` for bytes from outside, such as a request body: bytes that are not UTF-8
     /// are an error naming their line and column, as in a fixture file, where ``parse(bytes:)``
-    /// (for Postgres's `jsonb`, valid UTF-8 by construction) would store replacement characters.
+    /// (for Postgres's `jsonb`, valid UTF-8 by construction) would store replacement characters;
+    /// so is a number a Double would change (an integer beyond ±2^53, a non-zero number that
+    /// rounds to 0), as in a fixture file: stored, it would read back as another number.
     /// - Throws: ``MemoryGraphError`` `.invalidInput`.
     public static func parse(input bytes: [UInt8]) throws -> JSONValue {
         if let offset = FixtureJSONParser.firstInvalidUTF8(in: bytes) {
@@ -102,13 +113,20 @@ public enum JSONValue: Sendable, Hashable, Codable {
             throw MemoryGraphError.invalidInput(
                 "not valid UTF-8 at line \(line), column \(column) (byte 0x\(String(bytes[offset], radix: 16, uppercase: true))); send UTF-8")
         }
-        return try parse(bytes: bytes)
+        return try parse(bytes: bytes, exactNumbers: true)
     }
 
     /// ``parse(_:)`` over UTF-8 bytes, as Postgres sends a `jsonb` (no String made first).
+    ///
+    /// A number is read as well as a Double holds it, as it was stored; ``parse(input:)``
+    /// refuses the numbers a Double would change.
     public static func parse(bytes: [UInt8]) throws -> JSONValue {
+        try parse(bytes: bytes, exactNumbers: false)
+    }
+
+    private static func parse(bytes: [UInt8], exactNumbers: Bool) throws -> JSONValue {
         do {
-            return try FixtureJSONParser.parse(bytes, in: 0..<bytes.count)
+            return try FixtureJSONParser.parse(bytes, in: 0..<bytes.count, exactNumbers: exactNumbers)
         } catch {
             let (line, column) = FixtureJSONParser.lineAndColumn(of: error.offset, in: bytes)
             throw MemoryGraphError.invalidInput("invalid JSON at line \(line), column \(column): \(error.message)")

@@ -52,7 +52,7 @@ enum BenchText {
     /// Whole numbers as integers, others to three decimals; strings as they are.
     private static func number(_ value: JSONValue?) -> String {
         switch value {
-        case .number(let n) where n.rounded() == n && abs(n) < 1e15: return String(Int(n))
+        case .number(let n) where n.rounded() == n && abs(n) <= JSONValue.largestSafeInteger: return String(Int(n))
         case .number(let n): return String(format: "%.3f", n)
         case .string(let s): return s
         case .bool(let b): return String(b)

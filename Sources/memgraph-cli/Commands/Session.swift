@@ -172,7 +172,7 @@ extension Memgraph.Session {
         }
 
         func run() async throws {
-            let parsed = (try? JSONValue.parse(value)) ?? .string(value)
+            let parsed = (try? JSONValue.parse(input: Array(value.utf8))) ?? .string(value)  // an integer past 2^53 − 1 stays text
             try await CLI.sessionStore(connection).set(
                 session.sessionID, key: key, value: parsed, ttl: ttl.map { .milliseconds(Int64($0 * 1000)) })
         }
