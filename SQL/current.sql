@@ -1276,6 +1276,18 @@ BEGIN
 END $$;
 
 --
+-- Name: refuse_entity_key(); Type: FUNCTION; Schema: memory; Owner: -
+--
+
+CREATE FUNCTION memory.refuse_entity_key() RETURNS text
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    RAISE EXCEPTION 'the key is an entity''s; a node that is not an entity cannot take it'
+        USING ERRCODE = 'unique_violation', CONSTRAINT = 'nodes_entity_key';
+END $$;
+
+--
 -- Name: release_embedding_jobs(text); Type: FUNCTION; Schema: memory; Owner: -
 --
 
@@ -2545,6 +2557,12 @@ GRANT ALL ON FUNCTION memory.record_search_index_build(p_model text, p_vectors b
 
 REVOKE ALL ON FUNCTION memory.refresh_statistics(p_tables text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION memory.refresh_statistics(p_tables text[]) TO memgraph_app;
+
+--
+-- Name: FUNCTION refuse_entity_key(); Type: ACL; Schema: memory; Owner: -
+--
+
+GRANT ALL ON FUNCTION memory.refuse_entity_key() TO memgraph_app;
 
 --
 -- Name: FUNCTION release_embedding_jobs(worker text); Type: ACL; Schema: memory; Owner: -

@@ -104,6 +104,7 @@ extension RepositoriesError {
         switch constraint {
         case "idx_nodes_user_key": "the key is already another node's (a key names one live node of a user)"
         case "unique_user_entity": "the entity (entity_system, entity_id) is already another node's"
+        case "nodes_entity_key": "the key is already an entity's; a memory that is not that entity cannot take it (give it another key)"
         case "unique_user_relationship": "the two nodes are already related with this type"
         case "api_keys_name_key": "an API key has this name already"
         default: "a unique key is already taken (\(constraint ?? "unique constraint"))"

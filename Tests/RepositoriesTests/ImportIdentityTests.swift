@@ -120,6 +120,56 @@ struct ImportIdentityTests {
         #expect(try await store.lookup(user, key: "fresh") == nil)
     }
 
+    /// A keyed memory that is not an entity, under an entity's key, merged into the entity: the
+    /// entity became a conversation_fact that still carried its identity (found by a probe). It is
+    /// a conflict now, as the other way round (an entity under such a memory's key) was.
+    @Test("a memory that is not an entity cannot take an entity's key, nor an entity such a memory's")
+    func entityKeysAreNotPlainNodes() async throws {
+        let (store, user, _) = try await imported("""
+            {"nodes": [{"key": "sarah-chen", "context_type": "domain_entity", "summary": "Sarah Chen, VP Eng",
+                        "content": {"entity_system": "crm", "entity_id": "c1", "entity_data": {"title": "VP"}}},
+                       {"key": "note", "context_type": "conversation_fact", "summary": "a note"}]}
+            """)
+        let entityBefore = try #require(try await store.lookup(user, key: "sarah-chen"))
+        func rows() async throws -> [[String?]] {
+            try await TestDatabase.asSuperuser { connection in
+                try await connection.query(
+                    """
+                    SELECT node_key, context_type, summary, content::text, entity_id, deleted_at::text FROM memory.nodes
+                    WHERE user_id = \(user.rawValue) ORDER BY node_key
+                    """, logger: TestDatabase.logger
+                ).collect().map {
+                    let (a, b, c, d, e, f) = try $0.decode((String?, String?, String?, String?, String?, String?).self)
+                    return [a, b, c, d, e, f]
+                }
+            }
+        }
+        let before = try await rows()
+        let plainOntoEntity = try load("""
+            {"nodes": [{"key": "sarah-chen", "context_type": "conversation_fact", "summary": "Sarah likes tea"}]}
+            """)
+        let entityOntoPlain = try load("""
+            {"nodes": [{"key": "note", "context_type": "domain_entity", "summary": "N",
+                        "content": {"entity_system": "crm", "entity_id": "n1"}}]}
+            """)
+        for (graph, path, holder, this) in [(plainOntoEntity, "probe.json: $.nodes[0].key", "the entity crm/c1", "memory"),
+                                            (entityOntoPlain, "probe.json: $.nodes[0].key", "a node that is not an entity", "entity")] {
+            let error = try await #require(throws: RepositoriesError.self) { try await store.importGraph(user, graph) }
+            #expect(error.code == .conflict)
+            #expect(error.message.contains(path) && error.message.contains("is already \(holder)'s; give this \(this) another key"), "\(error)")
+        }
+        // One memory at a time, as the API stores it: the same conflict.
+        let single = try await #require(throws: RepositoriesError.self) {
+            try await store.remember(user, MemoryNode(key: "sarah-chen", contextType: .conversationFact, summary: "Sarah likes tea"))
+        }
+        #expect(single.code == .conflict && single.message.contains("already an entity's"), "\(single)")
+        #expect(try await rows() == before)
+        #expect(try await store.lookup(user, key: "sarah-chen")?.contextType == entityBefore.contextType)
+        // A memory that is not an entity still merges into another under its key.
+        _ = try await store.remember(user, MemoryNode(key: "note", contextType: .toolOutput, summary: "a note, again"))
+        #expect(try await store.lookup(user, key: "note")?.summary == "a note, again")
+    }
+
     @Test("dates that do not exist are errors, not the next day")
     func impossibleDates() throws {
         for text in ["2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T10:60:00Z",

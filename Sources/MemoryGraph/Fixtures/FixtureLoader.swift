@@ -200,6 +200,18 @@ public enum FixtureLoader {
                 entityByKey[ExactKey(key)] = (identity, fixture.location)
             }
         }
+        // A key written for an entity is not also written for a node that is not one: the store
+        // would refuse the second, whichever came first (the key index, memory.refuse_entity_key).
+        var entityByWrittenKey: [ExactKey: FixtureLocation] = [:]
+        for fixture in decoder.nodes where fixture.node.entityIdentity != nil {
+            if let key = fixture.node.key, entityByWrittenKey[ExactKey(key)] == nil { entityByWrittenKey[ExactKey(key)] = fixture.location }
+        }
+        for fixture in decoder.nodes where fixture.node.entityIdentity == nil {
+            guard let key = fixture.node.key, let entity = entityByWrittenKey[ExactKey(key)] else { continue }
+            decoder.report(
+                fixture.location.appending(".key"),
+                "the key \"\(key)\" is an entity's at \(entity); a node that is not an entity cannot have it too; give it its own key")
+        }
         let keys: Set<ExactKey> = Set(decoder.nodes.compactMap { fixture -> ExactKey? in fixture.key.map { ExactKey($0) } })
         var unresolved: [FixtureReference] = []
         for relationship in decoder.relationships {

@@ -116,7 +116,8 @@ public struct NodeRecord: RepositoryRecord, Equatable {
             """, join: "i.entity_system = u.entity_system AND i.entity_id = u.entity_id")
     }
 
-    /// Other nodes with a key upsert on (user_id, node_key).
+    /// Other nodes with a key upsert on (user_id, node_key); under an entity's key, a conflict
+    /// (`memory.refuse_entity_key`), as an entity under the key of a node that is not one is.
     enum KeyedRule: NodeUpsertRule {
         static let name = "memgraph_upsert_keyed_nodes"
         static let sql = NodeRecord.sql(conflict: """
@@ -125,7 +126,7 @@ public struct NodeRecord: RepositoryRecord, Equatable {
                 summary = coalesce(EXCLUDED.summary, n.summary),
                 tags = ARRAY(SELECT DISTINCT t FROM unnest(n.tags || EXCLUDED.tags) AS t ORDER BY t),
                 metadata = n.metadata || EXCLUDED.metadata,
-                context_type = EXCLUDED.context_type,
+                context_type = CASE WHEN n.entity_id IS NULL THEN EXCLUDED.context_type ELSE memory.refuse_entity_key() END,
                 base_relevance = EXCLUDED.base_relevance
             """, join: "i.node_key = u.node_key")
     }

@@ -69,13 +69,14 @@ extension MemoryStore {
         return summary
     }
 
-    /// After an import failed on a taken key: the entities of `graph` whose written key a stored
-    /// node of another identity holds, as an error naming each one's file and JSON path (nil when
-    /// none is found, and the caller's error stands).
+    /// After an import failed on a taken key: the records of `graph` whose written key a stored
+    /// node holds that they may not merge into (an entity's key held by a node of another
+    /// identity or none; the key of a node that is not an entity held by an entity), as an error
+    /// naming each one's file and JSON path (nil when none is found, and the caller's error stands).
     func locateKeyConflict(_ user: UserID, _ graph: FixtureSet) async throws -> RepositoriesError? {
-        let entities = graph.nodes.filter { $0.node.key != nil && $0.node.entityIdentity != nil }
-        guard !entities.isEmpty else { return nil }
-        let keys = Array(Set(entities.map { ExactKey($0.node.key!) })).map(\.text)
+        let keyed = graph.nodes.filter { $0.node.key != nil }
+        guard !keyed.isEmpty else { return nil }
+        let keys = Array(Set(keyed.map { ExactKey($0.node.key!) })).map(\.text)
         var holders: [ExactKey: (system: String?, id: String?)] = [:]
         try await database.withUser(user, operation: "import") { connection in
             for try await (key, system, id) in try await connection.query(
@@ -87,12 +88,15 @@ extension MemoryStore {
                 holders[ExactKey(key)] = (system, id)
             }
         }
-        let lines = entities.compactMap { fixture -> String? in
-            let key = fixture.node.key!, identity = fixture.node.entityIdentity!
-            guard let holder = holders[ExactKey(key)],
-                  holder.system.map { EntityIdentity(system: $0, id: holder.id ?? "") } != identity else { return nil }
+        let lines = keyed.compactMap { fixture -> String? in
+            let key = fixture.node.key!, identity = fixture.node.entityIdentity
+            guard let holder = holders[ExactKey(key)] else { return nil }
+            let holderIdentity = holder.system.map { EntityIdentity(system: $0, id: holder.id ?? "") }
+            // A node that is not an entity merges into another such node under its key.
+            guard holderIdentity != identity else { return nil }
             let other = holder.id.map { "the entity \(holder.system ?? "")/\($0)" } ?? "a node that is not an entity"
-            return "\(fixture.location.appending(".key")): the key \(JSONValue.string(key).jsonText()) is already \(other)'s; give this entity another key"
+            let this = identity == nil ? "memory" : "entity"
+            return "\(fixture.location.appending(".key")): the key \(JSONValue.string(key).jsonText()) is already \(other)'s; give this \(this) another key"
         }
         guard !lines.isEmpty else { return nil }
         return RepositoriesError(

@@ -107,16 +107,24 @@ struct FixtureFormatTests {
         #expect(try problem(text, .json).hasPrefix(expected))
     }
 
-    @Test("a key may repeat for the same entity, or without an entity, but not for two entities")
+    @Test("a key may repeat for the same entity, or without an entity, but not for two entities nor an entity and a node that is not one")
     func keys() throws {
         let same = #"""
             {"nodes": [
               {"key": "k", "context_type": "domain_entity", "content": {"entity_system": "s", "entity_id": "1"}},
               {"key": "k", "context_type": "domain_entity", "content": {"entity_system": "s", "entity_id": "1"}},
-              {"key": "k", "context_type": "conversation_fact"}
+              {"key": "j", "context_type": "conversation_fact"},
+              {"key": "j", "context_type": "tool_output"}
             ]}
             """#
-        #expect(try load(same, .json).nodes.count == 3)
+        #expect(try load(same, .json).nodes.count == 4)
+        // An entity's written key on a node that is not an entity, before or after it.
+        for (first, second, at) in [("domain_entity", "conversation_fact", "$.nodes[1].key"), ("conversation_fact", "domain_entity", "$.nodes[0].key")] {
+            let entity = #"{"key": "k", "context_type": "domain_entity", "content": {"entity_system": "s", "entity_id": "1"}}"#
+            let plain = #"{"key": "k", "context_type": "conversation_fact"}"#
+            let text = #"{"nodes": ["# + [first, second].map { $0 == "domain_entity" ? entity : plain }.joined(separator: ", ") + "]}"
+            #expect(try problem(text, .json).hasPrefix(#"t: \#(at): the key "k" is an entity's at t: $.nodes["#), "\(first), \(second)")
+        }
         // The derived key of one entity collides with the explicit key of another.
         let derived = #"""
             {"nodes": [

@@ -15,6 +15,18 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
             'last_updated', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
 $$;
 
+-- A keyed write of a node that is not an entity, under a key an entity holds, is refused as the
+-- key index refuses an entity whose key a node that is not an entity holds: merged, it gave the
+-- entity the node's type while the entity kept its identity (NodeRecord's keyed upsert calls this
+-- in its conflict clause). Raised as a unique violation (23505) of the constraint named below,
+-- which the Swift side names to the user; the message holds no key (keys are user data).
+CREATE OR REPLACE FUNCTION memory.refuse_entity_key() RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the key is an entity''s; a node that is not an entity cannot take it'
+        USING ERRCODE = 'unique_violation', CONSTRAINT = 'nodes_entity_key';
+END $$;
+
 -- Adds per-user deltas. Statement-level, so a batch of 10,000 rows touches each user's row once.
 -- The trigger functions below plan each run afresh (force_custom_plan): their transition tables
 -- differ in size from call to call, and a plan cached for a small batch is quadratic for a big one.
@@ -202,7 +214,7 @@ DO $$
 BEGIN
     IF EXISTS (SELECT FROM pg_roles WHERE rolname = 'memgraph_app') THEN
         GRANT EXECUTE ON FUNCTION memory.record_access(text[], uuid[], bigint[], timestamptz[]) TO memgraph_app;
-        GRANT EXECUTE ON FUNCTION memory.merge_entity_content(jsonb, jsonb), memory.add_user_counts(jsonb, text),
+        GRANT EXECUTE ON FUNCTION memory.merge_entity_content(jsonb, jsonb), memory.refuse_entity_key(), memory.add_user_counts(jsonb, text),
             memory.user_counts(text),
             memory.count_nodes_insert(), memory.count_nodes_delete(), memory.count_nodes_update(),
             memory.count_relationships_insert(), memory.count_relationships_delete() TO memgraph_app;
