@@ -361,8 +361,12 @@ CREATE FUNCTION memory.embedding_queue_stats() RETURNS TABLE(pending bigint, due
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'memory'
     AS $$
-    WITH b AS (SELECT coalesce(sum(cardinality(node_ids)), 0)::bigint AS nodes, min(created_at) AS oldest
-               FROM memory.embedding_batches)
+    -- A batch's node counts once, unless a later write of it queued its jobs already (counted below).
+    WITH b AS (SELECT count(x.node_id) FILTER (
+                          WHERE NOT EXISTS (SELECT FROM memory.embedding_jobs j WHERE j.user_id = eb.user_id AND j.node_id = x.node_id)
+                      )::bigint AS nodes,
+                      min(eb.created_at) AS oldest
+               FROM memory.embedding_batches eb CROSS JOIN LATERAL unnest(eb.node_ids) AS x(node_id))
     SELECT count(*) FILTER (WHERE status = 'pending') + (SELECT nodes FROM b),
            count(*) FILTER (WHERE status = 'pending' AND run_after <= now()) + (SELECT nodes FROM b),
            count(*) FILTER (WHERE status = 'processing'),

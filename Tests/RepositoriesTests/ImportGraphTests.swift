@@ -171,6 +171,20 @@ struct ImportGraphTests {
         #expect(summary.inserted == 1_200)
         #expect(summary.embeddingsQueued == 2_400)
         #expect(try await store.jobCounts(user) == ["pending": 1_200], "a batched node counts as one job until a worker splits the batch")
+        // Ten of them changed before a worker split the batch: their fields' jobs are queued at once
+        // and counted (2 each); the batch counts its other nodes only (not 1,200 + 20, as it did).
+        let changed = try await TestDatabase.asSuperuser { connection in
+            try await connection.query(
+                """
+                UPDATE memory.nodes SET summary = summary || ' again' WHERE user_id = \(user.rawValue)
+                AND node_id IN (SELECT node_id FROM memory.nodes WHERE user_id = \(user.rawValue) ORDER BY node_id LIMIT 10) RETURNING 1
+                """, logger: TestDatabase.logger
+            ).collect().count
+        }
+        #expect(changed == 10)
+        #expect(try await store.jobCounts(user) == ["pending": 1_190 + 20])
+        let queue = try await store.queueStats()
+        #expect(queue.pending >= 1_210, "\(queue)")
     }
 
     @Test("a missing relationship end fails the whole import, naming it")

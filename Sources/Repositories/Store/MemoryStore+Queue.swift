@@ -39,7 +39,8 @@ extension MemoryStore {
     }
 
     /// The user's jobs by status (for `memgraph stats`); the nodes of a bulk insert's batches that no
-    /// worker has split into jobs yet count as pending, one each.
+    /// worker has split into jobs yet count as pending, one each, unless they have jobs already (a
+    /// later write of such a node queues its fields' jobs at once, and those are counted).
     public func jobCounts(_ user: UserID) async throws -> [String: Int] {
         try await database.withUser(user, operation: "job counts") { connection in
             var counts: [String: Int] = [:]
@@ -48,8 +49,10 @@ extension MemoryStore {
                 SELECT status, sum(n)::int8 FROM (
                     SELECT status, count(*) AS n FROM memory.embedding_jobs WHERE user_id = \(user.rawValue) GROUP BY status
                     UNION ALL
-                    SELECT 'pending', sum(cardinality(node_ids)) FROM memory.embedding_batches
-                    WHERE user_id = \(user.rawValue) HAVING count(*) > 0
+                    SELECT 'pending', count(*) FROM memory.embedding_batches b CROSS JOIN LATERAL unnest(b.node_ids) AS x(node_id)
+                    WHERE b.user_id = \(user.rawValue)
+                      AND NOT EXISTS (SELECT FROM memory.embedding_jobs j WHERE j.user_id = b.user_id AND j.node_id = x.node_id)
+                    HAVING count(*) > 0
                 ) c GROUP BY status
                 """,
                 logger: database.logger
