@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MCP
 import MemoryGraph
+import Operations
 import Synchronization
 
 /// MCP over stdio with blocking reads on a thread of its own: a message is read the moment it
@@ -104,15 +105,28 @@ actor LineTransport: Transport {
                 let line = pending[pending.startIndex..<newline]
                 pending = pending[(newline + 1)...]
                 guard !line.isEmpty else { continue }
-                // Parsed once for both checks; a line that does not parse is the SDK's to answer
-                // with a parse error (its id is unknown).
-                let message = try? JSONValue.parse(bytes: Array(line))
-                if let refusal = MCPTools.invalidToolCall(message) {
-                    // Answered here, not by the SDK (see MCPTools.invalidToolCall).
+                // Parsed once for both checks. A line that does not parse is answered here with a
+                // parse error and a null id, as JSON-RPC asks (the SDK's carried a random id).
+                let message: JSONValue
+                do {
+                    message = try JSONValue.parse(bytes: Array(line))
+                } catch {
+                    let answer: JSONValue = [
+                        "jsonrpc": "2.0", "id": nil, "error": ["code": -32700, "message": .string("Parse error: \((error as? MemoryGraphError)?.message ?? "not JSON")")],
+                    ]
                     do {
-                        try output.write(refusal)
+                        try output.write(Data(Documents.line(answer).utf8))
                     } catch {
-                        logger.error("answering an invalid tools/call failed", metadata: ["error": "\(error)"])
+                        logger.error("answering a line that is not JSON failed", metadata: ["error": "\(error)"])
+                    }
+                    continue
+                }
+                if let refusal = MCPTools.refusal(message) {
+                    // Answered here, not by the SDK (see MCPTools.refusal).
+                    do {
+                        try output.write(refusal.answer)
+                    } catch {
+                        logger.error("answering an invalid request failed", metadata: ["error": "\(error)"])
                     }
                     continue
                 }

@@ -47,8 +47,10 @@ struct MCPHTTPEndpoint: Sendable {
 
     func respond(to request: Request, user: UserID, limit: Int) async throws -> Response {
         let body = try await request.body.collect(upTo: limit)
-        if let refusal = MCPTools.invalidToolCall(try? JSONValue.parse(bytes: Array(body.readableBytesView))) {  // unparsable: the SDK answers
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: refusal)))
+        if let refusal = MCPTools.refusal(try? JSONValue.parse(bytes: Array(body.readableBytesView))) {  // unparsable: the SDK answers
+            return Response(
+                status: .init(code: refusal.httpStatus), headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(data: refusal.answer)))
         }
         var headers: [String: String] = [:]
         for field in request.headers {

@@ -93,12 +93,39 @@ struct MCPTools: Sendable {
         }
     }
 
-    /// The JSON-RPC error answer to a `tools/call` whose params are not `{"name": string,
-    /// "arguments": object}` (-32602, invalid params), or nil for any other message. The SDK decodes
-    /// the params before a tool runs and answered such a call with -32603, an internal error with
-    /// Foundation's text; both transports answer it here first.
-    static func invalidToolCall(_ parsed: JSONValue?) -> Data? {
-        guard case .object(let message)? = parsed, message["method"] == "tools/call", let id = message["id"] else { return nil }
+    /// A message both transports answer before the SDK sees it: its JSON-RPC error (and the HTTP
+    /// status to send it with), or nil for a message the SDK should handle.
+    /// - A request or notification that JSON-RPC 2.0 and MCP call invalid: an `id` that is not a
+    ///   string or an integer (an object, an array, null or 1.5: the SDK answered none of them, and
+    ///   an HTTP client waited out the deadline), a `jsonrpc` other than "2.0" (the SDK called it a
+    ///   parse error), a `method` that is not a string. -32600, with a null id when the id is the
+    ///   problem; HTTP 400, as the SDK sends a parse error.
+    /// - A `tools/call` whose params are not `{"name": string, "arguments": object}`. The SDK decodes
+    ///   the params before a tool runs and answered it with -32603, an internal error with
+    ///   Foundation's text. -32602, invalid params; HTTP 200, as other tool call answers.
+    /// A message that is not a JSON object (a batch, or text that does not parse) is the SDK's.
+    static func refusal(_ parsed: JSONValue?) -> (answer: Data, httpStatus: Int)? {
+        guard case .object(let message)? = parsed, message["method"] != nil else { return nil }
+        func answer(_ id: JSONValue, _ code: Int, _ text: String, status: Int) -> (Data, Int) {
+            let answer: JSONValue = ["jsonrpc": "2.0", "id": id, "error": ["code": .number(Double(code)), "message": .string(text)]]
+            return (Data(Documents.line(answer).utf8), status)
+        }
+        let id = message["id"]
+        let validID: Bool = switch id {
+        case nil, .string?: true
+        case .number(let number)?: number == number.rounded() && number.magnitude <= JSONValue.largestSafeInteger
+        default: false
+        }
+        guard validID else {
+            return answer(.null, -32600, "Invalid Request: id must be a string or an integer", status: 400)
+        }
+        guard message["jsonrpc"] == "2.0" else {
+            return answer(id ?? .null, -32600, #"Invalid Request: jsonrpc must be "2.0""#, status: 400)
+        }
+        guard case .string(let method)? = message["method"] else {
+            return answer(id ?? .null, -32600, "Invalid Request: method must be a string", status: 400)
+        }
+        guard method == "tools/call", let id else { return nil }
         let problem: String? = switch message["params"] {
         case .object(let params)?:
             if params["name"]?.stringValue == nil {
@@ -111,8 +138,7 @@ struct MCPTools: Sendable {
         default: "params must be an object with the tool's name and arguments"
         }
         guard let problem else { return nil }
-        let answer: JSONValue = ["jsonrpc": "2.0", "id": id, "error": ["code": -32602, "message": .string("Invalid params: \(problem)")]]
-        return Data(Documents.line(answer).utf8)
+        return answer(id, -32602, "Invalid params: \(problem)", status: 200)
     }
 
     // MARK: - Definitions

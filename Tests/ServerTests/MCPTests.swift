@@ -43,6 +43,11 @@ struct MCPTests {
             #"{"jsonrpc": "2.0", "id": "three", "method": "tools/call", "params": {"name": "recall", "arguments": {"query": "what was written before stdin closed?"}}}"#,
             #"{"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "lookup", "arguments": [1]}}"#,
             #"{"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {"name": "remember", "arguments": {"summary": "A big id.", "key": "big-id", "metadata": {"id": 12345678901234567}}}}"#,
+            // Requests JSON-RPC calls invalid, and a line that is not JSON: each answered, not left waiting.
+            #"{"jsonrpc": "2.0", "id": {"n": 1}, "method": "tools/list"}"#,
+            #"{"jsonrpc": "1.0", "id": 6, "method": "tools/list"}"#,
+            #"{"jsonrpc": "2.0", "id": 1.5, "method": "tools/list"}"#,
+            #"{"jsonrpc": "2.0", "id": 7, "method": "tools/list""#,
         ]
         let run = try await Memgraph.run(["mcp", "--user", user.rawValue], input: lines.joined(separator: "\n") + "\n")
         #expect(run.status == 0, "\(run)")
@@ -54,6 +59,10 @@ struct MCPTests {
         // Arguments that are not an object: invalid params (-32602), not the SDK's internal error.
         let invalid = answers.first { $0["id"] == 4 }?["error"]?.objectValue
         #expect(invalid?["code"] == -32602 && invalid?["message"]?.stringValue?.contains("arguments") == true, "\(run)")
+        let version = answers.first { $0["id"] == 6 }?["error"]?.objectValue
+        #expect(version?["code"] == -32600 && version?["message"]?.stringValue?.contains("jsonrpc") == true, "\(run)")
+        let nullIDs = answers.filter { $0["id"] == .null }.compactMap { $0["error"]?.objectValue?["code"] }
+        #expect(nullIDs.sorted { ($0.doubleValue ?? 0) < ($1.doubleValue ?? 0) } == [-32700, -32600, -32600], "\(run)")
         // An integer a JSON number would change is a tool error, and nothing is stored.
         let bigID = answers.first { $0["id"] == 5 }?["result"]?.objectValue
         #expect(bigID?["isError"] == .bool(true) && "\(bigID ?? [:])".contains("2^53"), "\(run)")
@@ -101,5 +110,10 @@ struct MCPTests {
             body: #"{"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {"name": "lookup", "arguments": "key"}}"#,
             headers: [("Accept", "application/json, text/event-stream"), ("MCP-Protocol-Version", "2025-06-18")])
         #expect(invalid.status == 200 && invalid.body.contains("-32602") && invalid.body.contains(#""id":7"#), "\(invalid)")
+        // An id JSON-RPC does not allow: answered at once (the SDK left it waiting for the deadline).
+        let object = try await server.request(
+            .POST, "/v1/users/\(user)/mcp", token: server.serviceKey, body: #"{"jsonrpc": "2.0", "id": {"n": 1}, "method": "tools/list"}"#,
+            headers: [("Accept", "application/json, text/event-stream"), ("MCP-Protocol-Version", "2025-06-18")])
+        #expect(object.status == 400 && object.body.contains("-32600") && object.body.contains(#""id":null"#), "\(object)")
     }
 }
