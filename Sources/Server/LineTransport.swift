@@ -105,11 +105,14 @@ actor LineTransport: Transport {
                 let line = pending[pending.startIndex..<newline]
                 pending = pending[(newline + 1)...]
                 guard !line.isEmpty else { continue }
-                // Parsed once for both checks. A line that does not parse is answered here with a
-                // parse error and a null id, as JSON-RPC asks (the SDK's carried a random id).
-                let message: JSONValue
+                // Parsed once for both checks. A line that is not JSON is answered here with a
+                // parse error and a null id, as JSON-RPC asks (the SDK's carried a random id). One
+                // that only memgraph's stricter parser refuses (a member twice, \u0000) is the SDK's.
+                let message: JSONValue?
                 do {
                     message = try JSONValue.parse(bytes: Array(line))
+                } catch where (try? JSONSerialization.jsonObject(with: Data(line), options: .fragmentsAllowed)) != nil {
+                    message = nil
                 } catch {
                     let answer: JSONValue = [
                         "jsonrpc": "2.0", "id": nil, "error": ["code": -32700, "message": .string("Parse error: \((error as? MemoryGraphError)?.message ?? "not JSON")")],
