@@ -56,6 +56,36 @@ struct SessionStoreTests {
         #expect(try mode(older.path) == 0o600)
     }
 
+    /// `memgraph serve` opens two stores on one file. The second one's set-up opened and closed the
+    /// file, which drops every POSIX lock the process holds on it, SQLite's shared lock included
+    /// (and SQLite, counting its connections per file, does not take it again). A CLI process then
+    /// closing its connection took itself for the last user, checkpointed and deleted the WAL under
+    /// the server: "database disk image is malformed". Found by a black-box probe.
+    @Test("a second store on the same file keeps the locks the first one's connections hold")
+    func secondStoreKeepsLocks() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-locks-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("sessions.sqlite")
+        let first = try SessionStore(path: path)
+        let session = try await first.start(user: try UserID("locks"))
+        try await first.set(session.id, key: "k", value: "v")
+        var info = stat()
+        #expect(stat(path.path, &info) == 0)
+        // This process's POSIX locks on the file, from /proc/locks ("… POSIX ADVISORY READ <pid> <maj:min:inode> …").
+        func locksHeld() throws -> Int {
+            let table = try String(contentsOfFile: "/proc/locks", encoding: .utf8)
+            return table.split(separator: "\n").filter { line in
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                return fields.count > 5 && fields[1] == "POSIX" && fields[4] == "\(getpid())" && fields[5].hasSuffix(":\(info.st_ino)")
+            }.count
+        }
+        #expect(try locksHeld() > 0, "SQLite holds a shared lock on a WAL database while a connection is open")
+        let second = try SessionStore(path: path)
+        _ = try await second.list(user: nil)
+        #expect(try locksHeld() > 0, "the second store's set-up dropped the first one's locks")
+        #expect(try await first.get(session.id, key: "k") == "v")
+    }
+
     @Test("working memory: set, get, overwrite, delete; values are per session")
     func workingMemory() async throws {
         let store = try scratchSessions()

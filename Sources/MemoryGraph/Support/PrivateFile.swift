@@ -28,11 +28,20 @@ public enum PrivateFile {
 
     /// Makes sure `url` exists with mode 0600: created so when missing, narrowed when it is wider
     /// (a file an older memgraph made). SQLite gives its -wal and -shm files the database file's mode.
+    ///
+    /// A file that exists is never opened here: closing any descriptor of a file drops every POSIX
+    /// lock the process holds on it, the locks of SQLite's own connections included. A second
+    /// session store in `memgraph serve` did that to the first one's shared lock; a CLI process
+    /// then closing its connection took itself for the database's last user, checkpointed and
+    /// deleted the WAL under the server, and the database was malformed.
     public static func prepare(_ url: URL) throws {
-        let descriptor = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw failure(url, "cannot create") }
-        defer { close(descriptor) }
-        guard fchmod(descriptor, 0o600) == 0 else { throw failure(url, "cannot restrict the mode of") }
+        let descriptor = open(url.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            close(descriptor)  // new: nothing in this process can hold a lock on it yet
+        } else if errno != EEXIST {
+            throw failure(url, "cannot create")
+        }
+        guard chmod(url.path, 0o600) == 0 else { throw failure(url, "cannot restrict the mode of") }
         for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: url.path + suffix) {
             chmod(url.path + suffix, 0o600)
         }
