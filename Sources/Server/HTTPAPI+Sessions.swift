@@ -9,6 +9,7 @@ extension HTTPAPI {
     /// lives in this instance's SQLite store: route a session's requests to the instance that started it.
     func addSessionRoutes(_ sessions: RouterGroup<ServerContext>) {
         sessions.post { request, context in
+            try Self.allow(request, [])
             let user = try authorized(context)
             var ttl: Duration?
             let data = try await bodyData(request)
@@ -22,26 +23,31 @@ extension HTTPAPI {
             }
             return Self.json(.created, Documents.session(try await service.startSession(user, idleTTL: ttl)))
         }
-        sessions.get(":session") { _, context in
+        sessions.get(":session") { request, context in
+            try Self.allow(request, [])
             let (user, session) = try sessionOf(context)
             return Self.json(.ok, Documents.session(try await service.session(user, session)))
         }
-        sessions.delete(":session") { _, context in
+        sessions.delete(":session") { request, context in
+            try Self.allow(request, [])
             let (user, session) = try sessionOf(context)
             try await service.endSession(user, session)
             return Self.json(.ok, ["ended": true, "session_id": .string(session.rawValue)])
         }
-        sessions.get(":session/memory") { _, context in
+        sessions.get(":session/memory") { request, context in
+            try Self.allow(request, [])
             let (user, session) = try sessionOf(context)
             let values = try await service.workingMemory(user, session)
             return Self.json(.ok, ["values": .object(Dictionary(values.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last }))])
         }
-        sessions.get(":session/memory/:key") { _, context in
+        sessions.get(":session/memory/:key") { request, context in
+            try Self.allow(request, [])
             let (user, session) = try sessionOf(context)
             let key = try Self.parameter(context, "key")
             return Self.json(.ok, ["key": .string(key), "value": try await service.workingValue(user, session, key: key)])
         }
         sessions.put(":session/memory/:key") { request, context in
+            try Self.allow(request, ["ttl"])
             let (user, session) = try sessionOf(context)
             let key = try Self.parameter(context, "key")
             let value = try await body(request)
@@ -54,7 +60,8 @@ extension HTTPAPI {
             try await service.setWorkingValue(user, session, key: key, value: value, ttl: ttl)
             return Self.json(.ok, ["key": .string(key), "value": value])
         }
-        sessions.delete(":session/memory/:key") { _, context in
+        sessions.delete(":session/memory/:key") { request, context in
+            try Self.allow(request, [])
             let (user, session) = try sessionOf(context)
             let key = try Self.parameter(context, "key")
             try await service.deleteWorkingValue(user, session, key: key)

@@ -77,10 +77,12 @@ public struct HTTPAPI: Sendable {
         user.delete { request, context in try await erase(request, context) }
         user.post("memories") { request, context in try await remember(request, context) }
         user.get("memories/:node") { request, context in
+            try Self.allow(request, [])
             let (user, reference) = (try authorized(context), try nodeReference(context))
             return Self.json(.ok, Documents.fullJSON(try await service.node(user, reference)))
         }
         user.delete("memories/:node") { request, context in
+            try Self.allow(request, ["hard"])
             let (user, reference) = (try authorized(context), try nodeReference(context))
             let hard = try Self.flag(request, "hard")
             return Self.json(.ok, Documents.forgotten(try await service.forget(user, reference, hard: hard), hard: hard))
@@ -91,7 +93,8 @@ public struct HTTPAPI: Sendable {
         user.get("path") { request, context in try await path(request, context) }
         user.post("import") { request, context in try await importFixture(request, context) }
         user.get("export") { request, context in try await export(request, context) }
-        user.get("stats") { _, context in
+        user.get("stats") { request, context in
+            try Self.allow(request, [])
             let user = try authorized(context)
             try await requireExisting(user)
             let (stats, jobs) = try await service.stats(user)
@@ -143,6 +146,7 @@ public struct HTTPAPI: Sendable {
     }
 
     func remember(_ request: Request, _ context: ServerContext) async throws -> Response {
+        try Self.allow(request, ["wait"])
         let user = try authorized(context)
         let wait = try Self.wait(request)
         let nodes = try MemoryInput.nodes(try await body(request))
@@ -151,6 +155,7 @@ public struct HTTPAPI: Sendable {
     }
 
     func query(_ request: Request, _ context: ServerContext) async throws -> Response {
+        try Self.allow(request, [])
         let user = try authorized(context)
         let query = try QueryRequest(json: try await body(request))
         let result = try await service.run(query.query, for: user)
@@ -159,6 +164,7 @@ public struct HTTPAPI: Sendable {
     }
 
     func relate(_ request: Request, _ context: ServerContext) async throws -> Response {
+        try Self.allow(request, [])
         let user = try authorized(context)
         guard case .object(let object) = try await body(request) else {
             throw Failure.invalidInput("expected {\"from\", \"to\", \"type\", \"strength\", \"metadata\"}", path: "$")
@@ -168,6 +174,7 @@ public struct HTTPAPI: Sendable {
     }
 
     func graph(_ request: Request, _ context: ServerContext) async throws -> Response {
+        try Self.allow(request, ["root", "depth", "format"])
         let user = try authorized(context)
         let query = request.uri.queryParameters
         guard let root = query.get("root"), !root.isEmpty else {
@@ -187,6 +194,7 @@ public struct HTTPAPI: Sendable {
     }
 
     func path(_ request: Request, _ context: ServerContext) async throws -> Response {
+        try Self.allow(request, ["from", "to", "max_depth", "direction", "type"])
         let user = try authorized(context)
         let query = request.uri.queryParameters
         guard let from = query.get("from") else { throw Failure.invalidInput("give both ends: ?from=KEY&to=KEY", path: "from") }
@@ -197,13 +205,24 @@ public struct HTTPAPI: Sendable {
             }
             return direction
         }
+        // ?type= as the CLI's --type: repeated, or names separated by commas.
+        let typeNames = query.getAll("type").flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let types = try typeNames.map { name in
+            guard let type = RelationshipType(rawValue: String(name).trimmingCharacters(in: .whitespaces).lowercased()) else {
+                throw Failure.invalidInput(
+                    "unknown relationship type \(JSONValue.string(String(name)).jsonText()) (expected one of: \(RelationshipType.allCases.map(\.rawValue).joined(separator: ", ")))",
+                    path: "type")
+            }
+            return type
+        }
         let path = try await service.path(
             user, from: .init(from), to: .init(to), maxDepth: try Self.integer(request, "max_depth", in: 1...MemoryService.maximumPathDepth) ?? 6,
-            direction: direction ?? .both)
+            types: Set(types), direction: direction ?? .both)
         return Self.json(.ok, Documents.path(path))
     }
 
     func importFixture(_ request: Request, _ context: ServerContext) async throws -> Response {
+        try Self.allow(request, ["dry_run", "wait", "format"])
         let user = try authorized(context)
         let dryRun = try Self.flag(request, "dry_run")
         let wait = try Self.wait(request) == .embedded
@@ -224,6 +243,7 @@ public struct HTTPAPI: Sendable {
     }
 
     func export(_ request: Request, _ context: ServerContext) async throws -> Response {
+        try Self.allow(request, [])
         let user = try authorized(context)
         try await requireExisting(user)
         let service = service
@@ -239,6 +259,7 @@ public struct HTTPAPI: Sendable {
     }
 
     func erase(_ request: Request, _ context: ServerContext) async throws -> Response {
+        try Self.allow(request, ["dry_run"])
         let user = try authorized(context)
         let dryRun = try Self.flag(request, "dry_run")
         let report = try await service.erase(user, confirm: !dryRun)
@@ -302,6 +323,22 @@ public struct HTTPAPI: Sendable {
             return try JSONValue.parse(input: Array(data))
         } catch let error as MemoryGraphError {
             throw Failure(status: 400, code: "invalid_json", message: error.message, path: "$")
+        }
+    }
+
+    /// Refuses a query parameter the route does not take, or one given twice (400 naming it): a
+    /// misspelt `?dryrun=true` on `DELETE /v1/users/{user}` erased the user for real.
+    static func allow(_ request: Request, _ allowed: Set<String>, repeatable: Set<String> = ["type"]) throws {
+        var seen = Set<String>()
+        for (name, _) in request.uri.queryParameters {
+            let name = String(name)
+            guard allowed.contains(name) else {
+                let takes = allowed.isEmpty ? "this route takes none" : "this route takes \(allowed.sorted().joined(separator: ", "))"
+                throw Failure.invalidInput("unknown query parameter \(JSONValue.string(name).jsonText()) (\(takes))", path: name)
+            }
+            guard seen.insert(name).inserted || repeatable.contains(name) else {
+                throw Failure.invalidInput("?\(name)= is given twice; give it once", path: name)
+            }
         }
     }
 

@@ -107,6 +107,11 @@ struct HTTPAPITests {
         #expect(try path.json().objectValue?["length"]?.doubleValue == 1, "\(path)")
         let upper = try await server.request(.GET, "/v1/users/\(user)/path?from=sarah-chen&to=acme-corp&direction=BOTH", token: server.serviceKey)
         #expect(upper.status == 200, "directions are read in any case, as in REM: \(upper)")
+        // ?type= as the CLI's --type: over belongs_to the direct edge; without it, a longer way or none.
+        let typed = try await server.request(.GET, "/v1/users/\(user)/path?from=sarah-chen&to=acme-corp&type=belongs_to,led_to", token: server.serviceKey)
+        #expect(try typed.json().objectValue?["length"]?.doubleValue == 1, "\(typed)")
+        let ledTo = try await server.request(.GET, "/v1/users/\(user)/path?from=sarah-chen&to=acme-corp&type=led_to&max_depth=1", token: server.serviceKey)
+        #expect(ledTo.status == 404, "a path only over led_to edges is not the belongs_to edge: \(ledTo)")
 
         let started = try await server.request(.POST, "/v1/users/\(user)/sessions", token: server.serviceKey, body: #"{"idle_ttl_seconds": 600}"#)
         #expect(started.status == 201, "\(started)")
@@ -404,6 +409,10 @@ struct HTTPAPITests {
             ("FUZZY threshold below the store's floor", .POST, "/query", #"{"verb": "fuzzy", "text": "sara", "threshold": 0.01}"#, 400, "$.threshold"),
             ("FUZZY text too long", .POST, "/query", #"{"verb": "fuzzy", "text": ""# + String(repeating: "a", count: 201) + #""}"#, 400, "$.text"),
             ("an integer a double cannot keep", .POST, "/memories", #"{"context_type": "conversation_fact", "summary": "x", "metadata": {"id": 12345678901234567}}"#, 400, "$"),
+            ("a misspelt parameter on erase", .DELETE, "?dryrun=true", nil, 400, "dryrun"),
+            ("a parameter a route does not take", .GET, "/stats?bogus=1", nil, 400, "bogus"),
+            ("a parameter given twice", .GET, "/graph?root=acme-corp&root=sarah-chen", nil, 400, "root"),
+            ("an unknown relationship type on path", .GET, "/path?from=sarah-chen&to=acme-corp&type=works_at", nil, 400, "type"),
             ("unknown import format", .POST, "/import?format=xml", #"{"nodes": [{"context_type": "conversation_fact", "summary": "x"}]}"#, 400, "format"),
             // Some 110,000 distinct words: a tsvector past Postgres's 1 MB, though under the content limit.
             ("text past a database limit", .POST, "/memories",
