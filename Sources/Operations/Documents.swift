@@ -45,11 +45,11 @@ public enum Documents {
         ]
     }
 
-    /// ISO 8601 in UTC to the millisecond, rounded (the format style truncates, and a parsed
-    /// `…11.647Z` is a hair below .647 as a Double: without the half millisecond an export and
-    /// re-import would step a date back by a millisecond each round).
+    /// RFC 3339 in UTC to the millisecond, cut, never rounded up to a later time
+    /// (``DateTimeText/format(_:)``: a parsed `…11.647Z`, a hair below .647 as a Double, still
+    /// prints .647, so an export and re-import keep it).
     public static func timestamp(_ date: Date) -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date.addingTimeInterval(0.0005))
+        DateTimeText.format(date)
     }
 
     /// `text` cut to `limit` characters, with an ellipsis, on one line.

@@ -282,10 +282,15 @@ public struct RemParser: Sendable {
         }
         guard let word, let date = RemQuery.parseTime(word) else {
             throw Self.fail(
-                token, expected: "a date (2024-05-01) or a date and time (2024-05-01T09:30:00Z) after \(clause.rawValue)", hint: hint)
+                token, expected: "a date (2024-05-01) or a date and time with its zone (2024-05-01T09:30:00Z, 2024-05-01T11:30:00+02:00) after \(clause.rawValue)",
+                hint: hint)
         }
-        if let upper, date >= upper { throw Self.fail(token, expected: "a time before UNTIL's after SINCE") }
-        if let lower, date <= lower { throw Self.fail(token, expected: "a time after SINCE's after UNTIL") }
+        if let upper, date >= upper {
+            throw Self.fail(token, expected: "a time before UNTIL's (\(RemQuery.formatTime(upper))) after SINCE")
+        }
+        if let lower, date <= lower {
+            throw Self.fail(token, expected: "a time after SINCE's (\(RemQuery.formatTime(lower))) after UNTIL")
+        }
         return date
     }
 

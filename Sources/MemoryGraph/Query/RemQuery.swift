@@ -123,29 +123,14 @@ extension RemQuery: CustomStringConvertible {
 }
 
 extension RemQuery {
-    /// A time of SINCE or UNTIL: a date (midnight UTC) or an ISO 8601 date and time with its zone.
+    /// A time of SINCE or UNTIL: a date (midnight UTC) or an RFC 3339 date and time with its zone.
     static func parseTime(_ text: String) -> Date? {
-        guard DateTimeText.isRealCalendarTime(text) else { return nil }  // no 2024-02-30, no 24:00
-        let full = ISO8601DateFormatter()
-        full.formatOptions = [.withInternetDateTime]
-        if let date = full.date(from: text) { return date }
-        full.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = full.date(from: text) { return date }
-        guard text.utf8.count == 10 else { return nil }
-        let day = ISO8601DateFormatter()
-        day.formatOptions = [.withFullDate]
-        day.timeZone = TimeZone(identifier: "UTC")
-        // Only a real day: a lenient reading of 2024-02-30 as 1 March does not print back the same.
-        guard let date = day.date(from: text), day.string(from: date) == text else { return nil }
-        return date
+        DateTimeText.parse(text, allowingDate: true)
     }
 
-    /// A time as SINCE and UNTIL print it: ISO 8601 in UTC, to the second (or the millisecond).
+    /// A time as SINCE and UNTIL print it: RFC 3339 in UTC, to the second (or its fraction).
     static func formatTime(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = date.timeIntervalSince1970.rounded() == date.timeIntervalSince1970
-            ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        DateTimeText.formatExact(date)
     }
 }
 

@@ -359,6 +359,6 @@ public struct NodeRecord: RepositoryRecord, Equatable {
     }
 
     static func timestamp(_ date: Date) -> String {
-        Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
+        DateTimeText.format(date)
     }
 }
