@@ -91,6 +91,8 @@ let package = Package(
             dependencies: [
                 "MemoryGraph",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                // PostgresClient's pool errors (no connection could be made), to answer them as 503.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -216,6 +218,7 @@ let package = Package(
                 "Sessions",
                 "Repositories",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import PostgresNIO
+import _ConnectionPoolModule
 
 /// The one error type of the Repositories module: configuration, the embedded cluster,
 /// migrations and every database call.
@@ -60,6 +61,16 @@ extension RepositoriesError {
             if let closureError = error.closureError { return wrap(closureError, operation: operation, user: user) }
             if let beginError = error.beginError { return wrap(beginError, operation: operation, user: user) }
             if let commitError = error.commitError { return wrap(commitError, operation: operation, user: user) }
+        }
+        if let error = error as? ConnectionPoolError {
+            // PostgresClient's pool, not the server: no connection could be had. 503, never 500.
+            let message = switch error {
+            case .connectionCreationCircuitBreakerTripped:
+                "cannot reach the database: no connection could be made for a while (it is retried; is PostgreSQL running?)"
+            case .poolShutdown: "the database connections are closed: the process is stopping"
+            default: "no database connection came before the request was cancelled (is PostgreSQL reachable?)"
+            }
+            return .init(.connection, message, operation: operation, user: user)
         }
         if let error = error as? PSQLError {
             let state = error.serverInfo?[.sqlState]

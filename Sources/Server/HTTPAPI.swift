@@ -122,14 +122,22 @@ public struct HTTPAPI: Sendable {
 
     // MARK: - Routes
 
+    /// How long `/readyz` waits for the database.
+    static let readinessTimeout: Duration = .seconds(3)
+
     func readiness() async throws -> Response {
         var checks: [String: JSONValue] = [:]
         var ready = true
         do {
-            let state = try await service.readiness()
+            // A probe answers soon: the database's answer, or not ready (a pool waiting for a
+            // database that is down held it for the whole request deadline).
+            let state = try await withRequestDeadline(Self.readinessTimeout) { try await service.readiness() }
             checks["database"] = "reachable"
             checks["schema"] = state.schemaCurrent ? "current" : .string("version \(state.schemaVersion); run memgraph migrate")
             ready = ready && state.schemaCurrent
+        } catch let failure as Failure where failure.code == "deadline" {
+            checks["database"] = .string("no answer within \(Int(Self.readinessTimeout.seconds)) s")
+            ready = false
         } catch {
             checks["database"] = .string(Failure(error).message)
             ready = false

@@ -2,7 +2,22 @@ import Foundation
 import MemoryGraph
 import PostgresNIO
 import Testing
+import _ConnectionPoolModule
 @testable import Repositories
+
+/// The pool's errors are the database being out of reach, answered as 503 `database_unavailable`:
+/// with PostgreSQL stopped, `memgraph serve` answered 500 `internal` with the pool's type names.
+@Suite("Pool errors", .timeLimit(.minutes(1)))
+struct PoolErrorTests {
+    @Test("a pool that cannot connect, or is shut down, or whose request was cancelled, is a connection failure")
+    func poolErrorsAreConnectionFailures() {
+        for error in [ConnectionPoolError.connectionCreationCircuitBreakerTripped, .poolShutdown, .requestCancelled] {
+            let wrapped = RepositoriesError.wrap(error, operation: "authenticate")
+            #expect(wrapped.code == .connection, "\(error)")
+            #expect(!wrapped.message.contains("ConnectionPoolError"), "\(wrapped.message)")
+        }
+    }
+}
 
 @Suite("Queries on a connection that closes", .tags(.postgres), .selected(by: "postgres"), .timeLimit(.minutes(10)))
 struct ConnectionTests {
