@@ -905,8 +905,10 @@ CREATE FUNCTION memory.merge_entity_content(old jsonb, new jsonb) RETURNS jsonb
     LANGUAGE sql STABLE PARALLEL SAFE
     AS $$
     SELECT old || (new - 'entity_data' - 'update_count' - 'last_updated')
+        || CASE WHEN old ? 'entity_data' OR new ? 'entity_data'
+                THEN jsonb_build_object('entity_data', coalesce(old->'entity_data', '{}') || coalesce(new->'entity_data', '{}'))
+                ELSE '{}' END
         || jsonb_build_object(
-            'entity_data', coalesce(old->'entity_data', '{}') || coalesce(new->'entity_data', '{}'),
             'update_count', coalesce((old->>'update_count')::int, 0) + 1 + coalesce((new->>'update_count')::int, 0),
             'last_updated', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
 $$;

@@ -170,6 +170,23 @@ struct ImportIdentityTests {
         #expect(try await store.lookup(user, key: "note")?.summary == "a note, again")
     }
 
+    /// A name-only memory stored one at a time was a plain node; importing the same record (or an
+    /// export of it) added a second one instead of merging (found by a probe).
+    @Test("a memory known only by its name is the same node whether remembered or imported")
+    func nameOnlyNodesAreOneWhateverTheirPath() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        let remembered = try await store.remember(
+            user, MemoryNode(contextType: .toolOutput, summary: "name only", content: ["entity_name": "Only Name"]))
+        let summary = try await store.importGraph(user, try load("""
+            {"nodes": [{"context_type": "tool_output", "summary": "name only, again", "content": {"entity_name": "Only Name"}}]}
+            """))
+        #expect(summary.inserted == 0 && summary.merged == 1, "\(summary)")
+        #expect(try await store.stats(user).totalNodes == 1)
+        let found = try #require(try await store.lookup(user, key: "only-name"))
+        #expect(found.id == remembered.nodeID && found.summary == "name only, again")
+    }
+
     @Test("dates that do not exist are errors, not the next day")
     func impossibleDates() throws {
         for text in ["2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01T10:60:00Z",

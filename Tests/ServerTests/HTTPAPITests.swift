@@ -332,14 +332,37 @@ struct HTTPAPITests {
         #expect(cliImport.status == 0, "\(cliImport)")
         let thirdExport = try await server.request(.GET, "/v1/users/\(third)/export", token: server.serviceKey)
         try Self.expectSame(lines(thirdExport.body), lines(exported.body))
+        // Back into the same user (a restore over what is there): nothing new, no node or edge twice.
+        let statsBefore = try await server.request(.GET, "/v1/users/\(source)/stats", token: server.serviceKey).json()
+        let restored = try await server.request(
+            .POST, "/v1/users/\(source)/import", token: server.serviceKey, body: exported.body, headers: [("Content-Type", "application/x-ndjson")])
+        #expect(restored.status == 201, "\(restored)")
+        #expect(try restored.json().objectValue?["inserted"]?.doubleValue == 0, "\(restored)")
+        let statsAfter = try await server.request(.GET, "/v1/users/\(source)/stats", token: server.serviceKey).json()
+        for field in ["total_nodes", "total_relationships"] {
+            #expect(statsAfter.objectValue?[field] == statsBefore.objectValue?[field], "\(field): \(statsBefore) → \(statsAfter)")
+        }
+        // The same graph, but for what a merge does (an entity's update_count and last_updated; tags in order).
+        let restoredExport = try await server.request(.GET, "/v1/users/\(source)/export", token: server.serviceKey)
+        try Self.expectSame(Self.graphLines(restoredExport.body, merged: true), Self.graphLines(exported.body, merged: true))
     }
 
     /// An export's node and relationship lines, without the user line and without the two content
     /// fields the store writes itself on every import of an entity (`last_updated`, `update_count`).
-    static func graphLines(_ text: String) throws -> Set<String> {
+    static func graphLines(_ text: String, merged: Bool = false) throws -> Set<String> {
         Set(try text.split(separator: "\n").compactMap { line -> String? in
-            // Whole records: an entity's update_count and last_updated come back as they went out.
-            guard case .object(let record) = try JSONValue.parse(String(line)), record["kind"] != "user" else { return nil }
+            // Whole records: an entity's update_count and last_updated come back as they went out
+            // (into another user). Into the same one, each record merges: `merged` drops those two
+            // and sorts tags, as a merge unites them.
+            guard case .object(var record) = try JSONValue.parse(String(line)), record["kind"] != "user" else { return nil }
+            if merged, case .object(var content)? = record["content"] {
+                content["update_count"] = nil
+                content["last_updated"] = nil
+                record["content"] = .object(content)
+            }
+            if merged, case .array(let tags)? = record["tags"] {
+                record["tags"] = .array(tags.sorted { ($0.stringValue ?? "") < ($1.stringValue ?? "") })
+            }
             return String(decoding: try JSONEncoder.sorted.encode(JSONValue.object(record)), as: UTF8.self)
         })
     }
@@ -348,7 +371,7 @@ struct HTTPAPITests {
     static func expectSame(_ actual: Set<String>, _ expected: Set<String>, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(actual.count == expected.count, sourceLocation: sourceLocation)
         let missing = expected.subtracting(actual), extra = actual.subtracting(expected)
-        #expect(missing.isEmpty && extra.isEmpty, "missing: \(missing.prefix(2)) extra: \(extra.prefix(2))", sourceLocation: sourceLocation)
+        #expect(missing.isEmpty && extra.isEmpty, "missing: \(Array(missing.sorted().prefix(2))) extra: \(Array(extra.sorted().prefix(2)))", sourceLocation: sourceLocation)
     }
 
     @Test func eraseDeletesEveryRowOfTheUserAndNothingElse() async throws {

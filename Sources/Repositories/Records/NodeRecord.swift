@@ -350,9 +350,11 @@ public struct NodeRecord: RepositoryRecord, Equatable {
         for (key, value) in later.content where key != "entity_data" && key != "update_count" && key != "last_updated" {
             content[key] = value
         }
-        let oldData = earlier.content["entity_data"]?.objectValue ?? [:]
-        let newData = later.content["entity_data"]?.objectValue ?? [:]
-        content["entity_data"] = .object(oldData.merging(newData) { $1 })
+        if earlier.content["entity_data"] != nil || later.content["entity_data"] != nil {  // none made where neither has one
+            let oldData = earlier.content["entity_data"]?.objectValue ?? [:]
+            let newData = later.content["entity_data"]?.objectValue ?? [:]
+            content["entity_data"] = .object(oldData.merging(newData) { $1 })
+        }
         merged.content = content
         merged.key = later.key ?? earlier.key
         return merged

@@ -109,11 +109,12 @@ extension MemoryStore {
         _ user: UserID, _ graph: FixtureSet, dryRun: Bool = false, batchSize: Int = importBatchSize,
         progress: (@Sendable (ImportProgress) -> Void)? = nil, on connection: PostgresConnection
     ) async throws -> ImportSummary {
-        var nodes = graph.nodes.map(\.node).map(Self.keyedForImport)
+        var nodes = graph.nodes.map(\.node).map(Self.keyedByName)
         let batchSize = max(1, batchSize)
         let total = nodes.count + graph.relationships.count
         if dryRun { try await connection.query("SAVEPOINT memgraph_dry_run", logger: database.logger) }
         let external = try await resolve(user, graph.unresolvedReferences, on: connection)
+        try await adoptExportKeys(user, nodes, on: connection)
 
         var ids = [UUID?](repeating: nil, count: nodes.count)
         var inserted = [Bool](repeating: false, count: nodes.count)
@@ -202,12 +203,36 @@ extension MemoryStore {
     // MARK: Steps
 
     /// A node that is not an entity and has no key but a name is identified by the key derived
-    /// from its name, as the fixture format says; entities keep their key derived.
-    static func keyedForImport(_ node: MemoryNode) -> MemoryNode {
+    /// from its name, as the fixture format says; entities keep their key derived. Every write
+    /// applies it (import and remember alike): a name-only memory stored through the API was a
+    /// plain node, and importing the same record, or its export, added a second one.
+    static func keyedByName(_ node: MemoryNode) -> MemoryNode {
         guard node.key == nil, node.entityIdentity == nil, let derived = node.derivedKey else { return node }
         var keyed = node
         keyed.key = derived
         return keyed
+    }
+
+    /// An export writes a keyless node that a relationship touches with the key `node-<its id>`.
+    /// Imported back into the same user, such a record is that node: the node takes the key
+    /// (it had none), and the record then upserts into it by key instead of adding a copy (with a
+    /// copy of each of its relationships). Only a live node of the user, without a key and not an
+    /// entity, and only when no node holds the key already.
+    func adoptExportKeys(_ user: UserID, _ nodes: [MemoryNode], on connection: PostgresConnection) async throws {
+        let ids = Set(nodes.compactMap { node -> UUID? in
+            guard node.entityIdentity == nil, let key = node.key, key.hasPrefix("node-"),
+                  let id = UUID(uuidString: String(key.dropFirst(5))), key == "node-" + id.uuidString.lowercased() else { return nil }
+            return id
+        })
+        guard !ids.isEmpty else { return }
+        try await connection.query(
+            """
+            UPDATE memory.nodes n SET node_key = 'node-' || n.node_id::text
+            WHERE n.user_id = \(user.rawValue) AND n.node_id = ANY(\(Array(ids))) AND n.node_key IS NULL
+              AND n.entity_id IS NULL AND n.deleted_at IS NULL
+              AND NOT EXISTS (SELECT FROM memory.nodes o WHERE o.user_id = n.user_id AND o.node_key = 'node-' || n.node_id::text
+                              AND o.deleted_at IS NULL)
+            """, logger: database.logger)
     }
 
     /// Looks up the references; throws naming every one that no live node of the user has.

@@ -28,7 +28,7 @@ extension MemoryStore: LongTermMemory {
             let outcome: OperationOutcome
             switch operation.kind {
             case .remember(let node):
-                let result = try await nodes.upsert(user, NodeRecord(node: node), on: connection)
+                let result = try await nodes.upsert(user, NodeRecord(node: Self.keyedByName(node)), on: connection)
                 try await embedInline(user, [result.id], on: connection)
                 outcome = .remembered(RememberResult(nodeID: result.id, inserted: result.inserted))
             case .relate(let request):

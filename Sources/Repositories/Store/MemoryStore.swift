@@ -53,7 +53,8 @@ public struct MemoryStore: Sendable {
     /// Stores a node. An entity (content with `entity_system` and `entity_id`) merges into the
     /// user's existing node for it in one atomic statement: `entity_data` merged with new keys
     /// winning, `update_count` and `last_updated` kept, tags united, summary replaced when given.
-    /// Otherwise a node with a `key` upserts by key, and any other node is inserted.
+    /// Otherwise a node with a `key` upserts by key (one with only an `entity_name`, by the key
+    /// derived from it, as an import identifies it), and any other node is inserted.
     /// - Throws: `RepositoriesError` (`.invalidInput` for a node that fails validation, `.conflict`
     ///   when its key belongs to another node).
     @discardableResult
@@ -65,6 +66,7 @@ public struct MemoryStore: Sendable {
     /// - Returns: one result per node, in order.
     public func remember(_ user: UserID, _ batch: [MemoryNode]) async throws -> [RememberResult] {
         guard !batch.isEmpty else { return [] }
+        let batch = batch.map(Self.keyedByName)  // a name-only node is its name's key's, as in an import
         // Each node is checked as the statement that writes it is built (NodeRecord.upsertStatements),
         // overlapping the database's work; one that fails rolls the whole batch back.
         let tables: Set<StatisticsTables> = embeddingMode == .sync ? [.nodes, .embeddings] : [.nodes]
@@ -135,6 +137,7 @@ public struct MemoryStore: Sendable {
     ) async throws -> (nodes: [RememberResult], relationships: [UpsertOutcome]) {
         let rows = batch.count + edges.count
         let tables: Set<StatisticsTables> = embeddingMode == .sync ? [.nodes, .relationships, .embeddings] : [.nodes, .relationships]
+        let batch = batch.map(Self.keyedByName)
         let written = try await bulkWrite(user, operation: "import", rows: rows, tables: tables) { connection in
             let results = try await nodes.upsert(user, batch.map(NodeRecord.init), on: connection)
             let records = edges.map {

@@ -4,13 +4,16 @@
 -- Repeatable: the migrator re-applies this file whenever it changes (see docs/schema.md).
 
 -- Entity dedup: a later store of the same (entity_system, entity_id) merges into the node.
--- entity_data is merged with new keys winning; other top-level keys are replaced; update_count
--- counts merges (plus any already folded together in the caller's batch); last_updated is now.
+-- entity_data is merged with new keys winning (and left out when neither has it); other
+-- top-level keys are replaced; update_count counts merges (plus any already folded together in
+-- the caller's batch); last_updated is now.
 CREATE OR REPLACE FUNCTION memory.merge_entity_content(old jsonb, new jsonb) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT old || (new - 'entity_data' - 'update_count' - 'last_updated')
+        || CASE WHEN old ? 'entity_data' OR new ? 'entity_data'
+                THEN jsonb_build_object('entity_data', coalesce(old->'entity_data', '{}') || coalesce(new->'entity_data', '{}'))
+                ELSE '{}' END
         || jsonb_build_object(
-            'entity_data', coalesce(old->'entity_data', '{}') || coalesce(new->'entity_data', '{}'),
             'update_count', coalesce((old->>'update_count')::int, 0) + 1 + coalesce((new->>'update_count')::int, 0),
             'last_updated', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
 $$;
