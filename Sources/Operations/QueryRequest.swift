@@ -167,7 +167,7 @@ public struct Fields: Sendable {
         guard case .number(let number) = value, range.contains(number) else {
             throw wrong(name, "a number from \(range.lowerBound) to \(range.upperBound)")
         }
-        return number
+        return number == 0 ? 0 : number  // -0.0 as 0: REM, which has no signs, prints the query back
     }
 
     public func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int? {

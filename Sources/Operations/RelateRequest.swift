@@ -17,6 +17,9 @@ public struct RelateRequest: Sendable {
         to = .init(try fields.requiredString("to"))
         type = try Fields.relationshipType(try fields.requiredString("type"), path: fields.at("type"))
         strength = try fields.number("strength", in: 0...1) ?? 1
+        if let problem = MemoryNode.scoreProblem(strength) {
+            throw Failure.invalidInput("\(fields.at("strength")): \(problem)", path: fields.at("strength"))
+        }
         metadata = try fields.object("metadata") ?? [:]
     }
 }

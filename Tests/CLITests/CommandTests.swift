@@ -228,4 +228,25 @@ struct ConfigCommandTests {
         let text = try await Memgraph.run(["config"])
         #expect(text.status == 0 && text.stdout.contains("MEMGRAPH_HOME"), "\(text)")
     }
+
+    /// `memgraph export --user U | head -1` crashed (SIGILL, a Swift fatal error with a backtrace)
+    /// when head closed the pipe: FileHandle's write of stdout. Found by a black-box probe.
+    @Test("a reader that closes the pipe early ends export and explore quietly, status 0")
+    func closedPipe() async throws {
+        let user = freshUser("pipe")
+        // More than a pipe holds (64 KiB), so that the writer meets the closed end.
+        let lines = (0..<800).map { index in
+            #"{"kind": "node", "key": "note-\#(index)", "context_type": "tool_output", "summary": "\#(String(repeating: "padding words ", count: 20)) \#(index)"}"#
+        } + (1..<800).map { #"{"kind": "relationship", "from": "note-0", "to": "note-\#($0)", "type": "relates_to"}"# }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pipe-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try lines.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        #expect(try await Memgraph.importFixtures([file.path], user: user).status == 0)
+        for command in ["export --user \(user.rawValue)", "explore note-0 --user \(user.rawValue) --depth 1 --format json"] {
+            let run = try await Memgraph.runProgram(
+                "/bin/bash", ["-c", "\"$0\" \(command) | head -c 10 > /dev/null; echo \"status=${PIPESTATUS[0]}\"", Memgraph.binary.path])
+            #expect(run.stdout.contains("status=0"), "\(command): \(run)")
+            #expect(!run.stderr.contains("Fatal error"), "\(command): \(run)")
+        }
+    }
 }

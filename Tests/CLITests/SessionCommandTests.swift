@@ -39,6 +39,23 @@ struct SessionCommandTests {
         #expect(bad.status == 2, "\(bad)")
     }
 
+    /// `--ttl 1e300` or `inf` crashed the CLI (Int64 of a huge Double); the API takes at most a year.
+    @Test("--ttl past a year, or not a finite number, is a usage error, not a crash")
+    func ttlBounds() async throws {
+        let (_, environment) = try scratchSessions()
+        let user = freshUser("ttl")
+        for ttl in ["1e300", "inf", "99999999999", "nan"] {
+            let run = try await Memgraph.run(["session", "start", "--user", user.rawValue, "--ttl", ttl], environment: environment)
+            #expect(run.status == 2 && run.stderr.contains("--ttl"), "\(ttl): \(run)")
+        }
+        let session = try await Memgraph.run(["session", "start", "--user", user.rawValue, "--ttl", "31536000"], environment: environment)
+        #expect(session.status == 0, "\(session)")
+        let id = session.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let set = try await Memgraph.run(["session", "set", "--session", id, "k", "1", "--ttl", "1e300"], environment: environment)
+        #expect(set.status == 2 && set.stderr.contains("--ttl"), "\(set)")
+        _ = try await Memgraph.run(["session", "end", "--session", id], environment: environment)
+    }
+
     @Test("import --session: applied when Postgres answers; queued (exit 0) when it does not, and flushed later")
     func importThroughSession() async throws {
         let (_, environment) = try scratchSessions()

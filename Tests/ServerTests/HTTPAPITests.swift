@@ -76,6 +76,13 @@ struct HTTPAPITests {
         let plain = try await server.request(.POST, "/v1/users/\(user)/query", token: server.serviceKey, body: #"{"query": "bees on a roof"}"#)
         #expect(try plain.json().objectValue?["query"]?.stringValue?.hasPrefix("RECALL") == true, "\(plain)")
         #expect(try plain.json().objectValue?["results"]?.arrayValue?.first?.objectValue?["key"]?.stringValue == "bruno-bees")
+        // A structured query's canonical text is REM that parses back (MIN -0.0 printed as "-0.0" did not).
+        let structured = try await server.request(
+            .POST, "/v1/users/\(user)/query", token: server.serviceKey, body: #"{"verb": "recall", "text": "bees", "min": -0.0}"#)
+        let canonical = try #require(try structured.json().objectValue?["query"]?.stringValue, "\(structured)")
+        let reparsed = try await server.request(
+            .POST, "/v1/users/\(user)/query", token: server.serviceKey, body: JSONValue.object(["query": .string(canonical)]).jsonText())
+        #expect(reparsed.status == 200, "\(canonical): \(reparsed)")
 
         // GET by key and by id, DELETE.
         let node = try await server.request(.GET, "/v1/users/\(user)/memories/bruno-bees", token: server.serviceKey)
@@ -433,6 +440,8 @@ struct HTTPAPITests {
             ("FUZZY text too long", .POST, "/query", #"{"verb": "fuzzy", "text": ""# + String(repeating: "a", count: 201) + #""}"#, 400, "$.text"),
             ("an integer a double cannot keep", .POST, "/memories", #"{"context_type": "conversation_fact", "summary": "x", "metadata": {"id": 12345678901234567}}"#, 400, "$"),
             ("a misspelt parameter on erase", .DELETE, "?dryrun=true", nil, 400, "dryrun"),
+            ("a strength a real cannot keep", .POST, "/relationships", #"{"from": "sarah-chen", "to": "acme-corp", "type": "led_to", "strength": 1e-320}"#, 400, "$.strength"),
+            ("a base_relevance a real cannot keep", .POST, "/memories", #"{"context_type": "conversation_fact", "summary": "x", "base_relevance": 1e-320}"#, 400, "$.base_relevance"),
             ("a parameter a route does not take", .GET, "/stats?bogus=1", nil, 400, "bogus"),
             ("a parameter given twice", .GET, "/graph?root=acme-corp&root=sarah-chen", nil, 400, "root"),
             ("an unknown relationship type on path", .GET, "/path?from=sarah-chen&to=acme-corp&type=works_at", nil, 400, "type"),

@@ -111,8 +111,8 @@ struct FixtureDecoder {
             .map { strings($0, at: location.appending(".tags")) } ?? []
         let metadata = field("metadata", of: members, at: location, expected: "an object", { $0.objectValue }) ?? [:]
         let relevance = field("base_relevance", of: members, at: location, expected: "a number from 0 to 1", { $0.doubleValue })
-        if let relevance, !(0...1).contains(relevance) {
-            report(location.appending(".base_relevance"), "expected a number from 0 to 1, found \(JSONValue.number(relevance).jsonText())")
+        if let relevance, let problem = MemoryNode.scoreProblem(relevance) {
+            report(location.appending(".base_relevance"), problem)
         }
         let createdText = field("created_at", of: members, at: location, expected: "an ISO 8601 date-time string", { $0.stringValue })
         let createdAt = createdText.flatMap(Self.dateTime)
@@ -141,8 +141,8 @@ struct FixtureDecoder {
         let typeName = field("type", of: members, at: location, expected: "a string", required: true, { $0.stringValue })
         let type = typeName.flatMap { relationshipType($0, at: location.appending(".type")) }
         let strength = field("strength", of: members, at: location, expected: "a number from 0 to 1", { $0.doubleValue })
-        if let strength, !(0...1).contains(strength) {
-            report(location.appending(".strength"), "expected a number from 0 to 1, found \(JSONValue.number(strength).jsonText())")
+        if let strength, let problem = MemoryNode.scoreProblem(strength) {
+            report(location.appending(".strength"), problem)
         }
         let metadata = field("metadata", of: members, at: location, expected: "an object", { $0.objectValue }) ?? [:]
         guard problems.count == before, let from, let to, let type else { return }

@@ -60,6 +60,16 @@ public struct MemoryNode: Sendable, Equatable, Codable {
         return EntityIdentity(system: system, id: id)
     }
 
+    /// What is wrong with a score (base_relevance, a relationship's strength), or nil: it must be
+    /// from 0 to 1, and 0 or a number PostgreSQL's `real` does not round to 0 (it refuses such a
+    /// number, SQLSTATE 22003: 1e-320 got a database error without a path).
+    public static func scoreProblem(_ value: Double) -> String? {
+        let found = JSONValue.number(value).jsonText()
+        if !(0...1).contains(value) { return "expected a number from 0 to 1, found \(found)" }
+        if value != 0, Float(value) == 0 { return "expected a number from 0 to 1 that a real keeps, found \(found) (it would be 0: give 0)" }
+        return nil
+    }
+
     /// The key LOOKUP finds this node by: `key`, or else the one derived from `entity_name`.
     public var lookupKey: String? {
         key ?? derivedKey
@@ -120,8 +130,8 @@ public struct MemoryNode: Sendable, Equatable, Codable {
             throw MemoryGraphError.invalidInput(
                 "content and metadata are about \(contentShape.bytes + metadataShape.bytes) bytes; the limit is \(maximumContentBytes) (MEMGRAPH_MAX_CONTENT_BYTES)")
         }
-        guard (0...1).contains(baseRelevance) else {
-            throw MemoryGraphError.invalidInput("base_relevance must be between 0 and 1")
+        if let problem = Self.scoreProblem(baseRelevance) {
+            throw MemoryGraphError.invalidInput("base_relevance: \(problem)")
         }
         let hasSystem = content["entity_system"] != nil
         let hasID = content["entity_id"] != nil

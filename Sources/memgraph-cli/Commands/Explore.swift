@@ -66,7 +66,7 @@ extension CLI {
     /// Writes a command's result to `path`, or to stdout when there is none.
     static func write(_ data: Data, to path: String?) throws {
         guard let path else {
-            FileHandle.standardOutput.write(data)
+            writeStandardOutput(data)
             return
         }
         do {

@@ -29,15 +29,13 @@ extension Memgraph {
                 guard try await service.userExists(user) else {
                     throw MemoryGraphError.notFound("user \(user) has no memories to export")
                 }
-                let handle: FileHandle
-                if let output {
-                    // Memories: readable by their owner only (created 0600, no window at another mode).
-                    try PrivateFile.write(Data(), to: URL(fileURLWithPath: output))
-                    handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-                } else {
-                    handle = FileHandle.standardOutput
+                guard let output else {
+                    return try await service.export(user) { line in CLI.writeStandardOutput(Data((line + "\n").utf8)) }
                 }
-                defer { if output != nil { try? handle.close() } }
+                // Memories: readable by their owner only (created 0600, no window at another mode).
+                try PrivateFile.write(Data(), to: URL(fileURLWithPath: output))
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+                defer { try? handle.close() }
                 return try await service.export(user) { line in try handle.write(contentsOf: Data((line + "\n").utf8)) }
             }
             CLI.note("memgraph: exported \(counts.nodes) nodes and \(counts.relationships) relationships of \(user)\(output.map { " to \($0)" } ?? "")")

@@ -29,7 +29,7 @@ extension Memgraph {
         @OptionGroup var connection: ConnectionOptions
 
         func validate() throws {
-            guard (0...1).contains(strength) else { throw ValidationError("--strength must be from 0 to 1") }
+            if let problem = MemoryNode.scoreProblem(strength) { throw ValidationError("--strength: \(problem)") }
         }
 
         func run() async throws {

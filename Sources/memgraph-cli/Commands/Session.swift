@@ -62,7 +62,9 @@ extension Memgraph.Session {
         @OptionGroup var connection: ConnectionOptions
 
         func validate() throws {
-            if let ttl, !(ttl > 0) { throw ValidationError("--ttl must be a positive number of seconds") }
+            if let ttl, !(ttl > 0 && ttl <= 31_536_000) {
+                throw ValidationError("--ttl must be a number of seconds above 0 and at most 31536000 (a year), as the API takes")
+            }
         }
 
         func run() async throws {
@@ -167,7 +169,9 @@ extension Memgraph.Session {
         @OptionGroup var connection: ConnectionOptions
 
         func validate() throws {
-            if let ttl, !(ttl > 0) { throw ValidationError("--ttl must be a positive number of seconds") }
+            if let ttl, !(ttl > 0 && ttl <= 31_536_000) {
+                throw ValidationError("--ttl must be a number of seconds above 0 and at most 31536000 (a year), as the API takes")
+            }
             guard !key.isEmpty else { throw ValidationError("the key must not be empty") }
         }
 
