@@ -107,10 +107,14 @@ public final class Credentials: Sendable {
     }
 
     func authenticate(token: String) async throws -> Principal {
+        guard let parts = Self.jwtParts(token) else {
+            throw Self.unauthorized(
+                "the credential is neither an API key (mgk_…) nor a user token (a JWT: three base64url parts without padding, each a JSON object but the signature, every claim once)")
+        }
         guard let tokens else {
             throw Self.unauthorized("user tokens are not accepted: this server has no MEMGRAPH_JWT_SECRET")
         }
-        guard Self.headerIsHS256(token) else {
+        guard parts.header["alg"] == "HS256", parts.header["crit"] == nil else {
             throw Self.unauthorized("the user token's header must say \"alg\": \"HS256\" and ask for no extension (\"crit\")")
         }
         let payload: UserTokenPayload
@@ -203,16 +207,25 @@ struct UserTokenPayload: JWTPayload {
 }
 
 extension Credentials {
-    /// Whether a token's header names the one algorithm memgraph signs with, HS256, and no critical
-    /// extension (RFC 7515 4.1.11: a verifier that does not know one must refuse the token). The
-    /// signature is checked with HS256 whatever the header says; this refuses a header that lies.
-    static func headerIsHS256(_ token: String) -> Bool {
-        guard let segment = token.split(separator: ".", omittingEmptySubsequences: false).first else { return false }
-        var base64 = segment.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), case .object(let header)? = try? JSONValue.parse(input: Array(data)) else {
-            return false
+    /// A JWT's header and payload, when the token is three base64url segments without padding
+    /// whose first two are JSON objects, each member once (RFC 7519 4: a duplicate claim name is
+    /// refused, or one JSON library reads `sub` as bob where another reads alice); nil otherwise.
+    /// The header must then name the one algorithm memgraph signs with, HS256, and no critical
+    /// extension (RFC 7515 4.1.11): the signature is checked with HS256 whatever the header says,
+    /// so a header that says otherwise is refused, not believed.
+    static func jwtParts(_ token: String) -> (header: [String: JSONValue], payload: [String: JSONValue])? {
+        let segments = token.split(separator: ".", omittingEmptySubsequences: false)
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        guard segments.count == 3, segments.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(alphabet.contains) }) else { return nil }
+        func object(_ segment: Substring) -> [String: JSONValue]? {
+            var base64 = segment.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+            guard let data = Data(base64Encoded: base64), case .object(let members)? = try? JSONValue.parse(input: Array(data)) else {
+                return nil
+            }
+            return members
         }
-        return header["alg"] == "HS256" && header["crit"] == nil
+        guard let header = object(segments[0]), let payload = object(segments[1]) else { return nil }
+        return (header, payload)
     }
 }

@@ -208,10 +208,19 @@ struct HTTPAPITests {
             ("crit", try await TestServer.token(for: bob, header: critical)),
             ("alg HS512 signed HS256", try await TestServer.token(for: bob, header: lying)),
         ]
-        for (name, token) in strict {
+        // A claim named twice (RFC 7519 4: refuse it; the first sub was believed, where another JSON
+        // library would read the last), a padded signature, and secrets that are no JWT at all.
+        let exp = Int(Date().addingTimeInterval(600).timeIntervalSince1970)
+        let twice = try await TestServer.rawToken(payload: #"{"sub":"\#(bob)","sub":"\#(alice)","exp":\#(exp)}"#)
+        let signedRight = try await TestServer.rawToken(payload: #"{"sub":"\#(bob)","exp":\#(exp)}"#)
+        #expect(try await server.request(.GET, "/v1/users/\(bob)/stats", token: signedRight).status == 200, "the raw signer signs right")
+        let malformed = [("sub twice", twice), ("padded signature", signedRight + "="), ("not a JWT", "a.b.c"), ("two parts", "abc.def")]
+        for (name, token) in strict + malformed {
             let answer = try await server.request(.GET, "/v1/users/\(bob)/stats", token: token)
             #expect(answer.status == 401 && answer.errorCode == "unauthorized", "\(name): \(answer)")
         }
+        let notJWT = try await server.request(.GET, "/v1/users/\(bob)/stats", token: "a.b.c")
+        #expect(notJWT.body.contains("neither an API key"), "\(notJWT)")
         let current = try await TestServer.token(for: bob, notBefore: Date().addingTimeInterval(-60))
         #expect(try await server.request(.GET, "/v1/users/\(bob)/stats", token: current).status == 200)
         // User ids are compared byte for byte: a token for "cafe" + U+0301 is not one for "café"

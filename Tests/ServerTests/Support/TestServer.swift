@@ -78,6 +78,19 @@ final class TestServer: Sendable {
         return try await keys.sign(claims, header: header)
     }
 
+    /// A token of exactly this header and payload JSON text, signed (HS256) with the server's
+    /// secret: for tokens JWTKit would not write, such as a claim named twice.
+    static func rawToken(header: String = #"{"alg":"HS256","typ":"JWT"}"#, payload: String) async throws -> String {
+        func base64URL<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+            Data(bytes).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: jwtSecret), digestAlgorithm: .sha256)
+        let input = base64URL(header.utf8) + "." + base64URL(payload.utf8)
+        return input + "." + base64URL(try await keys.getKey().sign(Array(input.utf8)))
+    }
+
     /// One request; the body is read whole.
     func request(
         _ method: HTTPMethod, _ path: String, token: String?, body: String? = nil, headers: [(String, String)] = []
