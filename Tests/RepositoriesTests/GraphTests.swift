@@ -33,6 +33,29 @@ struct GraphTests {
         await #expect(throws: RepositoriesError.self) { try await store.relate(user, from: ids[0], to: ids[1], type: .ledTo, strength: 1.5) }
     }
 
+    /// Explore, TRAVERSE and /graph drew both ends of an edge between two nodes of the last level
+    /// but not the edge (no level read it): a cycle among the outermost nodes went missing.
+    @Test("a traversal keeps the edges among the nodes it placed, those of the last level too")
+    func edgesAmongTheLastLevel() async throws {
+        let store = try await TestDatabase.store()
+        let user = freshUser()
+        let ids = try await store.remember(user, ["root", "end", "graph", "far"].map {
+            MemoryNode(key: $0, contextType: .conversationFact, summary: $0)
+        }).map(\.nodeID)
+        try await store.relate(user, from: ids[0], to: ids[1], type: .relatesTo, strength: 1)
+        try await store.relate(user, from: ids[0], to: ids[2], type: .relatesTo, strength: 1)
+        try await store.relate(user, from: ids[1], to: ids[2], type: .ledTo, strength: 1)
+        try await store.relate(user, from: ids[2], to: ids[1], type: .relatesTo, strength: 1)
+        try await store.relate(user, from: ids[2], to: ids[3], type: .relatesTo, strength: 1)  // to a node past depth 1
+        let pairs = { (graph: Subgraph) in Set(graph.edges.map { "\($0.from == ids[1] ? "end" : $0.from == ids[2] ? "graph" : "root")→\($0.to == ids[1] ? "end" : $0.to == ids[2] ? "graph" : $0.to == ids[3] ? "far" : "root")" }) }
+        let both = try await store.traverse(user, from: ids[0], depth: 1)
+        #expect(both.nodes.count == 3)
+        #expect(pairs(both) == ["root→end", "root→graph", "end→graph", "graph→end"])
+        #expect(pairs(try await store.traverse(user, from: ids[0], depth: 1, direction: .outgoing)) == ["root→end", "root→graph", "end→graph", "graph→end"])
+        #expect(pairs(try await store.traverse(user, from: ids[0], depth: 1, types: [.relatesTo])) == ["root→end", "root→graph", "graph→end"])
+        #expect(try await store.traverse(user, from: ids[0], depth: 0).edges.isEmpty)
+    }
+
     @Test("a relation between nodes of different users is refused")
     func crossUser() async throws {
         let store = try await TestDatabase.store()

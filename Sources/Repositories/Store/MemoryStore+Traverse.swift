@@ -59,6 +59,35 @@ extension MemoryStore {
                 if truncated { break walk }
                 frontier = next
             }
+            // The walk stopped at `depth`: the edges among the nodes it placed that start (or, in
+            // reverse, end) at the last level are not read by any level. They are part of the
+            // graph within `depth` edges (a cycle among the outermost nodes was missing from
+            // explore's "also:", DOT and Mermaid).
+            if !truncated, !frontier.isEmpty {
+                let out = direction != .incoming
+                let incoming = direction != .outgoing
+                let placed = Array(depthOf.keys)
+                let budget = maxEdges - edges.count
+                var read = 0
+                for try await row in try await connection.query(
+                    """
+                    SELECT \(unescaped: RelationshipRecord.selectList) FROM memory.relationships
+                    WHERE user_id = \(user.rawValue)
+                      AND ((\(out) AND from_node_id = ANY(\(frontier)) AND to_node_id = ANY(\(placed)))
+                        OR (\(incoming) AND to_node_id = ANY(\(frontier)) AND from_node_id = ANY(\(placed))))
+                      AND (\(typeNames)::text[] IS NULL OR relationship_type = ANY(\(typeNames)::text[]))
+                    LIMIT \(budget + 1)
+                    """, logger: database.logger)
+                {
+                    read += 1
+                    guard read <= budget else {
+                        truncated = true
+                        break
+                    }
+                    let edge = try RelationshipRecord(row: row).relationship
+                    edges[edge.id!] = edge
+                }
+            }
             let ids = Array(depthOf.keys)
             let rows = try await connection.query(
                 """
