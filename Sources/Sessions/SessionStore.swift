@@ -259,7 +259,14 @@ public final class SessionStore: Sendable {
 
     /// Sets `key` in the session's working memory, optionally for `ttl` only. Never reaches Postgres.
     public func set(_ session: SessionID, key: String, value: JSONValue, ttl: Duration? = nil) async throws {
-        guard !key.isEmpty else { throw MemoryGraphError.invalidInput("a working-memory key must not be empty") }
+        // Bounded as a node's key: 1 to 255 bytes, no control characters (a NUL was stored, and
+        // a key of any length).
+        guard !key.isEmpty, key.utf8.count <= 255 else {
+            throw MemoryGraphError.invalidInput("a working-memory key must be 1 to 255 bytes; this one is \(key.utf8.count)")
+        }
+        guard !key.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw MemoryGraphError.invalidInput("a working-memory key must not hold control characters (tabs, newlines, NUL)")
+        }
         let now = clock().timeIntervalSince1970
         try await write("set") { db in
             try self.touch(db, session)

@@ -425,6 +425,9 @@ struct HTTPAPITests {
         // The user is unknown now, and the user's own key is revoked.
         let stats = try await server.request(.GET, "/v1/users/\(doomed)/stats", token: server.serviceKey)
         #expect(stats.status == 404 && stats.errorCode == "unknown_user", "\(stats)")
+        // Erasing again: nothing there, an error on the command line too (it printed zero rows, exit 0).
+        let cliAgain = try await Memgraph.run(["erase", "--user", doomed.rawValue, "--yes"])
+        #expect(cliAgain.status == 1 && cliAgain.stderr.contains("nothing to erase"), "\(cliAgain)")
         #expect(try await server.request(.GET, "/v1/users/\(doomed)/stats", token: doomedSecret).status == 401)
         #expect(try erased.json().objectValue?["postgres"]?.objectValue?["api_keys"]?.doubleValue == 1)
     }

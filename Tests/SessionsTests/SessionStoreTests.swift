@@ -86,6 +86,17 @@ struct SessionStoreTests {
         #expect(try await first.get(session.id, key: "k") == "v")
     }
 
+    @Test("working-memory keys are 1 to 255 bytes without control characters, as node keys")
+    func workingMemoryKeys() async throws {
+        let store = try scratchSessions()
+        let session = try await store.start(user: user)
+        for key in ["", "a\u{0}b", "tab\there", String(repeating: "k", count: 256)] {
+            await #expect(throws: MemoryGraphError.self, "\(key.debugDescription)") { try await store.set(session.id, key: key, value: 1) }
+        }
+        try await store.set(session.id, key: String(repeating: "é", count: 127), value: 1)  // 254 bytes
+        #expect(try await store.get(session.id, key: String(repeating: "é", count: 127)) == 1)
+    }
+
     @Test("working memory: set, get, overwrite, delete; values are per session")
     func workingMemory() async throws {
         let store = try scratchSessions()

@@ -26,6 +26,8 @@ extension Memgraph {
         func run() async throws {
             let (user, yes) = (user.userID, yes)
             let report = try await CLI.withService(connection) { service in try await service.erase(user, confirm: yes) }
+            // As the HTTP route (404 unknown_user) and export: a user with nothing is an error, not zero rows.
+            guard report.total > 0 else { throw MemoryGraphError.notFound("user \(user) has nothing to erase") }
             if output.json {
                 CLI.printJSON(Documents.erased(report))
                 return
