@@ -69,7 +69,9 @@ public struct GraphRenderer: Sendable {
     /// A sentence when the walk stopped at its node cap.
     public var truncatedNote: String? {
         guard graph.truncated else { return nil }
-        return "truncated: the walk stopped at \(graph.nodes.count) nodes (the cap is \(Subgraph.defaultNodeCap)); the nearest are shown, try a smaller depth"
+        let deepest = graph.nodes.map(\.depth).max() ?? 0
+        let hint = deepest > 1 ? "try a smaller depth" : "the root alone has more neighbours than that"
+        return "truncated: the walk stopped at \(graph.nodes.count) nodes (the cap is \(Subgraph.defaultNodeCap)); the nearest are shown, \(hint)"
     }
 
     /// `{"root": id, "nodes": [... with "depth"], "edges": [...], "truncated": bool}`.

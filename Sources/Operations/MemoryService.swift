@@ -183,7 +183,7 @@ public final class MemoryService: Sendable {
             guard let node = try await store.lookup(user, key: key) else {
                 throw MemoryGraphError(
                     code: .notFound,
-                    message: "no node has the key \(JSONValue.string(key).jsonText()) for user \(user); try memgraph query 'FUZZY \(key)' --user \(user)",
+                    message: "no node has the key \(JSONValue.string(key).jsonText()) for user \(user); the query \(RemQuery.fuzzy(text: key, threshold: RemQuery.defaultThreshold, limit: RemQuery.defaultLimit)) finds keys and names spelt like it",
                     user: user)
             }
             return node
@@ -250,9 +250,15 @@ public final class MemoryService: Sendable {
         guard let path = try await store.shortestPath(
             user, from: start.id!, to: goal.id!, maxDepth: maxDepth, types: types, direction: direction)
         else {
+            // What would widen the search: only what is not at its widest already.
+            var wider: [String] = []
+            if maxDepth < Self.maximumPathDepth { wider.append("a larger max depth (up to \(Self.maximumPathDepth))") }
+            if direction != .both { wider.append("direction both") }
+            if !types.isEmpty { wider.append("more relationship types than \(types.map(\.rawValue).sorted().joined(separator: ", "))") }
+            let hint = wider.isEmpty ? "the two are not connected" : "try " + wider.joined(separator: ", or ")
             throw MemoryGraphError(
                 code: .notFound,
-                message: "no path from \(Documents.label(start)) to \(Documents.label(goal)) within \(maxDepth) edges; try a larger --max-depth or --direction both",
+                message: "no path from \(Documents.label(start)) to \(Documents.label(goal)) within \(maxDepth) edges; \(hint)",
                 user: user)
         }
         return path

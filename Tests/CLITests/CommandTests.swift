@@ -21,6 +21,14 @@ struct CommandTests {
             ["path", "acme-security-audit", "marcus-webb", "--user", user.rawValue, "--direction", "out"])
         #expect(along.status == 1, "\(along)")
         #expect(along.stderr.contains("no path from acme-security-audit to marcus-webb"), "\(along)")
+        // The hint names only what is not at its widest already (it said "--direction both" when it was).
+        #expect(along.stderr.contains("direction both") && along.stderr.contains("a larger max depth"), "\(along)")
+        let widest = try await Memgraph.run(
+            ["path", "acme-security-audit", "marcus-webb", "--user", user.rawValue, "--max-depth", "10", "--type", "led_to"])
+        #expect(widest.status == 1 && !widest.stderr.contains("direction both") && widest.stderr.contains("more relationship types"), "\(widest)")
+        // A key not found: the FUZZY query to try is REM that parses, whatever the key holds.
+        let quoted = try await Memgraph.run(["node", "get", #"o'brien "x""#, "--user", user.rawValue])
+        #expect(quoted.status == 1 && quoted.stderr.contains(#"FUZZY "o'brien \"x\"""#), "\(quoted)")
     }
 
     @Test("relate, node get and node rm by key")
