@@ -90,10 +90,12 @@ public enum Documents {
 
     /// A relationship as a fixture JSONL line (`"kind": "relationship"`), by its ends' keys.
     public static func fixtureRelationship(_ edge: Relationship, from: String, to: String) -> JSONValue {
-        [
+        var object: [String: JSONValue] = [
             "kind": "relationship", "from": .string(from), "to": .string(to), "type": .string(edge.type.rawValue),
             "strength": .number(edge.strength), "metadata": .object(edge.metadata),
         ]
+        if let created = edge.createdAt { object["created_at"] = .string(timestamp(created)) }
+        return .object(object)
     }
 
     // MARK: - Results of writes

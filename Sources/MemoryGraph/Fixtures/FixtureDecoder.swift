@@ -8,7 +8,7 @@ struct FixtureDecoder {
     static let nodeFields: Set<String> = [
         "key", "context_type", "summary", "content", "tags", "metadata", "base_relevance", "created_at",
     ]
-    static let relationshipFields: Set<String> = ["from", "to", "type", "strength", "metadata"]
+    static let relationshipFields: Set<String> = ["from", "to", "type", "strength", "metadata", "created_at"]
     /// Content members whose type the store relies on.
     static let entityStringFields = ["entity_system", "entity_id", "entity_type", "entity_name"]
     /// The context types a fixture may use: all but temporary_state.
@@ -114,12 +114,7 @@ struct FixtureDecoder {
         if let relevance, let problem = MemoryNode.scoreProblem(relevance) {
             report(location.appending(".base_relevance"), problem)
         }
-        let createdText = field("created_at", of: members, at: location, expected: "an ISO 8601 date-time string", { $0.stringValue })
-        let createdAt = createdText.flatMap(Self.dateTime)
-        if let createdText, createdAt == nil {
-            report(location.appending(".created_at"),
-                   "expected an ISO 8601 date-time such as 2026-05-08T13:56:00Z, found \(JSONValue.string(String(createdText.prefix(40))).jsonText())")
-        }
+        let createdAt = createdAt(of: members, at: location)
         guard problems.count == before, let contextType else { return }
         let node = MemoryNode(
             key: key, contextType: contextType, summary: summary, content: content, tags: tags, metadata: metadata,
@@ -145,9 +140,21 @@ struct FixtureDecoder {
             report(location.appending(".strength"), problem)
         }
         let metadata = field("metadata", of: members, at: location, expected: "an object", { $0.objectValue }) ?? [:]
+        let createdAt = createdAt(of: members, at: location)
         guard problems.count == before, let from, let to, let type else { return }
         relationships.append(FixtureRelationship(
-            fromKey: from, toKey: to, type: type, strength: strength ?? 1.0, metadata: metadata, location: location))
+            fromKey: from, toKey: to, type: type, strength: strength ?? 1.0, metadata: metadata, createdAt: createdAt, location: location))
+    }
+
+    /// A record's `created_at`, when it has a valid one; a problem at its path when it is not one.
+    private mutating func createdAt(of members: [String: JSONValue], at location: FixtureLocation) -> Date? {
+        let text = field("created_at", of: members, at: location, expected: "an ISO 8601 date-time string", { $0.stringValue })
+        let date = text.flatMap(Self.dateTime)
+        if let text, date == nil {
+            report(location.appending(".created_at"),
+                   "expected an ISO 8601 date-time such as 2026-05-08T13:56:00Z, found \(JSONValue.string(String(text.prefix(40))).jsonText())")
+        }
+        return date
     }
 
     // MARK: Fields

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Everything a set of fixture files holds, validated: what `memgraph import` writes.
 ///
 /// Nodes and relationships keep the order of the files (sorted by name within a directory) and
@@ -71,18 +73,21 @@ public struct FixtureRelationship: Sendable, Equatable, Codable {
     /// 0 to 1; 1 when the fixture leaves it out.
     public var strength: Double
     public var metadata: [String: JSONValue]
+    /// When the relationship was first stored (an export writes it); nil: when it is imported.
+    public var createdAt: Date?
     public var location: FixtureLocation
 
     /// Creates a fixture relationship.
     public init(
         fromKey: String, toKey: String, type: RelationshipType, strength: Double = 1.0,
-        metadata: [String: JSONValue] = [:], location: FixtureLocation
+        metadata: [String: JSONValue] = [:], createdAt: Date? = nil, location: FixtureLocation
     ) {
         self.fromKey = fromKey
         self.toKey = toKey
         self.type = type
         self.strength = strength
         self.metadata = metadata
+        self.createdAt = createdAt
         self.location = location
     }
 }

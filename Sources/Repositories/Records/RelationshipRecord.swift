@@ -44,18 +44,23 @@ public struct RelationshipRecord: RepositoryRecord, Equatable {
         try bindings.append(BindArray.text(rels.map(\.type.rawValue)), context: .default)
         try bindings.append(BindArray.float8(rels.map(\.strength)), context: .default)
         try bindings.append(BindArray.jsonb(rels.map { .object($0.metadata) }), context: .default)
-        // The last of several identical edges in one batch wins, as if stored one after another.
+        try bindings.append(BindArray.timestamptz(rels.map(\.createdAt)), context: .default)
+        // The last of several identical edges in one batch wins, as if stored one after another;
+        // the first date given is kept (a relationship stored again keeps its own).
         let sql = """
             WITH i AS (
-                SELECT *, min(ordinal) OVER (PARTITION BY from_node_id, to_node_id, relationship_type) AS first_ordinal
-                FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::float8[], $6::jsonb[])
-                    WITH ORDINALITY AS u(from_node_id, to_node_id, relationship_type, strength, metadata, ordinal)
+                SELECT *, min(ordinal) OVER (PARTITION BY from_node_id, to_node_id, relationship_type) AS first_ordinal,
+                       first_value(created_at) OVER (
+                           PARTITION BY from_node_id, to_node_id, relationship_type ORDER BY created_at IS NULL, ordinal
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS first_created_at
+                FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::float8[], $6::jsonb[], $7::timestamptz[])
+                    WITH ORDINALITY AS u(from_node_id, to_node_id, relationship_type, strength, metadata, created_at, ordinal)
             ), d AS (
                 SELECT DISTINCT ON (from_node_id, to_node_id, relationship_type) * FROM i
                 ORDER BY from_node_id, to_node_id, relationship_type, ordinal DESC
             ), u AS (
-                INSERT INTO memory.relationships AS r (user_id, from_node_id, to_node_id, relationship_type, strength, metadata)
-                SELECT $1, from_node_id, to_node_id, relationship_type, strength, metadata FROM d
+                INSERT INTO memory.relationships AS r (user_id, from_node_id, to_node_id, relationship_type, strength, metadata, created_at)
+                SELECT $1, from_node_id, to_node_id, relationship_type, strength, metadata, coalesce(first_created_at, now()) FROM d
                 ON CONFLICT (user_id, from_node_id, to_node_id, relationship_type) DO UPDATE SET
                     strength = EXCLUDED.strength, metadata = r.metadata || EXCLUDED.metadata
                 RETURNING r.relationship_id, r.from_node_id, r.to_node_id, r.relationship_type, (old.relationship_id IS NULL) AS inserted

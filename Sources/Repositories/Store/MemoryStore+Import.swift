@@ -169,7 +169,7 @@ extension MemoryStore {
             let records = chunk.map {
                 RelationshipRecord(relationship: Relationship(
                     from: idOfKey[ExactKey($0.fromKey)]!, to: idOfKey[ExactKey($0.toKey)]!, type: $0.type, strength: $0.strength,
-                    metadata: $0.metadata))
+                    metadata: $0.metadata, createdAt: $0.createdAt))
             }
             for outcome in try await relationships.upsert(user, records, on: connection) {
                 if relationshipIDs.insert(outcome.id).inserted, outcome.inserted { relationshipsInserted += 1 }
