@@ -57,7 +57,8 @@ public struct HTTPAPI: Sendable {
         // Metrics outside the failure middleware: it counts the status the client got (a thrown 404
         // is a 404 there, not the 500 it records for any error it sees thrown).
         router.add(middleware: MetricsMiddleware<ServerContext>())
-        router.add(middleware: FailureMiddleware(bodyLimit: limits.bodyBytes))
+        let routes = RouteMethods()
+        router.add(middleware: FailureMiddleware(bodyLimit: limits.bodyBytes, routes: routes))
         router.add(middleware: DeadlineMiddleware(timeout: limits.timeout))
         router.add(middleware: AuthenticationMiddleware(credentials: credentials))
 
@@ -117,6 +118,7 @@ public struct HTTPAPI: Sendable {
                 try await mcp.respond(to: request, user: try authorized(context), limit: limits.bodyBytes)
             }
         }
+        routes.fill(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
         return router
     }
 

@@ -5,16 +5,28 @@ import Logging
 import MemoryGraph
 import NIOCore
 import Operations
+import Synchronization
 
 /// The outermost middleware: every error becomes `{"error": {"code", "message", "path"}}` with the
 /// status ``Failure`` gives it, so that no route answers an error in another shape.
 struct FailureMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let bodyLimit: Int
+    /// A route's path asked with a method it does not take is 405 with `Allow`, not 404.
+    let routes: RouteMethods
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && error.body == nil {
+            // The router's own 404: no route has this path and method.
+            guard let allowed = routes.methods(for: request.uri.path) else { throw error }
+            let failure = Failure(
+                status: 405, code: "method_not_allowed",
+                message: "\(request.method.rawValue) is not a method of \(request.uri.path); it takes \(allowed.joined(separator: ", "))")
+            var response = HTTPAPI.json(.methodNotAllowed, HTTPAPI.errorDocument(failure))
+            response.headers[.allow] = allowed.joined(separator: ", ")
+            return response
         } catch {
             let failure = failure(for: error)
             if failure.status >= 500 {
@@ -38,6 +50,35 @@ struct FailureMiddleware: RouterMiddleware {
         default:
             return Failure(error)
         }
+    }
+}
+
+/// The methods of each route path, filled once the router has its routes (``HTTPAPI/router()``).
+final class RouteMethods: Sendable {
+    private let table = Mutex<[(segments: [String], methods: [String])]>([])
+
+    /// From the router's routes (`/v1/users/{user}/memories/{node}` and its method).
+    func fill(_ routes: [(path: String, method: String)]) {
+        var methods: [String: [String]] = [:]
+        for route in routes { methods[route.path, default: []].append(route.method) }
+        table.withLock { table in
+            table = methods.map { (Self.segments($0.key), Array(Set($0.value)).sorted()) }
+        }
+    }
+
+    /// The methods of the route whose path matches `path` (a `{name}` segment matches any one), or nil.
+    func methods(for path: String) -> [String]? {
+        let asked = Self.segments(path)
+        return table.withLock { table in
+            table.first { route in
+                route.segments.count == asked.count
+                    && zip(route.segments, asked).allSatisfy { pattern, segment in pattern.hasPrefix("{") || pattern == segment }
+            }?.methods
+        }
+    }
+
+    private static func segments(_ path: String) -> [String] {
+        path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
     }
 }
 

@@ -473,6 +473,11 @@ struct HTTPAPITests {
         let latin1 = Array(#"{"context_type": "conversation_fact", "key": "bad-bytes", "summary": "caf"#.utf8) + [0xE9] + Array(#""}"#.utf8)
         let notUTF8 = try await TestServer.send(server.client, .POST, server.url + "/v1/users/\(user)/memories", token: server.serviceKey, bytes: latin1)
         #expect(notUTF8.status == 400 && notUTF8.body.contains("UTF-8"), "\(notUTF8)")
+        // A route's path with another method: 405 naming those it takes; a path that is no route: 404.
+        let wrongMethod = try await server.request(.PUT, "/v1/users/\(user)/stats", token: server.serviceKey)
+        #expect(wrongMethod.status == 405 && wrongMethod.errorCode == "method_not_allowed" && wrongMethod.body.contains("GET"), "\(wrongMethod)")
+        let noRoute = try await server.request(.GET, "/v1/users/\(user)/nowhere", token: server.serviceKey)
+        #expect(noRoute.status == 404, "\(noRoute)")
         // Over the limit: 413, for a declared length and for a streamed body alike.
         let large = "[" + String(repeating: #"{"context_type": "conversation_fact", "summary": "padding padding padding"},"#, count: 20_000) + "{}]"
         let tooLarge = try await server.request(.POST, "/v1/users/\(user)/memories", token: server.serviceKey, body: large)
