@@ -66,9 +66,24 @@ public final class PrometheusExport: Sendable {
         return export
     }
 
+    /// The registry's text, without Hummingbird's `hb_request_errors`: it counts errors thrown past
+    /// its middleware, and the failure middleware inside it answers every error, so each series
+    /// stayed 0, one per route and status, 200 included. `hb_requests` counts by the status sent.
     public func text() -> String {
         var bytes: [UInt8] = []
         registry.emit(into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !Self.droppedFamilies.contains(Self.family(of: $0)) }
+            .joined(separator: "\n")
+    }
+
+    static let droppedFamilies: Set<Substring> = ["hb_request_errors"]
+
+    /// The metric a line of Prometheus text is about: a sample's name, or the name after `# TYPE`/`# HELP`.
+    static func family(of line: Substring) -> Substring {
+        var rest = line
+        if rest.hasPrefix("# TYPE ") || rest.hasPrefix("# HELP ") { rest = rest.dropFirst(7) }
+        return rest.prefix { $0 != "{" && $0 != " " }
     }
 }
