@@ -45,6 +45,25 @@ public enum MemoryInput {
         return graph.nodes.map(\.node)
     }
 
+    /// The JSON path of the first string or member name holding a NUL character, or nil.
+    static func pathOfNUL(_ value: JSONValue, at path: String) -> String? {
+        switch value {
+        case .string(let string): return string.utf8.contains(0) ? path : nil
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let found = pathOfNUL(item, at: "\(path)[\(index)]") { return found }
+            }
+            return nil
+        case .object(let members):
+            for name in members.keys.sorted() {
+                if name.utf8.contains(0) { return path }
+                if let found = pathOfNUL(members[name]!, at: "\(path).\(name)") { return found }
+            }
+            return nil
+        case .null, .bool, .number: return nil
+        }
+    }
+
     /// The most memories one remember request may carry (an import takes more).
     public static let maximumBatch = 10_000
 
@@ -57,6 +76,13 @@ public enum MemoryInput {
     }
 
     static func fixture(_ document: JSONValue, name: String, path rewrite: (String) -> String) throws -> FixtureSet {
+        // A value that came as JSON already (MCP's arguments) is written out and read again by the
+        // fixture reader; a NUL is found here first, so that the problem names its path, not a
+        // column of the text made here.
+        if let path = Self.pathOfNUL(document, at: "$") {
+            let sent = rewrite(path)
+            throw Failure.invalidInput("\(sent): \\u0000 cannot be stored (Postgres text and jsonb refuse NUL)", path: sent)
+        }
         let data = Data(Documents.line(document).utf8)
         let (set, problems) = FixtureLoader.validate(data: data, name: name, format: .json)
         guard problems.isEmpty else {

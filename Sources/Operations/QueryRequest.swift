@@ -165,7 +165,7 @@ public struct Fields: Sendable {
     public func number(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
         guard let value = object[name], value != .null else { return nil }
         guard case .number(let number) = value, range.contains(number) else {
-            throw wrong(name, "a number from \(range.lowerBound) to \(range.upperBound)")
+            throw wrong(name, "a number from \(String(format: "%g", range.lowerBound)) to \(String(format: "%g", range.upperBound))")
         }
         return number == 0 ? 0 : number  // -0.0 as 0: REM, which has no signs, prints the query back
     }
@@ -216,9 +216,10 @@ public struct Fields: Sendable {
     func contextTypes() throws -> Set<ContextType> {
         Set(try (strings("context_types") ?? []).enumerated().map { index, name in
             guard let type = ContextType(rawValue: name) else {
+                let path = "\(at("context_types"))[\(index)]"
                 throw Failure.invalidInput(
-                    "unknown context type \(JSONValue.string(name).jsonText()) (expected one of: \(ContextType.allCases.map(\.rawValue).joined(separator: ", ")))",
-                    path: "\(at("context_types"))[\(index)]")
+                    "\(path): unknown context type \(JSONValue.string(name).jsonText()) (expected one of: \(ContextType.allCases.map(\.rawValue).joined(separator: ", ")))",
+                    path: path)
             }
             return type
         })

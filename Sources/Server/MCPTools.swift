@@ -164,7 +164,7 @@ struct MCPTools: Sendable {
             name: "remember",
             description: "Store a memory for this user. It is searchable when the call returns (wait: false returns sooner and embeds it in the background). An entity (content with entity_system and entity_id) merges into the user's node for it; a key upserts.",
             inputSchema: [
-                "type": "object",
+                "type": "object", "additionalProperties": false,
                 "properties": [
                     "summary": ["type": "string", "description": "The memory as a sentence a person would write; it is what recall and search match."],
                     "context_type": ["type": "string", "enum": contextTypes, "default": "conversation_fact"],
@@ -185,7 +185,7 @@ struct MCPTools: Sendable {
             name: "recall",
             description: "The best answer memgraph can give for natural text: meaning, words, names and the graph fused. Use it before answering from memory.",
             inputSchema: [
-                "type": "object",
+                "type": "object", "additionalProperties": false,
                 "properties": [
                     "query": ["type": "string", "description": "The question or topic, in plain words."],
                     "limit": ["type": "integer", "minimum": 1, "maximum": 1000, "default": 10],
@@ -198,7 +198,7 @@ struct MCPTools: Sendable {
             name: "search",
             description: "Memories near in meaning only (vector search). recall is usually better; search suits paraphrases with no shared words.",
             inputSchema: [
-                "type": "object",
+                "type": "object", "additionalProperties": false,
                 "properties": [
                     "query": ["type": "string"],
                     "limit": ["type": "integer", "minimum": 1, "maximum": 1000, "default": 10],
@@ -210,13 +210,13 @@ struct MCPTools: Sendable {
         Tool(
             name: "lookup",
             description: "The memory under an exact key (such as sarah-chen), with its content, tags and metadata.",
-            inputSchema: ["type": "object", "properties": ["key": ["type": "string"]], "required": ["key"]],
+            inputSchema: ["type": "object", "additionalProperties": false, "properties": ["key": ["type": "string"]], "required": ["key"]],
             outputSchema: ["type": "object", "properties": ["node_id": ["type": "string"], "summary": ["type": ["string", "null"]]]]),
         Tool(
             name: "relate",
             description: "Link two memories by their keys with a typed relationship (again: updates its strength).",
             inputSchema: [
-                "type": "object",
+                "type": "object", "additionalProperties": false,
                 "properties": [
                     "from": ["type": "string"], "to": ["type": "string"], "type": ["type": "string", "enum": relationshipTypes],
                     "strength": ["type": "number", "minimum": 0, "maximum": 1, "default": 1],
@@ -228,7 +228,7 @@ struct MCPTools: Sendable {
             name: "forget",
             description: "Remove a memory by key: hidden from every read, or deleted for good with hard: true.",
             inputSchema: [
-                "type": "object",
+                "type": "object", "additionalProperties": false,
                 "properties": ["key": ["type": "string"], "hard": ["type": "boolean", "default": false]],
                 "required": ["key"],
             ],
@@ -237,7 +237,7 @@ struct MCPTools: Sendable {
             name: "explore",
             description: "The memories linked to one, up to depth relationships away, with the relationships.",
             inputSchema: [
-                "type": "object",
+                "type": "object", "additionalProperties": false,
                 "properties": ["key": ["type": "string"], "depth": ["type": "integer", "minimum": 1, "maximum": 10, "default": 1]],
                 "required": ["key"],
             ],

@@ -50,6 +50,9 @@ struct MCPTests {
             #"{"jsonrpc": "2.0", "id": 7, "method": "tools/list""#,
             // JSON that only memgraph's own parser refuses (a member twice) is still the SDK's to answer.
             #"{"jsonrpc": "2.0", "id": 8, "method": "tools/list", "params": {"x": 1, "x": 2}}"#,
+            // A NUL in an argument: a tool error naming the argument, not a column of some JSON text.
+            #"{"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": "remember", "arguments": {"summary": "nul\u0000byte"}}}"#,
+            #"{"jsonrpc": "2.0", "id": 10, "method": "tools/call", "params": {"name": "recall", "arguments": {"query": "x", "context_types": ["domain_entity", "nope"]}}}"#,
         ]
         let run = try await Memgraph.run(["mcp", "--user", user.rawValue], input: lines.joined(separator: "\n") + "\n")
         #expect(run.status == 0, "\(run)")
@@ -65,6 +68,13 @@ struct MCPTests {
         #expect(version?["code"] == -32600 && version?["message"]?.stringValue?.contains("jsonrpc") == true, "\(run)")
         let nullIDs = answers.filter { $0["id"] == .null }.compactMap { $0["error"]?.objectValue?["code"] }
         #expect(nullIDs.sorted { ($0.doubleValue ?? 0) < ($1.doubleValue ?? 0) } == [-32700, -32600, -32600], "\(run)")
+        for (id, path) in [(9, "$.summary"), (10, "$.context_types[1]")] {
+            let result = answers.first { $0["id"] == .number(Double(id)) }?["result"]?.objectValue
+            #expect(result?["isError"] == .bool(true) && "\(result ?? [:])".contains(path), "\(id): \(run)")
+        }
+        // Each tool's input schema says what the server holds to: no argument it does not name.
+        let listed = answers.first { $0["id"] == 8 }?["result"]?.objectValue?["tools"]?.arrayValue ?? []
+        #expect(listed.count == 7 && listed.allSatisfy { $0.objectValue?["inputSchema"]?.objectValue?["additionalProperties"] == .bool(false) }, "\(run)")
         // An integer a JSON number would change is a tool error, and nothing is stored.
         let bigID = answers.first { $0["id"] == 5 }?["result"]?.objectValue
         #expect(bigID?["isError"] == .bool(true) && "\(bigID ?? [:])".contains("2^53"), "\(run)")
@@ -117,5 +127,10 @@ struct MCPTests {
             .POST, "/v1/users/\(user)/mcp", token: server.serviceKey, body: #"{"jsonrpc": "2.0", "id": {"n": 1}, "method": "tools/list"}"#,
             headers: [("Accept", "application/json, text/event-stream"), ("MCP-Protocol-Version", "2025-06-18")])
         #expect(object.status == 400 && object.body.contains("-32600") && object.body.contains(#""id":null"#), "\(object)")
+        // A batch: refused as an invalid request (the stateless transport called it a parse error).
+        let batch = try await server.request(
+            .POST, "/v1/users/\(user)/mcp", token: server.serviceKey, body: #"[{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}]"#,
+            headers: [("Accept", "application/json, text/event-stream"), ("MCP-Protocol-Version", "2025-06-18")])
+        #expect(batch.status == 400 && batch.body.contains("-32600") && batch.body.contains("batches"), "\(batch)")
     }
 }

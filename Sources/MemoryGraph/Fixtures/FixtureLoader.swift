@@ -68,7 +68,7 @@ public enum FixtureLoader {
         for url in paths where !decoder.isFull {
             let name = url.relativePath
             for file in expand(url, name: name, skipped: &skipped, decoder: &decoder) where !decoder.isFull {
-                guard seen.insert(file.url.standardizedFileURL.path).inserted else { continue }
+                guard seen.insert(file.url.resolvingSymlinksInPath().standardizedFileURL.path).inserted else { continue }
                 files.append(file.name)
                 guard let format = Format(fileName: file.name) else {
                     decoder.report(FixtureLocation(file: file.name), "expected a .json or .jsonl file")

@@ -286,10 +286,10 @@ public struct RemParser: Sendable {
                 hint: hint)
         }
         if let upper, date >= upper {
-            throw Self.fail(token, expected: "a time before UNTIL's (\(RemQuery.formatTime(upper))) after SINCE")
+            throw Self.fail(token, expected: "a SINCE time earlier than UNTIL (\(RemQuery.formatTime(upper)))")
         }
         if let lower, date <= lower {
-            throw Self.fail(token, expected: "a time after SINCE's (\(RemQuery.formatTime(lower))) after UNTIL")
+            throw Self.fail(token, expected: "an UNTIL time later than SINCE (\(RemQuery.formatTime(lower)))")
         }
         return date
     }

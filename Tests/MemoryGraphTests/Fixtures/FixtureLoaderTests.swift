@@ -77,6 +77,14 @@ struct FixtureLoaderTests {
         let set = try FixtureLoader.load(paths: [fixture("crm.json"), fixture("./crm.json")])
         #expect(set.files.count == 1)
         #expect(set.nodes.count == 52)
+        // Through a symbolic link too (it was read twice, and its problems reported twice).
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("memgraph-links-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let link = directory.appendingPathComponent("linked.json")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: fixture("crm.json"))
+        let linked = try FixtureLoader.load(paths: [fixture("crm.json"), link])
+        #expect(linked.files.count == 1 && linked.nodes.count == 52, "\(linked.files)")
     }
 
     @Test("locations name the file as given, then the line and the JSON path")

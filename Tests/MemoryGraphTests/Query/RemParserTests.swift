@@ -148,8 +148,8 @@ struct RemRecallParserTests {
             ("RECALL x SINCE 2024-02-30", 16, "a date (2024-05-01) or a date and time"),
             ("RECALL x SINCE 2024-06-01T18:00:00+1:00", 16, "a date (2024-05-01) or a date and time"),
             ("RECALL x SINCE 2024-06-01T18:00:00+12:99", 16, "a date (2024-05-01) or a date and time"),
-            ("RECALL x SINCE 2024-05-01 UNTIL 2024-04-01", 33, "a time after SINCE's (2024-05-01T00:00:00Z) after UNTIL"),
-            ("RECALL x UNTIL 2024-04-01 SINCE 2024-05-01", 33, "a time before UNTIL's (2024-04-01T00:00:00Z) after SINCE"),
+            ("RECALL x SINCE 2024-05-01 UNTIL 2024-04-01", 33, "expected an UNTIL time later than SINCE (2024-05-01T00:00:00Z)"),
+            ("RECALL x UNTIL 2024-04-01 SINCE 2024-05-01", 33, "expected a SINCE time earlier than UNTIL (2024-04-01T00:00:00Z)"),
             ("RECALL x LIMIT 0", 16, "a whole number from 1"),
             ("RECALL x UNTIL 2024-01-01 UNTIL 2024-02-01", 27, "at most one UNTIL clause"),
         ] as [(String, Int, String?)] {
