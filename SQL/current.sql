@@ -1168,10 +1168,19 @@ BEGIN
             FROM memory.name_candidates(p_text, p_types, p_since, p_until, p_candidates) m
             WHERE p_weights[3] > 0
         ), fused AS (
+            -- A node the lexical arm found that has no vector of the model (stored with wait false
+            -- and not embedded yet, opted out with embed false, or queued by a large import) could
+            -- not be in the vector arm: its lexical rank stands in for the vector rank it could not
+            -- have. Otherwise 40 weak cosine hits, with the graph arm, outranked it even when it was
+            -- the lexical arm's first (an exact match of rare words). Every embedded node is as before.
             SELECT coalesce(v.node_id, l.node_id, m.node_id) AS node_id, v.r AS vr, v.s AS vs, l.r AS lr, l.s AS ls,
                    m.r AS mr, m.s AS ms,
                    coalesce(p_weights[1] / (p_rrf_k + v.r), 0) + coalesce(p_weights[2] / (p_rrf_k + l.r), 0)
-                     + coalesce(p_weights[3] / (p_rrf_k + m.r), 0) AS f
+                     + coalesce(p_weights[3] / (p_rrf_k + m.r), 0)
+                     + CASE WHEN v.node_id IS NULL AND l.node_id IS NOT NULL AND p_weights[1] > 0 AND NOT EXISTS (
+                                SELECT FROM memory.embeddings e
+                                WHERE e.user_id = p_user AND e.node_id = l.node_id AND e.model = p_model)
+                            THEN p_weights[1] / (p_rrf_k + l.r) ELSE 0 END AS f
             FROM vec v
             FULL JOIN lex l ON l.node_id = v.node_id
             FULL JOIN nam m ON m.node_id = coalesce(v.node_id, l.node_id)

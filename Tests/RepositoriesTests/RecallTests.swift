@@ -84,6 +84,27 @@ struct RecallTests {
         #expect(hits.first?.arms[.vector]?.rank == 7)
     }
 
+    /// A memory with no vector (embed false, or not embedded yet) came 7th behind unrelated nodes
+    /// the vector arm filled its candidates with, though it was the lexical arm's first (a probe).
+    @Test("a node without a vector that the lexical arm finds first is not outranked by weak cosine hits")
+    func nodeWithoutVector() async throws {
+        let user = freshUser("recall")
+        let store = try await TestDatabase.store()
+        let query = unitVector(seed: 9_300)
+        let away = unitVector(seed: 9_301)
+        // Ten embedded nodes at middling similarity, about nothing the question says; two linked,
+        // so that the graph arm adds to them too.
+        let noise = (0..<10).map { i in (Self.fact("noise-\(i)", "the quarterly planning sync, item \(i)"), blend(query, away, 0.4 + Float(i) * 0.02)) }
+        let ids = try await Self.store(store, user, noise)
+        try await store.relate(user, from: ids[0], to: ids[1], type: .relatesTo, strength: 1)
+        let unembedded = try await store.remember(user, MemoryNode(
+            key: "tuba", contextType: .conversationFact, summary: "Ignatius owns a purple tuba named Florentine.", metadata: ["embed": false]))
+        let hits = try await store.recall(user, RecallQuery(text: "who owns a purple tuba?", limit: 3), vector: query)
+        #expect(hits.first?.node.id == unembedded.nodeID, "\(hits.map { ($0.node.key ?? "-", $0.score) })")
+        #expect(hits.first?.arms[.vector] == nil && hits.first?.arms[.lexical]?.rank == 1)
+        // An embedded node is ranked as before (rareWord: the vector arm's rank 7 stays 7).
+    }
+
     @Test("a node two arms found ranks above one that only one arm found first")
     func twoArmsBeatOne() async throws {
         let user = freshUser("recall")
