@@ -219,6 +219,14 @@ public struct MemoryStore: Sendable {
         let graph = try await traverse(user, from: node, depth: 1, types: types, direction: direction)
         let byID = Dictionary(graph.nodes.map { ($0.node.id!, $0.node) }, uniquingKeysWith: { first, _ in first })
         return graph.edges.compactMap { edge in
+            // The node's own edges in the direction asked: the subgraph also holds those among its
+            // neighbours, and, walked in one direction, one back into the node from a neighbour.
+            let touches = switch direction {
+            case .outgoing: edge.from == node
+            case .incoming: edge.to == node
+            case .both: edge.from == node || edge.to == node
+            }
+            guard touches else { return nil }
             let other = edge.from == node ? edge.to : edge.from
             return byID[other].map { (edge, $0) }
         }.sorted { $0.relationship.strength > $1.relationship.strength }
