@@ -1,5 +1,6 @@
 import Foundation
 import MemoryGraph
+import Repositories
 import Sessions
 
 /// The shapes every front-end answers with: the CLI's `--json`, the HTTP API's bodies and the MCP
@@ -72,8 +73,9 @@ public enum Documents {
         return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
     }
 
-    /// The key an export gives a keyless node that a relationship names.
-    public static func exportKey(_ id: UUID) -> String { "node-" + id.uuidString.lowercased() }
+    /// The key an export gives a keyless node that a relationship names (an import into the same
+    /// user finds the node again by it: ``MemoryStore/exportKey(_:)``).
+    public static func exportKey(_ id: UUID) -> String { MemoryStore.exportKey(id) }
 
     /// A node as a fixture JSONL line (`"kind": "node"`), with everything an import reads back.
     public static func fixtureNode(_ node: MemoryNode, key: String?) -> JSONValue {

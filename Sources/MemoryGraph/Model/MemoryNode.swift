@@ -64,10 +64,11 @@ public struct MemoryNode: Sendable, Equatable, Codable {
     /// from 0 to 1, and 0 or a number PostgreSQL's `real` does not round to 0 (it refuses such a
     /// number, SQLSTATE 22003: 1e-320 got a database error without a path).
     public static func scoreProblem(_ value: Double) -> String? {
-        let found = JSONValue.number(value).jsonText()
-        if !(0...1).contains(value) { return "expected a number from 0 to 1, found \(found)" }
-        if value != 0, Float(value) == 0 { return "expected a number from 0 to 1 that a real keeps, found \(found) (it would be 0: give 0)" }
-        return nil
+        if !(0...1).contains(value) { return "expected a number from 0 to 1, found \(JSONValue.number(value).jsonText())" }
+        if value != 0, Float(value) == 0 {
+            return "expected a number from 0 to 1 that a real keeps, found \(JSONValue.number(value).jsonText()) (it would be 0: give 0)"
+        }
+        return nil  // the usual case: nothing formatted
     }
 
     /// The key LOOKUP finds this node by: `key`, or else the one derived from `entity_name`.

@@ -213,6 +213,9 @@ extension MemoryStore {
         return keyed
     }
 
+    /// The key an export writes for a keyless node that a relationship touches: `node-<its id>`.
+    public static func exportKey(_ id: UUID) -> String { "node-" + id.uuidString.lowercased() }
+
     /// An export writes a keyless node that a relationship touches with the key `node-<its id>`.
     /// Imported back into the same user, such a record is that node: the node takes the key
     /// (it had none), and the record then upserts into it by key instead of adding a copy (with a
@@ -221,7 +224,7 @@ extension MemoryStore {
     func adoptExportKeys(_ user: UserID, _ nodes: [MemoryNode], on connection: PostgresConnection) async throws {
         let ids = Set(nodes.compactMap { node -> UUID? in
             guard node.entityIdentity == nil, let key = node.key, key.hasPrefix("node-"),
-                  let id = UUID(uuidString: String(key.dropFirst(5))), key == "node-" + id.uuidString.lowercased() else { return nil }
+                  let id = UUID(uuidString: String(key.dropFirst(5))), key == Self.exportKey(id) else { return nil }
             return id
         })
         guard !ids.isEmpty else { return }
