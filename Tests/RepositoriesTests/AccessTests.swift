@@ -82,4 +82,31 @@ struct AccessTests {
             #expect(try await counts(user, held).count == heldBefore + 2)
         }
     }
+
+    /// A flush cut off by its deadline after its statement went out: the statement still commits
+    /// (cancelling the task does not stop it), and the reads it carried were put back and counted
+    /// again (a full run saw three LOOKUPs counted six times, after "no answer within the deadline").
+    @Test("a flush cut off after its statement went out does not count its reads twice")
+    func cutOffFlushCountsOnce() async throws {
+        try await withAccessDatabase { name, database, store, counts in
+            let user = freshUser("access")
+            let node = try await store.remember(user, MemoryNode(key: "once", contextType: .conversationFact, summary: "counted once")).nodeID
+            try await database.flushAccesses()
+            let before = try await counts(user, node).count
+            try await TestDatabase.asSuperuser(database: name) { holder in
+                // EXCLUSIVE lets reads through and stops record_access's row locks until COMMIT.
+                _ = try await holder.query("BEGIN", logger: TestDatabase.logger).collect()
+                _ = try await holder.query("LOCK TABLE memory.nodes IN EXCLUSIVE MODE", logger: TestDatabase.logger).collect()
+                _ = try await store.lookup(user, key: "once")
+                _ = try await store.lookup(user, key: "once")
+                // Whichever flush takes the two reads (this one, or the periodic one with its 5 s
+                // deadline) sends its statement and is cut off while the table is held.
+                await #expect(throws: (any Error).self) { try await withDeadline(.seconds(1)) { try await database.flushAccesses() } }
+                try await Task.sleep(for: .seconds(6))
+                _ = try await holder.query("COMMIT", logger: TestDatabase.logger).collect()
+            }
+            try await database.flushAccesses()  // waits for the cut-off flush to end, then writes what is left
+            #expect(try await counts(user, node).count == before + 2)
+        }
+    }
 }

@@ -89,7 +89,8 @@ public final class AccessLog: Sendable {
 }
 
 extension Database {
-    /// Writes the buffered accesses (``AccessLog``). A failure puts them back for the next try.
+    /// Writes the buffered accesses (``AccessLog``). A failure before the statement went out puts
+    /// them back for the next try; one after it leaves them (they may have been counted).
     /// - Throws: `RepositoriesError`.
     public func flushAccesses() async throws {
         try await flushAccesses(waiting: true)
@@ -111,9 +112,16 @@ extension Database {
         guard !entries.isEmpty else { return }
         let list = Array(entries)
         let skipped: [AccessLog.Key]
+        // Whether the statement may have reached the server. A flush cut off after that (the
+        // periodic flush's deadline cancels it under load) may have been counted all the same:
+        // cancelling the task does not stop the statement, which commits. Putting its reads back
+        // counted them twice (a test saw three LOOKUPs counted six times), so they are put back
+        // only when the statement never went out; otherwise they are left uncounted, and logged.
+        let sent = Atomic(false)
         do {
             skipped = try await withConnection(operation: "record accesses") { connection in
                 var skipped: [AccessLog.Key] = []
+                sent.store(true, ordering: .relaxed)
                 let rows = try await connection.queryUnlessClosed(
                     """
                     SELECT user_id, node_id FROM memory.record_access(\(list.map(\.key.user)), \(list.map(\.key.node)),
@@ -123,7 +131,14 @@ extension Database {
                 return skipped
             }
         } catch {
-            accessLog.restore(entries)
+            if sent.load(ordering: .relaxed) {
+                let reads = entries.values.reduce(0) { $0 + $1.count }
+                logger.warning(
+                    "reads may not have been counted as accesses: the flush was cut off after its statement went out, which may have counted them",
+                    metadata: ["reads": "\(reads)", "error": "\(error)"])
+            } else {
+                accessLog.restore(entries)
+            }
             throw error
         }
         // Nodes a writer held: counted at the next flush.
