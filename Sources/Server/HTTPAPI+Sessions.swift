@@ -19,7 +19,7 @@ extension HTTPAPI {
                 }
                 let fields = Fields(object: object, path: "$")
                 try fields.rejectUnknown(["idle_ttl_seconds"])
-                ttl = try fields.number("idle_ttl_seconds", in: 1...31_536_000).map { .milliseconds(Int64($0 * 1000)) }
+                ttl = try fields.number("idle_ttl_seconds", in: 1...Double(SessionConfiguration.longestTTLSeconds)).map { .milliseconds(Int64($0 * 1000)) }
             }
             return Self.json(.created, Documents.session(try await service.startSession(user, idleTTL: ttl)))
         }
@@ -52,8 +52,8 @@ extension HTTPAPI {
             let key = try Self.parameter(context, "key")
             let value = try await body(request)
             let ttl = try Self.integer(request, "ttl").map { seconds in
-                guard (1...31_536_000).contains(seconds) else {
-                    throw Failure.invalidInput("?ttl= takes 1 to 31536000 seconds", path: "ttl")
+                guard (1...SessionConfiguration.longestTTLSeconds).contains(seconds) else {
+                    throw Failure.invalidInput("?ttl= takes 1 to \(SessionConfiguration.longestTTLSeconds) seconds", path: "ttl")
                 }
                 return Duration.seconds(seconds)
             }

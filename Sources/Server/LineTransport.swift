@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import MCP
 import MemoryGraph
-import Operations
 import Synchronization
 
 /// MCP over stdio with blocking reads on a thread of its own: a message is read the moment it
@@ -114,17 +113,15 @@ actor LineTransport: Transport {
                 } catch where (try? JSONSerialization.jsonObject(with: Data(line), options: .fragmentsAllowed)) != nil {
                     message = nil
                 } catch {
-                    let answer: JSONValue = [
-                        "jsonrpc": "2.0", "id": nil, "error": ["code": -32700, "message": .string("Parse error: \((error as? MemoryGraphError)?.message ?? "not JSON")")],
-                    ]
                     do {
-                        try output.write(Data(Documents.line(answer).utf8))
+                        try output.write(MCPTools.errorAnswer(
+                            id: .null, code: -32700, message: "Parse error: \((error as? MemoryGraphError)?.message ?? "not JSON")"))
                     } catch {
                         logger.error("answering a line that is not JSON failed", metadata: ["error": "\(error)"])
                     }
                     continue
                 }
-                if let refusal = MCPTools.refusal(message) {
+                if let refusal = MCPTools.refusal(message, acceptsBatches: true) {
                     // Answered here, not by the SDK (see MCPTools.refusal).
                     do {
                         try output.write(refusal.answer)

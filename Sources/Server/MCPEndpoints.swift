@@ -48,16 +48,7 @@ struct MCPHTTPEndpoint: Sendable {
     func respond(to request: Request, user: UserID, limit: Int) async throws -> Response {
         let body = try await request.body.collect(upTo: limit)
         let parsed = try? JSONValue.parse(bytes: Array(body.readableBytesView))  // unparsable: the SDK answers
-        if case .array? = parsed {
-            // The stateless transport answers one message a POST; it called a batch a parse error.
-            let answer: JSONValue = [
-                "jsonrpc": "2.0", "id": nil,
-                "error": ["code": -32600, "message": "Invalid Request: JSON-RPC batches are not accepted here; send one message per POST"],
-            ]
-            return Response(
-                status: .badRequest, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: Documents.line(answer))))
-        }
-        if let refusal = MCPTools.refusal(parsed) {
+        if let refusal = MCPTools.refusal(parsed, acceptsBatches: false) {
             return Response(
                 status: .init(code: refusal.httpStatus), headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(data: refusal.answer)))

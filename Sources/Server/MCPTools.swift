@@ -103,13 +103,17 @@ struct MCPTools: Sendable {
     /// - A `tools/call` whose params are not `{"name": string, "arguments": object}`. The SDK decodes
     ///   the params before a tool runs and answered it with -32603, an internal error with
     ///   Foundation's text. -32602, invalid params; HTTP 200, as other tool call answers.
-    /// A message that is not a JSON object (a batch, or text that does not parse) is the SDK's.
-    static func refusal(_ parsed: JSONValue?) -> (answer: Data, httpStatus: Int)? {
-        guard case .object(let message)? = parsed, message["method"] != nil else { return nil }
+    /// Any other message that is not a JSON object (text that does not parse) is the SDK's.
+    /// With `acceptsBatches` false (the stateless HTTP transport answers one message a POST and
+    /// called a batch a parse error), a batch is -32600 too.
+    static func refusal(_ parsed: JSONValue?, acceptsBatches: Bool) -> (answer: Data, httpStatus: Int)? {
         func answer(_ id: JSONValue, _ code: Int, _ text: String, status: Int) -> (Data, Int) {
-            let answer: JSONValue = ["jsonrpc": "2.0", "id": id, "error": ["code": .number(Double(code)), "message": .string(text)]]
-            return (Data(Documents.line(answer).utf8), status)
+            (errorAnswer(id: id, code: code, message: text), status)
         }
+        if !acceptsBatches, case .array? = parsed {
+            return answer(.null, -32600, "Invalid Request: JSON-RPC batches are not accepted here; send one message per POST", status: 400)
+        }
+        guard case .object(let message)? = parsed, message["method"] != nil else { return nil }
         let id = message["id"]
         let validID: Bool = switch id {
         case nil, .string?: true
@@ -139,6 +143,12 @@ struct MCPTools: Sendable {
         }
         guard let problem else { return nil }
         return answer(id, -32602, "Invalid params: \(problem)", status: 200)
+    }
+
+    /// A JSON-RPC error answer, one line of JSON.
+    static func errorAnswer(id: JSONValue, code: Int, message: String) -> Data {
+        let answer: JSONValue = ["jsonrpc": "2.0", "id": id, "error": ["code": .number(Double(code)), "message": .string(message)]]
+        return Data(Documents.line(answer).utf8)
     }
 
     // MARK: - Definitions

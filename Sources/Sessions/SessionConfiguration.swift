@@ -5,6 +5,9 @@ import MemoryGraph
 public struct SessionConfiguration: Sendable, Equatable {
     /// A session idle longer than this expires (`MEMGRAPH_SESSION_TTL`, seconds; default 24 h).
     public var idleTTL: Duration = .seconds(86_400)
+    /// The longest a session's idle TTL or a working-memory value's TTL may be, in seconds (a
+    /// year): the HTTP API and the CLI both hold to it.
+    public static let longestTTLSeconds = 31_536_000
     /// Nodes loaded into a session's cache at start (`MEMGRAPH_SESSION_CACHE_SIZE`; default 1,000).
     public var cacheSize: Int = 1_000
     /// The longest any call waits for Postgres before it is treated as unreachable

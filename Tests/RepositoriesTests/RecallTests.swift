@@ -15,6 +15,11 @@ struct RecallTests {
         return ids
     }
 
+    /// A query vector and one away from it, from `seed` (nodes are placed between them with `blend`).
+    static func directions(seed: UInt64) -> (query: [Float], away: [Float]) {
+        (unitVector(seed: seed), unitVector(seed: seed + 1))
+    }
+
     static func fact(_ key: String, _ summary: String, _ type: ContextType = .conversationFact) -> MemoryNode {
         MemoryNode(key: key, contextType: type, summary: summary)
     }
@@ -23,8 +28,7 @@ struct RecallTests {
     /// summary holds the rare word "zamboni".
     static func rareWordGraph(_ user: UserID, seed: UInt64) async throws -> (store: MemoryStore, query: [Float]) {
         let store = try await TestDatabase.store()
-        let query = unitVector(seed: seed)
-        let away = unitVector(seed: seed + 1)
+        let (query, away) = Self.directions(seed: seed)
         var nodes = (0..<6).map { i in
             (fact("near-\(i)", "the weekly sync about quarterly planning number \(i)"), blend(query, away, Float(i) * 0.05))
         }
@@ -90,8 +94,7 @@ struct RecallTests {
     func nodeWithoutVector() async throws {
         let user = freshUser("recall")
         let store = try await TestDatabase.store()
-        let query = unitVector(seed: 9_300)
-        let away = unitVector(seed: 9_301)
+        let (query, away) = Self.directions(seed: 9_300)
         // Ten embedded nodes at middling similarity, about nothing the question says; two linked,
         // so that the graph arm adds to them too.
         let noise = (0..<10).map { i in (Self.fact("noise-\(i)", "the quarterly planning sync, item \(i)"), blend(query, away, 0.4 + Float(i) * 0.02)) }
@@ -109,8 +112,7 @@ struct RecallTests {
     func twoArmsBeatOne() async throws {
         let user = freshUser("recall")
         let store = try await TestDatabase.store()
-        let query = unitVector(seed: 9_200)
-        let away = unitVector(seed: 9_201)
+        let (query, away) = Self.directions(seed: 9_200)
         _ = try await Self.store(store, user, [
             (Self.fact("vector-only", "an unrelated note about the weather"), query),
             (Self.fact("both", "the renewal of the Northwind contract is due in March"), blend(query, away, 0.1)),
@@ -128,8 +130,7 @@ struct RecallTests {
     func graphNeighbour() async throws {
         let user = freshUser("recall")
         let store = try await TestDatabase.store()
-        let query = unitVector(seed: 9_300)
-        let away = unitVector(seed: 9_301)
+        let (query, away) = Self.directions(seed: 9_300)
         let ids = try await Self.store(store, user, [
             (Self.fact("d1-1", "Maya: guess what, I adopted a dog last weekend!"), query),
             (Self.fact("d1-2", "Maya: a beagle, her name is Pepper"), away),
@@ -150,8 +151,7 @@ struct RecallTests {
     func names() async throws {
         let user = freshUser("recall")
         let store = try await TestDatabase.store()
-        let query = unitVector(seed: 9_400)
-        let away = unitVector(seed: 9_401)
+        let (query, away) = Self.directions(seed: 9_400)
         _ = try await Self.store(store, user, [
             (entity("crm", "C-1", name: "Ingrid Halvorsen", summary: "a contact at a logistics firm"), away),
             (entity("crm", "C-2", name: "Ingrid Berg", summary: "a contact at a bakery"), blend(away, query, 0.2)),

@@ -21,18 +21,24 @@ extension MemoryStore {
             var edges: [UUID: Relationship] = [:]
             var level = 0
             var truncated = false
-            walk: while level < max(0, depth), !frontier.isEmpty {
-                level += 1
-                let out = direction != .incoming
-                let incoming = direction != .outgoing
-                let rows = try await connection.query(
+            let out = direction != .incoming
+            let incoming = direction != .outgoing
+            /// The edges leaving `frontier` in the walk's direction and types (with `placed`, only
+            /// those whose other end is among them), one more than the edge budget left.
+            func edgesOf(_ frontier: [UUID], endingIn placed: [UUID]? = nil) async throws -> PostgresRowSequence {
+                try await connection.query(
                     """
                     SELECT \(unescaped: RelationshipRecord.selectList) FROM memory.relationships
                     WHERE user_id = \(user.rawValue)
-                      AND ((\(out) AND from_node_id = ANY(\(frontier))) OR (\(incoming) AND to_node_id = ANY(\(frontier))))
+                      AND ((\(out) AND from_node_id = ANY(\(frontier)) AND (\(placed)::uuid[] IS NULL OR to_node_id = ANY(\(placed)::uuid[])))
+                        OR (\(incoming) AND to_node_id = ANY(\(frontier)) AND (\(placed)::uuid[] IS NULL OR from_node_id = ANY(\(placed)::uuid[]))))
                       AND (\(typeNames)::text[] IS NULL OR relationship_type = ANY(\(typeNames)::text[]))
                     LIMIT \(maxEdges - edges.count + 1)
                     """, logger: database.logger)
+            }
+            walk: while level < max(0, depth), !frontier.isEmpty {
+                level += 1
+                let rows = try await edgesOf(frontier)
                 // Rows read, not edges kept, against the budget: with DIRECTION both, each level
                 // reads again the edges back to the level before.
                 let budget = maxEdges - edges.count
@@ -64,21 +70,9 @@ extension MemoryStore {
             // graph within `depth` edges (a cycle among the outermost nodes was missing from
             // explore's "also:", DOT and Mermaid).
             if !truncated, !frontier.isEmpty {
-                let out = direction != .incoming
-                let incoming = direction != .outgoing
-                let placed = Array(depthOf.keys)
                 let budget = maxEdges - edges.count
                 var read = 0
-                for try await row in try await connection.query(
-                    """
-                    SELECT \(unescaped: RelationshipRecord.selectList) FROM memory.relationships
-                    WHERE user_id = \(user.rawValue)
-                      AND ((\(out) AND from_node_id = ANY(\(frontier)) AND to_node_id = ANY(\(placed)))
-                        OR (\(incoming) AND to_node_id = ANY(\(frontier)) AND from_node_id = ANY(\(placed))))
-                      AND (\(typeNames)::text[] IS NULL OR relationship_type = ANY(\(typeNames)::text[]))
-                    LIMIT \(budget + 1)
-                    """, logger: database.logger)
-                {
+                for try await row in try await edgesOf(frontier, endingIn: Array(depthOf.keys)) {
                     read += 1
                     guard read <= budget else {
                         truncated = true

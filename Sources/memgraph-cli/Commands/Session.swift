@@ -62,9 +62,7 @@ extension Memgraph.Session {
         @OptionGroup var connection: ConnectionOptions
 
         func validate() throws {
-            if let ttl, !(ttl > 0 && ttl <= 31_536_000) {
-                throw ValidationError("--ttl must be a number of seconds above 0 and at most 31536000 (a year), as the API takes")
-            }
+            try CLI.validateSessionTTL(ttl)
         }
 
         func run() async throws {
@@ -169,9 +167,7 @@ extension Memgraph.Session {
         @OptionGroup var connection: ConnectionOptions
 
         func validate() throws {
-            if let ttl, !(ttl > 0 && ttl <= 31_536_000) {
-                throw ValidationError("--ttl must be a number of seconds above 0 and at most 31536000 (a year), as the API takes")
-            }
+            try CLI.validateSessionTTL(ttl)
             guard !key.isEmpty else { throw ValidationError("the key must not be empty") }
         }
 
@@ -328,4 +324,15 @@ extension CLI {
         }
     }
 
+}
+
+extension CLI {
+    /// A `--ttl` of a session or a value: above 0 and at most a year, as the API takes (a huge
+    /// or infinite one crashed the conversion to milliseconds).
+    static func validateSessionTTL(_ ttl: Double?) throws {
+        let longest = SessionConfiguration.longestTTLSeconds
+        if let ttl, !(ttl > 0 && ttl <= Double(longest)) {
+            throw ValidationError("--ttl must be a number of seconds above 0 and at most \(longest) (a year), as the API takes")
+        }
+    }
 }
